@@ -1,0 +1,206 @@
+package cmd
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/internal/ui"
+)
+
+func newFixturesCmd(g *Globals) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "fixtures",
+		Short: "The embedded catalogue of callbacks",
+		Long: `The catalogue is imhook's description of every callback it knows: fields and their
+types, bounds and cross-field rules, the document it comes from and the document's quirks.
+Generation, validation, the receiver and this help all read it.`,
+	}
+	c.AddCommand(newFixturesListCmd(g), newFixturesShowCmd(g))
+	return c
+}
+
+type fixturesListOptions struct {
+	Vendor string
+}
+
+func newFixturesListCmd(g *Globals) *cobra.Command {
+	o := &fixturesListOptions{}
+	c := &cobra.Command{
+		Use:   "list",
+		Short: "List the callbacks: command, vendor, kind (before/after), title",
+		Example: `  imhook fixtures list
+  imhook fixtures list --vendor openim
+  imhook fixtures list -o json | jq -r .command`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return runFixturesList(g, o) },
+	}
+	c.Flags().StringVar(&o.Vendor, "vendor", "", "only this vendor's callbacks: tencent or openim")
+	_ = c.RegisterFlagCompletionFunc("vendor", fixedCompletion(fixtures.Tencent, fixtures.OpenIM))
+	return c
+}
+
+func runFixturesList(g *Globals, o *fixturesListOptions) error {
+	if err := checkVendor(o.Vendor); err != nil {
+		return err
+	}
+	out := g.Streams.Out
+	var tw *tabwriter.Writer
+	if !g.JSON() {
+		tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "COMMAND\tVENDOR\tKIND\tTITLE")
+	}
+	for _, e := range fixtures.Default().Entries() {
+		if o.Vendor != "" && e.Vendor != o.Vendor {
+			continue
+		}
+		if g.JSON() {
+			b, _ := json.Marshal(map[string]string{"command": e.Command, "vendor": e.Vendor, "kind": e.Kind, "title": e.Title, "doc": e.Doc})
+			fmt.Fprintf(out, "%s\n", b)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.Command, e.Vendor, e.Kind, e.Title)
+	}
+	if tw != nil {
+		return tw.Flush()
+	}
+	return nil
+}
+
+type fixturesShowOptions struct {
+	payload payloadOptions
+	Sample  bool
+	Doc     bool
+}
+
+func newFixturesShowCmd(g *Globals) *cobra.Command {
+	o := &fixturesShowOptions{}
+	c := &cobra.Command{
+		Use:   "show COMMAND",
+		Short: "Print a generated payload of a callback as pretty JSON",
+		Long: `Print a generated payload of COMMAND as pretty JSON on stdout. Payloads are realistic and
+varied, pass the catalogue's rules, and are identical for the same --seed (and --now).`,
+		Example: `  imhook fixtures show C2C.CallbackAfterSendMsg
+  imhook fixtures show C2C.CallbackAfterSendMsg --seed 7 --set MsgBody.0.MsgContent.Text=hello
+  imhook fixtures show C2C.CallbackAfterSendMsg --variant filtered
+  imhook fixtures show Group.CallbackAfterReadReceipt --sample   # the document's own sample
+  imhook fixtures show callbackAfterGroupMsgReadCommand --doc     # document, fields, quirks`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeCommands(nil),
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := o.payload.resolve(c); err != nil {
+				return err
+			}
+			return runFixturesShow(g, o, args[0])
+		},
+	}
+	o.payload.register(c)
+	c.Flags().BoolVar(&o.Sample, "sample", false, "print the document's sample (made valid JSON) instead of a generated payload")
+	c.Flags().BoolVar(&o.Doc, "doc", false, "describe the callback: document links, fields, rules, variants and the document's quirks")
+	return c
+}
+
+func runFixturesShow(g *Globals, o *fixturesShowOptions, name string) error {
+	es, err := lookupEntries(g, []string{name})
+	if err != nil {
+		return err
+	}
+	e := es[0]
+	if o.Doc {
+		return describeEntry(g, e)
+	}
+	var body []byte
+	if o.Sample {
+		body, err = applySets(e.Sample, o.payload.Sets)
+	} else {
+		body, err = o.payload.generate(e, 0)
+	}
+	if err != nil {
+		return err
+	}
+	if g.JSON() {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, body); err != nil {
+			return usageErrorf("the payload is not JSON after --set: %v", err)
+		}
+		buf.WriteByte('\n')
+		_, err = g.Streams.Out.Write(buf.Bytes())
+		return err
+	}
+	_, err = g.Streams.Out.Write(ui.PrettyJSON(body))
+	return err
+}
+
+func describeEntry(g *Globals, e *fixtures.Entry) error {
+	pal := g.OutPalette()
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%s  (%s, %s-callback)\n%s\n\n", pal.Bold(e.Command), e.Vendor, e.Kind, e.Title)
+	if e.Summary != "" {
+		fmt.Fprintf(&sb, "%s\n\n", e.Summary)
+	}
+	fmt.Fprintf(&sb, "Document: %s\n", e.Doc)
+	for _, d := range e.Docs {
+		fmt.Fprintf(&sb, "Also:     %s\n", d)
+	}
+	for _, a := range e.Aliases {
+		fmt.Fprintf(&sb, "Former name: %s (%s)\n", a.Command, a.Versions)
+	}
+	sb.WriteString("\nFields:\n")
+	tw := tabwriter.NewWriter(&sb, 0, 4, 2, ' ', 0)
+	var walk func(prefix string, fs []*fixtures.Field)
+	walk = func(prefix string, fs []*fixtures.Field) {
+		for _, f := range fs {
+			req := "optional"
+			if f.Required {
+				req = "required"
+			}
+			extra := ""
+			if f.Bounds.HasMin || f.Bounds.HasMax {
+				extra = " " + f.Bounds.RangeLabel(f.Type == "integer")
+			}
+			if f.Bounds.Unit != "" {
+				extra += " " + f.Bounds.Unit
+			}
+			if len(f.Const) > 0 {
+				extra += " = " + string(f.Const)
+			}
+			fmt.Fprintf(tw, "  %s%s\t%s%s\t%s\t%s\n", prefix, f.Name, f.TypeLabel(), extra, req, f.Doc)
+			switch {
+			case f.Type == "object" && f.Switch == "":
+				walk(prefix+f.Name+".", f.Fields)
+			case f.Type == "array" && f.Items != nil && f.Items.Type == "object" && f.Items.Switch == "":
+				walk(prefix+f.Name+".#.", f.Items.Fields)
+			}
+		}
+	}
+	walk("", e.Fields)
+	_ = tw.Flush()
+	if len(e.Rules) > 0 {
+		sb.WriteString("\nRules:\n")
+		for _, r := range e.Rules {
+			fmt.Fprintf(&sb, "  %s (%s): %s\n", r.ID, r.Severity, r.Doc)
+		}
+	}
+	if len(e.Variants) > 0 {
+		sb.WriteString("\nVariants (--variant):\n")
+		for _, v := range e.Variants {
+			fmt.Fprintf(&sb, "  %s (weight %d): %s\n", v.Name, v.Weight, v.Doc)
+		}
+	}
+	if len(e.Quirks) > 0 {
+		sb.WriteString("\nQuirks of the document:\n")
+		for _, q := range e.Quirks {
+			fmt.Fprintf(&sb, "  - %s\n", q.Text)
+		}
+	}
+	if len(e.SampleFixes) > 0 {
+		fmt.Fprintf(&sb, "\nThe sample (--sample) was made valid JSON: %s.\n", strings.Join(e.SampleFixes, "; "))
+	}
+	_, err := g.Streams.Out.Write([]byte(sb.String()))
+	return err
+}

@@ -1,0 +1,188 @@
+// Package cmd is imhook's command line: one file per subcommand, each an
+// options struct, a constructor that wires flags and a run function that
+// tests call directly. Errors map to exit codes in exit.go, and nowhere else.
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/internal/ui"
+)
+
+// Globals are the flags every command takes.
+type Globals struct {
+	Output string
+	Color  string
+	Quiet  bool
+
+	Streams *ui.Streams
+}
+
+// JSON reports -o json.
+func (g *Globals) JSON() bool { return g.Output == "json" }
+
+// OutPalette and ErrPalette colour each stream on its own terms.
+func (g *Globals) OutPalette() *ui.Palette {
+	return ui.NewPalette(g.Streams.ColorEnabled(g.Color, g.Streams.OutTTY))
+}
+
+func (g *Globals) ErrPalette() *ui.Palette {
+	return ui.NewPalette(g.Streams.ColorEnabled(g.Color, g.Streams.ErrTTY))
+}
+
+// Printer renders records on stdout.
+func (g *Globals) Printer() *ui.Printer {
+	return ui.NewPrinter(g.Streams.Out, g.Output, g.Quiet, g.OutPalette())
+}
+
+// Notef writes a note for people on stderr unless -q.
+func (g *Globals) Notef(format string, a ...any) {
+	if g.Quiet {
+		return
+	}
+	fmt.Fprintf(g.Streams.ErrOut, "imhook: "+format+"\n", a...)
+}
+
+func (g *Globals) getenv(k string) string {
+	if g.Streams.Getenv != nil {
+		return g.Streams.Getenv(k)
+	}
+	return os.Getenv(k)
+}
+
+// NewRootCmd builds the command tree on the given streams.
+func NewRootCmd(s *ui.Streams) *cobra.Command {
+	g := &Globals{Streams: s}
+	root := &cobra.Command{
+		Use:   "imhook",
+		Short: "Simulate, receive, replay and validate IM webhooks (Tencent Cloud Chat, OpenIM)",
+		Long: `imhook plays both sides of an instant-messaging webhook: the IM platform (it generates
+spec-conformant callbacks, signs them, sends them to your backend and judges each reply
+against the platform's contract) and the backend (it receives callbacks, checks them and
+records every exchange).
+
+Supported: Tencent Cloud Chat / IM third-party callbacks and OpenIM webhooks.`,
+		Example: `  imhook simulate --all                               # every callback against the built-in receiver
+  imhook simulate C2C.CallbackAfterSendMsg --target http://localhost:8080/im/callback
+  imhook fixtures list
+  imhook fixtures show Group.CallbackAfterReadReceipt --seed 7`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			switch g.Output {
+			case "text", "json":
+			default:
+				return usageErrorf("--output must be text or json, not %q", g.Output)
+			}
+			switch g.Color {
+			case "auto", "always", "never":
+			default:
+				return usageErrorf("--color must be auto, always or never, not %q", g.Color)
+			}
+			return nil
+		},
+	}
+	root.SetIn(s.In)
+	root.SetOut(s.Out)
+	root.SetErr(s.ErrOut)
+	pf := root.PersistentFlags()
+	pf.StringVarP(&g.Output, "output", "o", "text", "output format: text or json (JSON Lines on stdout)")
+	pf.StringVar(&g.Color, "color", "auto", "colour: auto, always or never (honours NO_COLOR, CLICOLOR, CLICOLOR_FORCE)")
+	pf.BoolVarP(&g.Quiet, "quiet", "q", false, "print only failures and errors")
+	_ = root.RegisterFlagCompletionFunc("output", fixedCompletion("text", "json"))
+	_ = root.RegisterFlagCompletionFunc("color", fixedCompletion("auto", "always", "never"))
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w\nsee '%s --help'", err, c.CommandPath())}
+	})
+
+	root.AddCommand(newFixturesCmd(g), newSimulateCmd(g), newVersionCmd(g))
+	return root
+}
+
+// Execute runs imhook on the process's streams and returns the exit code.
+func Execute() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, ui.System(), os.Args[1:])
+}
+
+// Run runs imhook with args and returns the exit code; errors are printed
+// on the streams' stderr.
+func Run(ctx context.Context, s *ui.Streams, args []string) int {
+	root := NewRootCmd(s)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil && ctx.Err() != nil {
+		err = ctx.Err()
+	}
+	code := ExitCode(err)
+	var ee *ExitError
+	if err != nil && !(errors.As(err, &ee) && ee.Silent) {
+		msg := err.Error()
+		if strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") || strings.HasPrefix(msg, "unknown shorthand") {
+			msg += "\nsee 'imhook --help'"
+		}
+		fmt.Fprintf(s.ErrOut, "imhook: %s\n", msg)
+	}
+	return code
+}
+
+func fixedCompletion(values ...string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return values, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// completeCommands offers the catalogue's commands (with their titles).
+func completeCommands(vendor *string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return func(_ *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
+		var out []string
+		for _, e := range fixtures.Default().Entries() {
+			if vendor != nil && *vendor != "" && e.Vendor != *vendor {
+				continue
+			}
+			if strings.HasPrefix(strings.ToLower(e.Command), strings.ToLower(prefix)) {
+				out = append(out, e.Command+"\t"+e.Title)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// lookupEntries resolves command names; an unknown one is a usage error that
+// lists the close matches.
+func lookupEntries(g *Globals, names []string) ([]*fixtures.Entry, error) {
+	cat := fixtures.Default()
+	var out []*fixtures.Entry
+	for _, n := range names {
+		e, alias, ok := cat.Lookup(n)
+		if !ok {
+			msg := fmt.Sprintf("unknown callback %q", n)
+			if s := cat.Suggest(n); len(s) > 0 {
+				msg += "; close matches: " + strings.Join(s, ", ")
+			}
+			return nil, usageErrorf("%s\nsee 'imhook fixtures list' for every callback", msg)
+		}
+		if alias != nil {
+			g.Notef("%s is the name %s used for %s; using %s", alias.Command, alias.Versions, e.Command, e.Command)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func checkVendor(v string) error {
+	if v != "" && v != fixtures.Tencent && v != fixtures.OpenIM {
+		return usageErrorf("--vendor must be tencent or openim, not %q", v)
+	}
+	return nil
+}

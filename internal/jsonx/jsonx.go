@@ -1,0 +1,185 @@
+// Package jsonx has the small JSON helpers that several checkers share:
+// describing a syntax error with its position and a hint, escaping gjson path
+// segments, and quoting a value for a message.
+package jsonx
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// SyntaxError is a JSON syntax error with a 1-based line and column.
+type SyntaxError struct {
+	Offset    int64
+	Line, Col int
+	Msg       string
+	Hint      string
+}
+
+func (e *SyntaxError) Error() string {
+	s := fmt.Sprintf("line %d, column %d: %s", e.Line, e.Col, e.Msg)
+	if e.Hint != "" {
+		s += " (" + e.Hint + ")"
+	}
+	return s
+}
+
+// Check returns nil when b is one valid JSON value, else a *SyntaxError that
+// says where and, for the usual mistakes of hand-written JSON (comments,
+// trailing commas, missing commas, single quotes), what JSON allows.
+func Check(b []byte) *SyntaxError {
+	if json.Valid(b) {
+		return nil
+	}
+	var raw json.RawMessage
+	err := json.Unmarshal(b, &raw)
+	var se *json.SyntaxError
+	off := int64(len(b))
+	msg := "unexpected end of JSON input"
+	if errors.As(err, &se) {
+		off, msg = se.Offset, se.Error()
+	} else if err != nil {
+		msg = err.Error()
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		msg = "empty input; expected a JSON value"
+	}
+	e := &SyntaxError{Offset: off, Msg: msg}
+	e.Line, e.Col = position(b, off)
+	e.Hint = hint(b, off, msg)
+	return e
+}
+
+// position converts a byte offset (the one after the bad byte, as
+// encoding/json reports it) to a 1-based line and column.
+func position(b []byte, off int64) (line, col int) {
+	if off > int64(len(b)) {
+		off = int64(len(b))
+	}
+	at := int(off)
+	if at > 0 {
+		at-- // encoding/json points just past the offending byte
+	}
+	line = 1 + bytes.Count(b[:at], []byte{'\n'})
+	start := bytes.LastIndexByte(b[:at], '\n') + 1
+	col = utf8.RuneCount(b[start:at]) + 1
+	return line, col
+}
+
+func hint(b []byte, off int64, msg string) string {
+	at := int(off) - 1
+	if at < 0 {
+		at = 0
+	}
+	if at >= len(b) {
+		at = len(b) - 1
+	}
+	if at < 0 {
+		return ""
+	}
+	rest := b[at:]
+	switch {
+	case bytes.HasPrefix(rest, []byte("//")) || bytes.HasPrefix(rest, []byte("/*")):
+		return "JSON allows no comments: remove the // or /* */ comments, as the documents' samples need"
+	case rest[0] == '\'':
+		return "JSON strings take double quotes, not single quotes"
+	case rest[0] == '}' || rest[0] == ']':
+		if prev := lastNonSpace(b[:at]); prev == ',' {
+			return "JSON allows no trailing comma before a closing } or ]"
+		}
+	case strings.Contains(msg, "after object key:value pair") || strings.Contains(msg, "after array element"):
+		return "a comma is missing between two members"
+	case strings.Contains(msg, "looking for beginning of object key string"):
+		return "object keys must be double-quoted strings"
+	}
+	return ""
+}
+
+func lastNonSpace(b []byte) byte {
+	for i := len(b) - 1; i >= 0; i-- {
+		switch b[i] {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		return b[i]
+	}
+	return 0
+}
+
+// PathJoin appends a key to a gjson path, escaping gjson's special characters.
+func PathJoin(parent, key string) string {
+	k := Escape(key)
+	if parent == "" {
+		return k
+	}
+	return parent + "." + k
+}
+
+// Escape escapes a single gjson path segment.
+func Escape(key string) string {
+	if !strings.ContainsAny(key, ".*?|#@\\!=<>%") {
+		return key
+	}
+	var sb strings.Builder
+	for _, r := range key {
+		if strings.ContainsRune(".*?|#@\\!=<>%", r) {
+			sb.WriteByte('\\')
+		}
+		sb.WriteRune(r)
+	}
+	return sb.String()
+}
+
+// Index appends an array index to a gjson path.
+func Index(parent string, i int) string {
+	if parent == "" {
+		return fmt.Sprint(i)
+	}
+	return fmt.Sprintf("%s.%d", parent, i)
+}
+
+// Snippet quotes up to n characters of raw text for a message.
+func Snippet(b []byte, n int) string {
+	s := strings.TrimSpace(string(b))
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if utf8.RuneCountInString(s) > n {
+		r := []rune(s)
+		s = string(r[:n]) + "…"
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// Describe names the JSON kind of raw JSON text for a message ("the string
+// \"0\"", "the number 1.5", "an object", "null").
+func Describe(raw string) string {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "nothing"
+	}
+	switch raw[0] {
+	case '"':
+		return "the string " + clip(raw, 60)
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case 't', 'f':
+		return "the boolean " + raw
+	case 'n':
+		return "null"
+	}
+	return "the number " + clip(raw, 40)
+}
+
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
+}

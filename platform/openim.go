@@ -1,0 +1,231 @@
+package platform
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/internal/jsonx"
+	"github.com/imhook/imhook/record"
+	"github.com/tidwall/gjson"
+)
+
+// OpenIM is OpenIM Server's webhook wire rules. Sources: the webhook docs
+// (docs.openim.io/restapi/webhooks) and the server code
+// (pkg/common/webhook/http_client.go, pkg/callbackstruct/common.go); see
+// shared/reference/openim-webhooks.md §1.
+var OpenIM Vendor = openim{}
+
+type openim struct{}
+
+func (openim) Name() string  { return fixtures.OpenIM }
+func (openim) Title() string { return "OpenIM" }
+
+// Timeout is the per-callback timeout of the shipped config/webhooks.yml
+// (5 s); the server caps any setting at its client's 15 s.
+func (openim) Timeout() time.Duration { return 5 * time.Second }
+
+// NewRequest builds POST {target}/{command}?contenttype=json, the documents'
+// form. The server joins URL and command as strings (so a trailing slash gives
+// //command and a query in target swallows the command); imhook does the same.
+func (openim) NewRequest(target, command string, body []byte, p Params) (*http.Request, error) {
+	u := target + "/" + command
+	if strings.Contains(u, "?") {
+		u += "&contenttype=json"
+	} else {
+		u += "?contenttype=json"
+	}
+	req, err := http.NewRequest(http.MethodPost, u, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	op := p.OperationID
+	if op == "" {
+		op = NewOperationID()
+	}
+	// The server sets "operationID"; Go canonicalises it on the wire.
+	req.Header.Set("operationID", op)
+	return req, nil
+}
+
+// NewOperationID makes an operation ID of the kind OpenIM clients send: the
+// Unix time in milliseconds followed by random digits.
+func NewOperationID() string {
+	n, _ := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	return fmt.Sprintf("%d%06d", time.Now().UnixMilli(), n.Int64())
+}
+
+// Identify takes the last path segment, which the server sets to the
+// command ({url}/{command}).
+func (openim) Identify(r *http.Request) string {
+	p := strings.TrimRight(r.URL.Path, "/")
+	seg := p[strings.LastIndexByte(p, '/')+1:]
+	if strings.HasPrefix(strings.ToLower(seg), "callback") {
+		return seg
+	}
+	return ""
+}
+
+// Configure says what to put in config/webhooks.yml.
+func (openim) Configure(u string) string {
+	return "OpenIM: set url: " + strings.TrimRight(u, "/") + " in config/webhooks.yml (the server appends /{command})"
+}
+
+// ReplyBody is CommonCallbackResp: ok continues, reject (and discard) stop a
+// before-callback's operation with actionCode 0 and nextCode 1, fail is
+// actionCode 1 (the server carries on regardless).
+func (openim) ReplyBody(mode, info string) []byte {
+	action, errCode, next := 0, 0, 0
+	switch mode {
+	case ReplyFail:
+		action, errCode = 1, 1
+	case ReplyReject, ReplyDiscard:
+		errCode, next = 20001, 1
+	}
+	return fmt.Appendf(nil, `{"actionCode":%d,"errCode":%d,"errMsg":%s,"errDlt":"","nextCode":%d}`, action, errCode, jsonString(info), next)
+}
+
+// openimReply is the server's CommonCallbackResp; the judge decodes replies
+// with encoding/json into it, exactly as the server does.
+type openimReply struct {
+	ActionCode int32  `json:"actionCode"`
+	ErrCode    int32  `json:"errCode"`
+	ErrMsg     string `json:"errMsg"`
+	ErrDlt     string `json:"errDlt"`
+	NextCode   int32  `json:"nextCode"`
+}
+
+var openimFields = []struct {
+	name string
+	num  bool
+}{{"actionCode", true}, {"errCode", true}, {"errMsg", false}, {"errDlt", false}, {"nextCode", true}}
+
+// JudgeReply checks OpenIM's reply contract as the server applies it: the
+// status is ignored, the body must decode into CommonCallbackResp (32-bit
+// integers and strings) or the call fails with 90007, and only actionCode 0
+// with nextCode 1 stops a before-callback's operation (v3.7 and later).
+func (openim) JudgeReply(r Reply, j Judging) []record.Finding {
+	var f findings
+	if r.Status != http.StatusOK {
+		f.add(record.Warning, RuleStatus, "", fmt.Sprintf("HTTP %s: the OpenIM server ignores the status and decodes the body anyway", statusText(r.Status)))
+	}
+	f.common(r, j, "OpenIM (webhooks.yml timeout)")
+	const undecodable = "; the server cannot decode it and fails the call with error 90007 (response format error)"
+	if len(bytes.TrimSpace(r.Body)) == 0 {
+		f.add(record.Error, RuleEmpty, "", `the reply body is empty`+undecodable+`. Answer {"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0}`)
+		return f
+	}
+	var rep openimReply
+	decodeErr := json.Unmarshal(r.Body, &rep)
+	if se := jsonx.Check(r.Body); se != nil {
+		what := "JSON"
+		if looksHTML(r.Body) {
+			what = "JSON but an HTML page"
+		}
+		f.add(record.Error, RuleJSON, "", fmt.Sprintf("the reply is not %s (%s); found %s%s", what, se.Error(), jsonx.Snippet(r.Body, 80), undecodable))
+		return f
+	}
+	root := gjson.ParseBytes(r.Body)
+	if root.Type == gjson.Null {
+		f.add(record.Warning, RuleEmptyObject, "", "the reply is null: every field decodes to zero, so the server carries on")
+		return f
+	}
+	if !root.IsObject() {
+		f.add(record.Error, RuleObject, "", "expected a JSON object, found "+jsonx.Describe(root.Raw)+undecodable)
+		return f
+	}
+	// Find each field as Go's decoder does: an exact key wins, otherwise a
+	// case-insensitive match; the last occurrence wins.
+	found := map[string]gjson.Result{}
+	exact := map[string]bool{}
+	root.ForEach(func(k, v gjson.Result) bool {
+		for _, fd := range openimFields {
+			switch {
+			case k.Str == fd.name:
+				found[fd.name], exact[fd.name] = v, true
+			case strings.EqualFold(k.Str, fd.name) && !exact[fd.name]:
+				found[fd.name] = v
+				f.add(record.Warning, RuleKeyCase, jsonx.Escape(k.Str), fmt.Sprintf("the key %q is not %q: Go's decoder in the server matches it case-insensitively, other receivers and tools may not", k.Str, fd.name))
+			}
+		}
+		return true
+	})
+	typeErrs := 0
+	for _, fd := range openimFields {
+		v, ok := found[fd.name]
+		if !ok || v.Type == gjson.Null {
+			continue
+		}
+		if fd.num {
+			if v.Type != gjson.Number {
+				typeErrs++
+				msg := fmt.Sprintf("expected an int32, found %s%s", jsonx.Describe(v.Raw), undecodable)
+				if fd.name == "nextCode" && v.Type == gjson.String {
+					msg += `. The document's own sample shows "nextCode": "", which is exactly this mistake`
+				}
+				f.add(record.Error, RuleType, fd.name, msg)
+				continue
+			}
+			if strings.ContainsAny(v.Raw, ".eE") {
+				typeErrs++
+				f.add(record.Error, RuleType, fd.name, fmt.Sprintf("expected an int32, found the number %s (a fraction or exponent)%s", v.Raw, undecodable))
+				continue
+			}
+			if _, err := strconv.ParseInt(v.Raw, 10, 32); err != nil {
+				typeErrs++
+				f.add(record.Error, RuleRange, fd.name, fmt.Sprintf("expected an int32 (-2147483648..2147483647), found %s%s", v.Raw, undecodable))
+			}
+			continue
+		}
+		if v.Type != gjson.String {
+			typeErrs++
+			f.add(record.Error, RuleType, fd.name, fmt.Sprintf("expected a string, found %s%s", jsonx.Describe(v.Raw), undecodable))
+		}
+	}
+	if decodeErr != nil {
+		if typeErrs == 0 {
+			// A case the field checks did not foresee: report Go's own words.
+			var te *json.UnmarshalTypeError
+			path := ""
+			if errors.As(decodeErr, &te) {
+				path = te.Field
+			}
+			f.add(record.Error, RuleType, path, decodeErr.Error()+undecodable)
+		}
+		return f
+	}
+	if len(found) == 0 {
+		f.add(record.Warning, RuleEmptyObject, "", "the reply has none of actionCode, errCode, errMsg, errDlt, nextCode: every field decodes to zero, so the server carries on")
+	} else {
+		var missing []string
+		for _, fd := range openimFields {
+			if _, ok := found[fd.name]; !ok {
+				missing = append(missing, fd.name)
+			}
+		}
+		if len(missing) > 0 {
+			f.add(record.Info, RuleMissing, "", "missing "+strings.Join(missing, ", ")+": they decode to zero")
+		}
+	}
+	switch {
+	case rep.ActionCode != 0:
+		f.add(record.Warning, RuleActionCode, "actionCode", fmt.Sprintf("actionCode %d: since v3.7.0 the server stops an operation only on actionCode 0 with nextCode 1, so it carries on regardless", rep.ActionCode))
+	case rep.NextCode == 1 && j.Kind == fixtures.After:
+		f.add(record.Warning, RuleNextCode, "nextCode", "nextCode 1 asks the server to stop, but the server ignores an after-callback's reply")
+	case rep.NextCode == 1 && j.PayloadValid:
+		f.add(record.Error, RuleRefused, "nextCode", fmt.Sprintf("actionCode 0 with nextCode 1 stops the operation of a valid callback (errCode %d, errMsg %q); a backend should let a valid callback continue", rep.ErrCode, rep.ErrMsg))
+	}
+	if rep.NextCode != 0 && rep.NextCode != 1 {
+		f.add(record.Warning, RuleNextCode, "nextCode", fmt.Sprintf("nextCode %d: only 1 has a meaning (stop)", rep.NextCode))
+	}
+	return f
+}

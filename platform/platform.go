@@ -1,0 +1,165 @@
+// Package platform holds each vendor's wire rules in one place: how the
+// platform builds a callback request (URL, query, headers, signature), how a
+// receiver recognises one, what a reply must be (the reply contract and its
+// judge), the replies a receiver sends, and the platform's timeout.
+// tencent.go and openim.go are the two vendors; nothing else in imhook knows
+// a vendor's URL scheme or reply shape.
+package platform
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/record"
+)
+
+// Params are the request settings a user controls.
+type Params struct {
+	SdkAppID    string // Tencent: SdkAppid query value
+	ClientIP    string // Tencent: ClientIP query value
+	OptPlatform string // Tencent: OptPlatform query value
+	Token       string // Tencent: callback authentication token (Sign, RequestTime)
+	// Now is the clock for RequestTime; nil means time.Now.
+	Now func() time.Time
+	// OperationID is OpenIM's operationID header; empty means generated.
+	OperationID string
+}
+
+// Reply is what came back from a backend.
+type Reply struct {
+	Status  int
+	Header  http.Header
+	Body    []byte
+	Latency time.Duration
+	// Truncated is set when the body was longer than the reader's limit.
+	Truncated bool
+}
+
+// Judging is what the judge needs to know besides the reply.
+type Judging struct {
+	Kind         string        // fixtures.Before or fixtures.After
+	PayloadValid bool          // the callback sent had no payload errors
+	Budget       time.Duration // the timeout the reply had to meet
+}
+
+// Reply outcomes a receiver can answer with.
+const (
+	ReplyOK      = "ok"      // accept
+	ReplyFail    = "fail"    // the backend failed (Tencent FAIL)
+	ReplyReject  = "reject"  // refuse a before-callback's operation
+	ReplyDiscard = "discard" // Tencent: silently drop (ErrorCode 2)
+)
+
+// ReplyModes lists the modes ReplyBody knows.
+var ReplyModes = []string{ReplyOK, ReplyFail, ReplyReject, ReplyDiscard}
+
+// Vendor is one platform's wire rules.
+type Vendor interface {
+	// Name is the catalogue's vendor name ("tencent", "openim").
+	Name() string
+	// Title is the platform's name for people.
+	Title() string
+	// Timeout is how long the platform waits for a reply.
+	Timeout() time.Duration
+	// NewRequest builds the request the platform sends for a callback.
+	NewRequest(target, command string, body []byte, p Params) (*http.Request, error)
+	// JudgeReply checks a reply against the platform's reply contract.
+	JudgeReply(r Reply, j Judging) []record.Finding
+	// ReplyBody is a reply in the platform's shape for a mode of ReplyModes.
+	ReplyBody(mode, info string) []byte
+	// Configure says how to point the platform at a receiver URL.
+	Configure(url string) string
+	// Identify returns the command a received request names, or "" when the
+	// request does not look like this vendor's.
+	Identify(r *http.Request) string
+}
+
+// Identify finds the vendor and command of a received callback: Tencent by
+// its CallbackCommand query parameter, OpenIM by the last path segment.
+func Identify(r *http.Request) (Vendor, string) {
+	for _, v := range []Vendor{Tencent, OpenIM} {
+		if cmd := v.Identify(r); cmd != "" {
+			return v, cmd
+		}
+	}
+	return nil, ""
+}
+
+var vendors = map[string]Vendor{fixtures.Tencent: Tencent, fixtures.OpenIM: OpenIM}
+
+// For returns the wire rules of a catalogue vendor.
+func For(name string) Vendor {
+	v, ok := vendors[name]
+	if !ok {
+		panic("platform: unknown vendor " + name)
+	}
+	return v
+}
+
+// Rule names of reply findings, shared by both vendors' judges.
+const (
+	RuleStatus      = "response.status"
+	RuleTimeout     = "response.timeout"
+	RuleEmpty       = "response.empty"
+	RuleJSON        = "response.json"
+	RuleObject      = "response.object"
+	RuleRequired    = "response.required"
+	RuleType        = "response.type"
+	RuleRange       = "response.range"
+	RuleTooLarge    = "response.too_large"
+	RuleRefused     = "response.refused"
+	RuleActionState = "response.action_status"
+	RuleErrorCode   = "response.error_code"
+	RuleActionCode  = "response.action_code"
+	RuleNextCode    = "response.next_code"
+	RuleEmptyObject = "response.empty_object"
+	RuleMissing     = "response.missing"
+	RuleKeyCase     = "response.key_case"
+)
+
+type findings []record.Finding
+
+func (f *findings) add(sev, rule, path, msg string) {
+	*f = append(*f, record.Finding{Severity: sev, Rule: rule, Path: path, Message: msg})
+}
+
+// common checks shared by the two judges: latency and truncation.
+func (f *findings) common(r Reply, j Judging, platform string) {
+	if j.Budget > 0 && r.Latency > j.Budget {
+		f.add(record.Error, RuleTimeout, "", fmt.Sprintf("the reply took %s; %s waits %s and then counts the callback as failed",
+			roundDur(r.Latency), platform, j.Budget))
+	}
+	if r.Truncated {
+		f.add(record.Error, RuleTooLarge, "", fmt.Sprintf("the reply is larger than %d bytes; imhook read only that much", MaxReplyBytes))
+	}
+}
+
+// MaxReplyBytes is how much of a reply body imhook reads.
+const MaxReplyBytes = 1 << 20
+
+func roundDur(d time.Duration) time.Duration {
+	switch {
+	case d > time.Second:
+		return d.Round(time.Millisecond)
+	case d > time.Millisecond:
+		return d.Round(10 * time.Microsecond)
+	}
+	return d
+}
+
+// looksHTML reports a body that is an HTML page (a proxy's or framework's
+// error page, typically).
+func looksHTML(b []byte) bool {
+	s := strings.ToLower(strings.TrimSpace(string(b[:min(len(b), 256)])))
+	return strings.HasPrefix(s, "<!doctype html") || strings.HasPrefix(s, "<html") || strings.HasPrefix(s, "<head") || strings.HasPrefix(s, "<body")
+}
+
+func statusText(code int) string {
+	if t := http.StatusText(code); t != "" {
+		return fmt.Sprintf("%d %s", code, t)
+	}
+	return fmt.Sprint(code)
+}

@@ -1,0 +1,217 @@
+package platform
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/internal/jsonx"
+	"github.com/imhook/imhook/record"
+	"github.com/tidwall/gjson"
+)
+
+// Tencent is Tencent Cloud Chat / IM's wire rules. Sources: the Third-Party
+// Callback Overview (1047/34354, 269/1522) and the callback configuration
+// page (269/32431); see shared/reference/tencent-im-callbacks.md §1-§3.
+var Tencent Vendor = tencent{}
+
+type tencent struct{}
+
+// TencentPlatforms are the documented OptPlatform values (the Chinese page
+// says Mac, the English one macOS; State.StateChange uses IOS).
+var TencentPlatforms = []string{"RESTAPI", "Web", "Android", "iOS", "Windows", "Mac", "macOS", "iPad", "Unknown", "IOS"}
+
+// Tencent's defaults for the query parameters imhook controls.
+const (
+	DefaultSdkAppID    = "1400000000"
+	DefaultClientIP    = "127.0.0.1"
+	DefaultOptPlatform = "iOS"
+)
+
+func (tencent) Name() string           { return fixtures.Tencent }
+func (tencent) Title() string          { return "Tencent Cloud Chat" }
+func (tencent) Timeout() time.Duration { return 2 * time.Second }
+
+// Sign is Tencent's callback signature: hex(sha256(token + requestTime)), a
+// plain SHA-256 (not an HMAC) over the token followed by the decimal Unix
+// time in seconds; lower-case hex as in the document's sample.
+func Sign(token, requestTime string) string {
+	sum := sha256.Sum256([]byte(token + requestTime))
+	return hex.EncodeToString(sum[:])
+}
+
+// NewRequest builds POST {target}?SdkAppid=..&CallbackCommand=..&contenttype=json
+// &ClientIP=..&OptPlatform=..[&Sign=..&RequestTime=..] in the documents' order.
+// Query parameters already in target are kept before them.
+func (tencent) NewRequest(target, command string, body []byte, p Params) (*http.Request, error) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, err
+	}
+	q := []string{
+		"SdkAppid=" + url.QueryEscape(or(p.SdkAppID, DefaultSdkAppID)),
+		"CallbackCommand=" + url.QueryEscape(command),
+		"contenttype=json",
+		"ClientIP=" + url.QueryEscape(or(p.ClientIP, DefaultClientIP)),
+		"OptPlatform=" + url.QueryEscape(or(p.OptPlatform, DefaultOptPlatform)),
+	}
+	if p.Token != "" {
+		now := time.Now
+		if p.Now != nil {
+			now = p.Now
+		}
+		rt := strconv.FormatInt(now().Unix(), 10)
+		q = append(q, "Sign="+Sign(p.Token, rt), "RequestTime="+rt)
+	}
+	raw := strings.Join(q, "&")
+	if u.RawQuery != "" {
+		raw = u.RawQuery + "&" + raw
+	}
+	u.RawQuery = raw
+	req, err := http.NewRequest(http.MethodPost, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	// The documents show no Content-Type (their sample request has only Host
+	// and Content-Length); imhook sends application/json so that frameworks
+	// that dispatch on it parse the body. Say so in help.
+	req.Header.Set("Content-Type", "application/json")
+	return req, nil
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// Identify reads the CallbackCommand query parameter.
+func (tencent) Identify(r *http.Request) string {
+	return r.URL.Query().Get("CallbackCommand")
+}
+
+// Configure says where to enter the receiver's URL.
+func (tencent) Configure(u string) string {
+	return "Tencent: set the callback URL to " + u + " (Chat console > Callback Configuration)"
+}
+
+// ReplyBody is {"ActionStatus","ErrorInfo","ErrorCode"}: ok is OK/0, fail is
+// FAIL/1, reject is OK/1 and discard OK/2 (before-callbacks' codes).
+func (tencent) ReplyBody(mode, info string) []byte {
+	status, code := "OK", 0
+	switch mode {
+	case ReplyFail:
+		status, code = "FAIL", 1
+	case ReplyReject:
+		code = 1
+	case ReplyDiscard:
+		code = 2
+	}
+	return fmt.Appendf(nil, `{"ActionStatus":%q,"ErrorInfo":%s,"ErrorCode":%d}`, status, jsonString(info), code)
+}
+
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// JudgeReply checks Tencent's reply contract: HTTP 200 within 2 s, a JSON
+// object with ActionStatus ("OK" or "FAIL"), ErrorCode (integer) and
+// ErrorInfo (string). Redirects are not followed, so a 3xx is a failure.
+func (tencent) JudgeReply(r Reply, j Judging) []record.Finding {
+	var f findings
+	if r.Status != http.StatusOK {
+		msg := fmt.Sprintf("expected HTTP 200, found %s; Tencent counts any other status as a failed callback", statusText(r.Status))
+		if r.Status >= 300 && r.Status < 400 {
+			msg += fmt.Sprintf("; redirects are not followed (Location: %q)", r.Header.Get("Location"))
+		}
+		f.add(record.Error, RuleStatus, "", msg)
+	}
+	f.common(r, j, "Tencent")
+	body := bytes.TrimSpace(r.Body)
+	if len(body) == 0 {
+		f.add(record.Error, RuleEmpty, "", `the reply body is empty; expected a JSON object such as {"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`)
+		return f
+	}
+	if se := jsonx.Check(body); se != nil {
+		what := "JSON"
+		if looksHTML(body) {
+			what = "JSON but an HTML page"
+		}
+		f.add(record.Error, RuleJSON, "", fmt.Sprintf("the reply is not %s (%s); found %s. Tencent counts a reply it cannot parse as a failed callback", what, se.Error(), jsonx.Snippet(body, 80)))
+		return f
+	}
+	root := gjson.ParseBytes(body)
+	if !root.IsObject() {
+		f.add(record.Error, RuleObject, "", "expected a JSON object with ActionStatus, ErrorCode and ErrorInfo, found "+jsonx.Describe(root.Raw))
+		return f
+	}
+	status := tencentField(&f, root, "ActionStatus", gjson.String)
+	code := tencentField(&f, root, "ErrorCode", gjson.Number)
+	tencentField(&f, root, "ErrorInfo", gjson.String)
+	if code.Exists() && code.Type == gjson.Number && strings.ContainsAny(code.Raw, ".eE") {
+		f.add(record.Error, RuleType, "ErrorCode", "expected an integer, found the number "+code.Raw)
+	}
+	if !status.Exists() || status.Type != gjson.String {
+		return f
+	}
+	switch status.Str {
+	case "OK":
+		if code.Type == gjson.Number && code.Int() != 0 {
+			n := code.Int()
+			switch {
+			case j.Kind == fixtures.Before && (n == 1 || n == 2) && j.PayloadValid:
+				verb := map[int64]string{1: "rejects", 2: "silently discards"}[n]
+				f.add(record.Error, RuleRefused, "ErrorCode", fmt.Sprintf("ErrorCode %d %s the operation of a valid callback; a backend should allow a valid callback (ErrorCode 0)", n, verb))
+			case j.Kind == fixtures.Before:
+				f.add(record.Warning, RuleErrorCode, "ErrorCode", fmt.Sprintf("ErrorCode %d with ActionStatus OK: before-callbacks document 0 (allow), 1 (reject), 2 (discard) and per-callback custom ranges", n))
+			default:
+				f.add(record.Warning, RuleErrorCode, "ErrorCode", fmt.Sprintf("ErrorCode %d with ActionStatus OK: 0 means success; Tencent ignores an after-callback's result, so this is only suspicious", n))
+			}
+		}
+	case "FAIL":
+		info := root.Get("ErrorInfo").String()
+		if j.PayloadValid {
+			f.add(record.Error, RuleRefused, "ActionStatus", fmt.Sprintf("the backend answered FAIL (ErrorCode %s, ErrorInfo %q) to a valid callback; a backend should accept a valid callback", code.Raw, info))
+		} else {
+			f.add(record.Info, RuleRefused, "ActionStatus", "the backend answered FAIL to an invalid callback, as a careful backend does")
+		}
+	default:
+		msg := fmt.Sprintf(`expected "OK" or "FAIL", found %s`, status.Raw)
+		if strings.EqualFold(status.Str, "ok") || strings.EqualFold(status.Str, "fail") {
+			msg += " (the value is case-sensitive)"
+		}
+		f.add(record.Error, RuleActionState, "ActionStatus", msg)
+	}
+	return f
+}
+
+// tencentField checks that a reply field is present with the JSON type want.
+func tencentField(f *findings, root gjson.Result, name string, want gjson.Type) gjson.Result {
+	v := root.Get(name)
+	label := map[gjson.Type]string{gjson.String: "a string", gjson.Number: "an integer"}[want]
+	if !v.Exists() {
+		msg := fmt.Sprintf("the required field %s (%s) is missing", name, strings.TrimPrefix(strings.TrimPrefix(label, "a "), "an "))
+		root.ForEach(func(k, _ gjson.Result) bool {
+			if strings.EqualFold(k.Str, name) && k.Str != name {
+				msg += fmt.Sprintf("; found %q, but keys are case-sensitive", k.Str)
+			}
+			return true
+		})
+		f.add(record.Error, RuleRequired, name, msg)
+		return v
+	}
+	if v.Type != want {
+		f.add(record.Error, RuleType, name, fmt.Sprintf("expected %s, found %s", label, jsonx.Describe(v.Raw)))
+	}
+	return v
+}

@@ -1,0 +1,260 @@
+// Package record holds the exchange record that simulate, serve and replay
+// write and that replay and validate read (JSON Lines, one record a line; see
+// DESIGN.md), and the Finding type every checker produces.
+package record
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+)
+
+// Severities of a finding.
+const (
+	Error   = "error"   // the platform would treat the exchange as failed, or the spec is broken
+	Warning = "warning" // legal but suspicious
+	Info    = "info"
+)
+
+// Verdicts of an exchange.
+const (
+	Pass    = "pass"  // every contract rule held (warnings allowed)
+	Fail    = "fail"  // the contract was broken
+	NoReply = "error" // no reply came
+)
+
+// Finding is one observation about a payload or a reply.
+type Finding struct {
+	Severity string `json:"severity"`
+	Rule     string `json:"rule"`
+	Path     string `json:"path,omitempty"`
+	Message  string `json:"message"`
+}
+
+func (f Finding) String() string {
+	if f.Path == "" {
+		return fmt.Sprintf("%s %s: %s", f.Severity, f.Rule, f.Message)
+	}
+	return fmt.Sprintf("%s %s at %s: %s", f.Severity, f.Rule, f.Path, f.Message)
+}
+
+// HasErrors reports whether any finding is an error.
+func HasErrors(fs []Finding) bool {
+	for _, f := range fs {
+		if f.Severity == Error {
+			return true
+		}
+	}
+	return false
+}
+
+// Message is a request or a response as it went over the wire.
+type Message struct {
+	Method  string      `json:"method,omitempty"`
+	URL     string      `json:"url,omitempty"`
+	Status  int         `json:"status,omitempty"`
+	Headers http.Header `json:"headers"`
+	// Body is the raw bytes; it is written as "body" (the JSON value) when
+	// the bytes are JSON and as "body_text" otherwise.
+	Body      []byte  `json:"-"`
+	LatencyMS float64 `json:"latency_ms,omitempty"`
+}
+
+type wireMessage struct {
+	Method    string          `json:"method,omitempty"`
+	URL       string          `json:"url,omitempty"`
+	Status    int             `json:"status,omitempty"`
+	Headers   http.Header     `json:"headers"`
+	Body      json.RawMessage `json:"body,omitempty"`
+	BodyText  *string         `json:"body_text,omitempty"`
+	LatencyMS float64         `json:"latency_ms,omitempty"`
+}
+
+// MarshalJSON writes Body as "body" or "body_text".
+func (m Message) MarshalJSON() ([]byte, error) {
+	w := wireMessage{Method: m.Method, URL: m.URL, Status: m.Status, Headers: m.Headers, LatencyMS: m.LatencyMS}
+	if w.Headers == nil {
+		w.Headers = http.Header{}
+	}
+	if trimmed := bytes.TrimSpace(m.Body); len(trimmed) > 0 && json.Valid(trimmed) {
+		var buf bytes.Buffer
+		if json.Compact(&buf, trimmed) == nil {
+			w.Body = buf.Bytes()
+		}
+	}
+	if w.Body == nil && len(m.Body) > 0 {
+		s := string(m.Body)
+		w.BodyText = &s
+	} else if w.Body == nil {
+		empty := ""
+		w.BodyText = &empty
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON reads "body" or "body_text" into Body.
+func (m *Message) UnmarshalJSON(b []byte) error {
+	var w wireMessage
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*m = Message{Method: w.Method, URL: w.URL, Status: w.Status, Headers: w.Headers, LatencyMS: w.LatencyMS}
+	switch {
+	case len(w.Body) > 0 && string(w.Body) != "null":
+		m.Body = []byte(w.Body)
+	case w.BodyText != nil:
+		m.Body = []byte(*w.BodyText)
+	}
+	return nil
+}
+
+// Record is one exchange.
+type Record struct {
+	Time     time.Time `json:"time"`
+	Vendor   string    `json:"vendor"`
+	Command  string    `json:"command"`
+	Request  *Message  `json:"request"`
+	Response *Message  `json:"response,omitempty"`
+	// Error is why no reply came (absent when one did).
+	Error    string    `json:"error,omitempty"`
+	Findings []Finding `json:"findings"`
+	Verdict  string    `json:"verdict,omitempty"`
+}
+
+// MarshalJSON keeps findings an array and times in UTC with milliseconds.
+func (r Record) MarshalJSON() ([]byte, error) {
+	type plain Record
+	p := plain(r)
+	if p.Findings == nil {
+		p.Findings = []Finding{}
+	}
+	return json.Marshal(struct {
+		Time string `json:"time"`
+		plain
+	}{r.Time.UTC().Format("2006-01-02T15:04:05.000Z07:00"), p})
+}
+
+// Verdict computes pass/fail from findings; a record without a response and
+// with an error is NoReply.
+func Verdict(hasReply bool, fs []Finding) string {
+	switch {
+	case !hasReply:
+		return NoReply
+	case HasErrors(fs):
+		return Fail
+	default:
+		return Pass
+	}
+}
+
+// Writer appends records to a stream, one line each. Each record goes out in
+// a single Write, under a lock, so concurrent writers never interleave and a
+// crash never leaves half a line behind what was written before.
+type Writer struct {
+	mu  sync.Mutex
+	w   io.Writer
+	buf bytes.Buffer
+	f   *os.File
+	err error
+}
+
+// NewWriter wraps w.
+func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
+
+// OpenFile opens (creating if needed) a record file for appending.
+func OpenFile(path string) (*Writer, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	return &Writer{w: f, f: f}, nil
+}
+
+// Write appends one record.
+func (w *Writer) Write(r *Record) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil {
+		return w.err
+	}
+	w.buf.Reset()
+	w.buf.Write(b)
+	w.buf.WriteByte('\n')
+	_, w.err = w.w.Write(w.buf.Bytes())
+	return w.err
+}
+
+// Close flushes to disk and closes a file opened by OpenFile.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.f == nil {
+		return w.err
+	}
+	err := w.f.Sync()
+	if cerr := w.f.Close(); err == nil {
+		err = cerr
+	}
+	w.f = nil
+	if w.err != nil {
+		return w.err
+	}
+	return err
+}
+
+// Reader reads records one line at a time, in bounded memory (a line may be
+// at most MaxLine bytes).
+type Reader struct {
+	sc   *bufio.Scanner
+	line int
+}
+
+// MaxLine is the longest record line a Reader accepts.
+const MaxLine = 64 << 20
+
+// NewReader wraps r.
+func NewReader(r io.Reader) *Reader {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), MaxLine)
+	return &Reader{sc: sc}
+}
+
+// Next returns the next record and its line number; io.EOF at the end. A line
+// that is not a record gives a *LineError and the reader can go on.
+func (r *Reader) Next() (*Record, int, error) {
+	for r.sc.Scan() {
+		r.line++
+		b := bytes.TrimSpace(r.sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		var rec Record
+		if err := json.Unmarshal(b, &rec); err != nil {
+			return nil, r.line, &LineError{Line: r.line, Err: err}
+		}
+		return &rec, r.line, nil
+	}
+	if err := r.sc.Err(); err != nil {
+		return nil, r.line + 1, &LineError{Line: r.line + 1, Err: err}
+	}
+	return nil, r.line, io.EOF
+}
+
+// LineError is a line that could not be read as a record.
+type LineError struct {
+	Line int
+	Err  error
+}
+
+func (e *LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+func (e *LineError) Unwrap() error { return e.Err }

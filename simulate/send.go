@@ -1,0 +1,210 @@
+// Package simulate plays the IM platform: it generates payloads from the
+// catalogue, builds each request exactly as the vendor does (package
+// platform), sends it, and judges the reply (packages platform and validate),
+// producing one record per exchange.
+package simulate
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/record"
+	"github.com/imhook/imhook/validate"
+)
+
+// Callback is one callback to send: its entry and its body.
+type Callback struct {
+	Entry *fixtures.Entry
+	Body  []byte
+	// Findings are the payload's own findings (from validate.Payload).
+	Findings []record.Finding
+}
+
+// NewCallback checks body against e and returns the callback to send.
+func NewCallback(e *fixtures.Entry, body []byte) Callback {
+	return Callback{Entry: e, Body: body, Findings: validate.Payload(e, body)}
+}
+
+// Sender sends callbacks to one target and judges the replies.
+type Sender struct {
+	Target string
+	Params platform.Params
+	// Timeout overrides each vendor's budget when non-zero.
+	Timeout time.Duration
+	Client  *http.Client
+}
+
+// NewClient is the HTTP client imhook sends with: redirects are not
+// followed (platforms do not follow them), connections are kept alive, and
+// no proxy from the environment is used (the platforms' clients use none).
+func NewClient() *http.Client {
+	tr := &http.Transport{
+		Proxy:               nil,
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        256,
+		MaxIdleConnsPerHost: 256,
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: 5 * time.Second,
+		ForceAttemptHTTP2:   false,
+	}
+	return &http.Client{
+		Transport:     tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// Budget is the timeout that applies to a vendor's callbacks.
+func (s *Sender) Budget(v platform.Vendor) time.Duration {
+	if s.Timeout > 0 {
+		return s.Timeout
+	}
+	return v.Timeout()
+}
+
+// Build returns the request the platform would send.
+func (s *Sender) Build(c Callback) (*http.Request, error) {
+	v := platform.For(c.Entry.Vendor)
+	req, err := v.NewRequest(s.Target, c.Entry.Command, c.Body, s.Params)
+	if err != nil {
+		return nil, &TargetError{Target: s.Target, Err: err}
+	}
+	return req, nil
+}
+
+// RequestRecord describes a built request without sending it (--dry-run).
+func RequestRecord(c Callback, req *http.Request) *record.Record {
+	return &record.Record{
+		Time:     time.Now(),
+		Vendor:   c.Entry.Vendor,
+		Command:  c.Entry.Command,
+		Request:  &record.Message{Method: req.Method, URL: req.URL.String(), Headers: req.Header.Clone(), Body: c.Body},
+		Findings: c.Findings,
+	}
+}
+
+// Send sends one callback and returns its record. Unreachable is set when
+// the target could not be reached at all (refused, DNS, TLS).
+func (s *Sender) Send(ctx context.Context, c Callback) (rec *record.Record, unreachable bool) {
+	v := platform.For(c.Entry.Vendor)
+	req, err := s.Build(c)
+	if err != nil {
+		rec := &record.Record{Time: time.Now(), Vendor: c.Entry.Vendor, Command: c.Entry.Command,
+			Request: &record.Message{Method: http.MethodPost, URL: s.Target, Headers: http.Header{}, Body: c.Body}}
+		rec.Error = err.Error()
+		rec.Findings = append(append([]record.Finding{}, c.Findings...), record.Finding{Severity: record.Error, Rule: "request.target", Message: err.Error()})
+		rec.Verdict = record.NoReply
+		return rec, true
+	}
+	rec = RequestRecord(c, req)
+	rec.Findings = append([]record.Finding{}, c.Findings...)
+	budget := s.Budget(v)
+	ctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+	client := s.Client
+	if client == nil {
+		client = NewClient()
+	}
+	start := time.Now()
+	rec.Time = start
+	resp, err := client.Do(req.WithContext(ctx))
+	var body []byte
+	truncated := false
+	if err == nil {
+		body, err = io.ReadAll(io.LimitReader(resp.Body, platform.MaxReplyBytes+1))
+		resp.Body.Close()
+		if len(body) > platform.MaxReplyBytes {
+			body, truncated = body[:platform.MaxReplyBytes], true
+		}
+	}
+	latency := time.Since(start)
+	if err != nil {
+		reason, unreach := classify(err, ctx, budget, v)
+		rec.Error = reason
+		rule := "response.none"
+		if !unreach && ctx.Err() == context.DeadlineExceeded {
+			rule = platform.RuleTimeout
+		}
+		rec.Findings = append(rec.Findings, record.Finding{Severity: record.Error, Rule: rule, Message: reason})
+		rec.Verdict = record.NoReply
+		return rec, unreach
+	}
+	reply := platform.Reply{Status: resp.StatusCode, Header: resp.Header, Body: body, Latency: latency, Truncated: truncated}
+	rec.Response = &record.Message{Status: resp.StatusCode, Headers: resp.Header, Body: body, LatencyMS: float64(latency.Microseconds()) / 1000}
+	rec.Findings = append(rec.Findings, v.JudgeReply(reply, platform.Judging{
+		Kind: c.Entry.Kind, PayloadValid: !record.HasErrors(c.Findings), Budget: budget})...)
+	rec.Verdict = record.Verdict(true, rec.Findings)
+	return rec, false
+}
+
+// classify explains a failed exchange and tells whether the target could not
+// be reached at all (exit 3) or was reached and failed to answer (exit 1).
+func classify(err error, ctx context.Context, budget time.Duration, v platform.Vendor) (string, bool) {
+	if ctx.Err() == context.DeadlineExceeded {
+		return fmt.Sprintf("no reply within %s (%s's timeout): the platform counts the callback as failed", budget, v.Title()), false
+	}
+	if errors.Is(err, context.Canceled) {
+		return "interrupted", false
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return fmt.Sprintf("cannot resolve %s: %v", dnsErr.Name, dnsErr.Err), true
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			return fmt.Sprintf("connection refused by %s: nothing listens there", opErr.Addr), true
+		}
+		return "cannot connect: " + opErr.Err.Error(), true
+	}
+	var certErr *tls.CertificateVerificationError
+	var unknownAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var recErr tls.RecordHeaderError
+	if errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) {
+		return "TLS: the certificate was not accepted: " + rootMsg(err), true
+	}
+	if errors.As(err, &recErr) {
+		return "TLS: the target does not speak TLS (is the URL http:// rather than https://?)", true
+	}
+	switch {
+	case errors.Is(err, syscall.ECONNRESET):
+		return "the connection was reset before a reply came", false
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the connection was closed before a complete reply came", false
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return fmt.Sprintf("no reply within %s (%s's timeout)", budget, v.Title()), false
+	}
+	return rootMsg(err), false
+}
+
+func rootMsg(err error) string {
+	msg := err.Error()
+	// url.Error repeats the method and URL; keep what follows.
+	if i := strings.LastIndex(msg, "\": "); i >= 0 {
+		msg = msg[i+3:]
+	}
+	return msg
+}
+
+// TargetError is a target URL that cannot be used.
+type TargetError struct {
+	Target string
+	Err    error
+}
+
+func (e *TargetError) Error() string {
+	return fmt.Sprintf("the target %q is not a usable URL: %v", e.Target, e.Err)
+}
+func (e *TargetError) Unwrap() error { return e.Err }

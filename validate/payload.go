@@ -1,0 +1,446 @@
+// Package validate holds imhook's contract rules for request payloads: a body
+// is checked against its catalogue entry (types, required fields, bounds,
+// const and enum values, cross-field rules, the documents' quirks), and an
+// exchange's findings are combined into a verdict. The reply contracts of
+// each vendor live with the vendor's wire rules in package platform.
+package validate
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/internal/jsonx"
+	"github.com/imhook/imhook/record"
+	"github.com/tidwall/gjson"
+)
+
+// Rule names of payload findings. Catalogue rules are "payload.rule.<id>" and
+// accepted quirks carry the rule their catalogue entry names.
+const (
+	RuleEmpty       = "payload.empty"
+	RuleJSON        = "payload.json"
+	RuleObject      = "payload.object"
+	RuleRequired    = "payload.required"
+	RuleType        = "payload.type"
+	RuleConst       = "payload.const"
+	RuleEnum        = "payload.enum"
+	RuleDiscouraged = "payload.discouraged"
+	RuleRange       = "payload.range"
+	RuleUnit        = "payload.unit"
+	RuleLength      = "payload.length"
+	RuleItems       = "payload.items"
+	RuleUnknown     = "payload.unknown_field"
+	RuleDuplicate   = "payload.duplicate_key"
+	RulePrefix      = "payload.rule."
+)
+
+// Timestamps below this many units are taken for seconds, above for
+// milliseconds (1e11 s is the year 5138; 1e11 ms is 1973).
+const secondsOrMillis = 100_000_000_000
+
+// Payload checks a request body against its catalogue entry and returns the
+// findings in document order.
+func Payload(e *fixtures.Entry, body []byte) []record.Finding {
+	c := &checker{}
+	if len(bytes.TrimSpace(body)) == 0 {
+		c.add(record.Error, RuleEmpty, "", "the body is empty; expected a JSON object")
+		return c.out
+	}
+	if se := jsonx.Check(body); se != nil {
+		c.add(record.Error, RuleJSON, "", "the body is not valid JSON: "+se.Error())
+		return c.out
+	}
+	root := gjson.ParseBytes(body)
+	if !root.IsObject() {
+		c.add(record.Error, RuleObject, "", "expected a JSON object, found "+jsonx.Describe(root.Raw))
+		return c.out
+	}
+	c.object(root, e.Root, "", gjson.Result{})
+	for _, r := range e.Rules {
+		c.rule(root, r)
+	}
+	return c.out
+}
+
+type checker struct {
+	out []record.Finding
+}
+
+func (c *checker) add(sev, rule, path, msg string) {
+	c.out = append(c.out, record.Finding{Severity: sev, Rule: rule, Path: path, Message: msg})
+}
+
+// object checks obj against f's fields; parent is the enclosing object, where
+// a switch field finds its selector.
+func (c *checker) object(obj gjson.Result, f *fixtures.Field, path string, parent gjson.Result) {
+	spec := f
+	if f.Switch != "" {
+		sel := parent.Get(jsonx.Escape(f.Switch))
+		spec = f.Case(sel.String())
+		if spec == nil {
+			return // the selector's own enum finding says what is wrong
+		}
+	}
+	seen := make([]bool, len(spec.Fields))
+	var keys map[string]bool
+	obj.ForEach(func(k, v gjson.Result) bool {
+		name := k.Str
+		p := jsonx.PathJoin(path, name)
+		if keys == nil {
+			keys = make(map[string]bool, len(spec.Fields))
+		}
+		if keys[name] {
+			c.add(record.Warning, RuleDuplicate, p, fmt.Sprintf("the key %q appears twice; receivers differ on which value wins", name))
+		}
+		keys[name] = true
+		idx := spec.ChildIndex(name)
+		if idx < 0 {
+			if !f.Additional && !spec.Additional {
+				c.add(record.Info, RuleUnknown, p, fmt.Sprintf("%s is not a field of this object in the document", name))
+			}
+			return true
+		}
+		seen[idx] = true
+		c.value(v, spec.Fields[idx], p, obj)
+		return true
+	})
+	for i, sf := range spec.Fields {
+		if sf.Required && !seen[i] {
+			c.add(record.Error, RuleRequired, jsonx.PathJoin(path, sf.Name),
+				fmt.Sprintf("the required field %s (%s) is missing", sf.Name, sf.TypeLabel()))
+		}
+	}
+}
+
+func (c *checker) value(v gjson.Result, f *fixtures.Field, path string, parent gjson.Result) {
+	typeErr := func() {
+		c.add(record.Error, RuleType, path, fmt.Sprintf("expected %s, found %s", article(f.TypeLabel()), jsonx.Describe(v.Raw)))
+	}
+	switch f.Type {
+	case "any":
+		return
+	case "string":
+		if v.Type != gjson.String {
+			typeErr()
+			return
+		}
+		c.choices(v, f, path)
+		n := utf8.RuneCountInString(v.Str)
+		if f.MinLen > 0 && n < f.MinLen {
+			c.add(record.Error, RuleLength, path, fmt.Sprintf("expected at least %d characters, found %d", f.MinLen, n))
+		}
+		if f.MaxLen > 0 && n > f.MaxLen {
+			c.add(record.Error, RuleLength, path, fmt.Sprintf("expected at most %d characters, found %d", f.MaxLen, n))
+		}
+	case "integer":
+		raw := v.Raw
+		if v.Type == gjson.String {
+			a := accepted(f, "numeric_string")
+			if a == nil || !isDigits(v.Str) {
+				typeErr()
+				return
+			}
+			c.add(a.Severity, a.Rule, path, a.Message)
+			raw = v.Str
+		} else if v.Type != gjson.Number {
+			typeErr()
+			return
+		}
+		if strings.ContainsAny(raw, ".eE") {
+			c.add(record.Error, RuleType, path, fmt.Sprintf("expected an integer, found the number %s (JSON integers have no fraction or exponent)", raw))
+			return
+		}
+		n, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil {
+			c.add(record.Error, RuleRange, path, fmt.Sprintf("expected %s in %s, found %s, which does not fit in 64 bits",
+				f.TypeLabel(), f.Bounds.RangeLabel(true), raw))
+			return
+		}
+		b := f.Bounds
+		if (b.HasMin && n < b.MinI) || (b.HasMax && n > b.MaxI) {
+			c.add(record.Error, RuleRange, path, fmt.Sprintf("expected %s in %s, found %d", f.TypeLabel(), b.RangeLabel(true), n))
+			return
+		}
+		switch {
+		case b.Unit == "s" && n >= secondsOrMillis:
+			c.add(record.Error, RuleUnit, path, fmt.Sprintf("expected Unix seconds, found %d, which looks like milliseconds (divide by 1000)", n))
+		case b.Unit == "ms" && n > 0 && n < secondsOrMillis:
+			c.add(record.Error, RuleUnit, path, fmt.Sprintf("expected Unix milliseconds, found %d, which looks like seconds (multiply by 1000)", n))
+		}
+		c.choices(v, f, path)
+	case "number":
+		if v.Type != gjson.Number {
+			typeErr()
+			return
+		}
+		x := v.Float()
+		if x < f.Bounds.MinF || x > f.Bounds.MaxF {
+			c.add(record.Error, RuleRange, path, fmt.Sprintf("expected a number in %s, found %s", f.Bounds.RangeLabel(false), v.Raw))
+		}
+		c.choices(v, f, path)
+	case "boolean":
+		if v.Type != gjson.True && v.Type != gjson.False {
+			typeErr()
+		}
+	case "object":
+		if !v.IsObject() {
+			typeErr()
+			return
+		}
+		c.object(v, f, path, parent)
+	case "array":
+		if !v.IsArray() {
+			typeErr()
+			return
+		}
+		i := 0
+		v.ForEach(func(_, item gjson.Result) bool {
+			c.value(item, f.Items, jsonx.Index(path, i), v)
+			i++
+			return true
+		})
+		if f.MinItems > 0 && i < f.MinItems {
+			c.add(record.Error, RuleItems, path, fmt.Sprintf("expected at least %d item(s), found %d", f.MinItems, i))
+		}
+		if f.MaxItems > 0 && i > f.MaxItems {
+			c.add(record.Error, RuleItems, path, fmt.Sprintf("expected at most %d item(s), found %d", f.MaxItems, i))
+		}
+	}
+}
+
+// choices checks const and enum values, and accepted alternatives to them.
+func (c *checker) choices(v gjson.Result, f *fixtures.Field, path string) {
+	if len(f.Const) > 0 && !sameJSON(v, f.Const) {
+		if a := acceptedValue(f, v); a != nil {
+			c.add(a.Severity, a.Rule, path, a.Message)
+			return
+		}
+		c.add(record.Error, RuleConst, path, fmt.Sprintf("expected %s, found %s", f.Const, clipRaw(v.Raw)))
+		return
+	}
+	if len(f.Enum) > 0 {
+		ok := false
+		for _, e := range f.Enum {
+			if sameJSON(v, e) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			if a := acceptedValue(f, v); a != nil {
+				c.add(a.Severity, a.Rule, path, a.Message)
+				return
+			}
+			vals := make([]string, len(f.Enum))
+			for i, e := range f.Enum {
+				vals[i] = string(e)
+			}
+			hint := ""
+			for _, e := range f.Enum {
+				if v.Type == gjson.String && strings.EqualFold(strings.Trim(string(e), `"`), v.Str) {
+					hint = fmt.Sprintf(" (values are case-sensitive: did you mean %s?)", e)
+				}
+			}
+			c.add(record.Error, RuleEnum, path, fmt.Sprintf("expected one of %s, found %s%s", strings.Join(vals, ", "), clipRaw(v.Raw), hint))
+			return
+		}
+	}
+	if msg, ok := f.Discouraged[v.String()]; ok && v.Type == gjson.String {
+		c.add(record.Warning, RuleDiscouraged, path, fmt.Sprintf("%s: %s", clipRaw(v.Raw), msg))
+	}
+}
+
+func accepted(f *fixtures.Field, form string) *fixtures.Accept {
+	for _, a := range f.Accept {
+		if a.Form == form {
+			return a
+		}
+	}
+	return nil
+}
+
+func acceptedValue(f *fixtures.Field, v gjson.Result) *fixtures.Accept {
+	for _, a := range f.Accept {
+		if a.Form == "value" && sameJSON(v, a.Value) {
+			return a
+		}
+	}
+	return nil
+}
+
+// sameJSON compares a value with raw JSON: numbers by value, the rest by
+// their decoded form.
+func sameJSON(v gjson.Result, raw []byte) bool {
+	w := gjson.ParseBytes(raw)
+	if v.Type != w.Type {
+		return false
+	}
+	switch v.Type {
+	case gjson.Number:
+		if strings.ContainsAny(v.Raw+w.Raw, ".eE") {
+			return v.Float() == w.Float()
+		}
+		return v.Raw == w.Raw || v.Int() == w.Int()
+	case gjson.String:
+		return v.Str == w.Str
+	default:
+		return strings.TrimSpace(v.Raw) == strings.TrimSpace(w.Raw)
+	}
+}
+
+func isDigits(s string) bool {
+	if s == "" || len(s) > 19 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func clipRaw(raw string) string {
+	if utf8.RuneCountInString(raw) > 80 {
+		return string([]rune(raw)[:80]) + "…"
+	}
+	return raw
+}
+
+func article(label string) string {
+	if label == "" {
+		return "a value"
+	}
+	switch label[0] {
+	case 'a', 'e', 'i', 'o', 'u':
+		return "an " + label
+	}
+	return "a " + label
+}
+
+// rule evaluates a cross-field rule of the catalogue.
+func (c *checker) rule(root gjson.Result, r *fixtures.Rule) {
+	if r.Each == "" {
+		c.ruleAt(root, "", r)
+		return
+	}
+	arr := root.Get(r.Each)
+	if !arr.IsArray() {
+		return
+	}
+	if r.Kind == "max_count" {
+		var hits []string
+		i := 0
+		arr.ForEach(func(_, item gjson.Result) bool {
+			if ok, known := cond(item, r.If); known && ok {
+				hits = append(hits, jsonx.Index(r.Each, i))
+			}
+			i++
+			return true
+		})
+		if len(hits) > r.Max {
+			c.add(r.Severity, RulePrefix+r.ID, hits[r.Max], fmt.Sprintf("%s; found %d items where %s (%s)",
+				r.Doc, len(hits), r.If, strings.Join(hits, ", ")))
+		}
+		return
+	}
+	i := 0
+	arr.ForEach(func(_, item gjson.Result) bool {
+		c.ruleAt(item, jsonx.Index(r.Each, i), r)
+		i++
+		return true
+	})
+}
+
+func (c *checker) ruleAt(base gjson.Result, prefix string, r *fixtures.Rule) {
+	at := func(p string) string {
+		if prefix == "" {
+			return p
+		}
+		return prefix + "." + p
+	}
+	switch r.Kind {
+	case "template":
+		got := base.Get(r.Path)
+		if !got.Exists() || got.Type != gjson.String {
+			return
+		}
+		var sb strings.Builder
+		for _, p := range r.Parts {
+			if p.Path == "" {
+				sb.WriteString(p.Literal)
+				continue
+			}
+			ref := base.Get(p.Path)
+			if !ref.Exists() {
+				return
+			}
+			if ref.Type == gjson.String {
+				sb.WriteString(ref.Str)
+			} else {
+				sb.WriteString(ref.Raw)
+			}
+		}
+		if want := sb.String(); got.Str != want {
+			c.add(r.Severity, RulePrefix+r.ID, at(r.Path), fmt.Sprintf("%s: expected %q, found %q", r.Doc, want, got.Str))
+		}
+	case "iff", "implies":
+		a, knownA := cond(base, r.If)
+		b, knownB := cond(base, r.Then)
+		if !knownA || !knownB {
+			return
+		}
+		broken := a && !b
+		if r.Kind == "iff" && !a && b {
+			broken = true
+		}
+		if broken {
+			c.add(r.Severity, RulePrefix+r.ID, at(r.Then.Path), fmt.Sprintf("%s; found %s = %s and %s = %s",
+				r.Doc, r.If.Path, clipRaw(base.Get(r.If.Path).Raw), r.Then.Path, clipRaw(base.Get(r.Then.Path).Raw)))
+		}
+	}
+}
+
+// cond evaluates a condition; known is false when the value is missing or of
+// another type than the condition's operand.
+func cond(base gjson.Result, c *fixtures.Cond) (ok, known bool) {
+	v := base.Get(c.Path)
+	w := gjson.ParseBytes(c.Value)
+	if !v.Exists() {
+		return false, false
+	}
+	var cmp int
+	switch {
+	case v.Type == gjson.Number && w.Type == gjson.Number:
+		x, y := v.Float(), w.Float()
+		switch {
+		case x < y:
+			cmp = -1
+		case x > y:
+			cmp = 1
+		}
+	case v.Type == gjson.String && w.Type == gjson.String:
+		cmp = strings.Compare(v.Str, w.Str)
+	default:
+		return false, false
+	}
+	switch c.Op {
+	case "eq":
+		return cmp == 0, true
+	case "ne":
+		return cmp != 0, true
+	case "lt":
+		return cmp < 0, true
+	case "le":
+		return cmp <= 0, true
+	case "gt":
+		return cmp > 0, true
+	case "ge":
+		return cmp >= 0, true
+	}
+	return false, false
+}
