@@ -104,7 +104,7 @@ Supported: Tencent Cloud Chat / IM third-party callbacks and OpenIM webhooks.`,
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w\nsee '%s --help'", err, c.CommandPath())}
 	})
 
-	root.AddCommand(newFixturesCmd(g), newSimulateCmd(g), newVersionCmd(g))
+	root.AddCommand(newFixturesCmd(g), newSimulateCmd(g), newServeCmd(g), newVersionCmd(g))
 	return root
 }
 
@@ -121,9 +121,6 @@ func Run(ctx context.Context, s *ui.Streams, args []string) int {
 	root := NewRootCmd(s)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	if err == nil && ctx.Err() != nil {
-		err = ctx.Err()
-	}
 	code := ExitCode(err)
 	var ee *ExitError
 	if err != nil && !(errors.As(err, &ee) && ee.Silent) {

@@ -64,15 +64,51 @@ func NewOperationID() string {
 	return fmt.Sprintf("%d%06d", time.Now().UnixMilli(), n.Int64())
 }
 
-// Identify takes the last path segment, which the server sets to the
-// command ({url}/{command}).
+// Identify takes the last path segment, which the server (v3.4.2 and later)
+// sets to the command ({url}/{command}), or the command query parameter that
+// v3.0 to v3.4.0 sent ({url}?command=...).
 func (openim) Identify(r *http.Request) string {
 	p := strings.TrimRight(r.URL.Path, "/")
 	seg := p[strings.LastIndexByte(p, '/')+1:]
 	if strings.HasPrefix(strings.ToLower(seg), "callback") {
 		return seg
 	}
+	if c := r.URL.Query().Get("command"); strings.HasPrefix(strings.ToLower(c), "callback") {
+		return c
+	}
 	return ""
+}
+
+// namesEntry reports whether name is the entry's command or a former name of
+// it (the document's own sample pairs a new URL with an old body name; the
+// payload check warns about that).
+func namesEntry(e *fixtures.Entry, name string) bool {
+	if strings.EqualFold(name, e.Command) {
+		return true
+	}
+	for _, a := range e.Aliases {
+		if strings.EqualFold(name, a.Command) {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckRequest checks that the body's callbackCommand names the same command
+// as the URL (the server fills both from one value), and the headers the
+// server always sends.
+func (openim) CheckRequest(r *http.Request, body []byte, e *fixtures.Entry, _ Expect) []record.Finding {
+	var f findings
+	if v := gjson.GetBytes(body, "callbackCommand"); v.Type == gjson.String && !namesEntry(e, v.Str) {
+		f.add(record.Error, RuleCommand, "callbackCommand", fmt.Sprintf("the URL names %s but the body's callbackCommand is %q: the OpenIM server fills both from one value, so they always agree", e.Command, v.Str))
+	}
+	if r.Header.Get("operationID") == "" {
+		f.add(record.Info, RuleHeader, "", "no operationID header: the OpenIM server always sends one (use it to make processing idempotent)")
+	}
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(strings.ToLower(ct), "application/json") {
+		f.add(record.Warning, RuleHeader, "", fmt.Sprintf("Content-Type is %q; the OpenIM server sends application/json; charset=utf-8", ct))
+	}
+	return f
 }
 
 // Configure says what to put in config/webhooks.yml.

@@ -75,7 +75,33 @@ type Vendor interface {
 	// Identify returns the command a received request names, or "" when the
 	// request does not look like this vendor's.
 	Identify(r *http.Request) string
+	// CheckRequest checks a received request's transport: query parameters,
+	// headers, signature, and the command named in the body. Error findings
+	// mean a careful backend refuses the callback.
+	CheckRequest(r *http.Request, body []byte, e *fixtures.Entry, exp Expect) []record.Finding
 }
+
+// Expect is what a receiver expects of the requests it gets.
+type Expect struct {
+	SdkAppID string // Tencent: the app's SDKAppID ("" accepts any)
+	Token    string // Tencent: the callback token ("" checks no signature)
+	// Now is the receiver's clock (nil means time.Now).
+	Now func() time.Time
+	// Window is how far RequestTime may be from now (0 means 60 s).
+	Window time.Duration
+}
+
+// Rule names of request findings.
+const (
+	RuleSdkAppID    = "request.sdkappid"
+	RuleContentType = "request.contenttype"
+	RuleOptPlatform = "request.opt_platform"
+	RuleClientIP    = "request.client_ip"
+	RuleSign        = "request.sign"
+	RuleRequestTime = "request.request_time"
+	RuleCommand     = "request.command_mismatch"
+	RuleHeader      = "request.header"
+)
 
 // Identify finds the vendor and command of a received callback: Tencent by
 // its CallbackCommand query parameter, OpenIM by the last path segment.

@@ -3,6 +3,7 @@ package platform
 import (
 	"bytes"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -97,6 +98,89 @@ func or(v, def string) string {
 // Identify reads the CallbackCommand query parameter.
 func (tencent) Identify(r *http.Request) string {
 	return r.URL.Query().Get("CallbackCommand")
+}
+
+// CheckRequest checks the query a Tencent callback carries: SdkAppid (against
+// the expected app when given), contenttype=json, a documented OptPlatform, a
+// ClientIP, and with a token the signature: Sign must be
+// hex(sha256(token + RequestTime)) in either case, compared in constant time,
+// and RequestTime within the window (60 s) of now.
+func (tencent) CheckRequest(r *http.Request, _ []byte, _ *fixtures.Entry, exp Expect) []record.Finding {
+	var f findings
+	q := r.URL.Query()
+	get := func(name string) (string, string, bool) {
+		if v, ok := q[name]; ok {
+			return name, v[0], true
+		}
+		for k, v := range q {
+			if strings.EqualFold(k, name) {
+				return k, v[0], true
+			}
+		}
+		return "", "", false
+	}
+	key, app, ok := get("SdkAppid")
+	switch {
+	case !ok:
+		f.add(record.Error, RuleSdkAppID, "", "the query has no SdkAppid: every Tencent callback names its app, and a backend must check it")
+	case exp.SdkAppID != "" && app != exp.SdkAppID:
+		f.add(record.Error, RuleSdkAppID, "", fmt.Sprintf("SdkAppid is %q, expected %q: a careful backend refuses callbacks for another app", app, exp.SdkAppID))
+	case key != "SdkAppid":
+		f.add(record.Info, RuleSdkAppID, "", fmt.Sprintf("the parameter is spelled %s; the documents' URLs spell it SdkAppid (some newer pages write SDKAppID): match it case-insensitively", key))
+	}
+	if _, ct, ok := get("contenttype"); !ok {
+		f.add(record.Warning, RuleContentType, "", "the query has no contenttype; the documents send contenttype=json")
+	} else if !strings.EqualFold(ct, "json") {
+		f.add(record.Warning, RuleContentType, "", fmt.Sprintf("contenttype is %q; the documents send json", ct))
+	}
+	if _, p, ok := get("OptPlatform"); !ok {
+		f.add(record.Warning, RuleOptPlatform, "", "the query has no OptPlatform")
+	} else if !containsFold(TencentPlatforms, p) {
+		f.add(record.Warning, RuleOptPlatform, "", fmt.Sprintf("OptPlatform %q is not a documented value (%s)", p, strings.Join(TencentPlatforms, ", ")))
+	}
+	if _, ip, ok := get("ClientIP"); !ok || ip == "" {
+		f.add(record.Warning, RuleClientIP, "", "the query has no ClientIP")
+	}
+	if exp.Token == "" {
+		return f
+	}
+	_, sign, hasSign := get("Sign")
+	_, rt, hasTime := get("RequestTime")
+	if !hasSign || !hasTime {
+		f.add(record.Error, RuleSign, "", "callback authentication is on (a token is set) but the query has no Sign and RequestTime: the request may be forged")
+		return f
+	}
+	secs, err := strconv.ParseInt(rt, 10, 64)
+	if err != nil {
+		f.add(record.Error, RuleRequestTime, "", fmt.Sprintf("RequestTime %q is not Unix seconds", rt))
+		return f
+	}
+	want := Sign(exp.Token, rt)
+	if subtle.ConstantTimeCompare([]byte(strings.ToLower(sign)), []byte(want)) != 1 {
+		f.add(record.Error, RuleSign, "", "Sign does not match sha256(token + RequestTime): the request is forged or the token differs")
+		return f
+	}
+	now := time.Now
+	if exp.Now != nil {
+		now = exp.Now
+	}
+	window := exp.Window
+	if window == 0 {
+		window = time.Minute
+	}
+	if d := now().Sub(time.Unix(secs, 0)); d > window || d < -window {
+		f.add(record.Error, RuleRequestTime, "", fmt.Sprintf("RequestTime is %s from now, outside the %s window: a stale or replayed request", d.Round(time.Second), window))
+	}
+	return f
+}
+
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // Configure says where to enter the receiver's URL.

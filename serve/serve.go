@@ -1,8 +1,10 @@
 // Package serve is imhook's receiver: an http.Handler that recognises a
-// callback (platform.Identify), checks it against the catalogue
-// (validate.Payload), answers in the vendor's reply shape and reports a record
-// of every exchange; and the server around it. `simulate` with no target runs
-// against it, and `imhook serve` runs it for a real platform.
+// callback (platform.Identify), checks its transport (the vendor's
+// CheckRequest: query, signature, command) and its body against the catalogue
+// (validate.Payload), answers in the vendor's reply shape as configured, and
+// records every exchange before it acknowledges it; and the server around it.
+// `simulate` with no target runs against it, and `imhook serve` runs it for a
+// real platform.
 package serve
 
 import (
@@ -10,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"strings"
@@ -27,13 +30,25 @@ const DefaultMaxBody = 1 << 20
 // Config configures a Handler.
 type Config struct {
 	Catalogue *fixtures.Catalogue
+	// Expect is what requests must carry (SdkAppid, token).
+	Expect platform.Expect
 	// Respond is the reply mode for a good callback (platform.ReplyModes).
 	Respond string
+	// ReplyFiles are reply bodies sent verbatim instead of Respond: by
+	// command (lower-case), or for every command under the key "".
+	ReplyFiles map[string][]byte
+	// Delay is how long to wait before answering.
+	Delay time.Duration
+	// FailRate is the fraction of good callbacks answered "fail" (0..1).
+	FailRate float64
 	// MaxBody limits request bodies (0 means DefaultMaxBody).
 	MaxBody int64
-	// OnRecord receives the record of every exchange, after the reply is
-	// written. It must be safe for concurrent use.
-	OnRecord func(*record.Record)
+	// Record receives the record of every exchange before the reply is
+	// written; when it fails the request is answered 500 and not
+	// acknowledged. It must be safe for concurrent use.
+	Record func(*record.Record) error
+	// Show receives the record after the reply is written (for display).
+	Show func(*record.Record)
 }
 
 // Handler receives callbacks.
@@ -62,83 +77,142 @@ const (
 	RuleNotCommand = "request.not_a_callback"
 	RuleTooLarge   = "request.too_large"
 	RuleBody       = "request.body"
+	RuleAnswer     = "serve.answer"
 )
+
+// answer is what the receiver decided to reply.
+type answer struct {
+	status int
+	ctype  string
+	body   []byte
+	header http.Header
+}
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rec := &record.Record{Time: start, Request: &record.Message{Method: r.Method, URL: r.URL.RequestURI(), Headers: r.Header.Clone()}}
-	finish := func(status int, ctype string, body []byte) {
-		w.Header().Set("Content-Type", ctype)
-		w.WriteHeader(status)
-		_, _ = w.Write(body)
-		rec.Response = &record.Message{Status: status, Headers: w.Header().Clone(), Body: body,
-			LatencyMS: float64(time.Since(start).Microseconds()) / 1000}
-		rec.Verdict = record.Verdict(true, rec.Findings)
-		if h.cfg.OnRecord != nil {
-			h.cfg.OnRecord(rec)
+	rec := &record.Record{Time: start, Request: &record.Message{Method: r.Method, URL: requestURL(r), Headers: r.Header.Clone()}}
+	a := h.handle(r, w, rec)
+	if h.cfg.Delay > 0 && a.status == http.StatusOK {
+		t := time.NewTimer(h.cfg.Delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
 		}
 	}
-	text := func(status int, rule, msg string) {
-		rec.Findings = append(rec.Findings, record.Finding{Severity: record.Error, Rule: rule, Message: msg})
-		finish(status, "text/plain; charset=utf-8", []byte("imhook: "+msg+"\n"))
+	hdr := w.Header()
+	for k, v := range a.header {
+		hdr[k] = v
+	}
+	hdr.Set("Content-Type", a.ctype)
+	rec.Response = &record.Message{Status: a.status, Headers: hdr.Clone(), Body: a.body,
+		LatencyMS: float64(time.Since(start).Microseconds()) / 1000}
+	rec.Verdict = record.Verdict(true, rec.Findings)
+	// Record first, then acknowledge: a reply that was sent is always in the
+	// record file.
+	if h.cfg.Record != nil {
+		if err := h.cfg.Record(rec); err != nil {
+			http.Error(w, "imhook: the exchange could not be recorded ("+err.Error()+"); not acknowledged", http.StatusInternalServerError)
+			return
+		}
+	}
+	w.WriteHeader(a.status)
+	_, _ = w.Write(a.body)
+	if h.cfg.Show != nil {
+		h.cfg.Show(rec)
+	}
+}
+
+func requestURL(r *http.Request) string {
+	host := r.Host
+	if host == "" {
+		host = "localhost"
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + host + r.URL.RequestURI()
+}
+
+func (h *Handler) handle(r *http.Request, w http.ResponseWriter, rec *record.Record) answer {
+	add := func(sev, rule, path, msg string) {
+		rec.Findings = append(rec.Findings, record.Finding{Severity: sev, Rule: rule, Path: path, Message: msg})
+	}
+	text := func(status int, rule, msg string) answer {
+		add(record.Error, rule, "", msg)
+		return answer{status: status, ctype: "text/plain; charset=utf-8", body: []byte("imhook: " + msg + "\n")}
 	}
 	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		text(http.StatusMethodNotAllowed, RuleMethod, fmt.Sprintf("callbacks are POST requests; this was %s. Point the platform's callback URL here and let it POST, or try: imhook simulate --all --target http://%s", r.Method, r.Host))
-		return
+		a := text(http.StatusMethodNotAllowed, RuleMethod, fmt.Sprintf("callbacks are POST requests, this was %s. Point the platform's callback URL here and let it POST, or try: imhook simulate --all --target http://%s%s", r.Method, r.Host, r.URL.Path))
+		a.header = http.Header{"Allow": {http.MethodPost}}
+		return a
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBody))
 	rec.Request.Body = body
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			text(http.StatusRequestEntityTooLarge, RuleTooLarge, fmt.Sprintf("the body is larger than %d bytes", h.cfg.MaxBody))
-			return
+			return text(http.StatusRequestEntityTooLarge, RuleTooLarge, fmt.Sprintf("the body is larger than %d bytes (--max-body)", h.cfg.MaxBody))
 		}
-		text(http.StatusBadRequest, RuleBody, "the body could not be read: "+err.Error())
-		return
+		return text(http.StatusBadRequest, RuleBody, "the body could not be read: "+err.Error())
 	}
 	vendor, command := platform.Identify(r)
 	if vendor == nil {
-		text(http.StatusNotFound, RuleNotCommand, "this is not a callback: Tencent callbacks carry a CallbackCommand query parameter, OpenIM callbacks end their path with /{command}")
-		return
+		return text(http.StatusNotFound, RuleNotCommand, "this is not a callback: Tencent callbacks carry a CallbackCommand query parameter (?SdkAppid=..&CallbackCommand=..), OpenIM callbacks end their path with /{command} (callback...Command)")
 	}
 	rec.Vendor, rec.Command = vendor.Name(), command
-	reply := func(mode, info string) {
-		finish(http.StatusOK, "application/json", vendor.ReplyBody(mode, info))
+	reply := func(mode, info string) answer {
+		return answer{status: http.StatusOK, ctype: "application/json", body: vendor.ReplyBody(mode, info)}
 	}
 	e, alias, ok := h.cfg.Catalogue.Lookup(command)
 	if !ok || e.Vendor != vendor.Name() {
 		msg := fmt.Sprintf("%s is not a %s callback imhook knows", command, vendor.Title())
 		if s := h.cfg.Catalogue.Suggest(command); len(s) > 0 {
-			msg += "; did you mean " + strings.Join(s, ", ") + "?"
+			msg += "; close matches: " + strings.Join(s, ", ")
 		}
-		rec.Findings = append(rec.Findings, record.Finding{Severity: record.Error, Rule: RuleUnknown, Message: msg})
-		reply(platform.ReplyFail, msg)
-		return
+		add(record.Error, RuleUnknown, "", msg)
+		return reply(platform.ReplyFail, msg)
 	}
 	if alias != nil {
-		rec.Findings = append(rec.Findings, record.Finding{Severity: record.Warning, Rule: "quirk.legacy_command",
-			Message: fmt.Sprintf("%s is the name that %s used for %s", alias.Command, alias.Versions, e.Command)})
+		add(record.Warning, "quirk.legacy_command", "", fmt.Sprintf("%s is the name that %s used for %s", alias.Command, alias.Versions, e.Command))
 	}
 	rec.Command = e.Command
-	rec.Findings = append(rec.Findings, validate.Payload(e, body)...)
-	if hasRule(rec.Findings, validate.RuleJSON, validate.RuleEmpty, validate.RuleObject) {
-		reply(platform.ReplyFail, "the body is not a JSON object")
-		return
+	transport := vendor.CheckRequest(r, body, e, h.cfg.Expect)
+	rec.Findings = append(rec.Findings, transport...)
+	payload := validate.Payload(e, body)
+	rec.Findings = append(rec.Findings, payload...)
+	// A careful backend refuses what cannot be trusted or read: another
+	// app's SdkAppid, a missing, bad or stale signature, a mismatched
+	// command, a body that is not a JSON object.
+	if refusal := firstError(transport); refusal != "" {
+		return reply(platform.ReplyFail, refusal)
 	}
-	reply(h.cfg.Respond, "")
-}
-
-func hasRule(fs []record.Finding, rules ...string) bool {
-	for _, f := range fs {
-		for _, r := range rules {
-			if f.Rule == r {
-				return true
-			}
+	for _, f := range payload {
+		if f.Rule == validate.RuleJSON || f.Rule == validate.RuleEmpty || f.Rule == validate.RuleObject {
+			return reply(platform.ReplyFail, "the body is not a JSON object")
 		}
 	}
-	return false
+	if b, ok := h.cfg.ReplyFiles[strings.ToLower(e.Command)]; ok {
+		return answer{status: http.StatusOK, ctype: "application/json", body: b}
+	}
+	if b, ok := h.cfg.ReplyFiles[""]; ok {
+		return answer{status: http.StatusOK, ctype: "application/json", body: b}
+	}
+	if h.cfg.FailRate > 0 && rand.Float64() < h.cfg.FailRate {
+		add(record.Info, RuleAnswer, "", fmt.Sprintf("answered fail at random (--fail-rate %g)", h.cfg.FailRate))
+		return reply(platform.ReplyFail, "imhook --fail-rate")
+	}
+	return reply(h.cfg.Respond, "")
+}
+
+func firstError(fs []record.Finding) string {
+	for _, f := range fs {
+		if f.Severity == record.Error {
+			return f.Message
+		}
+	}
+	return ""
 }
 
 // Server is a running receiver.
@@ -146,24 +220,48 @@ type Server struct {
 	// URL is the base URL to point a platform (or simulate) at.
 	URL string
 	srv *http.Server
-	ln  net.Listener
 	err chan error
+}
+
+// Options tune the server around the handler.
+type Options struct {
+	ReadHeaderTimeout time.Duration // default 5 s
+	ReadTimeout       time.Duration // default 30 s
+	WriteTimeout      time.Duration // default 30 s plus the handler's delay
 }
 
 // Start listens on addr and serves h until Shutdown.
 func Start(addr string, h http.Handler) (*Server, error) {
+	return StartWith(addr, h, Options{})
+}
+
+// StartWith is Start with server options.
+func StartWith(addr string, h http.Handler, o Options) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
+	if o.ReadHeaderTimeout == 0 {
+		o.ReadHeaderTimeout = 5 * time.Second
+	}
+	if o.ReadTimeout == 0 {
+		o.ReadTimeout = 30 * time.Second
+	}
+	if o.WriteTimeout == 0 {
+		o.WriteTimeout = 30 * time.Second
+		if hh, ok := h.(*Handler); ok {
+			o.WriteTimeout += hh.cfg.Delay
+		}
+	}
 	s := &Server{
 		URL: "http://" + ln.Addr().String(),
-		ln:  ln,
 		srv: &http.Server{
 			Handler:           h,
-			ReadHeaderTimeout: 5 * time.Second,
-			ReadTimeout:       30 * time.Second,
+			ReadHeaderTimeout: o.ReadHeaderTimeout,
+			ReadTimeout:       o.ReadTimeout,
+			WriteTimeout:      o.WriteTimeout,
 			IdleTimeout:       120 * time.Second,
+			MaxHeaderBytes:    64 << 10,
 		},
 		err: make(chan error, 1),
 	}
@@ -179,4 +277,17 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		err = serr
 	}
 	return err
+}
+
+// IsLoopback reports whether a listen address stays on this machine.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -148,8 +148,13 @@ func NewPrinter(out io.Writer, format string, quiet bool, pal *Palette) *Printer
 	return &Printer{out: out, json: format == "json", quiet: quiet, pal: pal}
 }
 
-// Record prints one exchange.
-func (p *Printer) Record(r *record.Record) {
+// Record prints one exchange sent by imhook (simulate, replay).
+func (p *Printer) Record(r *record.Record) { p.exchange(r, false) }
+
+// Received prints one exchange received by imhook (serve).
+func (p *Printer) Received(r *record.Record) { p.exchange(r, true) }
+
+func (p *Printer) exchange(r *record.Record, received bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.json {
@@ -162,14 +167,35 @@ func (p *Printer) Record(r *record.Record) {
 	}
 	var sb strings.Builder
 	pal := p.pal
-	fmt.Fprintf(&sb, "%s %s %s", pal.Cyan("-->"), pal.Dim(r.Vendor), pal.Bold(r.Command))
-	switch {
-	case r.Response != nil:
-		fmt.Fprintf(&sb, "  %s %s %s", pal.Cyan("<--"), pal.Status(r.Response.Status), FormatMS(r.Response.LatencyMS))
-	case r.Error != "":
-		fmt.Fprintf(&sb, "  %s %s", pal.Cyan("<--"), pal.Red("no reply"))
+	name := r.Command
+	if name == "" {
+		name = r.Request.Method + " " + r.Request.URL
 	}
-	fmt.Fprintf(&sb, "  %s\n", pal.Verdict(r.Verdict))
+	if received {
+		shown := 0
+		for _, f := range r.Findings {
+			if f.Severity != record.Info || p.ShowInfo {
+				shown++
+			}
+		}
+		fmt.Fprintf(&sb, "%s %s %s  %s", pal.Cyan("<--"), pal.Dim(r.Vendor), pal.Bold(name), pal.Verdict(r.Verdict))
+		if shown > 0 {
+			fmt.Fprintf(&sb, "  %d finding(s)", shown)
+		}
+		if r.Response != nil {
+			fmt.Fprintf(&sb, "  %s %s %s", pal.Cyan("-->"), pal.Status(r.Response.Status), FormatMS(r.Response.LatencyMS))
+		}
+		sb.WriteByte('\n')
+	} else {
+		fmt.Fprintf(&sb, "%s %s %s", pal.Cyan("-->"), pal.Dim(r.Vendor), pal.Bold(name))
+		switch {
+		case r.Response != nil:
+			fmt.Fprintf(&sb, "  %s %s %s", pal.Cyan("<--"), pal.Status(r.Response.Status), FormatMS(r.Response.LatencyMS))
+		case r.Error != "":
+			fmt.Fprintf(&sb, "  %s %s", pal.Cyan("<--"), pal.Red("no reply"))
+		}
+		fmt.Fprintf(&sb, "  %s\n", pal.Verdict(r.Verdict))
+	}
 	for _, f := range r.Findings {
 		if f.Severity == record.Info && !p.ShowInfo {
 			continue
