@@ -1,0 +1,164 @@
+package cmd
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/record"
+	"github.com/imhook/imhook/simulate"
+)
+
+// TestMain lets a test run this binary as imhook itself (IMHOOK_TEST_EXEC=1),
+// so that signals reach a real process.
+func TestMain(m *testing.M) {
+	if os.Getenv("IMHOOK_TEST_EXEC") == "1" {
+		os.Exit(Execute())
+	}
+	os.Exit(m.Run())
+}
+
+// startImhook runs `imhook args...` as a process and returns it with the
+// receiver URL it announced on stderr.
+func startImhook(t *testing.T, args ...string) (*exec.Cmd, string) {
+	t.Helper()
+	c := exec.Command(os.Args[0], args...)
+	c.Env = append(os.Environ(), "IMHOOK_TEST_EXEC=1", "NO_COLOR=1")
+	stderr, err := c.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Stdout = io.Discard
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Process.Kill() })
+	re := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				found <- m[1]
+				break
+			}
+		}
+		_, _ = io.Copy(io.Discard, stderr)
+	}()
+	select {
+	case u := <-found:
+		return c, u
+	case <-time.After(10 * time.Second):
+		t.Fatalf("imhook %v did not announce its address within 10s", args)
+		return nil, ""
+	}
+}
+
+// SIGTERM in the middle of load: the receiver stops accepting, finishes what
+// is in flight, flushes the record file and exits 0; every request answered
+// 200 is in the file and every line parses.
+func TestServeSIGTERMUnderLoad(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "calls.jsonl")
+	proc, url := startImhook(t, "serve", "--addr", "127.0.0.1:0", "--record", path, "-o", "json", "--delay", "2ms")
+	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
+	client := simulate.NewClient()
+	var acked sync.Map
+	var nAcked, seq atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for g := 0; g < 32; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				b, _ := simulate.Generate(e, simulate.GenOptions{Seed: uint64(seq.Add(1))})
+				req, _ := platform.Tencent.NewRequest(url, e.Command, b, platform.Params{})
+				resp, err := client.Do(req)
+				if err != nil {
+					continue // refused or reset once the receiver stops
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					acked.Store(gjson.GetBytes(b, "MsgKey").Str, true)
+					nAcked.Add(1)
+				}
+			}
+		}()
+	}
+	for nAcked.Load() < 200 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := proc.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- proc.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			t.Fatalf("imhook serve exited %d after SIGTERM, want 0", ee.ExitCode())
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("imhook serve did not stop within 20s of SIGTERM")
+	}
+	close(stop)
+	wg.Wait()
+
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recorded := map[string]bool{}
+	r := record.NewReader(f)
+	for {
+		rec, line, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("line %d does not parse: %v", line, err)
+		}
+		recorded[gjson.GetBytes(rec.Request.Body, "MsgKey").Str] = true
+	}
+	missing := 0
+	acked.Range(func(k, _ any) bool {
+		if !recorded[k.(string)] {
+			missing++
+		}
+		return true
+	})
+	if missing > 0 {
+		t.Errorf("%d of %d acknowledged callbacks are not in the record file", missing, nAcked.Load())
+	}
+	raw, _ := os.ReadFile(path)
+	if !strings.HasSuffix(string(raw), "\n") {
+		t.Error("the record file ends with a torn line")
+	}
+	t.Logf("%d acknowledged, %d recorded", nAcked.Load(), len(recorded))
+
+}
