@@ -76,26 +76,9 @@ type wireMessage struct {
 	LatencyMS float64         `json:"latency_ms,omitempty"`
 }
 
-// MarshalJSON writes Body as "body" or "body_text".
+// MarshalJSON writes Body as "body" (the JSON value) or "body_text".
 func (m Message) MarshalJSON() ([]byte, error) {
-	w := wireMessage{Method: m.Method, URL: m.URL, Status: m.Status, Headers: m.Headers, LatencyMS: m.LatencyMS}
-	if w.Headers == nil {
-		w.Headers = http.Header{}
-	}
-	if trimmed := bytes.TrimSpace(m.Body); len(trimmed) > 0 && json.Valid(trimmed) {
-		var buf bytes.Buffer
-		if json.Compact(&buf, trimmed) == nil {
-			w.Body = buf.Bytes()
-		}
-	}
-	if w.Body == nil && len(m.Body) > 0 {
-		s := string(m.Body)
-		w.BodyText = &s
-	} else if w.Body == nil {
-		empty := ""
-		w.BodyText = &empty
-	}
-	return json.Marshal(w)
+	return appendMessage(nil, &m), nil
 }
 
 // UnmarshalJSON reads "body" or "body_text" into Body.
@@ -127,17 +110,9 @@ type Record struct {
 	Verdict  string    `json:"verdict,omitempty"`
 }
 
-// MarshalJSON keeps findings an array and times in UTC with milliseconds.
+// MarshalJSON writes the record as AppendJSON does.
 func (r Record) MarshalJSON() ([]byte, error) {
-	type plain Record
-	p := plain(r)
-	if p.Findings == nil {
-		p.Findings = []Finding{}
-	}
-	return json.Marshal(struct {
-		Time string `json:"time"`
-		plain
-	}{r.Time.UTC().Format("2006-01-02T15:04:05.000Z07:00"), p})
+	return AppendJSON(nil, &r), nil
 }
 
 // Verdict computes pass/fail from findings; a record without a response and
@@ -159,7 +134,6 @@ func Verdict(hasReply bool, fs []Finding) string {
 type Writer struct {
 	mu  sync.Mutex
 	w   io.Writer
-	buf bytes.Buffer
 	f   *os.File
 	err error
 }
@@ -178,21 +152,20 @@ func OpenFile(path string) (*Writer, error) {
 
 // Write appends one record.
 func (w *Writer) Write(r *Record) error {
-	b, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
+	bp := bufPool.Get().(*[]byte)
+	b := append(AppendJSON((*bp)[:0], r), '\n')
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.err != nil {
-		return w.err
+	if w.err == nil {
+		_, w.err = w.w.Write(b)
 	}
-	w.buf.Reset()
-	w.buf.Write(b)
-	w.buf.WriteByte('\n')
-	_, w.err = w.w.Write(w.buf.Bytes())
-	return w.err
+	err := w.err
+	w.mu.Unlock()
+	*bp = b
+	bufPool.Put(bp)
+	return err
 }
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // Close flushes to disk and closes a file opened by OpenFile.
 func (w *Writer) Close() error {

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Throughput of `imhook serve` (recognising, checking and recording every
+# request) beside a bare net/http handler (bench/bare), both driven by wrk
+# with the same Tencent callback at 64 connections, on this machine, in the
+# same run. Rounds alternate between the two; the script prints each round,
+# the medians and the ratio. Machines here are noisy: read the ratio.
+#
+#   bench/serve.sh [ROUNDS=5] [SECONDS=5]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-5}
+secs=${2:-5}
+command -v wrk >/dev/null || { echo "installing wrk"; apt-get install -y wrk >/dev/null; }
+out=bench/out
+mkdir -p "$out"
+go build -o "$out/imhook" .
+go build -o "$out/bare" ./bench/bare
+
+body=$("$out/imhook" fixtures show C2C.CallbackAfterSendMsg --seed 1 -o json)
+cat > "$out/post.lua" <<LUA
+wrk.method = "POST"
+wrk.body = [==[$body]==]
+wrk.headers["Content-Type"] = "application/json"
+LUA
+query="?SdkAppid=1400000000&CallbackCommand=C2C.CallbackAfterSendMsg&contenttype=json&ClientIP=127.0.0.1&OptPlatform=iOS"
+
+"$out/bare" -addr 127.0.0.1:9301 & bare=$!
+rm -f "$out/serve.jsonl"
+"$out/imhook" serve --addr 127.0.0.1:9302 --record "$out/serve.jsonl" -q >/dev/null 2>&1 & imh=$!
+trap 'kill $bare $imh 2>/dev/null || true' EXIT
+sleep 1
+
+rate() { wrk -t2 -c64 -d"${secs}s" -s "$out/post.lua" "$1" | awk '/Requests\/sec/ {print $2}'; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+: > "$out/bare.rates"; : > "$out/serve.rates"
+for i in $(seq "$rounds"); do
+  b=$(rate "http://127.0.0.1:9301/$query"); echo "$b" >> "$out/bare.rates"
+  s=$(rate "http://127.0.0.1:9302/$query"); echo "$s" >> "$out/serve.rates"
+  printf 'round %d: bare %10.0f req/s   imhook serve --record %10.0f req/s\n' "$i" "$b" "$s"
+done
+mb=$(median < "$out/bare.rates"); ms=$(median < "$out/serve.rates")
+lines=$(wc -l < "$out/serve.jsonl")
+printf 'median: bare %.0f req/s, imhook serve --record %.0f req/s, ratio serve/bare %.2f (%d records written)\n' \
+  "$mb" "$ms" "$(echo "$ms / $mb" | bc -l)" "$lines"

@@ -1,0 +1,52 @@
+package serve
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/record"
+	"github.com/imhook/imhook/simulate"
+)
+
+// BenchmarkServeHTTP measures the receiver's own work per callback: identify,
+// check transport and body, answer, and (with record) marshal the record.
+func BenchmarkServeHTTP(b *testing.B) {
+	e, _, _ := lookup("C2C.CallbackAfterSendMsg")
+	body := genBody(e)
+	req, _ := platform.Tencent.NewRequest("http://127.0.0.1:9000", e.Command, body, platform.Params{})
+	for _, tc := range []struct {
+		name string
+		rec  func(*record.Record) error
+	}{
+		{"check", nil},
+		{"check+record", record.NewWriter(io.Discard).Write},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			h := NewHandler(Config{Record: tc.rec})
+			b.ReportAllocs()
+			for b.Loop() {
+				r := req.Clone(req.Context())
+				r.Body = io.NopCloser(bytes.NewReader(body))
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if w.Code != http.StatusOK {
+					b.Fatal(w.Code)
+				}
+			}
+		})
+	}
+}
+
+func lookup(cmd string) (*fixtures.Entry, *fixtures.Alias, bool) {
+	return fixtures.Default().Lookup(cmd)
+}
+
+func genBody(e *fixtures.Entry) []byte {
+	b, _ := simulate.Generate(e, simulate.GenOptions{Seed: 1})
+	return b
+}
