@@ -35,7 +35,15 @@ type simulateOptions struct {
 	DryRun   bool
 	Record   string
 	payload  payloadOptions
+
+	Count       int64
+	Duration    time.Duration
+	Concurrency int
+	Rate        float64
 }
+
+// loadMode reports whether the run is a load run (--count or --duration).
+func (o *simulateOptions) loadMode() bool { return o.Count > 0 || o.Duration > 0 }
 
 func newSimulateCmd(g *Globals) *cobra.Command {
 	o := &simulateOptions{}
@@ -68,7 +76,9 @@ A valid callback must be accepted: a FAIL reply to it fails the check.`,
   imhook simulate callbackAfterGroupMsgReadCommand --target http://localhost:10006/callbackExample
   imhook simulate C2C.CallbackAfterSendMsg --set UnreadMsgNum=3 --set From_Account=alice --dry-run
   imhook simulate --data payload.json --target http://localhost:8080/cb     # command from the body
-  imhook simulate --all -o json --record run.jsonl`,
+  imhook simulate --all -o json --record run.jsonl
+  imhook simulate C2C.CallbackAfterSendMsg --count 10000 --concurrency 64 --target http://localhost:8080/cb
+  imhook simulate --all --duration 30s --rate 500 --target http://localhost:8080/cb -o json   # summary as JSON`,
 		ValidArgsFunction: completeCommands(&o.Vendor),
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := o.payload.resolve(c); err != nil {
@@ -99,6 +109,10 @@ A valid callback must be accepted: a FAIL reply to it fails the check.`,
 	f.DurationVar(&o.Timeout, "timeout", 0, "reply budget (default: the platform's, Tencent 2s, OpenIM 5s)")
 	f.BoolVar(&o.DryRun, "dry-run", false, "print the requests that would be sent and send nothing")
 	f.StringVar(&o.Record, "record", "", "append a record of every exchange to this file (JSON Lines)")
+	f.Int64Var(&o.Count, "count", 0, "load: send this many callbacks in all, each with a fresh payload (round-robin over the commands)")
+	f.DurationVar(&o.Duration, "duration", 0, "load: keep sending for this long")
+	f.IntVar(&o.Concurrency, "concurrency", 0, "load: workers sending at once, each on its own keep-alive connection (default 1, or 64 with --count/--duration)")
+	f.Float64Var(&o.Rate, "rate", 0, "load: requests per second in all (default: as fast as the workers go)")
 	o.payload.register(c)
 	_ = c.RegisterFlagCompletionFunc("vendor", fixedCompletion(fixtures.Tencent, fixtures.OpenIM))
 	_ = c.RegisterFlagCompletionFunc("platform", fixedCompletion(platform.TencentPlatforms...))
@@ -175,6 +189,14 @@ func runSimulate(ctx context.Context, g *Globals, o *simulateOptions, args []str
 	if err := checkVendor(o.Vendor); err != nil {
 		return err
 	}
+	switch {
+	case o.Count < 0 || o.Duration < 0 || o.Concurrency < 0 || o.Rate < 0:
+		return usageErrorf("--count, --duration, --concurrency and --rate must not be negative")
+	case !o.loadMode() && (o.Concurrency > 0 || o.Rate > 0):
+		return usageErrorf("--concurrency and --rate shape a load run: give --count N or --duration D too")
+	case o.loadMode() && o.DryRun:
+		return usageErrorf("--dry-run shows single requests; drop --count/--duration")
+	}
 	if o.Platform != "" && !slices.Contains(platform.TencentPlatforms, o.Platform) {
 		return usageErrorf("--platform %q is not a documented OptPlatform value; use one of %s", o.Platform, strings.Join(platform.TencentPlatforms, ", "))
 	}
@@ -227,6 +249,9 @@ func runSimulate(ctx context.Context, g *Globals, o *simulateOptions, args []str
 			return usageErrorf("--record: %v", err)
 		}
 		defer rw.Close()
+	}
+	if o.loadMode() {
+		return runLoad(ctx, g, o, sender, callbacks, rw)
 	}
 	t := &tally{}
 	for _, cb := range callbacks {

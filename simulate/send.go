@@ -5,6 +5,7 @@
 package simulate
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -15,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -97,18 +99,38 @@ func RequestRecord(c Callback, req *http.Request) *record.Record {
 // Send sends one callback and returns its record. Unreachable is set when
 // the target could not be reached at all (refused, DNS, TLS).
 func (s *Sender) Send(ctx context.Context, c Callback) (rec *record.Record, unreachable bool) {
+	r := s.exchange(ctx, c, true)
+	return r.rec, r.unreachable
+}
+
+// result is one exchange as the load engine counts it; rec is built only
+// when a record is wanted.
+type result struct {
+	rec         *record.Record
+	status      int
+	latency     time.Duration
+	findings    []record.Finding
+	verdict     string
+	unreachable bool
+	budgetMiss  bool
+	err         string
+}
+
+var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func (s *Sender) exchange(ctx context.Context, c Callback, keep bool) (res result) {
 	v := platform.For(c.Entry.Vendor)
 	req, err := s.Build(c)
 	if err != nil {
-		rec := &record.Record{Time: time.Now(), Vendor: c.Entry.Vendor, Command: c.Entry.Command,
-			Request: &record.Message{Method: http.MethodPost, URL: s.Target, Headers: http.Header{}, Body: c.Body}}
-		rec.Error = err.Error()
-		rec.Findings = append(append([]record.Finding{}, c.Findings...), record.Finding{Severity: record.Error, Rule: "request.target", Message: err.Error()})
-		rec.Verdict = record.NoReply
-		return rec, true
+		res = result{verdict: record.NoReply, unreachable: true, err: err.Error(),
+			findings: append(append([]record.Finding{}, c.Findings...), record.Finding{Severity: record.Error, Rule: "request.target", Message: err.Error()})}
+		if keep {
+			res.rec = &record.Record{Time: time.Now(), Vendor: c.Entry.Vendor, Command: c.Entry.Command,
+				Request: &record.Message{Method: http.MethodPost, URL: s.Target, Headers: http.Header{}, Body: c.Body},
+				Error:   res.err, Findings: res.findings, Verdict: res.verdict}
+		}
+		return res
 	}
-	rec = RequestRecord(c, req)
-	rec.Findings = append([]record.Finding{}, c.Findings...)
 	budget := s.Budget(v)
 	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
@@ -116,36 +138,53 @@ func (s *Sender) Send(ctx context.Context, c Callback) (rec *record.Record, unre
 	if client == nil {
 		client = NewClient()
 	}
+	buf := bodyPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bodyPool.Put(buf)
 	start := time.Now()
-	rec.Time = start
 	resp, err := client.Do(req.WithContext(ctx))
-	var body []byte
 	truncated := false
 	if err == nil {
-		body, err = io.ReadAll(io.LimitReader(resp.Body, platform.MaxReplyBytes+1))
+		_, err = buf.ReadFrom(io.LimitReader(resp.Body, platform.MaxReplyBytes+1))
 		resp.Body.Close()
-		if len(body) > platform.MaxReplyBytes {
-			body, truncated = body[:platform.MaxReplyBytes], true
+		if buf.Len() > platform.MaxReplyBytes {
+			buf.Truncate(platform.MaxReplyBytes)
+			truncated = true
 		}
 	}
-	latency := time.Since(start)
+	res.latency = time.Since(start)
+	res.findings = c.Findings
 	if err != nil {
 		reason, unreach := classify(err, ctx, budget, v)
-		rec.Error = reason
 		rule := "response.none"
 		if !unreach && ctx.Err() == context.DeadlineExceeded {
-			rule = platform.RuleTimeout
+			rule, res.budgetMiss = platform.RuleTimeout, true
 		}
-		rec.Findings = append(rec.Findings, record.Finding{Severity: record.Error, Rule: rule, Message: reason})
-		rec.Verdict = record.NoReply
-		return rec, unreach
+		res.findings = append(append([]record.Finding{}, c.Findings...), record.Finding{Severity: record.Error, Rule: rule, Message: reason})
+		res.verdict, res.unreachable, res.err = record.NoReply, unreach, reason
+	} else {
+		res.status = resp.StatusCode
+		res.budgetMiss = res.latency > budget
+		judged := v.JudgeReply(platform.Reply{Status: resp.StatusCode, Header: resp.Header, Body: buf.Bytes(), Latency: res.latency, Truncated: truncated},
+			platform.Judging{Kind: c.Entry.Kind, PayloadValid: !record.HasErrors(c.Findings), Budget: budget})
+		if len(judged) > 0 {
+			res.findings = append(append([]record.Finding{}, c.Findings...), judged...)
+		}
+		res.verdict = record.Verdict(true, res.findings)
 	}
-	reply := platform.Reply{Status: resp.StatusCode, Header: resp.Header, Body: body, Latency: latency, Truncated: truncated}
-	rec.Response = &record.Message{Status: resp.StatusCode, Headers: resp.Header, Body: body, LatencyMS: float64(latency.Microseconds()) / 1000}
-	rec.Findings = append(rec.Findings, v.JudgeReply(reply, platform.Judging{
-		Kind: c.Entry.Kind, PayloadValid: !record.HasErrors(c.Findings), Budget: budget})...)
-	rec.Verdict = record.Verdict(true, rec.Findings)
-	return rec, false
+	if keep {
+		rec := RequestRecord(c, req)
+		rec.Time = start
+		rec.Findings = res.findings
+		rec.Verdict = res.verdict
+		rec.Error = res.err
+		if res.status != 0 {
+			rec.Response = &record.Message{Status: res.status, Headers: resp.Header, Body: bytes.Clone(buf.Bytes()),
+				LatencyMS: float64(res.latency.Microseconds()) / 1000}
+		}
+		res.rec = rec
+	}
+	return res
 }
 
 // classify explains a failed exchange and tells whether the target could not

@@ -1,0 +1,137 @@
+package simulate
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/record"
+)
+
+func okServer(t *testing.T, delay time.Duration, hits *atomic.Int64) *httptest.Server {
+	t.Helper()
+	reply := platform.Tencent.ReplyBody(platform.ReplyOK, "")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if hits != nil {
+			hits.Add(1)
+		}
+		if delay > 0 {
+			time.Sleep(delay)
+		}
+		_, _ = w.Write(reply)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func sendMsgSource(t *testing.T) Source {
+	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
+	return func(i int64) (Callback, error) {
+		b, err := Generate(e, GenOptions{Seed: uint64(i)})
+		return Callback{Entry: e, Body: b}, err
+	}
+}
+
+// Every request is counted once, in every tally, and reaches the target.
+func TestLoadCountsAddUp(t *testing.T) {
+	var hits atomic.Int64
+	srv := okServer(t, 0, &hits)
+	s := &Sender{Target: srv.URL}
+	var recs atomic.Int64
+	st, err := s.Load(context.Background(), LoadOptions{Count: 500, Concurrency: 16}, sendMsgSource(t),
+		func(r *record.Record, _ bool) {
+			if r.Verdict == record.Pass && r.Response.Status == 200 {
+				recs.Add(1)
+			}
+		}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Requests != 500 || st.Verdicts[record.Pass] != 500 || st.Status[200] != 500 || hits.Load() != 500 || recs.Load() != 500 {
+		t.Fatalf("requests %d, pass %d, 200s %d, hits %d, records %d; want 500 each", st.Requests, st.Verdicts[record.Pass], st.Status[200], hits.Load(), recs.Load())
+	}
+	if st.hist.TotalCount() != 500 || st.Percentile(50) <= 0 || st.Max() < st.Percentile(99) {
+		t.Errorf("histogram: %d values, p50 %s, p99 %s, max %s", st.hist.TotalCount(), st.Percentile(50), st.Percentile(99), st.Max())
+	}
+}
+
+// A paced run holds its rate on a slow target: 100/s for 2 s with a 20 ms
+// reply is about 200 requests (±10%, for a busy machine).
+func TestLoadPacedHoldsRate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("timing")
+	}
+	var hits atomic.Int64
+	srv := okServer(t, 20*time.Millisecond, &hits)
+	s := &Sender{Target: srv.URL}
+	st, err := s.Load(context.Background(), LoadOptions{Duration: 2 * time.Second, Rate: 100, Concurrency: 16}, sendMsgSource(t), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Requests < 180 || st.Requests > 220 {
+		t.Errorf("%d requests in 2s at 100/s; want 200 ±10%%", st.Requests)
+	}
+	if st.Failed() != 0 {
+		t.Errorf("%d failed", st.Failed())
+	}
+}
+
+// A target that stalls shows up as budget misses within the budget, not as
+// a hang.
+func TestLoadStalledTargetIsBudgetMisses(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	s := &Sender{Target: srv.URL, Timeout: 100 * time.Millisecond}
+	t0 := time.Now()
+	st, err := s.Load(context.Background(), LoadOptions{Count: 20, Concurrency: 4}, sendMsgSource(t), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(t0); d > 3*time.Second {
+		t.Errorf("the run took %s; a stalled target must not hang it", d)
+	}
+	if st.BudgetMisses != 20 || st.Verdicts[record.NoReply] != 20 || st.Rules["error "+platform.RuleTimeout] != 20 {
+		t.Errorf("misses %d, no-reply %d, rules %v; want 20 timeouts", st.BudgetMisses, st.Verdicts[record.NoReply], st.Rules)
+	}
+}
+
+// Cancelling the run (SIGINT) stops scheduling; what was sent is counted.
+func TestLoadCancel(t *testing.T) {
+	srv := okServer(t, 5*time.Millisecond, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	s := &Sender{Target: srv.URL}
+	t0 := time.Now()
+	st, _ := s.Load(ctx, LoadOptions{Duration: time.Minute, Concurrency: 4}, sendMsgSource(t), nil, nil)
+	if time.Since(t0) > 5*time.Second || st.Requests == 0 {
+		t.Errorf("cancel: %d requests after %s", st.Requests, time.Since(t0))
+	}
+}
+
+// Each request carries a fresh payload: distinct MsgKey.
+func TestLoadFreshPayloads(t *testing.T) {
+	seen := map[string]bool{}
+	src := sendMsgSource(t)
+	for i := int64(0); i < 1000; i++ {
+		c, _ := src(i)
+		k := string(c.Body)
+		if seen[k] {
+			t.Fatalf("payload %d repeats", i)
+		}
+		seen[k] = true
+	}
+}
