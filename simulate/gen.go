@@ -1,7 +1,6 @@
 package simulate
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/internal/jsonx"
 )
 
 // SeedEpoch anchors the timestamps of seeded payloads when no clock is given,
@@ -62,9 +62,7 @@ func Generate(e *fixtures.Entry, o GenOptions) ([]byte, error) {
 			}
 		}
 	}
-	var buf bytes.Buffer
-	encode(&buf, root)
-	return buf.Bytes(), nil
+	return appendValue(make([]byte, 0, 512), root), nil
 }
 
 // VariantNames lists an entry's variants.
@@ -118,9 +116,7 @@ func applyTemplate(o obj, r *fixtures.Rule) obj {
 		case nil:
 			return o
 		default:
-			var b bytes.Buffer
-			encode(&b, v)
-			sb.WriteString(b.String())
+			sb.Write(appendValue(nil, v))
 		}
 	}
 	return o.set(strings.Split(r.Path, "."), sb.String())
@@ -430,39 +426,42 @@ func sortedKeys(m map[string]json.RawMessage) []string {
 	return keys
 }
 
-// encode writes v as compact JSON with Go's escaping (as OpenIM's server
-// and most Go backends produce it).
-func encode(buf *bytes.Buffer, v any) {
+// appendValue appends v as compact JSON.
+func appendValue(dst []byte, v any) []byte {
 	switch x := v.(type) {
 	case obj:
-		buf.WriteByte('{')
+		dst = append(dst, '{')
 		for i, p := range x {
 			if i > 0 {
-				buf.WriteByte(',')
+				dst = append(dst, ',')
 			}
-			b, _ := json.Marshal(p.k)
-			buf.Write(b)
-			buf.WriteByte(':')
-			encode(buf, p.v)
+			dst = jsonx.AppendString(dst, p.k)
+			dst = append(dst, ':')
+			dst = appendValue(dst, p.v)
 		}
-		buf.WriteByte('}')
+		return append(dst, '}')
 	case []any:
-		buf.WriteByte('[')
+		dst = append(dst, '[')
 		for i, it := range x {
 			if i > 0 {
-				buf.WriteByte(',')
+				dst = append(dst, ',')
 			}
-			encode(buf, it)
+			dst = appendValue(dst, it)
 		}
-		buf.WriteByte(']')
+		return append(dst, ']')
 	case json.RawMessage:
-		_ = json.Compact(buf, x)
+		return jsonx.AppendCompact(dst, x)
+	case string:
+		return jsonx.AppendString(dst, x)
 	case int64:
-		buf.WriteString(strconv.FormatInt(x, 10))
+		return strconv.AppendInt(dst, x, 10)
 	case float64:
-		buf.WriteString(strconv.FormatFloat(x, 'f', -1, 64))
-	default:
-		b, _ := json.Marshal(x)
-		buf.Write(b)
+		return strconv.AppendFloat(dst, x, 'f', -1, 64)
+	case bool:
+		return strconv.AppendBool(dst, x)
+	case nil:
+		return append(dst, "null"...)
 	}
+	b, _ := json.Marshal(v)
+	return append(dst, b...)
 }

@@ -1,0 +1,58 @@
+package simulate
+
+import (
+	"testing"
+	"time"
+
+	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/platform"
+)
+
+func BenchmarkGenerate(b *testing.B) {
+	for _, e := range fixtures.Default().Entries() {
+		b.Run(e.Command, func(b *testing.B) {
+			b.ReportAllocs()
+			now := time.Now()
+			var i uint64
+			for b.Loop() {
+				i++
+				if _, err := Generate(e, GenOptions{Seed: i, Now: now}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkBuildRequest(b *testing.B) {
+	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
+	body, _ := Generate(e, GenOptions{Seed: 1})
+	s := &Sender{Target: "http://127.0.0.1:9000/im/callback", Params: platform.Params{Token: "xxxxyyyy"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Build(Callback{Entry: e, Body: body}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkJudgeReply(b *testing.B) {
+	for _, tc := range []struct {
+		v    platform.Vendor
+		body string
+	}{
+		{platform.Tencent, `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`},
+		{platform.OpenIM, `{"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0}`},
+	} {
+		b.Run(tc.v.Name(), func(b *testing.B) {
+			r := platform.Reply{Status: 200, Body: []byte(tc.body), Latency: time.Millisecond}
+			j := platform.Judging{Kind: fixtures.After, PayloadValid: true, Budget: 2 * time.Second}
+			b.ReportAllocs()
+			for b.Loop() {
+				if fs := tc.v.JudgeReply(r, j); len(fs) != 0 {
+					b.Fatal(fs)
+				}
+			}
+		})
+	}
+}
