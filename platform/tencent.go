@@ -158,7 +158,9 @@ func (tencent) JudgeReply(r Reply, j Judging) []record.Finding {
 	status := tencentField(&f, root, "ActionStatus", gjson.String)
 	code := tencentField(&f, root, "ErrorCode", gjson.Number)
 	tencentField(&f, root, "ErrorInfo", gjson.String)
-	if code.Exists() && code.Type == gjson.Number && strings.ContainsAny(code.Raw, ".eE") {
+	intCode := code.Type == gjson.Number
+	if intCode && strings.ContainsAny(code.Raw, ".eE") {
+		intCode = false // not an integer: its meaning is not judged below
 		f.add(record.Error, RuleType, "ErrorCode", "expected an integer, found the number "+code.Raw)
 	}
 	if !status.Exists() || status.Type != gjson.String {
@@ -166,7 +168,7 @@ func (tencent) JudgeReply(r Reply, j Judging) []record.Finding {
 	}
 	switch status.Str {
 	case "OK":
-		if code.Type == gjson.Number && code.Int() != 0 {
+		if intCode && code.Int() != 0 {
 			n := code.Int()
 			switch {
 			case j.Kind == fixtures.Before && (n == 1 || n == 2) && j.PayloadValid:
