@@ -844,3 +844,53 @@ func TestInterrupted(t *testing.T) {
 		t.Errorf("exit %d, want 130\n%s%s", code, out.String(), errOut.String())
 	}
 }
+
+// The target accepts, reads the request and closes without a word: reached,
+// so exit 1 with verdict error.
+func TestSimulateClosedWithoutReply(t *testing.T) {
+	t.Parallel()
+	url := rawListener(t, func(c *net.TCPConn) { c.Close() })
+	r := run(t, nil, "", "simulate", openimCmd, "--target", url, "-o", "json")
+	if r.code != ExitContract {
+		t.Fatalf("exit %d, want 1\n%s", r.code, r)
+	}
+	recs := records(t, r)
+	if len(recs) != 1 || recs[0].Verdict != record.NoReply || !strings.Contains(recs[0].Error, "closed") {
+		t.Fatalf("records %+v", recs)
+	}
+	if !strings.Contains(r.stderr, "1 callback(s): 0 passed, 0 failed, 1 without reply") {
+		t.Errorf("summary\n%s", r)
+	}
+}
+
+// Text output: a line per exchange with the findings beneath; -q keeps only
+// the failures.
+func TestSimulateTextOutput(t *testing.T) {
+	t.Parallel()
+	fail := newBackend(t, reply{body: `{"ActionStatus":"FAIL","ErrorInfo":"db down","ErrorCode":1}`})
+	r := run(t, nil, "", "simulate", tencentCmd, "--target", fail.URL)
+	if r.code != 1 {
+		t.Fatalf("%s", r)
+	}
+	lines := strings.Split(strings.TrimRight(r.stdout, "\n"), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "--> tencent C2C.CallbackAfterSendMsg  <-- 200 ") || !strings.HasSuffix(lines[0], "  FAIL") ||
+		!strings.HasPrefix(lines[1], "      error response.refused ActionStatus: ") {
+		t.Errorf("text output\n%s", r)
+	}
+	if strings.Contains(r.stdout, "\x1b[") {
+		t.Errorf("colour on a non-terminal\n%s", r)
+	}
+	if !strings.Contains(r.stderr, "1 callback(s): 0 passed, 1 failed, 0 without reply; latency p50 ") {
+		t.Errorf("summary\n%s", r)
+	}
+	// --color always colours; NO_COLOR does not beat it.
+	r = run(t, map[string]string{"NO_COLOR": "1"}, "", "simulate", tencentCmd, "--target", fail.URL, "--color", "always")
+	if !strings.Contains(r.stdout, "\x1b[") {
+		t.Errorf("--color always gave no colour\n%s", r)
+	}
+	ok := newBackend(t, reply{body: tencentOK})
+	r = run(t, nil, "", "simulate", "--all", "--vendor", "tencent", "--target", ok.URL, "-q")
+	if r.code != 0 || r.stdout != "" || r.stderr != "" {
+		t.Errorf("-q on a passing run printed something\n%s", r)
+	}
+}
