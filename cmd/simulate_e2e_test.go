@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -892,5 +893,23 @@ func TestSimulateTextOutput(t *testing.T) {
 	r = run(t, nil, "", "simulate", "--all", "--vendor", "tencent", "--target", ok.URL, "-q")
 	if r.code != 0 || r.stdout != "" || r.stderr != "" {
 		t.Errorf("-q on a passing run printed something\n%s", r)
+	}
+}
+
+// TLS failures cannot reach the backend at all: exit 3.
+func TestSimulateTLSUnreachable(t *testing.T) {
+	t.Parallel()
+	plain := newBackend(t, reply{body: tencentOK})
+	r := run(t, nil, "", "simulate", tencentCmd, "--target", strings.Replace(plain.URL, "http://", "https://", 1))
+	if r.code != ExitUnreachable || !strings.Contains(r.stderr, "does not speak TLS") {
+		t.Errorf("https to a plain-HTTP server\n%s", r)
+	}
+	tlsSrv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, tencentOK) }))
+	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0) // the failed handshake is the point
+	tlsSrv.StartTLS()
+	defer tlsSrv.Close()
+	r = run(t, nil, "", "simulate", tencentCmd, "--target", tlsSrv.URL)
+	if r.code != ExitUnreachable || !strings.Contains(r.stderr, "certificate") {
+		t.Errorf("https with an unknown certificate\n%s", r)
 	}
 }

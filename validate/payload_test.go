@@ -261,3 +261,15 @@ func TestBadPayloads(t *testing.T) {
 		})
 	}
 }
+
+func TestLocationElem(t *testing.T) {
+	e := entry(t, "C2C.CallbackAfterSendMsg")
+	loc := func(lat string) []byte {
+		b, _ := sjson.SetRawBytes(e.Sample, "MsgBody", []byte(`[{"MsgType":"TIMLocationElem","MsgContent":{"Desc":"x","Latitude":`+lat+`,"Longitude":113.9}}]`))
+		return b
+	}
+	assertFindings(t, Payload(e, loc("22.5")), nil)
+	assertFindings(t, Payload(e, loc("-90")), nil)
+	assertFindings(t, Payload(e, loc("90.0001")), []want{{record.Error, RuleRange, "MsgBody.0.MsgContent.Latitude", []string{"90.0001"}}})
+	assertFindings(t, Payload(e, loc(`"22.5"`)), []want{{record.Error, RuleType, "MsgBody.0.MsgContent.Latitude", []string{"number"}}})
+}
