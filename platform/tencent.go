@@ -158,10 +158,15 @@ func (tencent) JudgeReply(r Reply, j Judging) []record.Finding {
 	status := tencentField(&f, root, "ActionStatus", gjson.String)
 	code := tencentField(&f, root, "ErrorCode", gjson.Number)
 	tencentField(&f, root, "ErrorInfo", gjson.String)
+	// The meaning of ErrorCode is judged below only when it is an integer.
 	intCode := code.Type == gjson.Number
 	if intCode && strings.ContainsAny(code.Raw, ".eE") {
-		intCode = false // not an integer: its meaning is not judged below
+		intCode = false
 		f.add(record.Error, RuleType, "ErrorCode", "expected an integer, found the number "+code.Raw)
+	}
+	if _, err := strconv.ParseInt(code.Raw, 10, 64); intCode && err != nil {
+		intCode = false
+		f.add(record.Error, RuleRange, "ErrorCode", "expected an integer, found "+code.Raw+", which does not fit in 64 bits")
 	}
 	if !status.Exists() || status.Type != gjson.String {
 		return f
