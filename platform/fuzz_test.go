@@ -1,8 +1,10 @@
 package platform
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"testing"
 	"time"
 
@@ -59,7 +61,54 @@ func FuzzJudgeTencent(f *testing.F) {
 				}
 			}
 		}
+		// Cross-check an after-callback's verdict against a model of the
+		// contract built on encoding/json.
+		if status != 200 {
+			return
+		}
+		fs := Tencent.JudgeReply(Reply{Status: 200, Body: body}, Judging{Kind: fixtures.After, PayloadValid: true})
+		if ok, decided := tencentModel(body); decided && ok == record.HasErrors(fs) {
+			t.Fatalf("the model says pass=%v for %q but the judge found %v", ok, body, fs)
+		}
 	})
+}
+
+var intLiteral = regexp.MustCompile(`^-?[0-9]+$`)
+
+// tencentModel says whether an after-callback reply meets the contract: a
+// JSON object with ActionStatus "OK", an integer ErrorCode (64 bits) and a
+// string ErrorInfo. decided is false for objects with duplicate keys, where
+// parsers disagree on which value wins.
+func tencentModel(body []byte) (ok, decided bool) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil || m == nil {
+		return false, true // empty, not JSON, not an object, or null
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.Token() // {
+	seen := map[string]bool{}
+	for dec.More() {
+		k, _ := dec.Token()
+		if seen[k.(string)] {
+			return false, false
+		}
+		seen[k.(string)] = true
+		var skip json.RawMessage
+		dec.Decode(&skip)
+	}
+	var status, info string
+	if json.Unmarshal(m["ActionStatus"], &status) != nil || status != "OK" || m["ErrorInfo"] == nil || json.Unmarshal(m["ErrorInfo"], &info) != nil {
+		return false, true
+	}
+	if bytes.Equal(m["ErrorInfo"], []byte("null")) {
+		return false, true
+	}
+	var code int64
+	raw := string(m["ErrorCode"])
+	if !intLiteral.MatchString(raw) || json.Unmarshal(m["ErrorCode"], &code) != nil {
+		return false, true
+	}
+	return true, true
 }
 
 // FuzzJudgeOpenIM cross-checks the judge against encoding/json and the
