@@ -913,3 +913,37 @@ func TestSimulateTLSUnreachable(t *testing.T) {
 		t.Errorf("https with an unknown certificate\n%s", r)
 	}
 }
+
+// --now anchors generated times; --seed alone anchors them at 2026-01-01.
+func TestFixturesShowNow(t *testing.T) {
+	t.Parallel()
+	msgTime := func(args ...string) int64 {
+		t.Helper()
+		r := run(t, nil, "", append([]string{"fixtures", "show", tencentCmd, "-o", "json"}, args...)...)
+		if r.code != 0 {
+			t.Fatalf("%v\n%s", args, r)
+		}
+		var p struct{ MsgTime int64 }
+		if err := json.Unmarshal([]byte(r.stdout), &p); err != nil {
+			t.Fatal(err)
+		}
+		return p.MsgTime
+	}
+	for _, tc := range []struct {
+		args []string
+		at   int64
+	}{
+		{[]string{"--seed", "1"}, 1767225600},
+		{[]string{"--seed", "1", "--now", "2026-05-01T12:00:00Z"}, 1777636800},
+		{[]string{"--now", "1700000000"}, 1700000000},
+		{[]string{"--now", "now"}, time.Now().Unix()},
+		{nil, time.Now().Unix()},
+	} {
+		if got := msgTime(tc.args...); got > tc.at+1 || got < tc.at-300 {
+			t.Errorf("%v: MsgTime %d, want within 5 minutes before %d", tc.args, got, tc.at)
+		}
+	}
+	if r := run(t, nil, "", "fixtures", "show", tencentCmd, "--now", "yesterday"); r.code != ExitUsage || !strings.Contains(r.stderr, "--now") {
+		t.Errorf("bad --now\n%s", r)
+	}
+}
