@@ -242,15 +242,22 @@ func (tencent) JudgeReply(r Reply, j Judging) []record.Finding {
 	status := tencentField(&f, root, "ActionStatus", gjson.String)
 	code := tencentField(&f, root, "ErrorCode", gjson.Number)
 	tencentField(&f, root, "ErrorInfo", gjson.String)
-	if code.Exists() && code.Type == gjson.Number && strings.ContainsAny(code.Raw, ".eE") {
+	// The meaning of ErrorCode is judged below only when it is an integer.
+	intCode := code.Type == gjson.Number
+	if intCode && strings.ContainsAny(code.Raw, ".eE") {
+		intCode = false
 		f.add(record.Error, RuleType, "ErrorCode", "expected an integer, found the number "+code.Raw)
+	}
+	if _, err := strconv.ParseInt(code.Raw, 10, 64); intCode && err != nil {
+		intCode = false
+		f.add(record.Error, RuleRange, "ErrorCode", "expected an integer, found "+code.Raw+", which does not fit in 64 bits")
 	}
 	if !status.Exists() || status.Type != gjson.String {
 		return f
 	}
 	switch status.Str {
 	case "OK":
-		if code.Type == gjson.Number && code.Int() != 0 {
+		if intCode && code.Int() != 0 {
 			n := code.Int()
 			switch {
 			case j.Kind == fixtures.Before && (n == 1 || n == 2) && j.PayloadValid:

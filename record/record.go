@@ -89,7 +89,7 @@ func (m *Message) UnmarshalJSON(b []byte) error {
 	}
 	*m = Message{Method: w.Method, URL: w.URL, Status: w.Status, Headers: w.Headers, LatencyMS: w.LatencyMS}
 	switch {
-	case len(w.Body) > 0 && string(w.Body) != "null":
+	case len(w.Body) > 0: // a JSON null body is the four bytes null
 		m.Body = []byte(w.Body)
 	case w.BodyText != nil:
 		m.Body = []byte(*w.BodyText)

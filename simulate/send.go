@@ -214,7 +214,9 @@ func classify(err error, ctx context.Context, budget time.Duration, v platform.V
 	if errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) {
 		return "TLS: the certificate was not accepted: " + rootMsg(err), true
 	}
-	if errors.As(err, &recErr) {
+	// net/http replaces the RecordHeaderError of an HTTP reply to a TLS
+	// handshake with ErrSchemeMismatch.
+	if errors.As(err, &recErr) || errors.Is(err, http.ErrSchemeMismatch) {
 		return "TLS: the target does not speak TLS (is the URL http:// rather than https://?)", true
 	}
 	switch {

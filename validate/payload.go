@@ -161,15 +161,20 @@ func (c *checker) value(v gjson.Result, f *fixtures.Field, path string, parent g
 			return
 		}
 		b := f.Bounds
-		if (b.HasMin && n < b.MinI) || (b.HasMax && n > b.MaxI) {
-			c.add(record.Error, RuleRange, path, fmt.Sprintf("expected %s in %s, found %d", f.TypeLabel(), b.RangeLabel(true), n))
-			return
-		}
+		// The unit check comes before the range check: a millisecond time in
+		// a seconds field is also out of unix_s's uint32 range, and "looks
+		// like milliseconds" is the finding that helps.
 		switch {
 		case b.Unit == "s" && n >= secondsOrMillis:
 			c.add(record.Error, RuleUnit, path, fmt.Sprintf("expected Unix seconds, found %d, which looks like milliseconds (divide by 1000)", n))
+			return
 		case b.Unit == "ms" && n > 0 && n < secondsOrMillis:
 			c.add(record.Error, RuleUnit, path, fmt.Sprintf("expected Unix milliseconds, found %d, which looks like seconds (multiply by 1000)", n))
+			return
+		}
+		if (b.HasMin && n < b.MinI) || (b.HasMax && n > b.MaxI) {
+			c.add(record.Error, RuleRange, path, fmt.Sprintf("expected %s in %s, found %d", f.TypeLabel(), b.RangeLabel(true), n))
+			return
 		}
 		c.choices(v, f, path)
 	case "number":

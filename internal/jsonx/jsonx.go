@@ -121,12 +121,12 @@ func PathJoin(parent, key string) string {
 
 // Escape escapes a single gjson path segment.
 func Escape(key string) string {
-	if !strings.ContainsAny(key, ".*?|#@\\!=<>%") {
+	if !strings.ContainsAny(key, ".*?|#@\\!=<>%[{") {
 		return key
 	}
 	var sb strings.Builder
 	for _, r := range key {
-		if strings.ContainsRune(".*?|#@\\!=<>%", r) {
+		if strings.ContainsRune(".*?|#@\\!=<>%[{", r) {
 			sb.WriteByte('\\')
 		}
 		sb.WriteRune(r)

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/imhook/imhook/cmd"
+)
+
+// TestMain lets the test binary run as the imhook command inside scripts.
+func TestMain(m *testing.M) {
+	os.Exit(testscript.RunMain(m, map[string]func() int{
+		"imhook": func() int { return cmd.Execute() },
+	}))
+}
+
+// TestScript runs the end-to-end scripts in cmd/testdata/script against the
+// real binary. Scripts see CLOSED_ADDR, a 127.0.0.1 port nothing listens on,
+// and the command "exitcode N PROG ARGS...", which runs PROG and fails
+// unless it exits with N (exec only tells zero from non-zero).
+func TestScript(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "cmd/testdata/script",
+		Setup: func(env *testscript.Env) error {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				return err
+			}
+			addr := ln.Addr().String()
+			if err := ln.Close(); err != nil {
+				return err
+			}
+			env.Setenv("CLOSED_ADDR", addr)
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exitcode": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg {
+					ts.Fatalf("unsupported: ! exitcode")
+				}
+				if len(args) < 2 {
+					ts.Fatalf("usage: exitcode N PROG [ARGS...]")
+				}
+				want, err := strconv.Atoi(args[0])
+				if err != nil {
+					ts.Fatalf("exitcode: %v", err)
+				}
+				got := 0
+				if err := ts.Exec(args[1], args[2:]...); err != nil {
+					var ee *exec.ExitError
+					if !errors.As(err, &ee) {
+						ts.Fatalf("exitcode: %v", err)
+					}
+					got = ee.ExitCode()
+				}
+				if got != want {
+					ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
+				}
+			},
+		},
+	})
+}

@@ -1,0 +1,106 @@
+package record
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func roundTrip(t *testing.T, m Message) Message {
+	t.Helper()
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Message
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatalf("%v: %s", err, b)
+	}
+	return back
+}
+
+func TestMessageBodyRoundTrip(t *testing.T) {
+	for _, body := range []string{`{"a":1}`, `[1,2]`, `"s"`, `0`, "<html>oops</html>", "not json {", "", `{"a": 1, "b" :[ ]}`} {
+		got := roundTrip(t, Message{Status: 200, Body: []byte(body)})
+		want := body
+		var buf bytes.Buffer
+		if json.Compact(&buf, []byte(body)) == nil {
+			want = buf.String() // JSON bodies are stored compacted
+		}
+		if string(got.Body) != want {
+			t.Errorf("body %q came back as %q", body, got.Body)
+		}
+	}
+	b, _ := json.Marshal(Message{Body: []byte("<html>")})
+	if !strings.Contains(string(b), `"body_text":"\u003chtml\u003e"`) {
+		t.Errorf("a non-JSON body is not body_text: %s", b)
+	}
+}
+
+// A reply whose body is the JSON null must read back as null: for OpenIM a
+// null reply passes while an empty one fails, so replay and validate would
+// judge a recorded null reply wrongly.
+func TestMessageNullBodyRoundTrip(t *testing.T) {
+	got := roundTrip(t, Message{Status: 200, Body: []byte("null")})
+	if string(got.Body) != "null" {
+		t.Fatalf("a recorded null reply read back as %q", got.Body)
+	}
+}
+
+func TestWriterReader(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewWriter(&buf)
+	recs := []*Record{
+		{Time: time.Date(2026, 1, 2, 3, 4, 5, 678e6, time.FixedZone("X", 3600)), Vendor: "tencent", Command: "C2C.CallbackAfterSendMsg",
+			Request:  &Message{Method: "POST", URL: "http://127.0.0.1/?SdkAppid=1", Headers: http.Header{"Content-Type": {"application/json"}}, Body: []byte(`{"x":1}`)},
+			Response: &Message{Status: 200, Body: []byte(`{"ActionStatus":"OK"}`), LatencyMS: 1.5},
+			Findings: []Finding{{Severity: Error, Rule: "response.required", Path: "ErrorCode", Message: "m"}}, Verdict: Fail},
+		{Time: time.Now(), Vendor: "openim", Command: "cb", Request: &Message{Method: "POST"}, Error: "refused", Verdict: NoReply},
+	}
+	for _, r := range recs {
+		if err := w.Write(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], `{"time":"2026-01-02T02:04:05.678Z",`) {
+		t.Fatalf("lines %q", lines)
+	}
+	if !strings.Contains(lines[1], `"findings":[]`) || strings.Contains(lines[1], `"response"`) {
+		t.Errorf("record without reply: %s", lines[1])
+	}
+	rd := NewReader(strings.NewReader(buf.String() + "\n\nnot a record\n"))
+	r1, n, err := rd.Next()
+	if err != nil || n != 1 || r1.Verdict != Fail || r1.Findings[0].Path != "ErrorCode" || string(r1.Response.Body) != `{"ActionStatus":"OK"}` {
+		t.Fatalf("first record %+v %d %v", r1, n, err)
+	}
+	r2, n, err := rd.Next()
+	if err != nil || n != 2 || r2.Response != nil || r2.Error != "refused" {
+		t.Fatalf("second record %+v %d %v", r2, n, err)
+	}
+	_, n, err = rd.Next()
+	var le *LineError
+	if err == nil || n != 5 || !asLineError(err, &le) || le.Line != 5 {
+		t.Fatalf("bad line: %d %v", n, err)
+	}
+	if _, _, err = rd.Next(); err != io.EOF {
+		t.Fatalf("end: %v", err)
+	}
+}
+
+func asLineError(err error, le **LineError) bool {
+	e, ok := err.(*LineError)
+	*le = e
+	return ok
+}
+
+func TestVerdict(t *testing.T) {
+	if Verdict(false, nil) != NoReply || Verdict(true, nil) != Pass ||
+		Verdict(true, []Finding{{Severity: Warning}}) != Pass || Verdict(true, []Finding{{Severity: Info}, {Severity: Error}}) != Fail {
+		t.Error("Verdict")
+	}
+}

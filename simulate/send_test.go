@@ -1,0 +1,89 @@
+package simulate
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/record"
+)
+
+func sendOne(t *testing.T, h http.HandlerFunc, timeout time.Duration) (*record.Record, bool) {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
+	body, err := Generate(e, GenOptions{Seed: 1, Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Sender{Target: srv.URL, Timeout: timeout, Client: NewClient()}
+	return s.Send(context.Background(), NewCallback(e, body))
+}
+
+// A reply larger than MaxReplyBytes is cut there and judged too large.
+func TestSendTruncatesLargeReplies(t *testing.T) {
+	rec, unreachable := sendOne(t, func(w http.ResponseWriter, _ *http.Request) {
+		io.WriteString(w, `{"ActionStatus":"OK","ErrorInfo":"`+strings.Repeat("x", platform.MaxReplyBytes)+`","ErrorCode":0}`)
+	}, 0)
+	if unreachable || rec.Response == nil || len(rec.Response.Body) != platform.MaxReplyBytes {
+		t.Fatalf("unreachable %v, response %v", unreachable, rec.Response != nil)
+	}
+	var rules []string
+	for _, f := range rec.Findings {
+		rules = append(rules, f.Severity+" "+f.Rule)
+	}
+	if got := strings.Join(rules, ", "); got != "error response.too_large, error response.json" {
+		t.Errorf("findings %s", got)
+	}
+	if rec.Verdict != record.Fail {
+		t.Errorf("verdict %s", rec.Verdict)
+	}
+}
+
+// A reply whose headers come in time but whose body does not is a timeout.
+func TestSendSlowBody(t *testing.T) {
+	rec, unreachable := sendOne(t, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(200)
+		io.WriteString(w, `{"ActionStatus":`)
+		w.(http.Flusher).Flush()
+		select {
+		case <-time.After(2 * time.Second):
+		case <-r.Context().Done():
+		}
+	}, 150*time.Millisecond)
+	if unreachable || rec.Verdict != record.NoReply || rec.Response != nil {
+		t.Fatalf("unreachable %v verdict %s", unreachable, rec.Verdict)
+	}
+	if len(rec.Findings) != 1 || rec.Findings[0].Rule != platform.RuleTimeout {
+		t.Errorf("findings %v", rec.Findings)
+	}
+}
+
+// Redirects are not followed and no proxy from the environment is used.
+func TestClientPolicy(t *testing.T) {
+	t.Setenv("HTTP_PROXY", "http://127.0.0.1:1")
+	hits := 0
+	rec, _ := sendOne(t, func(w http.ResponseWriter, r *http.Request) {
+		hits++
+		http.Redirect(w, r, "/elsewhere", http.StatusTemporaryRedirect)
+	}, 0)
+	if hits != 1 || rec.Response == nil || rec.Response.Status != 307 {
+		t.Errorf("hits %d, record %+v", hits, rec.Response)
+	}
+}
+
+func TestBuildBadTarget(t *testing.T) {
+	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
+	s := &Sender{Target: "http://[::1"}
+	rec, unreachable := s.Send(context.Background(), NewCallback(e, e.Sample))
+	if !unreachable || rec.Verdict != record.NoReply || rec.Findings[len(rec.Findings)-1].Rule != "request.target" {
+		t.Errorf("bad target: %v %+v", unreachable, rec)
+	}
+}
