@@ -250,6 +250,8 @@ func (s *Sender) Load(ctx context.Context, o LoadOptions, src Source, each func(
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			cc := newConnClient()
+			defer cc.close()
 			for {
 				var i int64
 				var ok bool
@@ -267,7 +269,7 @@ func (s *Sender) Load(ctx context.Context, o LoadOptions, src Source, each func(
 					cancel()
 					return
 				}
-				r := s.exchange(ctx, c, each != nil)
+				r := s.exchange(ctx, c, each != nil, cc)
 				st.add(&r)
 				prog.Sent.Add(1)
 				if r.verdict != record.Pass {

@@ -60,6 +60,8 @@ func NewClient() *http.Client {
 		IdleConnTimeout:     90 * time.Second,
 		TLSHandshakeTimeout: 5 * time.Second,
 		ForceAttemptHTTP2:   false,
+		// The platforms send no Accept-Encoding; nor does imhook.
+		DisableCompression: true,
 	}
 	return &http.Client{
 		Transport:     tr,
@@ -99,7 +101,7 @@ func RequestRecord(c Callback, req *http.Request) *record.Record {
 // Send sends one callback and returns its record. Unreachable is set when
 // the target could not be reached at all (refused, DNS, TLS).
 func (s *Sender) Send(ctx context.Context, c Callback) (rec *record.Record, unreachable bool) {
-	r := s.exchange(ctx, c, true)
+	r := s.exchange(ctx, c, true, nil)
 	return r.rec, r.unreachable
 }
 
@@ -118,7 +120,9 @@ type result struct {
 
 var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-func (s *Sender) exchange(ctx context.Context, c Callback, keep bool) (res result) {
+// exchange sends one callback; cc, when not nil, is the worker's own
+// connection (load mode), else the Sender's http.Client is used.
+func (s *Sender) exchange(ctx context.Context, c Callback, keep bool, cc *connClient) (res result) {
 	v := platform.For(c.Entry.Vendor)
 	req, err := s.Build(c)
 	if err != nil {
@@ -142,22 +146,27 @@ func (s *Sender) exchange(ctx context.Context, c Callback, keep bool) (res resul
 	buf.Reset()
 	defer bodyPool.Put(buf)
 	start := time.Now()
-	resp, err := client.Do(req.WithContext(ctx))
-	truncated := false
-	if err == nil {
-		_, err = buf.ReadFrom(io.LimitReader(resp.Body, platform.MaxReplyBytes+1))
-		resp.Body.Close()
-		if buf.Len() > platform.MaxReplyBytes {
-			buf.Truncate(platform.MaxReplyBytes)
-			truncated = true
+	var resp *http.Response
+	if cc != nil {
+		resp, err = cc.do(ctx, req, c.Body, start.Add(budget), buf, platform.MaxReplyBytes)
+	} else {
+		resp, err = client.Do(req.WithContext(ctx))
+		if err == nil {
+			_, err = buf.ReadFrom(io.LimitReader(resp.Body, platform.MaxReplyBytes+1))
+			resp.Body.Close()
 		}
+	}
+	truncated := false
+	if err == nil && buf.Len() > platform.MaxReplyBytes {
+		buf.Truncate(platform.MaxReplyBytes)
+		truncated = true
 	}
 	res.latency = time.Since(start)
 	res.findings = c.Findings
 	if err != nil {
 		reason, unreach := classify(err, ctx, budget, v)
 		rule := "response.none"
-		if !unreach && ctx.Err() == context.DeadlineExceeded {
+		if !unreach && (ctx.Err() == context.DeadlineExceeded || isTimeout(err)) {
 			rule, res.budgetMiss = platform.RuleTimeout, true
 		}
 		res.findings = append(append([]record.Finding{}, c.Findings...), record.Finding{Severity: record.Error, Rule: rule, Message: reason})
@@ -190,7 +199,7 @@ func (s *Sender) exchange(ctx context.Context, c Callback, keep bool) (res resul
 // classify explains a failed exchange and tells whether the target could not
 // be reached at all (exit 3) or was reached and failed to answer (exit 1).
 func classify(err error, ctx context.Context, budget time.Duration, v platform.Vendor) (string, bool) {
-	if ctx.Err() == context.DeadlineExceeded {
+	if ctx.Err() == context.DeadlineExceeded || isTimeout(err) && !isDial(err) {
 		return fmt.Sprintf("no reply within %s (%s's timeout): the platform counts the callback as failed", budget, v.Title()), false
 	}
 	if errors.Is(err, context.Canceled) {
@@ -228,6 +237,16 @@ func classify(err error, ctx context.Context, budget time.Duration, v platform.V
 		return fmt.Sprintf("no reply within %s (%s's timeout)", budget, v.Title()), false
 	}
 	return rootMsg(err), false
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func isDial(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 func rootMsg(err error) string {
