@@ -15,9 +15,25 @@ var openIMPlatforms = map[int64]string{1: "IOS", 2: "Android", 3: "Windows", 4: 
 //   - openim_content: the message content JSON, as a string, for the sibling contentType;
 //   - openim_conversation_id: si_<a>_<b> for a single chat, sg_<group> for a
 //     group (by the sibling sessionType or conversationType when there is one);
-//   - openim_json_ex: an empty string or a small JSON object as a string.
+//   - openim_json_ex: an empty string or a small JSON object as a string;
+//   - msg_key: a Tencent MsgKey of a message not described by the payload,
+//     <MsgSeq>_<MsgRandom>_<MsgTime> with a time in the minutes before now;
+//   - tencent_msg_id: a Tencent MsgId, <18 digits>-<MsgTime>-<MsgRandom> from
+//     the siblings MsgTime and MsgRandom when they exist (144115233406643804-1727580296-4026038328).
 func (g *gen) derived(kind string, siblings obj) (string, bool) {
 	switch kind {
+	case "msg_key":
+		return strconv.FormatUint(uint64(g.rng.Uint32()), 10) + "_" + strconv.FormatUint(uint64(g.rng.Uint32()), 10) + "_" +
+			strconv.FormatInt(g.now.Unix()-g.rng.Int64N(3600), 10), true
+	case "tencent_msg_id":
+		t, r := siblingInt(siblings, "MsgTime"), siblingInt(siblings, "MsgRandom")
+		if t == 0 {
+			t = g.now.Unix() - g.rng.Int64N(300)
+		}
+		if r == 0 {
+			r = int64(g.rng.Uint32())
+		}
+		return "1441152" + g.chars("0123456789", 11) + "-" + strconv.FormatInt(t, 10) + "-" + strconv.FormatInt(r, 10), true
 	case "openim_platform":
 		return openIMPlatforms[siblingInt(siblings, "platformID")], true
 	case "openim_content":
