@@ -169,6 +169,9 @@ func describeEntry(g *Globals, e *fixtures.Entry) error {
 			if len(f.Const) > 0 {
 				extra += " = " + string(f.Const)
 			}
+			if f.Nullable {
+				extra += " or null"
+			}
 			fmt.Fprintf(tw, "  %s%s\t%s%s\t%s\t%s\n", prefix, f.Name, f.TypeLabel(), extra, req, f.Doc)
 			switch {
 			case f.Type == "object" && f.Switch == "":
