@@ -218,7 +218,7 @@ func (g *gen) value(f *fixtures.Field, siblings obj, idx int) any {
 	}
 	switch f.Type {
 	case "string":
-		if s, ok := g.derived(h.Kind, siblings); ok {
+		if s, ok := g.derived(h, siblings); ok {
 			return s
 		}
 		return g.str(h.Kind)

@@ -3,6 +3,8 @@ package simulate
 import (
 	"encoding/json"
 	"strconv"
+
+	"github.com/imhook/imhook/fixtures"
 )
 
 // openIMPlatforms is constant.PlatformIDToName of openimsdk/protocol.
@@ -14,14 +16,14 @@ var openIMPlatforms = map[int64]string{1: "IOS", 2: "Android", 3: "Windows", 4: 
 //   - openim_platform: the platform name of the sibling platformID (UserStatusBase);
 //   - openim_content: the message content JSON, as a string, for the sibling contentType;
 //   - openim_conversation_id: si_<a>_<b> for a single chat, sg_<group> for a
-//     group (by the sibling sessionType or conversationType when there is one);
+//     group (by the sibling sessionType or conversationType, else by the hint's min);
 //   - openim_json_ex: an empty string or a small JSON object as a string;
 //   - msg_key: a Tencent MsgKey of a message not described by the payload,
 //     <MsgSeq>_<MsgRandom>_<MsgTime> with a time in the minutes before now;
 //   - tencent_msg_id: a Tencent MsgId, <18 digits>-<MsgTime>-<MsgRandom> from
 //     the siblings MsgTime and MsgRandom when they exist (144115233406643804-1727580296-4026038328).
-func (g *gen) derived(kind string, siblings obj) (string, bool) {
-	switch kind {
+func (g *gen) derived(h *fixtures.Gen, siblings obj) (string, bool) {
+	switch h.Kind {
 	case "msg_key":
 		return strconv.FormatUint(uint64(g.rng.Uint32()), 10) + "_" + strconv.FormatUint(uint64(g.rng.Uint32()), 10) + "_" +
 			strconv.FormatInt(g.now.Unix()-g.rng.Int64N(3600), 10), true
@@ -42,6 +44,9 @@ func (g *gen) derived(kind string, siblings obj) (string, bool) {
 		t := siblingInt(siblings, "sessionType")
 		if t == 0 {
 			t = siblingInt(siblings, "conversationType")
+		}
+		if t == 0 && h.Min != nil {
+			t = int64(*h.Min) // the conversation type, when the siblings come later
 		}
 		if t == 0 {
 			t = int64(1 + 2*g.rng.IntN(2))
