@@ -201,7 +201,10 @@ func describeEntry(g *Globals, e *fixtures.Entry) error {
 			fmt.Fprintf(&sb, "  - %s\n", q.Text)
 		}
 	}
-	if len(e.SampleFixes) > 0 {
+	switch {
+	case len(e.SampleFixes) > 0 && strings.HasPrefix(e.SampleFixes[0], "no sample in the document"):
+		fmt.Fprintf(&sb, "\nThe sample (--sample) is not the document's: %s.\n", strings.Join(e.SampleFixes, "; "))
+	case len(e.SampleFixes) > 0:
 		fmt.Fprintf(&sb, "\nThe sample (--sample) was made valid JSON: %s.\n", strings.Join(e.SampleFixes, "; "))
 	}
 	_, err := g.Streams.Out.Write([]byte(sb.String()))
