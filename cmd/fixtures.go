@@ -21,7 +21,7 @@ func newFixturesCmd(g *Globals) *cobra.Command {
 types, bounds and cross-field rules, the document it comes from and the document's quirks.
 Generation, validation, the receiver and this help all read it.`,
 	}
-	c.AddCommand(newFixturesListCmd(g), newFixturesShowCmd(g))
+	c.AddCommand(newFixturesListCmd(g), newFixturesShowCmd(g), newFixturesSchemaCmd(g))
 	return c
 }
 
@@ -169,6 +169,9 @@ func describeEntry(g *Globals, e *fixtures.Entry) error {
 			if len(f.Const) > 0 {
 				extra += " = " + string(f.Const)
 			}
+			if f.Nullable {
+				extra += " or null"
+			}
 			fmt.Fprintf(tw, "  %s%s\t%s%s\t%s\t%s\n", prefix, f.Name, f.TypeLabel(), extra, req, f.Doc)
 			switch {
 			case f.Type == "object" && f.Switch == "":
@@ -198,9 +201,58 @@ func describeEntry(g *Globals, e *fixtures.Entry) error {
 			fmt.Fprintf(&sb, "  - %s\n", q.Text)
 		}
 	}
-	if len(e.SampleFixes) > 0 {
+	switch {
+	case len(e.SampleFixes) > 0 && strings.HasPrefix(e.SampleFixes[0], "no sample in the document"):
+		fmt.Fprintf(&sb, "\nThe sample (--sample) is not the document's: %s.\n", strings.Join(e.SampleFixes, "; "))
+	case len(e.SampleFixes) > 0:
 		fmt.Fprintf(&sb, "\nThe sample (--sample) was made valid JSON: %s.\n", strings.Join(e.SampleFixes, "; "))
 	}
 	_, err := g.Streams.Out.Write([]byte(sb.String()))
+	return err
+}
+
+type fixturesSchemaOptions struct {
+	Reply bool
+}
+
+func newFixturesSchemaCmd(g *Globals) *cobra.Command {
+	o := &fixturesSchemaOptions{}
+	c := &cobra.Command{
+		Use:   "schema COMMAND",
+		Short: "Print a JSON Schema (draft 2020-12) of a callback's request, or of the vendor's reply",
+		Long: `Print a JSON Schema (draft 2020-12) of COMMAND's request body, derived from the catalogue:
+types, required fields, const and enum values, bounds, lengths, array sizes, and the alternative forms
+the checker accepts (as anyOf). Cross-field rules such as MsgKey templates are not expressed; imhook
+validate checks them. With --reply, print the schema of the reply the callback's vendor expects.`,
+		Example: `  imhook fixtures schema C2C.CallbackAfterSendMsg > c2c-after-send.schema.json
+  imhook fixtures schema callbackBeforeSendSingleMsgCommand --reply`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeCommands(nil),
+		RunE:              func(c *cobra.Command, args []string) error { return runFixturesSchema(g, o, args[0]) },
+	}
+	c.Flags().BoolVar(&o.Reply, "reply", false, "the schema of the vendor's reply instead of the request")
+	return c
+}
+
+func runFixturesSchema(g *Globals, o *fixturesSchemaOptions, name string) error {
+	es, err := lookupEntries(g, []string{name})
+	if err != nil {
+		return err
+	}
+	e := es[0]
+	s := e.Schema()
+	if o.Reply {
+		s = fixtures.ReplySchema(e.Vendor)
+	}
+	var b []byte
+	if g.JSON() {
+		b, err = json.Marshal(s)
+	} else {
+		b, err = json.MarshalIndent(s, "", "  ")
+	}
+	if err != nil {
+		return err
+	}
+	_, err = g.Streams.Out.Write(append(b, '\n'))
 	return err
 }

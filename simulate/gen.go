@@ -197,6 +197,15 @@ func (g *gen) value(f *fixtures.Field, siblings obj, idx int) any {
 	if h == nil {
 		h = &fixtures.Gen{}
 	}
+	if f.Nullable {
+		p := 0.1
+		if h.Null > 0 {
+			p = h.Null
+		}
+		if g.rng.Float64() < p {
+			return json.RawMessage("null")
+		}
+	}
 	if len(h.Choice) > 0 && f.Type != "array" {
 		return json.RawMessage(h.Choice[g.weighted(len(h.Choice), h.Weights)])
 	}
@@ -205,6 +214,9 @@ func (g *gen) value(f *fixtures.Field, siblings obj, idx int) any {
 	}
 	switch f.Type {
 	case "string":
+		if s, ok := g.derived(h, siblings); ok {
+			return s
+		}
 		return g.str(h.Kind)
 	case "integer":
 		return g.integer(f, h, idx)

@@ -120,6 +120,9 @@ func (c *checker) value(v gjson.Result, f *fixtures.Field, path string, parent g
 	typeErr := func() {
 		c.add(record.Error, RuleType, path, fmt.Sprintf("expected %s, found %s", article(f.TypeLabel()), jsonx.Describe(v.Raw)))
 	}
+	if v.Type == gjson.Null && f.Nullable {
+		return
+	}
 	switch f.Type {
 	case "any":
 		return
