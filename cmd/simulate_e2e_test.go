@@ -577,7 +577,7 @@ func TestSimulateRecord(t *testing.T) {
 		t.Errorf("last record %+v", last)
 	}
 	raw, _ := os.ReadFile(file)
-	if n := bytes.Count(raw, []byte("\n")); n != 4 {
+	if n := bytes.Count(raw, []byte("\n")); n != tencentN+1 {
 		t.Errorf("%d lines", n)
 	}
 	// An unwritable record file is a usage error.
