@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -230,7 +231,7 @@ func (g *gen) value(f *fixtures.Field, siblings obj, idx int) any {
 		if f.Switch != "" {
 			sel, _ := siblings.get(f.Switch).(json.RawMessage)
 			var s string
-			_ = json.Unmarshal(sel, &s)
+			s = rawString(sel)
 			c := f.Case(s)
 			if c == nil {
 				return obj{}
@@ -255,7 +256,7 @@ func (g *gen) array(f *fixtures.Field, h *fixtures.Gen, siblings obj) any {
 			n = int(*h.Max)
 		}
 	case len(h.Choice) > 0:
-		_ = json.Unmarshal(h.Choice[g.weighted(len(h.Choice), h.Weights)], &n)
+		n, _ = strconv.Atoi(string(h.Choice[g.weighted(len(h.Choice), h.Weights)]))
 	default:
 		lo, hi := float64(max(f.MinItems, 1)), float64(max(f.MinItems, 3))
 		if h.Min != nil {
@@ -284,7 +285,7 @@ func (g *gen) array(f *fixtures.Field, h *fixtures.Gen, siblings obj) any {
 				break
 			}
 			if o, ok := it.(obj); ok {
-				key := fmt.Sprint(o.get(h.Distinct))
+				key := distinctKey(o.get(h.Distinct))
 				if !used[key] {
 					used[key] = true
 					break
@@ -436,6 +437,27 @@ func sortedKeys(m map[string]json.RawMessage) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// rawString decodes a JSON string value (a catalogue choice), quickly for
+// the common case without escapes.
+func rawString(raw json.RawMessage) string {
+	if len(raw) >= 2 && raw[0] == '"' && bytes.IndexByte(raw[1:len(raw)-1], '\\') < 0 {
+		return string(raw[1 : len(raw)-1])
+	}
+	var s string
+	_ = json.Unmarshal(raw, &s)
+	return s
+}
+
+func distinctKey(v any) string {
+	switch x := v.(type) {
+	case json.RawMessage:
+		return string(x)
+	case string:
+		return x
+	}
+	return string(appendValue(nil, v))
 }
 
 // appendValue appends v as compact JSON.
