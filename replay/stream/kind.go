@@ -1,0 +1,59 @@
+package stream
+
+import (
+	"github.com/tidwall/gjson"
+
+	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/platform"
+)
+
+// Kinds of item.
+const (
+	KindRecord   = "record"   // an exchange record (DESIGN.md)
+	KindPayload  = "payload"  // a callback's request body
+	KindResponse = "response" // a backend's reply body
+	KindUnknown  = ""
+)
+
+// recordFields are the fields that, beside an object "request", mark a record.
+var recordFields = []string{"verdict", "findings", "vendor", "command", "time"}
+
+// Classify tells a record, a payload and a reply apart by their fields: a
+// record has a "request" object and one of verdict, findings, vendor,
+// command, time; a payload names its callback (CallbackCommand,
+// callbackCommand); a reply has a field of a vendor's reply contract. vendor
+// is the payload's or reply's vendor when its fields say. Anything else,
+// arrays and scalars included, is KindUnknown.
+func Classify(raw []byte) (kind, vendor string) {
+	root := gjson.ParseBytes(raw)
+	if !root.IsObject() {
+		return KindUnknown, ""
+	}
+	if root.Get("request").IsObject() {
+		for _, f := range recordFields {
+			if root.Get(f).Exists() {
+				return KindRecord, ""
+			}
+		}
+	}
+	for i, f := range fixtures.CommandFields() {
+		if root.Get(f).Exists() {
+			return KindPayload, []string{fixtures.Tencent, fixtures.OpenIM}[i]
+		}
+	}
+	if v := platform.ReplyVendor(func(name string) bool { return root.Get(name).Exists() }); v != "" {
+		return KindResponse, v
+	}
+	return KindUnknown, ""
+}
+
+// PayloadCommand is the callback a payload names in its own command field,
+// or "".
+func PayloadCommand(raw []byte) string {
+	for _, f := range fixtures.CommandFields() {
+		if v := gjson.GetBytes(raw, f); v.Type == gjson.String {
+			return v.Str
+		}
+	}
+	return ""
+}
