@@ -209,17 +209,12 @@ func runSimulate(ctx context.Context, g *Globals, o *simulateOptions, args []str
 		return nil
 	}
 	if sender.Target == "" {
-		srv, err := serve.Start("127.0.0.1:0", serve.NewHandler(serve.Config{}))
+		target, stop, err := startReceiver(g)
 		if err != nil {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("cannot start the built-in receiver: %w", err)}
+			return err
 		}
-		defer func() {
-			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			_ = srv.Shutdown(sctx)
-		}()
-		sender.Target = srv.URL
-		g.Notef("no --target given: sending to the built-in receiver at %s (set --target or IMHOOK_TARGET for your backend)", srv.URL)
+		defer stop()
+		sender.Target = target
 	}
 	var rw *record.Writer
 	if o.Record != "" {
@@ -257,6 +252,21 @@ func runSimulate(ctx context.Context, g *Globals, o *simulateOptions, args []str
 		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("interrupted")}
 	}
 	return t.err()
+}
+
+// startReceiver starts the built-in receiver on a free loopback port for a
+// run without --target, and says so on stderr.
+func startReceiver(g *Globals) (target string, stop func(), err error) {
+	srv, err := serve.Start("127.0.0.1:0", serve.NewHandler(serve.Config{}))
+	if err != nil {
+		return "", nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("cannot start the built-in receiver: %w", err)}
+	}
+	g.Notef("no --target given: sending to the built-in receiver at %s (set --target or IMHOOK_TARGET for your backend)", srv.URL)
+	return srv.URL, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}, nil
 }
 
 // buildCallbacks resolves the commands and makes their bodies.
