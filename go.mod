@@ -1,6 +1,6 @@
 module github.com/imhook/imhook
 
-go 1.26.0
+go 1.25.0
 
 require (
 	github.com/fatih/color v1.19.0
@@ -10,7 +10,7 @@ require (
 	github.com/tidwall/gjson v1.20.0
 	github.com/tidwall/pretty v1.2.2
 	github.com/tidwall/sjson v1.2.5
-	golang.org/x/time v0.16.0
+	golang.org/x/time v0.15.0
 )
 
 require (
