@@ -322,10 +322,8 @@ func (r *Reader) Next() (*Item, error) {
 // detect chooses the mode from the first line (see the package comment).
 func (r *Reader) detect() error {
 	r.mode = modeLine
-	peek, err := r.br.Peek(r.br.Size())
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return &ReadError{Line: 1, Err: err}
-	}
+	// A read error here is met again, and reported, by the first read.
+	peek, _ := r.br.Peek(r.br.Size())
 	peek = bytes.TrimPrefix(peek, []byte("\xef\xbb\xbf"))
 	start := bytes.TrimLeft(peek, " \t\r\n")
 	if len(start) == 0 {
@@ -507,7 +505,7 @@ func (r *Reader) nextValue() (*Item, error) {
 				r.pending = &held
 				r.pending.Raw = append([]byte(nil), it.Raw...)
 				return r.problem(line, col, RuleJSON, "invalid character "+quoteChar(c)+" after array element",
-					jsonx.Hint(nil, 0, "after array element")), nil
+					jsonx.Hint([]byte{c}, 1, "after array element")), nil
 			}
 			return it, nil
 		}
