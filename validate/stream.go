@@ -34,7 +34,6 @@ const (
 	RuleRecord        = "record.format" // a record that does not decode
 	RuleRecordCommand = "record.command"
 	RuleNoReply       = "response.none"
-	RuleLegacyCommand = "quirk.legacy_command"
 )
 
 // Options configure Stream.
@@ -167,32 +166,55 @@ func Stream(ctx context.Context, sources []stream.Source, o Options, emit func(s
 
 // Item checks one item and returns its findings, located in its file.
 func (o *Options) Item(it *stream.Item) []stream.Finding {
-	if f, line := it.Check(); f != nil {
-		return []stream.Finding{{File: it.File, Line: line, Finding: *f}}
+	located := func(line int, fs ...record.Finding) []stream.Finding {
+		out := make([]stream.Finding, len(fs))
+		for i, f := range fs {
+			out[i] = stream.Finding{File: it.File, Line: line, Finding: f}
+		}
+		return out
 	}
-	var fs []record.Finding
+	syntax := func() []stream.Finding {
+		f, line := it.Check()
+		if f == nil {
+			return nil
+		}
+		return located(line, *f)
+	}
+	if it.Err != nil {
+		return syntax()
+	}
 	kind, vendor := o.As, ""
 	if kind == AsAuto {
+		// Classify reads broken JSON too; a record's decoder then finds
+		// the break (records are most of a big input: one scan fewer).
 		kind, vendor = stream.Classify(it.Raw)
 		if kind == stream.KindUnknown && o.Command != nil && gjson.ParseBytes(it.Raw).IsObject() {
 			kind = AsRequest
 		}
 	}
+	if kind == AsRecord {
+		var rec record.Record
+		if err := json.Unmarshal(it.Raw, &rec); err != nil {
+			if fs := syntax(); fs != nil {
+				return fs
+			}
+			return located(it.Line, record.Finding{Severity: record.Error, Rule: RuleRecord, Message: "not a record: " + err.Error()})
+		}
+		return located(it.Line, o.record(&rec)...)
+	}
+	if fs := syntax(); fs != nil {
+		return fs
+	}
+	var fs []record.Finding
 	switch kind {
 	case AsRequest, stream.KindPayload:
 		fs = o.payload(it.Raw)
 	case AsResponse:
 		fs = o.reply(it.Raw, vendor)
-	case AsRecord:
-		fs = o.record(it.Raw)
 	default:
 		fs = []record.Finding{{Severity: record.Error, Rule: RuleKind, Message: unknownKind(it.Raw)}}
 	}
-	out := make([]stream.Finding, len(fs))
-	for i, f := range fs {
-		out[i] = stream.Finding{File: it.File, Line: it.Line, Finding: f}
-	}
-	return out
+	return located(it.Line, fs...)
 }
 
 func unknownKind(raw []byte) string {
@@ -212,17 +234,15 @@ func (o *Options) entry(command, rule string) (*fixtures.Entry, []record.Finding
 		return nil, []record.Finding{{Severity: record.Error, Rule: rule,
 			Message: "names no callback (no CallbackCommand or callbackCommand field); name it with --command"}}
 	}
-	e, alias, ok := o.Catalogue.Lookup(command)
+	// A former name finds its entry; the entry's own rules say what is
+	// wrong with the name (quirk.legacy_command).
+	e, _, ok := o.Catalogue.Lookup(command)
 	if !ok {
 		msg := fmt.Sprintf("%s is not a callback imhook knows", command)
 		if s := o.Catalogue.Suggest(command); len(s) > 0 {
 			msg += "; did you mean " + strings.Join(s, ", ") + "?"
 		}
 		return nil, []record.Finding{{Severity: record.Error, Rule: rule, Message: msg}}
-	}
-	if alias != nil {
-		return e, []record.Finding{{Severity: record.Warning, Rule: RuleLegacyCommand,
-			Message: fmt.Sprintf("%s is the name that %s used for %s", alias.Command, alias.Versions, e.Command)}}
 	}
 	return e, nil
 }
@@ -266,23 +286,18 @@ func (o *Options) reply(raw []byte, vendor string) []record.Finding {
 // reply against the vendor's contract, as if the exchange happened now. The
 // findings the record carries are not repeated: they are what this judged
 // when it was written, perhaps with an older imhook.
-func (o *Options) record(raw []byte) []record.Finding {
-	var rec record.Record
-	if err := json.Unmarshal(raw, &rec); err != nil {
-		return []record.Finding{{Severity: record.Error, Rule: RuleRecord, Message: "not a record: " + err.Error()}}
-	}
+func (o *Options) record(rec *record.Record) []record.Finding {
 	if rec.Request == nil {
 		return []record.Finding{{Severity: record.Error, Rule: RuleRecord, Path: "request", Message: "the record has no request"}}
 	}
+	if rec.Command == "" {
+		return []record.Finding{{Severity: record.Error, Rule: RuleRecordCommand, Path: "command",
+			Message: "the record names no callback: the receiver did not recognise the request"}}
+	}
 	e, fs := o.entry(rec.Command, RuleRecordCommand)
 	if e == nil {
-		for i := range fs {
-			fs[i].Path = "command"
-		}
+		fs[0].Path = "command"
 		return fs
-	}
-	for i := range fs {
-		fs[i].Path = "command"
 	}
 	pf := Payload(e, rec.Request.Body)
 	fs = append(fs, prefix(pf, "request.body")...)

@@ -1,6 +1,8 @@
 package stream
 
 import (
+	"slices"
+
 	"github.com/tidwall/gjson"
 
 	"github.com/imhook/imhook/fixtures"
@@ -21,7 +23,8 @@ var recordFields = []string{"verdict", "findings", "vendor", "command", "time"}
 // Classify tells a record, a payload and a reply apart by their fields: a
 // record has a "request" object and one of verdict, findings, vendor,
 // command, time; a payload names its callback (CallbackCommand,
-// callbackCommand); a reply has a field of a vendor's reply contract. vendor
+// callbackCommand); a reply's fields are mostly those of a vendor's reply
+// contract. vendor
 // is the payload's or reply's vendor when its fields say. Anything else,
 // arrays and scalars included, is KindUnknown.
 func Classify(raw []byte) (kind, vendor string) {
@@ -41,8 +44,23 @@ func Classify(raw []byte) (kind, vendor string) {
 			return KindPayload, []string{fixtures.Tencent, fixtures.OpenIM}[i]
 		}
 	}
-	if v := platform.ReplyVendor(func(name string) bool { return root.Get(name).Exists() }); v != "" {
-		return KindResponse, v
+	// A reply is mostly its contract's fields (a payload may carry some of
+	// them too: C2C.CallbackAfterSendMsg has ErrorCode and ErrorInfo).
+	keys := 0
+	hits := map[string]int{}
+	root.ForEach(func(k, _ gjson.Result) bool {
+		keys++
+		for _, v := range []string{fixtures.Tencent, fixtures.OpenIM} {
+			if slices.Contains(platform.ReplyFields(v), k.Str) {
+				hits[v]++
+			}
+		}
+		return true
+	})
+	for _, v := range []string{fixtures.Tencent, fixtures.OpenIM} {
+		if hits[v] > 0 && 2*hits[v] > keys {
+			return KindResponse, v
+		}
 	}
 	return KindUnknown, ""
 }
