@@ -39,7 +39,7 @@ fsize=$(stat -c %s "$file")
 lines=$(wc -l <"$file")
 mb=$(awk -v b="$fsize" 'BEGIN { printf "%.1f", b / 1048576 }')
 
-# measure NAME CMD... prints "seconds maxrss_kib" of one run.
+# measure CMD... prints "wall_seconds maxrss_kib cpu_seconds" of one run.
 measure() {
 	local out=$work/time.txt
 	if ! /usr/bin/time -v "$@" >/dev/null 2>"$out"; then
@@ -53,36 +53,43 @@ measure() {
 			for (i = 1; i <= n; i++) s = s * 60 + p[i]
 		}
 		/Maximum resident set size/ { rss = $2 }
-		END { printf "%.3f %d\n", s, rss }' "$out"
+		/User time \(seconds\)/ { cpu += $2 }
+		/System time \(seconds\)/ { cpu += $2 }
+		END { printf "%.3f %d %.3f\n", s, rss, cpu }' "$out"
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-declare -A secs rss
+declare -A secs rss cpu
 for tool in imhook jq; do
 	: >"$work/$tool.s"
 	: >"$work/$tool.m"
+	: >"$work/$tool.c"
 done
 for i in $(seq 1 "$runs"); do
-	read -r s m < <(measure "$imhook" validate -q "$file")
-	echo "$s" >>"$work/imhook.s"
-	echo "$m" >>"$work/imhook.m"
-	read -r s m < <(measure jq empty "$file")
-	echo "$s" >>"$work/jq.s"
-	echo "$m" >>"$work/jq.m"
+	for tool in imhook jq; do
+		if [[ $tool == imhook ]]; then
+			read -r s m c < <(measure "$imhook" validate -q "$file")
+		else
+			read -r s m c < <(measure jq empty "$file")
+		fi
+		echo "$s" >>"$work/$tool.s"
+		echo "$m" >>"$work/$tool.m"
+		echo "$c" >>"$work/$tool.c"
+	done
 done
 for tool in imhook jq; do
 	secs[$tool]=$(median <"$work/$tool.s")
 	rss[$tool]=$(median <"$work/$tool.m")
+	cpu[$tool]=$(median <"$work/$tool.c")
 done
 
-echo "recording: $mb MiB, $lines records; $runs runs each, medians; $(nproc) cores; $(go version | cut -d' ' -f3); jq $(jq --version)"
-printf '%-28s %10s %10s %14s\n' tool seconds MiB/s "peak RSS MiB"
+echo "recording: $mb MiB, $lines records; $runs runs each, medians; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg); $(go version | cut -d' ' -f3); $(jq --version)"
+printf '%-22s %9s %9s %9s %12s %13s\n' tool "wall s" "MiB/s" "CPU s" "MiB/CPU-s" "peak RSS MiB"
 for tool in imhook jq; do
-	name=$tool
 	[[ $tool == imhook ]] && name="imhook validate -q" || name="jq empty"
-	awk -v n="$name" -v s="${secs[$tool]}" -v m="${rss[$tool]}" -v mb="$mb" \
-		'BEGIN { printf "%-28s %10.2f %10.1f %14.1f\n", n, s, mb / s, m / 1024 }'
+	awk -v n="$name" -v s="${secs[$tool]}" -v m="${rss[$tool]}" -v c="${cpu[$tool]}" -v mb="$mb" \
+		'BEGIN { printf "%-22s %9.2f %9.1f %9.2f %12.1f %13.1f\n", n, s, mb / s, c, mb / c, m / 1024 }'
 done
-awk -v a="${secs[imhook]}" -v b="${secs[jq]}" -v ra="${rss[imhook]}" -v rb="${rss[jq]}" \
-	'BEGIN { printf "ratio imhook/jq: throughput %.2fx, peak RSS %.2fx\n", b / a, ra / rb }'
+awk -v a="${secs[imhook]}" -v b="${secs[jq]}" -v ca="${cpu[imhook]}" -v cb="${cpu[jq]}" -v ra="${rss[imhook]}" -v rb="${rss[jq]}" \
+	'BEGIN { printf "imhook/jq: wall throughput %.2fx, CPU cost %.2fx, peak RSS %.2fx\n", b / a, ca / cb, ra / rb }'
