@@ -248,5 +248,6 @@ func progressBar(g *Globals, sources []stream.Source, what string) *progressbar.
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionSetWidth(30),
+		progressbar.OptionSetRenderBlankState(true),
 	)
 }
