@@ -67,7 +67,8 @@ and the reply contract's fields (Tencent ActionStatus, ErrorCode, ErrorInfo; Ope
 actionCode, errCode, errMsg, errDlt, nextCode); each difference is an error (replay.diff).
 
 A corrupt line (not JSON, truncated, binary) is reported on stderr with its file and line and
-the rest still replays; the exit code is then 1. With no --target (and no IMHOOK_TARGET) the
+the rest still replays; the exit code is then 1. A record of a request the receiver did not
+recognise as a callback (no command) is skipped with a warning. With no --target (and no IMHOOK_TARGET) the
 callbacks go to the built-in receiver. A progress bar shows on stderr when it is a terminal.`,
 		Example: `  imhook simulate --all --record run.jsonl && imhook replay run.jsonl --target http://localhost:8080/im
   imhook replay recordings/ --target http://localhost:8080/im --compare
@@ -182,6 +183,9 @@ func runReplay(ctx context.Context, g *Globals, o *replayOptions, args []string)
 				_ = bar.Clear()
 			}
 			p := r.Problem
+			if g.Quiet && p.Severity != record.Error {
+				return
+			}
 			fmt.Fprintf(g.Streams.ErrOut, "imhook: %s:%d: %s %s: %s\n", p.File, p.Line, errPal.Severity(p.Severity), p.Rule, p.Message)
 			return
 		}
@@ -220,8 +224,8 @@ func runReplay(ctx context.Context, g *Globals, o *replayOptions, args []string)
 		return t.err()
 	case st.Unreadable > 0:
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%d input(s) could not be read", st.Unreadable)}
-	case st.Problems > 0 && t.err() == nil:
-		return &ExitError{Code: ExitContract, Silent: true, Err: fmt.Errorf("%d problem(s) in the input", st.Problems)}
+	case st.Failed > 0 && t.err() == nil:
+		return &ExitError{Code: ExitContract, Silent: true, Err: fmt.Errorf("%d problem(s) in the input", st.Failed)}
 	}
 	return t.err()
 }

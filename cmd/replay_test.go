@@ -120,7 +120,9 @@ func recordedBodies(t *testing.T, path string) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, rpCompact(t, r.Request.Body))
+		if r.Command != "" { // not a callback: replay skips it
+			out = append(out, rpCompact(t, r.Request.Body))
+		}
 	}
 }
 
@@ -149,12 +151,20 @@ func TestReplaySimulateRecording(t *testing.T) {
 		t.Fatalf("%d records", len(want))
 	}
 	second := rpNewBackend(t, "", nil)
-	r = rpRun(t, "", "replay", rec, "--target", second.URL+"/cb", "-o", "json")
+	again := filepath.Join(dir, "again.jsonl")
+	r = rpRun(t, "", "replay", rec, "--target", second.URL+"/cb", "-o", "json", "--record", again)
 	if r.code != 0 {
 		t.Fatalf("replay: %d\n%s\n%s", r.code, r.out, r.errOut)
 	}
 	hits := second.got()
 	assertBodies(t, hits, want)
+	// The replay's own recording holds the same callbacks, and validates.
+	if got := recordedBodies(t, again); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("--record wrote %d bodies", len(got))
+	}
+	if r := rpRun(t, "", "validate", again); r.code != 0 {
+		t.Errorf("validate the replay's recording: %d %s %s", r.code, r.out, r.errOut)
+	}
 	recs := rpRecords(t, r.out)
 	for i, h := range hits {
 		if recs[i].Verdict != record.Pass {
@@ -202,6 +212,10 @@ func TestReplayReceiverRecording(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("simulate: %d %s", r.code, r.errOut)
 	}
+	// A probe that is not a callback is recorded too; replay skips it.
+	if resp, err := http.Get(receiver.URL + "/healthz"); err == nil {
+		resp.Body.Close()
+	}
 	if err := rw.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -213,6 +227,9 @@ func TestReplayReceiverRecording(t *testing.T) {
 	}
 	hits := backend.got()
 	assertBodies(t, hits, want)
+	if !strings.Contains(r.errOut, ":7: warning replay.command: the record names no callback") {
+		t.Errorf("the probe's record:\n%s", r.errOut)
+	}
 	// The receiver's recording holds the signature simulate made seconds
 	// ago: it is sent again as recorded, and no staleness warning is due.
 	if sign := hits[0].url.Query().Get("Sign"); sign == "" || strings.Contains(r.out, "stale_sign") {

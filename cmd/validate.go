@@ -37,9 +37,9 @@ streams and checked on every core, so a recording of any size validates in bound
 findings come out in input order.
 
 --as auto (the default) tells each item apart by its fields: a record has request and
-time/vendor/command; a payload names its callback (CallbackCommand, callbackCommand); a reply
-has ActionStatus/ErrorCode/ErrorInfo (Tencent) or actionCode/errCode/errMsg/errDlt/nextCode
-(OpenIM). --as request|response|record takes every item for one kind.
+time/vendor/command; a payload names its callback (CallbackCommand, callbackCommand); a reply's
+fields are mostly those of a reply contract: ActionStatus/ErrorCode/ErrorInfo (Tencent) or
+actionCode/errCode/errMsg/errDlt/nextCode (OpenIM). --as request|response|record takes every item for one kind.
 
   payloads  the catalogue's rules: types, required fields, bounds, const and enum values,
             cross-field rules; the documents' quirks are warnings. --command checks every

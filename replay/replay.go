@@ -75,6 +75,7 @@ type Result struct {
 type Stats struct {
 	Items, Sent, Skipped int
 	Problems             int // input findings (corrupt lines, unknown commands)
+	Failed               int // problems of severity error (exit 1)
 	Unreadable           int // files that could not be read
 }
 
@@ -135,6 +136,9 @@ func Run(ctx context.Context, sources []stream.Source, o Options, emit func(Resu
 			return
 		case r.Problem != nil:
 			st.Problems++
+			if r.Problem.Severity == record.Error {
+				st.Failed++
+			}
 			if r.Problem.Rule == stream.RuleRead {
 				st.Unreadable++
 			}
@@ -176,7 +180,7 @@ func (o *Options) one(ctx context.Context, limiter *rate.Limiter, it *stream.Ite
 		}
 		body, command = rec.Request.Body, rec.Command
 		if command == "" {
-			return problem(record.Error, RuleCommand, "the record names no callback (the receiver did not recognise the request); it is not replayed")
+			return problem(record.Warning, RuleCommand, "the record names no callback (the receiver did not recognise the request); it is skipped")
 		}
 	case stream.KindResponse:
 		return problem(record.Error, RuleNotCallback, "this is a reply, not a callback: replay sends payloads and records (check replies with imhook validate --as response)")
