@@ -52,9 +52,10 @@ wire rules for --target (Tencent: the query; OpenIM: {target}/{command}), keepin
 recording's SdkAppid, ClientIP and OptPlatform query values unless --sdkappid, --client-ip or
 --platform say otherwise, and an OpenIM recording's operationID header.
 
-Signatures: a recorded Sign and RequestTime are sent again as recorded, and a warning says so
-when they are older than 60 s (a receiver that checks them refuses them). --resign --token
-TOKEN gives each callback a fresh RequestTime and Sign instead. Payloads without a recorded
+Signatures: a recorded Sign and RequestTime are sent again as recorded, with a warning
+(replay.stale_sign) that says how old they are: a receiver that checks them refuses a
+RequestTime more than 60 s away. --resign --token TOKEN gives each callback a fresh
+RequestTime and Sign instead. Payloads without a recorded
 signature are signed with --token when it is given.
 
 Order: strictly one after another in input order with --concurrency 1 (the default); with

@@ -231,8 +231,8 @@ func TestReplayReceiverRecording(t *testing.T) {
 		t.Errorf("the probe's record:\n%s", r.errOut)
 	}
 	// The receiver's recording holds the signature simulate made seconds
-	// ago: it is sent again as recorded, and no staleness warning is due.
-	if sign := hits[0].url.Query().Get("Sign"); sign == "" || strings.Contains(r.out, "stale_sign") {
+	// ago: it is sent again as recorded, with a warning of when it goes stale.
+	if sign := hits[0].url.Query().Get("Sign"); sign == "" || !strings.Contains(r.out, "replay.stale_sign") || !strings.Contains(r.out, "so stale in") {
 		t.Errorf("recorded Sign %q; output:\n%s", sign, r.out)
 	}
 	// --resign makes a fresh one with the token.
@@ -270,7 +270,8 @@ func TestReplayStaleSignature(t *testing.T) {
 		t.Fatalf("%d %s", r.code, r.errOut)
 	}
 	recs := rpRecords(t, r.out)
-	if len(recs) != 1 || len(recs[0].Findings) == 0 || recs[0].Findings[0].Rule != "replay.stale_sign" || recs[0].Findings[0].Severity != record.Warning {
+	if len(recs) != 1 || len(recs[0].Findings) == 0 || recs[0].Findings[0].Rule != "replay.stale_sign" || recs[0].Findings[0].Severity != record.Warning ||
+		!strings.Contains(recs[0].Findings[0].Message, "1h0m0s old, so stale") {
 		t.Fatalf("findings: %+v", recs)
 	}
 	q := b.got()[0].url.Query()

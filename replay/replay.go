@@ -281,13 +281,17 @@ func (o *Options) recorded(s *simulate.Sender, e *fixtures.Entry, rec *record.Re
 	s.Target = u.String()
 	age := "of unknown age"
 	if n, err := strconv.ParseInt(rt, 10, 64); err == nil {
-		d := o.Now().Sub(time.Unix(n, 0))
-		if d <= platform.SignWindow && d >= -platform.SignWindow {
-			return nil
+		d := o.Now().Sub(time.Unix(n, 0)).Round(time.Second)
+		switch {
+		case d > platform.SignWindow:
+			age = d.String() + " old, so stale"
+		case d < -platform.SignWindow:
+			age = "from " + (-d).String() + " in the future, so not yet valid"
+		default:
+			age = fmt.Sprintf("%s old, so stale in %s", d, platform.SignWindow-d)
 		}
-		age = d.Round(time.Second).String() + " old"
 	}
 	return []record.Finding{{Severity: record.Warning, Rule: RuleStaleSign, Path: "Sign",
-		Message: fmt.Sprintf("the recorded Sign and RequestTime are sent again, %s; a receiver that checks them refuses a RequestTime more than %s away. Replay with --resign --token TOKEN for a fresh signature",
+		Message: fmt.Sprintf("the recorded Sign and RequestTime are sent again, %s: a receiver that checks them refuses a RequestTime more than %s away. Replay with --resign --token TOKEN for a fresh signature",
 			age, platform.SignWindow)}}
 }
