@@ -223,7 +223,7 @@ func unknownKind(raw []byte) string {
 		return "expected a JSON object (a payload, a reply or a record), found " + jsonx.Describe(root.Raw)
 	}
 	return "cannot tell what this object is: a payload names its callback (CallbackCommand, callbackCommand), " +
-		"a reply has ActionStatus/ErrorCode/ErrorInfo or actionCode/errCode/errMsg/errDlt/nextCode, a record has " +
+		"a reply is mostly the fields of a reply contract (ActionStatus, ErrorCode, ErrorInfo or actionCode, errCode, errMsg, errDlt, nextCode), a record has " +
 		"request and time/vendor/command; say which with --as, or name the callback with --command"
 }
 

@@ -276,7 +276,7 @@ func peakHeap(f func()) uint64 {
 // bench/validate.sh).
 func TestValidateMemoryBounded(t *testing.T) {
 	line := recordLine(t)
-	size := int64(24 << 20)
+	size := int64(16 << 20)
 	if testing.Short() {
 		size = 4 << 20
 	}
