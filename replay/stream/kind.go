@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"bytes"
 	"slices"
 
 	"github.com/tidwall/gjson"
@@ -18,7 +19,7 @@ const (
 )
 
 // recordFields are the fields that, beside an object "request", mark a record.
-var recordFields = []string{"verdict", "findings", "vendor", "command", "time"}
+var recordFields = []string{"time", "vendor", "command", "verdict", "findings"}
 
 // Classify tells a record, a payload and a reply apart by their fields: a
 // record has a "request" object and one of verdict, findings, vendor,
@@ -28,17 +29,19 @@ var recordFields = []string{"verdict", "findings", "vendor", "command", "time"}
 // is the payload's or reply's vendor when its fields say. Anything else,
 // arrays and scalars included, is KindUnknown.
 func Classify(raw []byte) (kind, vendor string) {
-	root := gjson.ParseBytes(raw)
-	if !root.IsObject() {
+	// GetBytes reads raw in place: records are most of a big input, and
+	// ParseBytes would copy each.
+	if start := bytes.TrimLeft(raw, " \t\r\n"); len(start) == 0 || start[0] != '{' {
 		return KindUnknown, ""
 	}
-	if root.Get("request").IsObject() {
+	if gjson.GetBytes(raw, "request").IsObject() {
 		for _, f := range recordFields {
-			if root.Get(f).Exists() {
+			if gjson.GetBytes(raw, f).Exists() {
 				return KindRecord, ""
 			}
 		}
 	}
+	root := gjson.ParseBytes(raw)
 	for i, f := range fixtures.CommandFields() {
 		if root.Get(f).Exists() {
 			return KindPayload, []string{fixtures.Tencent, fixtures.OpenIM}[i]
