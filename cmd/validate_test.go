@@ -53,7 +53,7 @@ func TestValidateCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(strings.TrimSpace(r.out)), &f); err != nil {
 		t.Fatalf("json: %v\n%s", err, r.out)
 	}
-	if f["file"] != p || f["line"] != 3.0 || f["severity"] != "error" || f["rule"] != "input.json" || f["message"] == "" {
+	if f["file"] != p || f["line"] != 3.0 || f["severity"] != "error" || f["rule"] != "input.json" || f["path"] != "" || f["message"] == "" || len(f) != 6 {
 		t.Errorf("json finding: %v", f)
 	}
 	// Replies: the vendor from the fields or --vendor.

@@ -19,6 +19,7 @@ package stream
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -47,6 +48,18 @@ type Finding struct {
 	File string `json:"file"`
 	Line int    `json:"line"`
 	record.Finding
+}
+
+// MarshalJSON writes the six fields always, path too ("" at the top).
+func (f Finding) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		File     string `json:"file"`
+		Line     int    `json:"line"`
+		Severity string `json:"severity"`
+		Rule     string `json:"rule"`
+		Path     string `json:"path"`
+		Message  string `json:"message"`
+	}{f.File, f.Line, f.Severity, f.Rule, f.Path, f.Message})
 }
 
 func (f Finding) String() string {
