@@ -271,7 +271,7 @@ func TestReplayStaleSignature(t *testing.T) {
 	}
 	recs := rpRecords(t, r.out)
 	if len(recs) != 1 || len(recs[0].Findings) == 0 || recs[0].Findings[0].Rule != "replay.stale_sign" || recs[0].Findings[0].Severity != record.Warning ||
-		!strings.Contains(recs[0].Findings[0].Message, "1h0m0s old, so stale") {
+		!strings.Contains(recs[0].Findings[0].Message, " old, so stale:") {
 		t.Fatalf("findings: %+v", recs)
 	}
 	q := b.got()[0].url.Query()

@@ -322,9 +322,7 @@ func NewReader(name string, r io.Reader) *Reader {
 // input could not be read.
 func (r *Reader) Next() (*Item, error) {
 	if r.mode == modeUnknown {
-		if err := r.detect(); err != nil {
-			return nil, err
-		}
+		r.detect()
 	}
 	if r.mode == modeLine {
 		return r.nextLine()
@@ -333,29 +331,37 @@ func (r *Reader) Next() (*Item, error) {
 }
 
 // detect chooses the mode from the first line (see the package comment).
-func (r *Reader) detect() error {
+func (r *Reader) detect() {
 	r.mode = modeLine
-	// A read error here is met again, and reported, by the first read.
-	peek, _ := r.br.Peek(r.br.Size())
-	peek = bytes.TrimPrefix(peek, []byte("\xef\xbb\xbf"))
-	start := bytes.TrimLeft(peek, " \t\r\n")
-	if len(start) == 0 {
-		return nil
-	}
-	switch start[0] {
-	case '[':
-		r.mode = modeValue
-	case '{':
-		nl := bytes.IndexByte(start, '\n')
-		if nl < 0 {
-			return nil // one line, or a first line longer than the buffer
+	// Peek one read more at a time, so that a live stream (a pipe) is not
+	// held up waiting for a buffer's worth. A read error here is met again,
+	// and reported, by the first read.
+	for {
+		// Wait for one read more than what is buffered, then look at all.
+		_, err := r.br.Peek(min(r.br.Buffered()+1, r.br.Size()))
+		peek, _ := r.br.Peek(r.br.Buffered())
+		peek = bytes.TrimPrefix(peek, []byte("\xef\xbb\xbf"))
+		start := bytes.TrimLeft(peek, " \t\r\n")
+		if len(start) > 0 {
+			switch start[0] {
+			case '[':
+				r.mode = modeValue
+				return
+			case '{':
+				if nl := bytes.IndexByte(start, '\n'); nl >= 0 {
+					if first := bytes.TrimSpace(start[:nl]); first[len(first)-1] != '}' {
+						r.mode = modeValue
+					}
+					return
+				}
+			default:
+				return
+			}
 		}
-		first := bytes.TrimSpace(start[:nl])
-		if first[len(first)-1] != '}' {
-			r.mode = modeValue
+		if err != nil || len(peek) >= r.br.Size()-3 {
+			return // one line, or a first line longer than the buffer
 		}
 	}
-	return nil
 }
 
 func (r *Reader) nextLine() (*Item, error) {

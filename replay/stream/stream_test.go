@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 )
 
 type got struct {
@@ -269,4 +270,37 @@ func TestOrderedKeepsOrder(t *testing.T) {
 
 func itoa(n int) string {
 	return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+n)))
+}
+
+// A live stream (a pipe that stays open) yields each line as it comes: the
+// reader does not wait for a buffer's worth before choosing its mode.
+func TestLiveStream(t *testing.T) {
+	pr, pw := io.Pipe()
+	r := NewReader("-", pr)
+	got := make(chan string)
+	go func() {
+		for {
+			it, err := r.Next()
+			if err != nil {
+				close(got)
+				return
+			}
+			got <- string(it.Raw)
+		}
+	}()
+	for _, line := range []string{`{"a":1}`, `{"a":2}`} {
+		go pw.Write([]byte(line + "\n"))
+		select {
+		case g := <-got:
+			if g != line {
+				t.Fatalf("got %s, want %s", g, line)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s did not come through", line)
+		}
+	}
+	pw.Close()
+	if _, ok := <-got; ok {
+		t.Error("more items after the end")
+	}
 }
