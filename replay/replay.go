@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/replay/stream"
 	"github.com/imhook/imhook/simulate"
+	"github.com/imhook/imhook/validate"
 )
 
 // Rule names of replay's own findings.
@@ -196,13 +196,9 @@ func (o *Options) one(ctx context.Context, limiter *rate.Limiter, it *stream.Ite
 	if command == "" {
 		e = o.Command
 	} else {
-		var ok bool
-		if e, _, ok = o.Catalogue.Lookup(command); !ok {
-			msg := fmt.Sprintf("%s is not a callback imhook knows; it is not replayed", command)
-			if s := o.Catalogue.Suggest(command); len(s) > 0 {
-				msg += " (did you mean " + strings.Join(s, ", ") + "?)"
-			}
-			return problem(record.Error, RuleCommand, msg)
+		var f *record.Finding
+		if e, f = validate.Lookup(o.Catalogue, command, RuleCommand); f != nil {
+			return problem(f.Severity, f.Rule, f.Message+"; it is not replayed")
 		}
 	}
 	if len(o.Filter) > 0 && !containsEntry(o.Filter, e) {

@@ -236,15 +236,26 @@ func (o *Options) entry(command, rule string) (*fixtures.Entry, []record.Finding
 	}
 	// A former name finds its entry; the entry's own rules say what is
 	// wrong with the name (quirk.legacy_command).
-	e, _, ok := o.Catalogue.Lookup(command)
-	if !ok {
-		msg := fmt.Sprintf("%s is not a callback imhook knows", command)
-		if s := o.Catalogue.Suggest(command); len(s) > 0 {
-			msg += "; did you mean " + strings.Join(s, ", ") + "?"
-		}
-		return nil, []record.Finding{{Severity: record.Error, Rule: rule, Message: msg}}
+	e, f := Lookup(o.Catalogue, command, rule)
+	if f != nil {
+		return nil, []record.Finding{*f}
 	}
 	return e, nil
+}
+
+// Lookup finds the catalogue entry of a command an input names; a command
+// imhook does not know gives an error finding of rule that lists the close
+// matches.
+func Lookup(cat *fixtures.Catalogue, command, rule string) (*fixtures.Entry, *record.Finding) {
+	e, _, ok := cat.Lookup(command)
+	if ok {
+		return e, nil
+	}
+	msg := fmt.Sprintf("%s is not a callback imhook knows", command)
+	if s := cat.Suggest(command); len(s) > 0 {
+		msg += "; did you mean " + strings.Join(s, ", ") + "?"
+	}
+	return nil, &record.Finding{Severity: record.Error, Rule: rule, Message: msg}
 }
 
 func (o *Options) payload(raw []byte) []record.Finding {
