@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/tidwall/gjson"
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/internal/ui"
@@ -231,17 +230,12 @@ func runSimulate(ctx context.Context, g *Globals, o *simulateOptions, args []str
 		return nil
 	}
 	if sender.Target == "" {
-		srv, err := serve.Start("127.0.0.1:0", serve.NewHandler(serve.Config{}))
+		target, stop, err := startReceiver(g)
 		if err != nil {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("cannot start the built-in receiver: %w", err)}
+			return err
 		}
-		defer func() {
-			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			_ = srv.Shutdown(sctx)
-		}()
-		sender.Target = srv.URL
-		g.Notef("no --target given: sending to the built-in receiver at %s (set --target or IMHOOK_TARGET for your backend)", srv.URL)
+		defer stop()
+		sender.Target = target
 	}
 	var rw *record.Writer
 	if o.Record != "" {
@@ -282,6 +276,21 @@ func runSimulate(ctx context.Context, g *Globals, o *simulateOptions, args []str
 		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("interrupted")}
 	}
 	return t.err()
+}
+
+// startReceiver starts the built-in receiver on a free loopback port for a
+// run without --target, and says so on stderr.
+func startReceiver(g *Globals) (target string, stop func(), err error) {
+	srv, err := serve.Start("127.0.0.1:0", serve.NewHandler(serve.Config{}))
+	if err != nil {
+		return "", nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("cannot start the built-in receiver: %w", err)}
+	}
+	g.Notef("no --target given: sending to the built-in receiver at %s (set --target or IMHOOK_TARGET for your backend)", srv.URL)
+	return srv.URL, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}, nil
 }
 
 // buildCallbacks resolves the commands and makes their bodies.
@@ -357,14 +366,12 @@ func readData(g *Globals, name string) ([]byte, error) {
 
 // commandFromBody finds the callback a --data body names.
 func commandFromBody(g *Globals, body []byte) (*fixtures.Entry, error) {
-	for _, field := range []string{"CallbackCommand", "callbackCommand"} {
-		if v := gjson.GetBytes(body, field); v.Type == gjson.String {
-			es, err := lookupEntries(g, []string{v.Str})
-			if err != nil {
-				return nil, err
-			}
-			return es[0], nil
+	if cmd, _ := fixtures.BodyCommand(body); cmd != "" {
+		es, err := lookupEntries(g, []string{cmd})
+		if err != nil {
+			return nil, err
 		}
+		return es[0], nil
 	}
 	return nil, usageErrorf("--data: the body names no callback (no CallbackCommand or callbackCommand field); name the COMMAND")
 }

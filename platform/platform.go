@@ -189,3 +189,34 @@ func statusText(code int) string {
 	}
 	return fmt.Sprint(code)
 }
+
+// ReplyFields are the body fields of a vendor's reply contract, in the
+// document's order; replay --compare compares them.
+func ReplyFields(vendor string) []string {
+	switch vendor {
+	case fixtures.Tencent:
+		return append([]string{}, tencentReplyFields...)
+	case fixtures.OpenIM:
+		out := make([]string, len(openimFields))
+		for i, f := range openimFields {
+			out[i] = f.name
+		}
+		return out
+	}
+	return nil
+}
+
+// ReplyVendor tells whose reply a JSON object body is by its contract
+// fields (exact keys): ActionStatus, ErrorCode or ErrorInfo is Tencent's,
+// actionCode, errCode, errMsg, errDlt or nextCode OpenIM's. It returns ""
+// when the body has none of them.
+func ReplyVendor(fields func(name string) bool) string {
+	for _, v := range []string{fixtures.Tencent, fixtures.OpenIM} {
+		for _, f := range ReplyFields(v) {
+			if fields(f) {
+				return v
+			}
+		}
+	}
+	return ""
+}

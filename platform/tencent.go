@@ -37,6 +37,27 @@ const (
 	DefaultOptPlatform = "iOS"
 )
 
+// tencentReplyFields are the fields of Tencent's reply contract.
+var tencentReplyFields = []string{"ActionStatus", "ErrorCode", "ErrorInfo"}
+
+// TencentQuery reads the query values a recorded Tencent callback URL
+// carries: the settings a replay keeps (SdkAppid, ClientIP, OptPlatform) and
+// the recorded signature (Sign, RequestTime), which is stale 60 seconds after
+// RequestTime. The URL may be absolute or a request URI.
+func TencentQuery(rawURL string) (p Params, sign, requestTime string) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return Params{}, "", ""
+	}
+	q := u.Query()
+	p = Params{SdkAppID: q.Get("SdkAppid"), ClientIP: q.Get("ClientIP"), OptPlatform: q.Get("OptPlatform")}
+	return p, q.Get("Sign"), q.Get("RequestTime")
+}
+
+// SignWindow is how old a RequestTime may be before a receiver that checks
+// the signature refuses it (serve --token applies the same window).
+const SignWindow = 60 * time.Second
+
 func (tencent) Name() string           { return fixtures.Tencent }
 func (tencent) Title() string          { return "Tencent Cloud Chat" }
 func (tencent) Timeout() time.Duration { return 2 * time.Second }

@@ -70,6 +70,24 @@ func position(b []byte, off int64) (line, col int) {
 	return line, col
 }
 
+// Hint says what JSON allows for the usual mistakes of hand-written JSON
+// found at off (the offset just past the bad byte) in b, given the decoder's
+// message; "" when it has nothing to add. Readers that split a stream into
+// values use it for the mistakes between values.
+func Hint(b []byte, off int64, msg string) string { return hint(b, off, msg) }
+
+// Relocate returns e as seen from a larger text in which b starts at line
+// and col (1-based): a value read from the middle of a file reports its
+// position in the file.
+func (e *SyntaxError) Relocate(line, col int) *SyntaxError {
+	out := *e
+	if out.Line == 1 {
+		out.Col += col - 1
+	}
+	out.Line += line - 1
+	return &out
+}
+
 func hint(b []byte, off int64, msg string) string {
 	at := int(off) - 1
 	if at < 0 {

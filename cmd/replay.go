@@ -1,0 +1,258 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/record"
+	"github.com/imhook/imhook/replay"
+	"github.com/imhook/imhook/replay/stream"
+	"github.com/imhook/imhook/simulate"
+)
+
+type replayOptions struct {
+	Target      string
+	SdkAppID    string
+	ClientIP    string
+	Platform    string
+	Token       string
+	Resign      bool
+	Command     string
+	Filter      []string
+	Compare     bool
+	Concurrency int
+	Rate        float64
+	Timeout     time.Duration
+	Record      string
+
+	// set records which query flags the user gave (they win over recorded values).
+	set map[string]bool
+}
+
+func newReplayCmd(g *Globals) *cobra.Command {
+	o := &replayOptions{}
+	c := &cobra.Command{
+		Use:   "replay FILE...|-",
+		Short: "Resend recorded callbacks or payload files to a backend",
+		Long: `Resend callbacks to a backend: records (JSON Lines, as simulate --record and serve --record
+write them), payload files (one JSON payload, a JSON array of payloads, or JSON Lines of
+payloads), directories of them (*.json, *.jsonl, *.ndjson) and - for stdin. Inputs are read as
+streams, so a recording of any length replays in bounded memory.
+
+Each callback's command comes from the record, or from the payload's own CallbackCommand /
+callbackCommand field, or else from --command. The request is rebuilt with the vendor's
+wire rules for --target (Tencent: the query; OpenIM: {target}/{command}), keeping a
+recording's SdkAppid, ClientIP and OptPlatform query values unless --sdkappid, --client-ip or
+--platform say otherwise, and an OpenIM recording's operationID header.
+
+Signatures: a recorded Sign and RequestTime are sent again as recorded, with a warning
+(replay.stale_sign) that says how old they are: a receiver that checks them refuses a
+RequestTime more than 60 s away. --resign --token TOKEN gives each callback a fresh
+RequestTime and Sign instead. Payloads without a recorded
+signature are signed with --token when it is given.
+
+Order: strictly one after another in input order with --concurrency 1 (the default); with
+--concurrency C up to C callbacks are in flight, and --rate R caps them at R a second; the
+output stays in input order.
+
+Without --compare each reply is judged by the platform's contract, as simulate does. With
+--compare each reply of a record is compared with the recorded one instead: the HTTP status
+and the reply contract's fields (Tencent ActionStatus, ErrorCode, ErrorInfo; OpenIM
+actionCode, errCode, errMsg, errDlt, nextCode); each difference is an error (replay.diff).
+
+A corrupt line (not JSON, truncated, binary) is reported on stderr with its file and line and
+the rest still replays; the exit code is then 1. A record of a request the receiver did not
+recognise as a callback (no command) is skipped with a warning. With no --target (and no IMHOOK_TARGET) the
+callbacks go to the built-in receiver. A progress bar shows on stderr when it is a terminal.`,
+		Example: `  imhook simulate --all --record run.jsonl && imhook replay run.jsonl --target http://localhost:8080/im
+  imhook replay recordings/ --target http://localhost:8080/im --compare
+  imhook replay payloads.json --command C2C.CallbackAfterSendMsg --target http://localhost:8080/im
+  imhook replay traffic.jsonl --resign --token "$TOKEN" --concurrency 8 --rate 200 --target https://api.example.com/im
+  cat payload.json | imhook replay - -o json`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			fromEnv := func(flag, env string, dst *string) {
+				if !c.Flags().Changed(flag) {
+					if v := g.getenv(env); v != "" {
+						*dst = v
+						o.set[flag] = true
+					}
+				}
+			}
+			o.set = map[string]bool{}
+			for _, f := range []string{"sdkappid", "client-ip", "platform"} {
+				o.set[f] = c.Flags().Changed(f)
+			}
+			fromEnv("target", "IMHOOK_TARGET", &o.Target)
+			fromEnv("sdkappid", "IMHOOK_SDKAPPID", &o.SdkAppID)
+			fromEnv("token", "IMHOOK_TOKEN", &o.Token)
+			return runReplay(c.Context(), g, o, args)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.Target, "target", "", "the backend's callback URL (env IMHOOK_TARGET); default: the built-in receiver")
+	f.StringVar(&o.SdkAppID, "sdkappid", platform.DefaultSdkAppID, "Tencent: the SdkAppid query value (env IMHOOK_SDKAPPID); default: the recorded one")
+	f.StringVar(&o.ClientIP, "client-ip", platform.DefaultClientIP, "Tencent: the ClientIP query value; default: the recorded one")
+	f.StringVar(&o.Platform, "platform", platform.DefaultOptPlatform, "Tencent: the OptPlatform query value; default: the recorded one")
+	f.StringVar(&o.Token, "token", "", "Tencent: callback authentication token for fresh signatures (env IMHOOK_TOKEN; never printed)")
+	f.BoolVar(&o.Resign, "resign", false, "Tencent: replace recorded Sign and RequestTime with fresh ones made with --token")
+	f.StringVar(&o.Command, "command", "", "the callback of payloads that name none (no CallbackCommand / callbackCommand field)")
+	f.StringArrayVar(&o.Filter, "filter", nil, "replay only this callback (repeatable)")
+	f.BoolVar(&o.Compare, "compare", false, "compare each reply with the recorded one (status and reply contract fields) instead of judging it")
+	f.IntVar(&o.Concurrency, "concurrency", 1, "callbacks in flight at once (1: strictly in input order)")
+	f.Float64Var(&o.Rate, "rate", 0, "at most this many callbacks a second (0: as fast as replies come)")
+	f.DurationVar(&o.Timeout, "timeout", 0, "reply budget (default: the platform's, Tencent 2s, OpenIM 5s)")
+	f.StringVar(&o.Record, "record", "", "append a record of every replayed exchange to this file (JSON Lines)")
+	_ = c.RegisterFlagCompletionFunc("command", completeCommands(nil))
+	_ = c.RegisterFlagCompletionFunc("filter", completeCommands(nil))
+	_ = c.RegisterFlagCompletionFunc("platform", fixedCompletion(platform.TencentPlatforms...))
+	return c
+}
+
+func runReplay(ctx context.Context, g *Globals, o *replayOptions, args []string) error {
+	switch {
+	case o.Resign && o.Token == "":
+		return usageErrorf("--resign signs afresh and needs --token (or IMHOOK_TOKEN)")
+	case o.Concurrency < 1:
+		return usageErrorf("--concurrency must be at least 1, not %d", o.Concurrency)
+	case o.Rate < 0:
+		return usageErrorf("--rate must not be negative")
+	case o.Timeout < 0:
+		return usageErrorf("--timeout must not be negative")
+	}
+	if o.Platform != "" && !slices.Contains(platform.TencentPlatforms, o.Platform) {
+		return usageErrorf("--platform %q is not a documented OptPlatform value; use one of %s", o.Platform, strings.Join(platform.TencentPlatforms, ", "))
+	}
+	sources, err := stream.Expand(args)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	ro := replay.Options{Compare: o.Compare, Concurrency: o.Concurrency, Rate: o.Rate, Resign: o.Resign,
+		KeepSdkAppID: !o.set["sdkappid"], KeepClientIP: !o.set["client-ip"], KeepOptPlatform: !o.set["platform"],
+		Read: stream.Options{Stdin: g.Streams.In}}
+	if o.Command != "" {
+		es, err := lookupEntries(g, []string{o.Command})
+		if err != nil {
+			return err
+		}
+		ro.Command = es[0]
+	}
+	if len(o.Filter) > 0 {
+		if ro.Filter, err = lookupEntries(g, o.Filter); err != nil {
+			return err
+		}
+	}
+	if o.Target != "" {
+		if err := checkTarget(o.Target); err != nil {
+			return err
+		}
+	} else {
+		target, stop, err := startReceiver(g)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		o.Target = target
+	}
+	ro.Sender = &simulate.Sender{Target: o.Target, Timeout: o.Timeout, Client: simulate.NewClient(),
+		Params: platform.Params{SdkAppID: o.SdkAppID, ClientIP: o.ClientIP, OptPlatform: o.Platform, Token: o.Token}}
+	var rw *record.Writer
+	if o.Record != "" {
+		if rw, err = record.OpenFile(o.Record); err != nil {
+			return usageErrorf("--record: %v", err)
+		}
+		defer rw.Close()
+	}
+	bar := progressBar(g, sources, "replaying")
+	if bar != nil {
+		ro.Read.Progress = func(n int) { _ = bar.Add(n) }
+	}
+	printer := g.Printer()
+	errPal := g.ErrPalette()
+	t := &tally{}
+	var writeErr error
+	st := replay.Run(ctx, sources, ro, func(r replay.Result) {
+		if r.Problem != nil {
+			if bar != nil {
+				_ = bar.Clear()
+			}
+			p := r.Problem
+			if g.Quiet && p.Severity != record.Error {
+				return
+			}
+			fmt.Fprintf(g.Streams.ErrOut, "imhook: %s:%d: %s %s: %s\n", p.File, p.Line, errPal.Severity(p.Severity), p.Rule, p.Message)
+			return
+		}
+		printer.Record(r.Record)
+		if rw != nil && writeErr == nil {
+			writeErr = rw.Write(r.Record)
+		}
+		t.add(r.Record, r.Unreachable)
+	})
+	if bar != nil {
+		_ = bar.Finish()
+		_ = bar.Clear()
+	}
+	if rw != nil {
+		if err := rw.Close(); err != nil && writeErr == nil {
+			writeErr = err
+		}
+		if writeErr != nil {
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("--record %s: %w", o.Record, writeErr)}
+		}
+	}
+	if !g.Quiet {
+		s := t.summary(errPal)
+		if st.Problems > 0 {
+			s += fmt.Sprintf("; %s in the input", errPal.Red(fmt.Sprintf("%d problem(s)", st.Problems)))
+		}
+		if st.Skipped > 0 {
+			s += fmt.Sprintf("; %d filtered out", st.Skipped)
+		}
+		fmt.Fprintln(g.Streams.ErrOut, s)
+	}
+	switch {
+	case ctx.Err() != nil:
+		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("interrupted")}
+	case t.unreachable > 0:
+		return t.err()
+	case st.Unreadable > 0:
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%d input(s) could not be read", st.Unreadable)}
+	case st.Failed > 0 && t.err() == nil:
+		return &ExitError{Code: ExitContract, Silent: true, Err: fmt.Errorf("%d problem(s) in the input", st.Failed)}
+	}
+	return t.err()
+}
+
+// progressBar is a byte-counting bar on stderr when it is a terminal and
+// not -q; nil otherwise. With stdin among the sources the total is unknown
+// and the bar is a spinner.
+func progressBar(g *Globals, sources []stream.Source, what string) *progressbar.ProgressBar {
+	if !g.Streams.ErrTTY || g.Quiet {
+		return nil
+	}
+	var total int64
+	for _, s := range sources {
+		if s.Size < 0 {
+			total = -1
+			break
+		}
+		total += s.Size
+	}
+	return progressbar.NewOptions64(total,
+		progressbar.OptionSetWriter(g.Streams.ErrOut),
+		progressbar.OptionSetDescription(what),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionSetRenderBlankState(true),
+	)
+}

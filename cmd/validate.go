@@ -1,0 +1,178 @@
+package cmd
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+
+	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/record"
+	"github.com/imhook/imhook/replay/stream"
+	"github.com/imhook/imhook/validate"
+)
+
+type validateOptions struct {
+	As      string
+	Command string
+	Vendor  string
+	Strict  bool
+}
+
+func newValidateCmd(g *Globals) *cobra.Command {
+	o := &validateOptions{}
+	c := &cobra.Command{
+		Use:   "validate FILE...|-",
+		Short: "Check payloads, replies and recordings against the spec, offline",
+		Long: `Check callbacks' payloads, backends' replies and whole recordings against the catalogue and
+the platforms' reply contracts, without sending anything.
+
+Inputs: payload files (one JSON value, a JSON array of values, JSON Lines, or pretty-printed
+values one after another), record files (JSON Lines, as simulate --record and serve --record
+write them), directories of them (*.json, *.jsonl, *.ndjson) and - for stdin. Inputs are read as
+streams and checked on every core, so a recording of any size validates in bounded memory;
+findings come out in input order.
+
+--as auto (the default) tells each item apart by its fields: a record has request and
+time/vendor/command; a payload names its callback (CallbackCommand, callbackCommand); a reply's
+fields are mostly those of a reply contract: ActionStatus/ErrorCode/ErrorInfo (Tencent) or
+actionCode/errCode/errMsg/errDlt/nextCode (OpenIM). --as request|response|record takes every item for one kind.
+
+  payloads  the catalogue's rules: types, required fields, bounds, const and enum values,
+            cross-field rules; the documents' quirks are warnings. --command checks every
+            payload as that callback, whatever its own command field says.
+  replies   the vendor's reply contract, as if it came with HTTP 200 (vendor from the fields,
+            or --vendor; with --command, judged for that callback's kind, else as an
+            after-callback's).
+  records   re-judged as if the exchange happened now: the request body against the
+            catalogue and the recorded reply (status, body, latency) against the contract.
+            The findings a record carries are not repeated: they are what imhook judged when
+            the record was written.
+
+Output: one line per finding, "file:line: severity rule path: message", where path is the
+gjson path in the item (for records, from the record: request.body.From_Account); with -o json
+one object a line with file, line, severity, rule, path, message. JSON that is not JSON
+(comments, trailing commas, single quotes, a truncated line) is reported at its position in
+the file, with what JSON allows.
+
+Exit status: 0 when nothing is wrong (warnings allowed, unless --strict), 1 when an item
+breaks the spec or the contract, 2 when an input cannot be read.`,
+		Example: `  imhook validate payload.json
+  imhook validate run.jsonl                            # a recording of simulate or serve
+  imhook validate --as response --vendor openim reply.json
+  imhook fixtures show C2C.CallbackAfterSendMsg | imhook validate -
+  imhook validate recordings/ --strict -o json`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runValidate(c.Context(), g, o, args)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.As, "as", validate.AsAuto, "what the items are: auto, request, response or record")
+	f.StringVar(&o.Command, "command", "", "check payloads as this callback (and judge replies for its kind)")
+	f.StringVar(&o.Vendor, "vendor", "", "the vendor of replies whose fields do not say: tencent or openim")
+	f.BoolVar(&o.Strict, "strict", false, "warnings fail too (exit 1)")
+	_ = c.RegisterFlagCompletionFunc("as", fixedCompletion(validate.AsAuto, validate.AsRequest, validate.AsResponse, validate.AsRecord))
+	_ = c.RegisterFlagCompletionFunc("command", completeCommands(&o.Vendor))
+	_ = c.RegisterFlagCompletionFunc("vendor", fixedCompletion(fixtures.Tencent, fixtures.OpenIM))
+	return c
+}
+
+func runValidate(ctx context.Context, g *Globals, o *validateOptions, args []string) error {
+	switch o.As {
+	case validate.AsAuto, validate.AsRequest, validate.AsResponse, validate.AsRecord:
+	default:
+		return usageErrorf("--as must be auto, request, response or record, not %q", o.As)
+	}
+	if err := checkVendor(o.Vendor); err != nil {
+		return err
+	}
+	vo := validate.Options{As: o.As, Vendor: o.Vendor, Read: stream.Options{Stdin: g.Streams.In}}
+	if o.Command != "" {
+		es, err := lookupEntries(g, []string{o.Command})
+		if err != nil {
+			return err
+		}
+		vo.Command = es[0]
+		if o.Vendor != "" && o.Vendor != es[0].Vendor {
+			return usageErrorf("--command %s is a %s callback, but --vendor says %s", es[0].Command, es[0].Vendor, o.Vendor)
+		}
+	}
+	sources, err := stream.Expand(args)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	bar := progressBar(g, sources, "validating")
+	if bar != nil {
+		vo.Read.Progress = func(n int) { _ = bar.Add(n) }
+	}
+	// The heap holds a bounded window of batches; a less eager collector
+	// costs a few MiB and saves CPU on big inputs.
+	defer debug.SetGCPercent(debug.SetGCPercent(200))
+	out := bufio.NewWriterSize(g.Streams.Out, 64<<10)
+	pal := g.OutPalette()
+	fails := func(sev string) bool { return sev == record.Error || (o.Strict && sev == record.Warning) }
+	st := validate.Stream(ctx, sources, vo, func(f stream.Finding) {
+		if g.Quiet && !fails(f.Severity) {
+			return
+		}
+		if g.JSON() {
+			b, _ := json.Marshal(f)
+			out.Write(append(b, '\n'))
+			return
+		}
+		where := pal.Dim(f.Rule)
+		if f.Path != "" {
+			where += " " + pal.Bold(f.Path)
+		}
+		fmt.Fprintf(out, "%s:%d: %s %s: %s\n", f.File, f.Line, pal.Severity(f.Severity), where, f.Message)
+	})
+	if err := out.Flush(); err != nil {
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("writing the output: %w", err)}
+	}
+	if bar != nil {
+		_ = bar.Finish()
+		_ = bar.Clear()
+	}
+	failed := st.Errors
+	if o.Strict {
+		failed += st.Warnings
+	}
+	if !g.Quiet {
+		epal := g.ErrPalette()
+		s := fmt.Sprintf("%d item(s) in %d input(s): %s, %s, %d info", st.Items, st.Files,
+			redIfWord(epal, st.Errors, "error(s)"), yellowIfWord(epal, st.Warnings, "warning(s)"), st.Infos)
+		if o.Strict && st.Warnings > 0 {
+			s += " (--strict: warnings fail)"
+		}
+		fmt.Fprintln(g.Streams.ErrOut, s)
+	}
+	switch {
+	case ctx.Err() != nil:
+		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("interrupted")}
+	case st.Unreadable > 0:
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%d input(s) could not be read", st.Unreadable)}
+	case failed > 0:
+		return &ExitError{Code: ExitContract, Silent: true, Err: fmt.Errorf("%d finding(s) fail", failed)}
+	}
+	return nil
+}
+
+func redIfWord(p interface{ Red(string) string }, n int, word string) string {
+	s := fmt.Sprintf("%d %s", n, word)
+	if n > 0 {
+		return p.Red(s)
+	}
+	return s
+}
+
+func yellowIfWord(p interface{ Yellow(string) string }, n int, word string) string {
+	s := fmt.Sprintf("%d %s", n, word)
+	if n > 0 {
+		return p.Yellow(s)
+	}
+	return s
+}

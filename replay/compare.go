@@ -1,0 +1,81 @@
+package replay
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/imhook/imhook/internal/jsonx"
+	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/record"
+)
+
+// Compare reports how a replayed reply differs from the recorded one: the
+// HTTP status and the fields of the vendor's reply contract (Tencent
+// ActionStatus, ErrorCode, ErrorInfo; OpenIM actionCode, errCode, errMsg,
+// errDlt, nextCode), or the whole body when either is not a JSON object.
+// recErr is the recorded reason when no reply was recorded. Headers and
+// latency are not compared.
+func Compare(vendor string, recorded *record.Message, recErr string, got *record.Message) []record.Finding {
+	var out []record.Finding
+	diff := func(path, format string, a ...any) {
+		out = append(out, record.Finding{Severity: record.Error, Rule: RuleDiff, Path: path, Message: fmt.Sprintf(format, a...)})
+	}
+	switch {
+	case recorded == nil && got == nil:
+		return nil
+	case recorded == nil:
+		diff("", "no reply was recorded (%s); now HTTP %d", recErr, got.Status)
+		return out
+	case got == nil:
+		diff("", "HTTP %d was recorded; now no reply", recorded.Status)
+		return out
+	}
+	if recorded.Status != got.Status {
+		diff("status", "status: recorded %d, replayed %d", recorded.Status, got.Status)
+	}
+	a, b := bytes.TrimSpace(recorded.Body), bytes.TrimSpace(got.Body)
+	ra, rb := gjson.ParseBytes(a), gjson.ParseBytes(b)
+	if !gjson.ValidBytes(a) || !gjson.ValidBytes(b) || !ra.IsObject() || !rb.IsObject() {
+		if !bytes.Equal(a, b) {
+			diff("", "body: recorded %s, replayed %s", jsonx.Snippet(a, 80), jsonx.Snippet(b, 80))
+		}
+		return out
+	}
+	for _, f := range platform.ReplyFields(vendor) {
+		x, y := ra.Get(f), rb.Get(f)
+		if sameValue(x, y) {
+			continue
+		}
+		diff(f, "%s: recorded %s, replayed %s", f, show(x), show(y))
+	}
+	return out
+}
+
+func sameValue(x, y gjson.Result) bool {
+	if x.Exists() != y.Exists() {
+		return false
+	}
+	if !x.Exists() {
+		return true
+	}
+	if x.Type != y.Type {
+		return false
+	}
+	switch x.Type {
+	case gjson.String:
+		return x.Str == y.Str
+	case gjson.Number:
+		return x.Raw == y.Raw || x.Float() == y.Float()
+	}
+	return strings.TrimSpace(x.Raw) == strings.TrimSpace(y.Raw)
+}
+
+func show(v gjson.Result) string {
+	if !v.Exists() {
+		return "nothing (absent)"
+	}
+	return jsonx.Describe(v.Raw)
+}

@@ -1,0 +1,293 @@
+// Package replay resends recorded callbacks and payload files: it reads them
+// as streams (package stream), rebuilds each request with the vendor's wire
+// rules (through simulate.Sender), sends it, and judges the reply by the
+// contract or compares it with the recorded one.
+package replay
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/record"
+	"github.com/imhook/imhook/replay/stream"
+	"github.com/imhook/imhook/simulate"
+	"github.com/imhook/imhook/validate"
+)
+
+// Rule names of replay's own findings.
+const (
+	RuleDiff        = "replay.diff"           // the reply differs from the recorded one (--compare)
+	RuleStaleSign   = "replay.stale_sign"     // a recorded Sign is sent again
+	RuleCommand     = "replay.command"        // the item names no callback imhook knows
+	RuleNotCallback = "replay.not_replayable" // a reply, or an object that is not a callback
+	RuleNothing     = "replay.no_recorded_reply"
+)
+
+// Options configure a replay.
+type Options struct {
+	// Sender sends; its Params are the flags' values.
+	Sender *simulate.Sender
+	// Keep* say which recorded query values win over Sender.Params: true
+	// unless the user set the flag.
+	KeepSdkAppID, KeepClientIP, KeepOptPlatform bool
+	// Resign drops a recorded Sign and RequestTime and signs afresh with
+	// Sender.Params.Token.
+	Resign bool
+	// Command is the callback of payloads that do not name their own.
+	Command *fixtures.Entry
+	// Filter, when not empty, replays only these callbacks.
+	Filter []*fixtures.Entry
+	// Compare compares each reply with the recorded one instead of judging
+	// it by the contract.
+	Compare bool
+	// Concurrency is how many callbacks are in flight (default 1: strictly
+	// one after another in input order).
+	Concurrency int
+	// Rate limits sends per second (0: no limit).
+	Rate      float64
+	Catalogue *fixtures.Catalogue
+	Read      stream.Options
+	// Now is the clock for the signature's age (nil: time.Now).
+	Now func() time.Time
+}
+
+// Result is one outcome, in input order: an exchange, or a problem with the
+// input (Problem set, Record nil).
+type Result struct {
+	Record      *record.Record
+	Unreachable bool
+	Problem     *stream.Finding
+	// Source is where the callback came from.
+	File string
+	Line int
+}
+
+// Stats count a replay.
+type Stats struct {
+	Items, Sent, Skipped int
+	Problems             int // input findings (corrupt lines, unknown commands)
+	Failed               int // problems of severity error (exit 1)
+	Unreadable           int // files that could not be read
+}
+
+type job struct {
+	it  stream.Item
+	raw []byte
+}
+
+// Run replays every item of the sources and calls emit with each result in
+// input order. It stops at the first unreachable target (the rest would
+// find the same closed door) and when ctx ends.
+func Run(ctx context.Context, sources []stream.Source, o Options, emit func(Result)) Stats {
+	if o.Catalogue == nil {
+		o.Catalogue = fixtures.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	c := o.Concurrency
+	if c < 1 {
+		c = 1
+	}
+	var limiter *rate.Limiter
+	if o.Rate > 0 {
+		limiter = rate.NewLimiter(rate.Limit(o.Rate), 1)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	in := make(chan job)
+	go func() {
+		defer close(in)
+		_ = stream.Walk(sources, o.Read, func(it *stream.Item) error {
+			j := job{it: *it, raw: append([]byte(nil), it.Raw...)}
+			j.it.Raw = j.raw
+			select {
+			case in <- j:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	var st Stats
+	var mu sync.Mutex
+	stopped := false
+	stream.Ordered(ctx, c, 4*c, in, func(j job) *Result {
+		return o.one(ctx, limiter, &j.it)
+	}, func(r *Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		if stopped {
+			return
+		}
+		st.Items++
+		switch {
+		case r == nil:
+			st.Skipped++
+			return
+		case r.Problem != nil:
+			st.Problems++
+			if r.Problem.Severity == record.Error {
+				st.Failed++
+			}
+			if r.Problem.Rule == stream.RuleRead {
+				st.Unreadable++
+			}
+		default:
+			st.Sent++
+		}
+		emit(*r)
+		if r.Unreachable {
+			stopped = true
+			cancel()
+		}
+	})
+	return st
+}
+
+// one replays one item; nil means it was filtered out.
+func (o *Options) one(ctx context.Context, limiter *rate.Limiter, it *stream.Item) *Result {
+	problem := func(sev, rule, msg string) *Result {
+		return &Result{File: it.File, Line: it.Line, Problem: &stream.Finding{File: it.File, Line: it.Line,
+			Finding: record.Finding{Severity: sev, Rule: rule, Message: msg}}}
+	}
+	if f, line := it.Check(); f != nil {
+		return &Result{File: it.File, Line: line, Problem: &stream.Finding{File: it.File, Line: line, Finding: *f}}
+	}
+	kind, _ := stream.Classify(it.Raw)
+	var (
+		body    []byte
+		command string
+		rec     *record.Record
+	)
+	switch kind {
+	case stream.KindRecord:
+		rec = &record.Record{}
+		if err := json.Unmarshal(it.Raw, rec); err != nil {
+			return problem(record.Error, RuleNotCallback, "not a record: "+err.Error())
+		}
+		if rec.Request == nil {
+			return problem(record.Error, RuleNotCallback, "the record has no request")
+		}
+		body, command = rec.Request.Body, rec.Command
+		if command == "" {
+			return problem(record.Warning, RuleCommand, "the record names no callback (the receiver did not recognise the request); it is skipped")
+		}
+	case stream.KindResponse:
+		return problem(record.Error, RuleNotCallback, "this is a reply, not a callback: replay sends payloads and records (check replies with imhook validate --as response)")
+	case stream.KindPayload:
+		body, command = it.Raw, stream.PayloadCommand(it.Raw)
+	default:
+		if o.Command == nil {
+			return problem(record.Error, RuleNotCallback, "this names no callback (no CallbackCommand or callbackCommand field, not a record); name it with --command")
+		}
+		body = it.Raw
+	}
+	var e *fixtures.Entry
+	if command == "" {
+		e = o.Command
+	} else {
+		var f *record.Finding
+		if e, f = validate.Lookup(o.Catalogue, command, RuleCommand); f != nil {
+			return problem(f.Severity, f.Rule, f.Message+"; it is not replayed")
+		}
+	}
+	if len(o.Filter) > 0 && !containsEntry(o.Filter, e) {
+		return nil
+	}
+	s := *o.Sender
+	var notes []record.Finding
+	if rec != nil {
+		notes = o.recorded(&s, e, rec)
+	}
+	if limiter != nil {
+		if err := limiter.Wait(ctx); err != nil {
+			return nil
+		}
+	}
+	cb := simulate.NewCallback(e, body)
+	out, unreachable := s.Send(ctx, cb)
+	if o.Compare && out.Response != nil {
+		var diffs []record.Finding
+		if rec == nil {
+			diffs = []record.Finding{{Severity: record.Info, Rule: RuleNothing,
+				Message: "a payload has no recorded reply to compare with"}}
+		} else {
+			diffs = Compare(e.Vendor, rec.Response, rec.Error, out.Response)
+		}
+		out.Findings = diffs
+	}
+	out.Findings = append(notes, out.Findings...)
+	out.Verdict = record.Verdict(out.Response != nil, out.Findings)
+	return &Result{Record: out, Unreachable: unreachable, File: it.File, Line: it.Line}
+}
+
+func containsEntry(es []*fixtures.Entry, e *fixtures.Entry) bool {
+	for _, x := range es {
+		if x == e {
+			return true
+		}
+	}
+	return false
+}
+
+// recorded applies what a record keeps to s: Tencent's query values and
+// signature, OpenIM's operationID; it returns notes about them.
+func (o *Options) recorded(s *simulate.Sender, e *fixtures.Entry, rec *record.Record) []record.Finding {
+	if e.Vendor == fixtures.OpenIM {
+		if op := rec.Request.Headers.Get("operationID"); op != "" {
+			s.Params.OperationID = op
+		}
+		return nil
+	}
+	p, sign, rt := platform.TencentQuery(rec.Request.URL)
+	if o.KeepSdkAppID && p.SdkAppID != "" {
+		s.Params.SdkAppID = p.SdkAppID
+	}
+	if o.KeepClientIP && p.ClientIP != "" {
+		s.Params.ClientIP = p.ClientIP
+	}
+	if o.KeepOptPlatform && p.OptPlatform != "" {
+		s.Params.OptPlatform = p.OptPlatform
+	}
+	if sign == "" || o.Resign {
+		return nil
+	}
+	// Send the recorded signature as it was: the platform's query carries
+	// it, and a receiver that checks it will judge its age.
+	s.Params.Token = ""
+	u, err := url.Parse(s.Target)
+	if err != nil {
+		return nil
+	}
+	q := "Sign=" + url.QueryEscape(sign) + "&RequestTime=" + url.QueryEscape(rt)
+	if u.RawQuery != "" {
+		q = u.RawQuery + "&" + q
+	}
+	u.RawQuery = q
+	s.Target = u.String()
+	age := "of unknown age"
+	if n, err := strconv.ParseInt(rt, 10, 64); err == nil {
+		d := o.Now().Sub(time.Unix(n, 0)).Round(time.Second)
+		switch {
+		case d > platform.SignWindow:
+			age = d.String() + " old, so stale"
+		case d < -platform.SignWindow:
+			age = "from " + (-d).String() + " in the future, so not yet valid"
+		default:
+			age = fmt.Sprintf("%s old, so stale in %s", d, platform.SignWindow-d)
+		}
+	}
+	return []record.Finding{{Severity: record.Warning, Rule: RuleStaleSign, Path: "Sign",
+		Message: fmt.Sprintf("the recorded Sign and RequestTime are sent again, %s: a receiver that checks them refuses a RequestTime more than %s away. Replay with --resign --token TOKEN for a fresh signature",
+			age, platform.SignWindow)}}
+}
