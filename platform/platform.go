@@ -7,9 +7,13 @@
 package platform
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/imhook/imhook/fixtures"
@@ -174,6 +178,41 @@ func roundDur(d time.Duration) time.Duration {
 		return d.Round(10 * time.Microsecond)
 	}
 	return d
+}
+
+// targets caches parsed target URLs: a load run builds every request for
+// the same target, and parsing it each time was a tenth of the client's work.
+var targets sync.Map // string -> *url.URL
+
+// parseTarget returns a copy of the parsed target URL.
+func parseTarget(target string) (*url.URL, error) {
+	if u, ok := targets.Load(target); ok {
+		c := *u.(*url.URL)
+		return &c, nil
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, err
+	}
+	targets.Store(target, u)
+	c := *u
+	return &c, nil
+}
+
+// newPost is http.NewRequest for a parsed URL and an in-memory body,
+// without parsing the URL again.
+func newPost(u *url.URL, body []byte) *http.Request {
+	req := &http.Request{
+		Method: http.MethodPost, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: make(http.Header, 4), Host: u.Host, ContentLength: int64(len(body)),
+		Body:    http.NoBody,
+		GetBody: func() (io.ReadCloser, error) { return http.NoBody, nil },
+	}
+	if len(body) > 0 {
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	}
+	return req
 }
 
 // looksHTML reports a body that is an HTML page (a proxy's or framework's

@@ -74,7 +74,7 @@ func Sign(token, requestTime string) string {
 // &ClientIP=..&OptPlatform=..[&Sign=..&RequestTime=..] in the documents' order.
 // Query parameters already in target are kept before them.
 func (tencent) NewRequest(target, command string, body []byte, p Params) (*http.Request, error) {
-	u, err := url.Parse(target)
+	u, err := parseTarget(target)
 	if err != nil {
 		return nil, err
 	}
@@ -98,10 +98,7 @@ func (tencent) NewRequest(target, command string, body []byte, p Params) (*http.
 		raw = u.RawQuery + "&" + raw
 	}
 	u.RawQuery = raw
-	req, err := http.NewRequest(http.MethodPost, u.String(), bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
+	req := newPost(u, body)
 	// The documents show no Content-Type (their sample request has only Host
 	// and Content-Length); imhook sends application/json so that frameworks
 	// that dispatch on it parse the body. Say so in help.

@@ -136,8 +136,13 @@ func (s *Sender) exchange(ctx context.Context, c Callback, keep bool, cc *connCl
 		return res
 	}
 	budget := s.Budget(v)
-	ctx, cancel := context.WithTimeout(ctx, budget)
-	defer cancel()
+	if cc == nil {
+		// The worker's connection carries its own deadline; net/http needs
+		// a context for it.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, budget)
+		defer cancel()
+	}
 	client := s.Client
 	if client == nil {
 		client = NewClient()
