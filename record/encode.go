@@ -98,7 +98,7 @@ func appendMessage(dst []byte, m *Message) []byte {
 		dst = append(dst, ']')
 	}
 	dst = append(dst, '}')
-	if trimmed := bytes.TrimSpace(m.Body); len(trimmed) > 0 && json.Valid(trimmed) {
+	if trimmed := bytes.TrimSpace(m.Body); len(trimmed) > 0 && (m.BodyIsJSON || json.Valid(trimmed)) {
 		dst = append(dst, `,"body":`...)
 		dst = jsonx.AppendCompact(dst, trimmed)
 	} else {

@@ -64,6 +64,9 @@ type Message struct {
 	// the bytes are JSON and as "body_text" otherwise.
 	Body      []byte  `json:"-"`
 	LatencyMS float64 `json:"latency_ms,omitempty"`
+	// BodyIsJSON tells the encoder that Body is known to be valid JSON (the
+	// receiver checked it already), which spares it a second scan.
+	BodyIsJSON bool `json:"-"`
 }
 
 type wireMessage struct {

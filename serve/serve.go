@@ -86,6 +86,8 @@ type answer struct {
 	ctype  string
 	body   []byte
 	header http.Header
+	// fromVendor marks a reply imhook built (valid JSON by construction).
+	fromVendor bool
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -106,7 +108,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	hdr.Set("Content-Type", a.ctype)
 	rec.Response = &record.Message{Status: a.status, Headers: hdr.Clone(), Body: a.body,
-		LatencyMS: float64(time.Since(start).Microseconds()) / 1000}
+		LatencyMS: float64(time.Since(start).Microseconds()) / 1000, BodyIsJSON: a.ctype == "application/json" && a.fromVendor}
 	rec.Verdict = record.Verdict(true, rec.Findings)
 	// Record first, then acknowledge: a reply that was sent is always in the
 	// record file.
@@ -163,7 +165,7 @@ func (h *Handler) handle(r *http.Request, w http.ResponseWriter, rec *record.Rec
 	}
 	rec.Vendor, rec.Command = vendor.Name(), command
 	reply := func(mode, info string) answer {
-		return answer{status: http.StatusOK, ctype: "application/json", body: vendor.ReplyBody(mode, info)}
+		return answer{status: http.StatusOK, ctype: "application/json", body: vendor.ReplyBody(mode, info), fromVendor: true}
 	}
 	e, alias, ok := h.cfg.Catalogue.Lookup(command)
 	if !ok || e.Vendor != vendor.Name() {
@@ -182,6 +184,7 @@ func (h *Handler) handle(r *http.Request, w http.ResponseWriter, rec *record.Rec
 	rec.Findings = append(rec.Findings, transport...)
 	payload := validate.Payload(e, body)
 	rec.Findings = append(rec.Findings, payload...)
+	rec.Request.BodyIsJSON = !hasJSONError(payload)
 	// A careful backend refuses what cannot be trusted or read: another
 	// app's SdkAppid, a missing, bad or stale signature, a mismatched
 	// command, a body that is not a JSON object.
@@ -204,6 +207,16 @@ func (h *Handler) handle(r *http.Request, w http.ResponseWriter, rec *record.Rec
 		return reply(platform.ReplyFail, "imhook --fail-rate")
 	}
 	return reply(h.cfg.Respond, "")
+}
+
+// hasJSONError reports a body that is not valid JSON.
+func hasJSONError(fs []record.Finding) bool {
+	for _, f := range fs {
+		if f.Rule == validate.RuleJSON || f.Rule == validate.RuleEmpty {
+			return true
+		}
+	}
+	return false
 }
 
 func firstError(fs []record.Finding) string {

@@ -204,13 +204,28 @@ func clip(s string, n int) string {
 
 // AppendCompact appends valid JSON without insignificant whitespace; JSON
 // that has none is copied as it is.
+//
+// src must be valid JSON: one pass drops the whitespace outside strings
+// without validating again.
 func AppendCompact(dst, src []byte) []byte {
-	if !bytes.ContainsAny(src, " \t\r\n") {
-		return append(dst, src...)
+	start, inString := 0, false
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case inString:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+			dst = append(dst, src[start:i]...)
+			start = i + 1
+		}
 	}
-	var buf bytes.Buffer
-	_ = json.Compact(&buf, src)
-	return append(dst, buf.Bytes()...)
+	return append(dst, src[start:]...)
 }
 
 const hexDigits = "0123456789abcdef"

@@ -154,3 +154,22 @@ func FuzzCheck(f *testing.F) {
 		_ = Snippet(b, 80)
 	})
 }
+
+// AppendCompact, given valid JSON, writes what encoding/json.Compact writes.
+func FuzzAppendCompact(f *testing.F) {
+	for _, s := range []string{`{"a": 1, "b" : [1, 2 ,3]}`, `"a \" b"`, "{\n \"t\": \"x\\\\\" y\"\n}", `[ ]`, `{"s":"tab\tin"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !json.Valid(b) {
+			return
+		}
+		var want bytes.Buffer
+		if err := json.Compact(&want, b); err != nil {
+			t.Fatal(err)
+		}
+		if got := AppendCompact(nil, b); !bytes.Equal(got, want.Bytes()) {
+			t.Fatalf("AppendCompact(%q) = %q, want %q", b, got, want.Bytes())
+		}
+	})
+}
