@@ -135,14 +135,29 @@ func Verdict(hasReply bool, fs []Finding) string {
 // a single Write, under a lock, so concurrent writers never interleave and a
 // crash never leaves half a line behind what was written before.
 type Writer struct {
-	mu  sync.Mutex
-	w   io.Writer
-	f   *os.File
-	err error
+	mu   sync.Mutex
+	cond sync.Cond
+	w    io.Writer
+	f    *os.File
+	err  error
+
+	// Group commit: records queue in buf; one writer at a time (the leader)
+	// writes the whole queue in a single Write while the others wait, and
+	// each Write returns only once its own record has been written. Under
+	// concurrency many records share one system call; alone, a record is
+	// written at once.
+	buf, spare []byte
+	queued     uint64 // records appended to buf so far
+	written    uint64 // records written so far
+	writing    bool
 }
 
 // NewWriter wraps w.
-func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
+func NewWriter(w io.Writer) *Writer {
+	wr := &Writer{w: w}
+	wr.cond.L = &wr.mu
+	return wr
+}
 
 // OpenFile opens (creating if needed) a record file for appending.
 func OpenFile(path string) (*Writer, error) {
@@ -150,21 +165,49 @@ func OpenFile(path string) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Writer{w: f, f: f}, nil
+	w := NewWriter(f)
+	w.f = f
+	return w, nil
 }
 
-// Write appends one record.
+// Write appends one record and returns when it has been written.
 func (w *Writer) Write(r *Record) error {
 	bp := bufPool.Get().(*[]byte)
 	b := append(AppendJSON((*bp)[:0], r), '\n')
 	w.mu.Lock()
-	if w.err == nil {
-		_, w.err = w.w.Write(b)
+	if w.err != nil {
+		err := w.err
+		w.mu.Unlock()
+		return err
+	}
+	w.buf = append(w.buf, b...)
+	w.queued++
+	mine := w.queued
+	*bp = b
+	bufPool.Put(bp)
+	for w.written < mine && w.err == nil {
+		if w.writing {
+			w.cond.Wait()
+			continue
+		}
+		// Lead: take the queue and write it in one go.
+		w.writing = true
+		batch, upto := w.buf, w.queued
+		w.buf = w.spare[:0]
+		w.mu.Unlock()
+		_, err := w.w.Write(batch)
+		w.mu.Lock()
+		w.spare = batch[:0]
+		w.writing = false
+		if err != nil {
+			w.err = err
+		} else {
+			w.written = upto
+		}
+		w.cond.Broadcast()
 	}
 	err := w.err
 	w.mu.Unlock()
-	*bp = b
-	bufPool.Put(bp)
 	return err
 }
 
@@ -174,6 +217,9 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b 
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	for w.writing {
+		w.cond.Wait()
+	}
 	if w.f == nil {
 		return w.err
 	}
