@@ -113,9 +113,27 @@ func or(v, def string) string {
 	return v
 }
 
-// Identify reads the CallbackCommand query parameter.
+// Identify reads the CallbackCommand query parameter (without parsing the
+// whole query: this runs for every request a receiver gets).
 func (tencent) Identify(r *http.Request) string {
-	return r.URL.Query().Get("CallbackCommand")
+	return queryValue(r.URL.RawQuery, "CallbackCommand")
+}
+
+// queryValue returns the first value of key in a raw query, unescaped.
+func queryValue(raw, key string) string {
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		k, v, _ := strings.Cut(pair, "=")
+		if k != key {
+			continue
+		}
+		if u, err := url.QueryUnescape(v); err == nil {
+			return u
+		}
+		return v
+	}
+	return ""
 }
 
 // CheckRequest checks the query a Tencent callback carries: SdkAppid (against

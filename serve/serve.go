@@ -92,7 +92,9 @@ type answer struct {
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rec := &record.Record{Time: start, Request: &record.Message{Method: r.Method, URL: requestURL(r), Headers: r.Header.Clone()}}
+	// The request's header map is the request's own and is not touched
+	// after the handler returns, so the record can hold it as it is.
+	rec := &record.Record{Time: start, Request: &record.Message{Method: r.Method, URL: requestURL(r), Headers: r.Header}}
 	a := h.handle(r, w, rec)
 	if h.cfg.Delay > 0 && a.status == http.StatusOK {
 		t := time.NewTimer(h.cfg.Delay)
@@ -107,7 +109,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		hdr[k] = v
 	}
 	hdr.Set("Content-Type", a.ctype)
-	rec.Response = &record.Message{Status: a.status, Headers: hdr.Clone(), Body: a.body,
+	// net/http snapshots the header map at WriteHeader and does not change
+	// it afterwards, so no copy is needed either.
+	rec.Response = &record.Message{Status: a.status, Headers: hdr, Body: a.body,
 		LatencyMS: float64(time.Since(start).Microseconds()) / 1000, BodyIsJSON: a.ctype == "application/json" && a.fromVendor}
 	rec.Verdict = record.Verdict(true, rec.Findings)
 	// Record first, then acknowledge: a reply that was sent is always in the
@@ -150,7 +154,7 @@ func (h *Handler) handle(r *http.Request, w http.ResponseWriter, rec *record.Rec
 		a.header = http.Header{"Allow": {http.MethodPost}}
 		return a
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBody))
+	body, err := readBody(w, r, h.cfg.MaxBody)
 	rec.Request.Body = body
 	if err != nil {
 		var tooLarge *http.MaxBytesError
@@ -207,6 +211,20 @@ func (h *Handler) handle(r *http.Request, w http.ResponseWriter, rec *record.Rec
 		return reply(platform.ReplyFail, "imhook --fail-rate")
 	}
 	return reply(h.cfg.Respond, "")
+}
+
+// readBody reads the request body up to max bytes, in one allocation when
+// the client sent a Content-Length.
+func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, max)
+	if n := r.ContentLength; n > 0 && n <= max {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(body, b); err != nil {
+			return b, err
+		}
+		return b, nil
+	}
+	return io.ReadAll(body)
 }
 
 // hasJSONError reports a body that is not valid JSON.

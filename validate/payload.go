@@ -8,6 +8,7 @@ package validate
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -85,27 +86,33 @@ func (c *checker) object(obj gjson.Result, f *fixtures.Field, path string, paren
 			return // the selector's own enum finding says what is wrong
 		}
 	}
-	seen := make([]bool, len(spec.Fields))
-	var keys map[string]bool
+	var seenBuf [32]bool
+	seen := seenBuf[:0]
+	if len(spec.Fields) <= len(seenBuf) {
+		seen = seenBuf[:len(spec.Fields)]
+	} else {
+		seen = make([]bool, len(spec.Fields))
+	}
+	var unknown []string
 	obj.ForEach(func(k, v gjson.Result) bool {
 		name := k.Str
-		p := jsonx.PathJoin(path, name)
-		if keys == nil {
-			keys = make(map[string]bool, len(spec.Fields))
-		}
-		if keys[name] {
-			c.add(record.Warning, RuleDuplicate, p, fmt.Sprintf("the key %q appears twice; receivers differ on which value wins", name))
-		}
-		keys[name] = true
+		at := where{parent: path, key: name}
 		idx := spec.ChildIndex(name)
 		if idx < 0 {
+			if slices.Contains(unknown, name) {
+				c.add(record.Warning, RuleDuplicate, at.String(), fmt.Sprintf("the key %q appears twice; receivers differ on which value wins", name))
+			}
+			unknown = append(unknown, name)
 			if !f.Additional && !spec.Additional {
-				c.add(record.Info, RuleUnknown, p, fmt.Sprintf("%s is not a field of this object in the document", name))
+				c.add(record.Info, RuleUnknown, at.String(), fmt.Sprintf("%s is not a field of this object in the document", name))
 			}
 			return true
 		}
+		if seen[idx] {
+			c.add(record.Warning, RuleDuplicate, at.String(), fmt.Sprintf("the key %q appears twice; receivers differ on which value wins", name))
+		}
 		seen[idx] = true
-		c.value(v, spec.Fields[idx], p, obj)
+		c.value(v, spec.Fields[idx], at, obj)
 		return true
 	})
 	for i, sf := range spec.Fields {
@@ -116,9 +123,25 @@ func (c *checker) object(obj gjson.Result, f *fixtures.Field, path string, paren
 	}
 }
 
-func (c *checker) value(v gjson.Result, f *fixtures.Field, path string, parent gjson.Result) {
+// where is a value's place, turned into a gjson path only when a finding
+// or a child needs it: most fields are leaves that never do.
+type where struct {
+	parent string
+	key    string
+	idx    int
+	index  bool
+}
+
+func (w where) String() string {
+	if w.index {
+		return jsonx.Index(w.parent, w.idx)
+	}
+	return jsonx.PathJoin(w.parent, w.key)
+}
+
+func (c *checker) value(v gjson.Result, f *fixtures.Field, at where, parent gjson.Result) {
 	typeErr := func() {
-		c.add(record.Error, RuleType, path, fmt.Sprintf("expected %s, found %s", article(f.TypeLabel()), jsonx.Describe(v.Raw)))
+		c.add(record.Error, RuleType, at.String(), fmt.Sprintf("expected %s, found %s", article(f.TypeLabel()), jsonx.Describe(v.Raw)))
 	}
 	if v.Type == gjson.Null && f.Nullable {
 		return
@@ -131,13 +154,13 @@ func (c *checker) value(v gjson.Result, f *fixtures.Field, path string, parent g
 			typeErr()
 			return
 		}
-		c.choices(v, f, path)
+		c.choices(v, f, at)
 		n := utf8.RuneCountInString(v.Str)
 		if f.MinLen > 0 && n < f.MinLen {
-			c.add(record.Error, RuleLength, path, fmt.Sprintf("expected at least %d characters, found %d", f.MinLen, n))
+			c.add(record.Error, RuleLength, at.String(), fmt.Sprintf("expected at least %d characters, found %d", f.MinLen, n))
 		}
 		if f.MaxLen > 0 && n > f.MaxLen {
-			c.add(record.Error, RuleLength, path, fmt.Sprintf("expected at most %d characters, found %d", f.MaxLen, n))
+			c.add(record.Error, RuleLength, at.String(), fmt.Sprintf("expected at most %d characters, found %d", f.MaxLen, n))
 		}
 	case "integer":
 		raw := v.Raw
@@ -147,19 +170,19 @@ func (c *checker) value(v gjson.Result, f *fixtures.Field, path string, parent g
 				typeErr()
 				return
 			}
-			c.add(a.Severity, a.Rule, path, a.Message)
+			c.add(a.Severity, a.Rule, at.String(), a.Message)
 			raw = v.Str
 		} else if v.Type != gjson.Number {
 			typeErr()
 			return
 		}
 		if strings.ContainsAny(raw, ".eE") {
-			c.add(record.Error, RuleType, path, fmt.Sprintf("expected an integer, found the number %s (JSON integers have no fraction or exponent)", raw))
+			c.add(record.Error, RuleType, at.String(), fmt.Sprintf("expected an integer, found the number %s (JSON integers have no fraction or exponent)", raw))
 			return
 		}
 		n, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil {
-			c.add(record.Error, RuleRange, path, fmt.Sprintf("expected %s in %s, found %s, which does not fit in 64 bits",
+			c.add(record.Error, RuleRange, at.String(), fmt.Sprintf("expected %s in %s, found %s, which does not fit in 64 bits",
 				f.TypeLabel(), f.Bounds.RangeLabel(true), raw))
 			return
 		}
@@ -169,17 +192,17 @@ func (c *checker) value(v gjson.Result, f *fixtures.Field, path string, parent g
 		// like milliseconds" is the finding that helps.
 		switch {
 		case b.Unit == "s" && n >= secondsOrMillis:
-			c.add(record.Error, RuleUnit, path, fmt.Sprintf("expected Unix seconds, found %d, which looks like milliseconds (divide by 1000)", n))
+			c.add(record.Error, RuleUnit, at.String(), fmt.Sprintf("expected Unix seconds, found %d, which looks like milliseconds (divide by 1000)", n))
 			return
 		case b.Unit == "ms" && n > 0 && n < secondsOrMillis:
-			c.add(record.Error, RuleUnit, path, fmt.Sprintf("expected Unix milliseconds, found %d, which looks like seconds (multiply by 1000)", n))
+			c.add(record.Error, RuleUnit, at.String(), fmt.Sprintf("expected Unix milliseconds, found %d, which looks like seconds (multiply by 1000)", n))
 			return
 		}
 		if (b.HasMin && n < b.MinI) || (b.HasMax && n > b.MaxI) {
-			c.add(record.Error, RuleRange, path, fmt.Sprintf("expected %s in %s, found %d", f.TypeLabel(), b.RangeLabel(true), n))
+			c.add(record.Error, RuleRange, at.String(), fmt.Sprintf("expected %s in %s, found %d", f.TypeLabel(), b.RangeLabel(true), n))
 			return
 		}
-		c.choices(v, f, path)
+		c.choices(v, f, at)
 	case "number":
 		if v.Type != gjson.Number {
 			typeErr()
@@ -187,9 +210,9 @@ func (c *checker) value(v gjson.Result, f *fixtures.Field, path string, parent g
 		}
 		x := v.Float()
 		if x < f.Bounds.MinF || x > f.Bounds.MaxF {
-			c.add(record.Error, RuleRange, path, fmt.Sprintf("expected a number in %s, found %s", f.Bounds.RangeLabel(false), v.Raw))
+			c.add(record.Error, RuleRange, at.String(), fmt.Sprintf("expected a number in %s, found %s", f.Bounds.RangeLabel(false), v.Raw))
 		}
-		c.choices(v, f, path)
+		c.choices(v, f, at)
 	case "boolean":
 		if v.Type != gjson.True && v.Type != gjson.False {
 			typeErr()
@@ -199,35 +222,36 @@ func (c *checker) value(v gjson.Result, f *fixtures.Field, path string, parent g
 			typeErr()
 			return
 		}
-		c.object(v, f, path, parent)
+		c.object(v, f, at.String(), parent)
 	case "array":
 		if !v.IsArray() {
 			typeErr()
 			return
 		}
 		i := 0
+		path := at.String()
 		v.ForEach(func(_, item gjson.Result) bool {
-			c.value(item, f.Items, jsonx.Index(path, i), v)
+			c.value(item, f.Items, where{parent: path, idx: i, index: true}, v)
 			i++
 			return true
 		})
 		if f.MinItems > 0 && i < f.MinItems {
-			c.add(record.Error, RuleItems, path, fmt.Sprintf("expected at least %d item(s), found %d", f.MinItems, i))
+			c.add(record.Error, RuleItems, at.String(), fmt.Sprintf("expected at least %d item(s), found %d", f.MinItems, i))
 		}
 		if f.MaxItems > 0 && i > f.MaxItems {
-			c.add(record.Error, RuleItems, path, fmt.Sprintf("expected at most %d item(s), found %d", f.MaxItems, i))
+			c.add(record.Error, RuleItems, at.String(), fmt.Sprintf("expected at most %d item(s), found %d", f.MaxItems, i))
 		}
 	}
 }
 
 // choices checks const and enum values, and accepted alternatives to them.
-func (c *checker) choices(v gjson.Result, f *fixtures.Field, path string) {
+func (c *checker) choices(v gjson.Result, f *fixtures.Field, at where) {
 	if len(f.Const) > 0 && !sameJSON(v, f.Const) {
 		if a := acceptedValue(f, v); a != nil {
-			c.add(a.Severity, a.Rule, path, a.Message)
+			c.add(a.Severity, a.Rule, at.String(), a.Message)
 			return
 		}
-		c.add(record.Error, RuleConst, path, fmt.Sprintf("expected %s, found %s", f.Const, clipRaw(v.Raw)))
+		c.add(record.Error, RuleConst, at.String(), fmt.Sprintf("expected %s, found %s", f.Const, clipRaw(v.Raw)))
 		return
 	}
 	if len(f.Enum) > 0 {
@@ -240,7 +264,7 @@ func (c *checker) choices(v gjson.Result, f *fixtures.Field, path string) {
 		}
 		if !ok {
 			if a := acceptedValue(f, v); a != nil {
-				c.add(a.Severity, a.Rule, path, a.Message)
+				c.add(a.Severity, a.Rule, at.String(), a.Message)
 				return
 			}
 			vals := make([]string, len(f.Enum))
@@ -253,12 +277,12 @@ func (c *checker) choices(v gjson.Result, f *fixtures.Field, path string) {
 					hint = fmt.Sprintf(" (values are case-sensitive: did you mean %s?)", e)
 				}
 			}
-			c.add(record.Error, RuleEnum, path, fmt.Sprintf("expected one of %s, found %s%s", strings.Join(vals, ", "), clipRaw(v.Raw), hint))
+			c.add(record.Error, RuleEnum, at.String(), fmt.Sprintf("expected one of %s, found %s%s", strings.Join(vals, ", "), clipRaw(v.Raw), hint))
 			return
 		}
 	}
 	if msg, ok := f.Discouraged[v.String()]; ok && v.Type == gjson.String {
-		c.add(record.Warning, RuleDiscouraged, path, fmt.Sprintf("%s: %s", clipRaw(v.Raw), msg))
+		c.add(record.Warning, RuleDiscouraged, at.String(), fmt.Sprintf("%s: %s", clipRaw(v.Raw), msg))
 	}
 }
 
