@@ -60,6 +60,10 @@ func Payload(e *fixtures.Entry, body []byte) []record.Finding {
 		c.add(record.Error, RuleObject, "", "expected a JSON object, found "+jsonx.Describe(root.Raw))
 		return c.out
 	}
+	if len(e.Rules) > 0 {
+		c.top = make([]topValue, 0, len(e.Root.Fields)+2)
+		c.collect = true
+	}
 	c.object(root, e.Root, "", gjson.Result{})
 	for _, r := range e.Rules {
 		c.rule(root, r)
@@ -69,6 +73,29 @@ func Payload(e *fixtures.Entry, body []byte) []record.Finding {
 
 type checker struct {
 	out []record.Finding
+	// top holds the body's top-level values as the walk met them, so that
+	// rules read them without scanning the body again.
+	top     []topValue
+	collect bool
+}
+
+type topValue struct {
+	key string
+	v   gjson.Result
+}
+
+// get reads a rule's path: top-level names from the walk, the rest (and
+// paths below an array item) with gjson.
+func (c *checker) get(base gjson.Result, isRoot bool, p string) gjson.Result {
+	if isRoot && !strings.ContainsAny(p, ".\\*?#|@") {
+		for _, t := range c.top { // the first occurrence, as gjson finds it
+			if t.key == p {
+				return t.v
+			}
+		}
+		return gjson.Result{}
+	}
+	return base.Get(p)
 }
 
 func (c *checker) add(sev, rule, path, msg string) {
@@ -94,8 +121,12 @@ func (c *checker) object(obj gjson.Result, f *fixtures.Field, path string, paren
 		seen = make([]bool, len(spec.Fields))
 	}
 	var unknown []string
+	root := c.collect && path == "" && !parent.Exists()
 	obj.ForEach(func(k, v gjson.Result) bool {
 		name := k.Str
+		if root {
+			c.top = append(c.top, topValue{name, v})
+		}
 		at := where{parent: path, key: name}
 		idx := spec.ChildIndex(name)
 		if idx < 0 {
@@ -368,7 +399,7 @@ func (c *checker) rule(root gjson.Result, r *fixtures.Rule) {
 		var hits []string
 		i := 0
 		arr.ForEach(func(_, item gjson.Result) bool {
-			if ok, known := cond(item, r.If); known && ok {
+			if ok, known := c.cond(item, false, r.If); known && ok {
 				hits = append(hits, jsonx.Index(r.Each, i))
 			}
 			i++
@@ -389,6 +420,7 @@ func (c *checker) rule(root gjson.Result, r *fixtures.Rule) {
 }
 
 func (c *checker) ruleAt(base gjson.Result, prefix string, r *fixtures.Rule) {
+	isRoot := prefix == ""
 	at := func(p string) string {
 		if prefix == "" {
 			return p
@@ -397,7 +429,7 @@ func (c *checker) ruleAt(base gjson.Result, prefix string, r *fixtures.Rule) {
 	}
 	switch r.Kind {
 	case "template":
-		got := base.Get(r.Path)
+		got := c.get(base, isRoot, r.Path)
 		if !got.Exists() || got.Type != gjson.String {
 			return
 		}
@@ -407,7 +439,7 @@ func (c *checker) ruleAt(base gjson.Result, prefix string, r *fixtures.Rule) {
 				sb.WriteString(p.Literal)
 				continue
 			}
-			ref := base.Get(p.Path)
+			ref := c.get(base, isRoot, p.Path)
 			if !ref.Exists() {
 				return
 			}
@@ -421,8 +453,8 @@ func (c *checker) ruleAt(base gjson.Result, prefix string, r *fixtures.Rule) {
 			c.add(r.Severity, RulePrefix+r.ID, at(r.Path), fmt.Sprintf("%s: expected %q, found %q", r.Doc, want, got.Str))
 		}
 	case "iff", "implies":
-		a, knownA := cond(base, r.If)
-		b, knownB := cond(base, r.Then)
+		a, knownA := c.cond(base, isRoot, r.If)
+		b, knownB := c.cond(base, isRoot, r.Then)
 		if !knownA || !knownB {
 			return
 		}
@@ -432,15 +464,15 @@ func (c *checker) ruleAt(base gjson.Result, prefix string, r *fixtures.Rule) {
 		}
 		if broken {
 			c.add(r.Severity, RulePrefix+r.ID, at(r.Then.Path), fmt.Sprintf("%s; found %s = %s and %s = %s",
-				r.Doc, r.If.Path, clipRaw(base.Get(r.If.Path).Raw), r.Then.Path, clipRaw(base.Get(r.Then.Path).Raw)))
+				r.Doc, r.If.Path, clipRaw(c.get(base, isRoot, r.If.Path).Raw), r.Then.Path, clipRaw(c.get(base, isRoot, r.Then.Path).Raw)))
 		}
 	}
 }
 
 // cond evaluates a condition; known is false when the value is missing or of
 // another type than the condition's operand.
-func cond(base gjson.Result, c *fixtures.Cond) (ok, known bool) {
-	v := base.Get(c.Path)
+func (ck *checker) cond(base gjson.Result, isRoot bool, c *fixtures.Cond) (ok, known bool) {
+	v := ck.get(base, isRoot, c.Path)
 	w := gjson.ParseBytes(c.Value)
 	if !v.Exists() {
 		return false, false

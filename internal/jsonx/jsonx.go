@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/tidwall/gjson"
 )
 
 // SyntaxError is a JSON syntax error with a 1-based line and column.
@@ -32,7 +34,9 @@ func (e *SyntaxError) Error() string {
 // says where and, for the usual mistakes of hand-written JSON (comments,
 // trailing commas, missing commas, single quotes), what JSON allows.
 func Check(b []byte) *SyntaxError {
-	if json.Valid(b) {
+	// gjson's validator is about twice as fast as encoding/json's and agrees
+	// with it (FuzzValidAgrees); encoding/json explains the failures.
+	if gjson.ValidBytes(b) {
 		return nil
 	}
 	var raw json.RawMessage
