@@ -141,11 +141,18 @@ type Printer struct {
 	pal   *Palette
 	// ShowInfo prints info findings in text mode.
 	ShowInfo bool
+	buf      []byte
 }
 
 // NewPrinter writes to out; format is "text" or "json".
 func NewPrinter(out io.Writer, format string, quiet bool, pal *Palette) *Printer {
 	return &Printer{out: out, json: format == "json", quiet: quiet, pal: pal}
+}
+
+// jsonLine writes a record as one line (the caller holds p.mu).
+func (p *Printer) jsonLine(r *record.Record) {
+	p.buf = append(record.AppendJSON(p.buf[:0], r), '\n')
+	_, _ = p.out.Write(p.buf)
 }
 
 // Record prints one exchange sent by imhook (simulate, replay).
@@ -158,8 +165,7 @@ func (p *Printer) exchange(r *record.Record, received bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.json {
-		b, _ := json.Marshal(r)
-		p.out.Write(append(b, '\n'))
+		p.jsonLine(r)
 		return
 	}
 	if p.quiet && r.Verdict == record.Pass {
@@ -214,8 +220,7 @@ func (p *Printer) Request(r *record.Record) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.json {
-		b, _ := json.Marshal(r)
-		p.out.Write(append(b, '\n'))
+		p.jsonLine(r)
 		return
 	}
 	var sb strings.Builder
