@@ -100,7 +100,7 @@ func Run(ctx context.Context, sources []stream.Source, o Options, emit func(Resu
 	}
 	var limiter *rate.Limiter
 	if o.Rate > 0 {
-		limiter = rate.NewLimiter(rate.Limit(o.Rate), 1)
+		limiter = simulate.NewLimiter(o.Rate)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

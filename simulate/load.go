@@ -301,40 +301,23 @@ func (s *Sender) Load(ctx context.Context, o LoadOptions, src Source, each func(
 	return total, nil
 }
 
-// pace hands out request indices at rate per second against the clock: at
-// each wake it releases every token that is due, so a late timer (a busy
-// machine) does not lower the rate. When the workers fall more than a
-// second behind (a stalled target), the missed tokens are dropped rather
-// than sent in one burst.
+// pace hands out request indices at the limiter's rate to the workers.
 func pace(stop context.Context, perSec float64, tokens chan<- int64, claim func() (int64, bool)) {
 	defer close(tokens)
-	start := time.Now()
-	interval := time.Duration(float64(time.Second) / perSec)
-	var issued int64
-	timer := time.NewTimer(0)
-	defer timer.Stop()
+	lim := NewLimiter(perSec)
 	for {
+		if lim.Wait(stop) != nil {
+			return
+		}
+		i, ok := claim()
+		if !ok {
+			return
+		}
 		select {
+		case tokens <- i:
 		case <-stop.Done():
 			return
-		case <-timer.C:
 		}
-		due := int64(time.Since(start)/interval) + 1
-		if limit := int64(max(perSec, 1)); due-issued > limit {
-			issued = due - limit
-		}
-		for ; issued < due; issued++ {
-			i, ok := claim()
-			if !ok {
-				return
-			}
-			select {
-			case tokens <- i:
-			case <-stop.Done():
-				return
-			}
-		}
-		timer.Reset(time.Until(start.Add(time.Duration(issued) * interval)))
 	}
 }
 
