@@ -1,0 +1,103 @@
+package cmd
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/record"
+)
+
+func loadBackend(t *testing.T, reply []byte, hits *atomic.Int64, keys *keyCollector) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		hits.Add(1)
+		if keys != nil {
+			keys.add(gjson.GetBytes(b, "MsgKey").Str)
+		}
+		w.Write(reply)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+type keyCollector struct {
+	ch chan string
+}
+
+func (k *keyCollector) add(s string) { k.ch <- s }
+
+// Load mode through the CLI: every request counted, fresh payloads, one JSON
+// summary on stdout, records kept only on request, exit 1 when replies
+// break the contract.
+func TestSimulateLoadMode(t *testing.T) {
+	var hits atomic.Int64
+	keys := &keyCollector{ch: make(chan string, 1000)}
+	ok := loadBackend(t, platform.Tencent.ReplyBody(platform.ReplyOK, ""), &hits, keys)
+	rec := filepath.Join(t.TempDir(), "load.jsonl")
+	r := run(t, nil, "", "simulate", "C2C.CallbackAfterSendMsg", "--target", ok.URL, "--count", "300", "--concurrency", "8", "-o", "json", "--record", rec)
+	if r.code != 0 {
+		t.Fatalf("%s", r)
+	}
+	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); len(lines) != 1 {
+		t.Fatalf("-o json printed %d lines, want one summary object", len(lines))
+	}
+	var sum map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum["requests"] != 300.0 || hits.Load() != 300 || gjson.Get(r.stdout, "verdicts.pass").Int() != 300 || gjson.Get(r.stdout, "status.200").Int() != 300 {
+		t.Errorf("summary %s, backend saw %d", r.stdout, hits.Load())
+	}
+	for _, k := range []string{"latency_ms.p50", "latency_ms.p90", "latency_ms.p99", "latency_ms.p99_9", "latency_ms.max", "budget_misses", "rate"} {
+		if !gjson.Get(r.stdout, k).Exists() {
+			t.Errorf("summary has no %s", k)
+		}
+	}
+	close(keys.ch)
+	distinct := map[string]bool{}
+	for k := range keys.ch {
+		distinct[k] = true
+	}
+	if len(distinct) != 300 {
+		t.Errorf("%d distinct MsgKeys in 300 requests: payloads are not fresh", len(distinct))
+	}
+	f, _ := os.Open(rec)
+	defer f.Close()
+	n := 0
+	for rd := record.NewReader(f); ; n++ {
+		if _, _, err := rd.Next(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n != 300 {
+		t.Errorf("--record kept %d records, want 300", n)
+	}
+
+	// A backend that answers FAIL: exit 1, the rule counted in the summary.
+	var failHits atomic.Int64
+	bad := loadBackend(t, platform.Tencent.ReplyBody(platform.ReplyFail, "no"), &failHits, nil)
+	r = run(t, nil, "", "simulate", "C2C.CallbackAfterSendMsg", "--target", bad.URL, "--count", "50")
+	if r.code != ExitContract || !strings.Contains(r.stderr, "error response.refused: 50") || !strings.Contains(r.stderr, "requests   50") {
+		t.Errorf("failing backend: %s", r)
+	}
+	// Usage errors.
+	for _, args := range [][]string{{"--rate", "10"}, {"--count", "5", "--dry-run"}, {"--count", "-1"}} {
+		r := run(t, nil, "", append([]string{"simulate", "C2C.CallbackAfterSendMsg", "--target", ok.URL}, args...)...)
+		if r.code != ExitUsage {
+			t.Errorf("%v: exit %d, want 2\n%s", args, r.code, r)
+		}
+	}
+}
