@@ -90,7 +90,12 @@ varied, pass the catalogue's rules, and are identical for the same --seed (and -
   imhook fixtures show C2C.CallbackAfterSendMsg --variant filtered
   imhook fixtures show Group.CallbackAfterReadReceipt --sample   # the document's own sample
   imhook fixtures show callbackAfterGroupMsgReadCommand --doc     # document, fields, quirks`,
-		Args:              cobra.ExactArgs(1),
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageErrorf("fixtures show takes one COMMAND (see 'imhook fixtures list'), got %d", len(args))
+			}
+			return nil
+		},
 		ValidArgsFunction: completeCommands(nil),
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := o.payload.resolve(c); err != nil {

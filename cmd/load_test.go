@@ -101,3 +101,14 @@ func TestSimulateLoadMode(t *testing.T) {
 		}
 	}
 }
+
+func TestSetRejectsPatterns(t *testing.T) {
+	for _, p := range []string{"MsgBody.#.MsgType=x", "Msg*=1", "a|b=1", "@this=1"} {
+		if r := run(t, nil, "", "fixtures", "show", "C2C.CallbackAfterSendMsg", "--set", p); r.code != ExitUsage || !strings.Contains(r.stderr, "only read") {
+			t.Errorf("--set %s: %s", p, r)
+		}
+	}
+	if r := run(t, nil, "", "fixtures", "show", "C2C.CallbackAfterSendMsg", "--set", `From_Account\.x=1`, "-o", "json"); r.code != 0 || gjson.Get(r.stdout, `From_Account\.x`).Int() != 1 {
+		t.Errorf("escaped dot: %s", r)
+	}
+}

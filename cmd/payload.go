@@ -58,8 +58,12 @@ func (p *payloadOptions) resolve(c *cobra.Command) error {
 		}
 	}
 	for _, s := range p.Sets {
-		if path, _, ok := strings.Cut(s, "="); !ok || path == "" {
+		path, _, ok := strings.Cut(s, "=")
+		if !ok || path == "" {
 			return usageErrorf("--set %q: expected PATH=VALUE, for example --set MsgBody.0.MsgContent.Text=hello", s)
+		}
+		if hasPattern(path) {
+			return usageErrorf("--set %q: a set path names one place (MsgBody.0.MsgContent.Text, MsgBody.-1 to append); wildcards, queries and modifiers (* ? # | @) only read", s)
 		}
 	}
 	return nil
@@ -72,6 +76,22 @@ func (p *payloadOptions) generate(e *fixtures.Entry, i int) ([]byte, error) {
 		return nil, usageErrorf("%v", err)
 	}
 	return applySets(b, p.Sets)
+}
+
+// hasPattern reports unescaped gjson pattern characters, which sjson does
+// not take (it would silently set nothing).
+func hasPattern(path string) bool {
+	for i := 0; i < len(path); i++ {
+		switch path[i] {
+		case '\\':
+			i++
+		case '*', '?', '|', '@':
+			return true
+		case '#':
+			return true
+		}
+	}
+	return false
 }
 
 // applySets applies --set PATH=VALUE overrides with sjson.
