@@ -149,8 +149,14 @@ var openimFields = []struct {
 // status is ignored, the body must decode into CommonCallbackResp (32-bit
 // integers and strings) or the call fails with 90007, and only actionCode 0
 // with nextCode 1 stops a before-callback's operation (v3.7 and later).
-func (openim) JudgeReply(r Reply, j Judging) []record.Finding {
+//
+// The outcome: stop (actionCode 0, nextCode 1, before-callbacks), modify
+// (the operation continues with a reply field of the callback's reply
+// section that changes something), else continue; after-callbacks always
+// continue. An undecodable reply has no outcome.
+func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome string) {
 	var f findings
+	defer func() { f.expect(j, outcome); fs = f }()
 	if r.Status != http.StatusOK {
 		f.add(record.Warning, RuleStatus, "", fmt.Sprintf("HTTP %s: the OpenIM server ignores the status and decodes the body anyway", statusText(r.Status)))
 	}
@@ -158,7 +164,7 @@ func (openim) JudgeReply(r Reply, j Judging) []record.Finding {
 	const undecodable = "; the server cannot decode it and fails the call with error 90007 (response format error)"
 	if len(bytes.TrimSpace(r.Body)) == 0 {
 		f.add(record.Error, RuleEmpty, "", `the reply body is empty`+undecodable+`. Answer {"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0}`)
-		return f
+		return f, ""
 	}
 	var rep openimReply
 	decodeErr := json.Unmarshal(r.Body, &rep)
@@ -168,16 +174,16 @@ func (openim) JudgeReply(r Reply, j Judging) []record.Finding {
 			what = "JSON but an HTML page"
 		}
 		f.add(record.Error, RuleJSON, "", fmt.Sprintf("the reply is not %s (%s); found %s%s", what, se.Error(), jsonx.Snippet(r.Body, 80), undecodable))
-		return f
+		return f, ""
 	}
 	root := gjson.ParseBytes(r.Body)
 	if root.Type == gjson.Null {
 		f.add(record.Warning, RuleEmptyObject, "", "the reply is null: every field decodes to zero, so the server carries on")
-		return f
+		return f, fixtures.OutcomeContinue
 	}
 	if !root.IsObject() {
 		f.add(record.Error, RuleObject, "", "expected a JSON object, found "+jsonx.Describe(root.Raw)+undecodable)
-		return f
+		return f, ""
 	}
 	// Find each field as Go's decoder does: an exact key wins, otherwise a
 	// case-insensitive match; the last occurrence wins.
@@ -227,6 +233,12 @@ func (openim) JudgeReply(r Reply, j Judging) []record.Finding {
 			f.add(record.Error, RuleType, fd.name, fmt.Sprintf("expected a string, found %s%s", jsonx.Describe(v.Raw), undecodable))
 		}
 	}
+	applied := false
+	if j.Kind == fixtures.Before && j.Reply != nil {
+		n := 0
+		n, applied = f.extras(root, j.Reply, j.Request, true, undecodable)
+		typeErrs += n
+	}
 	if decodeErr != nil {
 		if typeErrs == 0 {
 			// A case the field checks did not foresee: report Go's own words.
@@ -237,7 +249,10 @@ func (openim) JudgeReply(r Reply, j Judging) []record.Finding {
 			}
 			f.add(record.Error, RuleType, path, decodeErr.Error()+undecodable)
 		}
-		return f
+		return f, ""
+	}
+	if typeErrs > 0 {
+		return f, ""
 	}
 	if len(found) == 0 {
 		f.add(record.Warning, RuleEmptyObject, "", "the reply has none of actionCode, errCode, errMsg, errDlt, nextCode: every field decodes to zero, so the server carries on")
@@ -252,16 +267,23 @@ func (openim) JudgeReply(r Reply, j Judging) []record.Finding {
 			f.add(record.Info, RuleMissing, "", "missing "+strings.Join(missing, ", ")+": they decode to zero")
 		}
 	}
+	outcome = fixtures.OutcomeContinue
+	switch {
+	case j.Kind == fixtures.Before && rep.ActionCode == 0 && rep.NextCode == 1:
+		outcome = fixtures.OutcomeStop
+	case j.Kind == fixtures.Before && applied:
+		outcome = fixtures.OutcomeModify
+	}
 	switch {
 	case rep.ActionCode != 0:
 		f.add(record.Warning, RuleActionCode, "actionCode", fmt.Sprintf("actionCode %d: since v3.7.0 the server stops an operation only on actionCode 0 with nextCode 1, so it carries on regardless", rep.ActionCode))
 	case rep.NextCode == 1 && j.Kind == fixtures.After:
 		f.add(record.Warning, RuleNextCode, "nextCode", "nextCode 1 asks the server to stop, but the server ignores an after-callback's reply")
-	case rep.NextCode == 1 && j.PayloadValid:
-		f.add(record.Error, RuleRefused, "nextCode", fmt.Sprintf("actionCode 0 with nextCode 1 stops the operation of a valid callback (errCode %d, errMsg %q); a backend should let a valid callback continue", rep.ErrCode, rep.ErrMsg))
+	case rep.NextCode == 1 && j.PayloadValid && j.Expect == "":
+		f.add(record.Error, RuleRefused, "nextCode", fmt.Sprintf("actionCode 0 with nextCode 1 stops the operation of a valid callback (errCode %d, errMsg %q); a backend should let a valid callback continue, or use --expect stop", rep.ErrCode, rep.ErrMsg))
 	}
 	if rep.NextCode != 0 && rep.NextCode != 1 {
 		f.add(record.Warning, RuleNextCode, "nextCode", fmt.Sprintf("nextCode %d: only 1 has a meaning (stop)", rep.NextCode))
 	}
-	return f
+	return f, outcome
 }

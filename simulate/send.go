@@ -46,6 +46,9 @@ type Sender struct {
 	// Timeout overrides each vendor's budget when non-zero.
 	Timeout time.Duration
 	Client  *http.Client
+	// Expect is the outcome each reply must have (fixtures.Outcome*); ""
+	// means a valid callback must be accepted.
+	Expect string
 }
 
 // NewClient is the HTTP client imhook sends with: redirects are not
@@ -113,6 +116,7 @@ type result struct {
 	latency     time.Duration
 	findings    []record.Finding
 	verdict     string
+	outcome     string
 	unreachable bool
 	budgetMiss  bool
 	err         string
@@ -174,8 +178,9 @@ func (s *Sender) exchange(ctx context.Context, c Callback, keep bool, cc *connCl
 	} else {
 		res.status = resp.StatusCode
 		res.budgetMiss = res.latency > budget
-		judged := v.JudgeReply(platform.Reply{Status: resp.StatusCode, Header: resp.Header, Body: buf.Bytes(), Latency: res.latency, Truncated: truncated},
-			platform.Judging{Kind: c.Entry.Kind, PayloadValid: !record.HasErrors(c.Findings), Budget: budget})
+		var judged []record.Finding
+		judged, res.outcome = v.JudgeReply(platform.Reply{Status: resp.StatusCode, Header: resp.Header, Body: buf.Bytes(), Latency: res.latency, Truncated: truncated},
+			platform.JudgingFor(c.Entry, c.Body, !record.HasErrors(c.Findings), budget, s.Expect))
 		if len(judged) > 0 {
 			res.findings = append(append([]record.Finding{}, c.Findings...), judged...)
 		}
@@ -186,6 +191,7 @@ func (s *Sender) exchange(ctx context.Context, c Callback, keep bool, cc *connCl
 		rec.Time = start
 		rec.Findings = res.findings
 		rec.Verdict = res.verdict
+		rec.Outcome = res.outcome
 		rec.Error = res.err
 		if res.status != 0 {
 			rec.Response = &record.Message{Status: res.status, Headers: resp.Header, Body: bytes.Clone(buf.Bytes()),
