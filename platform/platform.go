@@ -26,6 +26,9 @@ type Params struct {
 	Now func() time.Time
 	// OperationID is OpenIM's operationID header; empty means generated.
 	OperationID string
+	// OpenIMVersion is the OpenIM Server release whose requests to
+	// reproduce ("" or "docs": the documents' form); see OpenIMForm.
+	OpenIMVersion string
 }
 
 // Reply is what came back from a backend.
@@ -121,6 +124,8 @@ const (
 	RuleRequestTime = "request.request_time"
 	RuleCommand     = "request.command_mismatch"
 	RuleHeader      = "request.header"
+	// RuleOpenIMVersion says which OpenIM Server release a request looks like.
+	RuleOpenIMVersion = "request.openim_version"
 )
 
 // Identify finds the vendor and command of a received callback: Tencent by

@@ -92,11 +92,34 @@ func (s *Sender) Build(c Callback) (*http.Request, error) {
 
 // RequestRecord describes a built request without sending it (--dry-run).
 func RequestRecord(c Callback, req *http.Request) *record.Record {
+	return requestRecord(c, req, sentBody(c, req, true))
+}
+
+// sentBody is the body req carries: c.Body, unless the vendor's request
+// rules rewrote it (an OpenIM release's older command name); read only when
+// that can happen.
+func sentBody(c Callback, req *http.Request, mayDiffer bool) []byte {
+	if !mayDiffer || req.GetBody == nil {
+		return c.Body
+	}
+	rc, err := req.GetBody()
+	if err != nil {
+		return c.Body
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		return c.Body
+	}
+	return b
+}
+
+func requestRecord(c Callback, req *http.Request, body []byte) *record.Record {
 	return &record.Record{
 		Time:     time.Now(),
 		Vendor:   c.Entry.Vendor,
 		Command:  c.Entry.Command,
-		Request:  &record.Message{Method: req.Method, URL: req.URL.String(), Headers: req.Header.Clone(), Body: c.Body},
+		Request:  &record.Message{Method: req.Method, URL: req.URL.String(), Headers: req.Header.Clone(), Body: body},
 		Findings: c.Findings,
 	}
 }
@@ -139,6 +162,7 @@ func (s *Sender) exchange(ctx context.Context, c Callback, keep bool, cc *connCl
 		}
 		return res
 	}
+	body := sentBody(c, req, s.Params.OpenIMVersion != "")
 	budget := s.Budget(v)
 	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
@@ -152,7 +176,7 @@ func (s *Sender) exchange(ctx context.Context, c Callback, keep bool, cc *connCl
 	start := time.Now()
 	var resp *http.Response
 	if cc != nil {
-		resp, err = cc.do(ctx, req, c.Body, start.Add(budget), buf, platform.MaxReplyBytes)
+		resp, err = cc.do(ctx, req, body, start.Add(budget), buf, platform.MaxReplyBytes)
 	} else {
 		resp, err = client.Do(req.WithContext(ctx))
 		if err == nil {
@@ -187,7 +211,7 @@ func (s *Sender) exchange(ctx context.Context, c Callback, keep bool, cc *connCl
 		res.verdict = record.Verdict(true, res.findings)
 	}
 	if keep {
-		rec := RequestRecord(c, req)
+		rec := requestRecord(c, req, body)
 		rec.Time = start
 		rec.Findings = res.findings
 		rec.Verdict = res.verdict
