@@ -524,3 +524,16 @@ func firstStringArray(root gjson.Result) gjson.Result {
 	})
 	return found
 }
+
+// ReplyModeFor is the receiver's reply mode (ReplyModes) whose answer has
+// the outcome: the Tencent outcomes share the modes' names; OpenIM's continue
+// is ok and stop is reject.
+func ReplyModeFor(outcome string) string {
+	switch outcome {
+	case fixtures.OutcomeContinue:
+		return ReplyOK
+	case fixtures.OutcomeStop:
+		return ReplyReject
+	}
+	return outcome
+}
