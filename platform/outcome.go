@@ -387,7 +387,7 @@ func isID(name string) bool {
 }
 
 func modValue(fd *fixtures.Field, same, root gjson.Result, when *fixtures.Cond, echo bool) []byte {
-	if echo || isID(fd.Name) && fd.Type == "string" {
+	if isID(fd.Name) && fd.Type == "string" || echo && fd.Type != "string" {
 		if same.Exists() {
 			return []byte(same.Raw)
 		}
@@ -416,13 +416,19 @@ func modValue(fd *fixtures.Field, same, root gjson.Result, when *fixtures.Cond, 
 	case "array":
 		it := fd.Items
 		switch {
-		case it.Type == "string":
-			src := same
-			if !src.IsArray() || !src.Get("0").Exists() {
-				src = firstStringArray(root)
+		case it.Type == "string" && same.IsArray() && same.Get("0").Exists():
+			// Keep the first ID of two or more; add one to a single ID.
+			if same.Get("1").Exists() {
+				return append(append([]byte{'['}, same.Get("0").Raw...), ']')
 			}
-			if first := src.Get("0"); first.Type == gjson.String {
-				return append(append([]byte{'['}, first.Raw...), ']')
+			b := append(append([]byte{'['}, same.Get("0").Raw...), ',')
+			b = jsonx.AppendString(b, "imhook_added")
+			return append(b, ']')
+		case it.Type == "string":
+			// A list the request lacks (refused invitees): the request's
+			// first ID of a list.
+			if id := firstListedID(root); id.Exists() {
+				return append(append([]byte{'['}, id.Raw...), ']')
 			}
 			return nil
 		case it.Type == "object" && hasCase(it, "TIMTextElem"):
@@ -511,16 +517,27 @@ func findKey(v gjson.Result, key string) gjson.Result {
 	return found
 }
 
-// firstStringArray finds the request's first top-level non-empty array of
-// strings (the invitees of an invitation, say).
-func firstStringArray(root gjson.Result) gjson.Result {
+// firstListedID finds the request's first ID in a top-level list: the
+// first string of an array of strings, or the first ID field of an array of
+// objects (DestinationMembers[0].Member_Account).
+func firstListedID(root gjson.Result) gjson.Result {
 	var found gjson.Result
 	root.ForEach(func(_, v gjson.Result) bool {
-		if v.IsArray() && v.Get("0").Type == gjson.String {
-			found = v
-			return false
+		first := v.Get("0")
+		switch {
+		case !v.IsArray():
+		case first.Type == gjson.String:
+			found = first
+		case first.IsObject():
+			first.ForEach(func(k, c gjson.Result) bool {
+				if isID(k.Str) && c.Type == gjson.String {
+					found = c
+					return false
+				}
+				return true
+			})
 		}
-		return true
+		return !found.Exists()
 	})
 	return found
 }
