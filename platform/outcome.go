@@ -381,6 +381,9 @@ func modifiedFields(spec *fixtures.ReplySpec, request []byte) []byte {
 // ModifiedText is what "modify" answers put in text fields.
 const ModifiedText = "[modified by imhook]"
 
+// ModifiedURL is what "modify" answers put in URL fields (faceURL).
+const ModifiedURL = "https://imhook.invalid/modified.png"
+
 func isID(name string) bool {
 	return strings.HasSuffix(name, "ID") || strings.HasSuffix(name, "Id") || strings.HasSuffix(name, "_Account") ||
 		strings.HasSuffix(name, "IDs") || strings.HasSuffix(name, "IDList")
@@ -401,6 +404,9 @@ func modValue(fd *fixtures.Field, same, root gjson.Result, when *fixtures.Cond, 
 		if same.Type == gjson.String && gjson.Valid(same.Str) && strings.HasPrefix(same.Str, "{") {
 			// JSON text (message content): keep it valid.
 			return []byte(same.Raw)
+		}
+		if strings.HasSuffix(fd.Name, "URL") {
+			return jsonx.AppendString(nil, ModifiedURL)
 		}
 		return jsonx.AppendString(nil, ModifiedText)
 	case "integer", "number", "boolean":
