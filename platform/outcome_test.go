@@ -205,3 +205,21 @@ func TestOpenIMReleaseFinding(t *testing.T) {
 	fs := OpenIM.CheckRequest(r, nil, entry(t, "callbackAfterSendSingleMsgCommand"), Expect{})
 	checkFindings(t, fs, []want{{record.Info, RuleOpenIMVersion, "", []string{"v3.4.2 or later"}}})
 }
+
+// The judge runs per request in load mode: reading the reply section costs
+// no allocation on an allowing reply.
+func TestJudgeAllocations(t *testing.T) {
+	for _, cmd := range []string{"C2C.CallbackBeforeSendMsg", "callbackBeforeSetGroupMemberInfoCommand"} {
+		e := entry(t, cmd)
+		v := For(e.Vendor)
+		body := v.ReplyBody(ReplyOK, "")
+		j := JudgingFor(e, e.Sample, true, v.Timeout(), "")
+		base := testing.AllocsPerRun(100, func() {
+			v.JudgeReply(Reply{Status: 200, Body: body}, Judging{Kind: fixtures.After, PayloadValid: true})
+		})
+		n := testing.AllocsPerRun(100, func() { v.JudgeReply(Reply{Status: 200, Body: body}, j) })
+		if n > base {
+			t.Errorf("%s: %v allocations with the reply section, %v without", cmd, n, base)
+		}
+	}
+}
