@@ -245,3 +245,29 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// replay --expect judges the outcome of each resent callback, and
+// --openim-version resends as that release.
+func TestReplayExpect(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/run.jsonl"
+	r := run(t, nil, "", "simulate", "C2C.CallbackBeforeSendMsg", "--record", path)
+	if r.code != 0 {
+		t.Fatal(r)
+	}
+	b := newBackend(t, reply{body: `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":2}`})
+	r = run(t, nil, "", "replay", path, "--target", b.URL, "--expect", "discard", "-o", "json")
+	if recs := records(t, r); r.code != 0 || len(recs) != 1 || recs[0].Outcome != "discard" {
+		t.Errorf("replay --expect discard: %s", r)
+	}
+	r = run(t, nil, "", "replay", path, "--target", b.URL, "--expect", "reject", "-o", "json")
+	if recs := records(t, r); r.code != ExitContract || len(recs) != 1 || !hasFinding(recs[0].Findings, platform.RuleExpect) {
+		t.Errorf("replay --expect reject: %s", r)
+	}
+	o := newBackend(t, reply{body: `{"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0}`})
+	payload := `{"callbackCommand":"callbackAfterGroupMsgReadCommand","groupID":"g1","userID":"u1","seqs":[1],"contentType":101,"sessionType":3}`
+	r = run(t, nil, payload, "replay", "-", "--target", o.URL+"/cb", "--openim-version", "v3.5")
+	if o.hits() != 1 || o.requests[0].URL.RequestURI() != "/cb/callbackGroupMsgReadCommand" {
+		t.Errorf("replay --openim-version v3.5: %s %v", r, o.requests)
+	}
+}
