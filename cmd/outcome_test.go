@@ -271,3 +271,11 @@ func TestReplayExpect(t *testing.T) {
 		t.Errorf("replay --openim-version v3.5: %s %v", r, o.requests)
 	}
 }
+
+// A load run counts the outcomes.
+func TestLoadOutcomes(t *testing.T) {
+	r := run(t, nil, "", "simulate", "C2C.CallbackBeforeSendMsg", "--count", "20", "--expect", "discard", "-o", "json")
+	if r.code != 0 || gjson.Get(r.stdout, "outcomes.discard").Int() != 20 {
+		t.Errorf("load outcomes: %s", r)
+	}
+}
