@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"text/tabwriter"
 
@@ -188,6 +189,29 @@ func describeEntry(g *Globals, e *fixtures.Entry) error {
 	}
 	walk("", e.Fields)
 	_ = tw.Flush()
+	if r := e.Reply; r != nil {
+		fmt.Fprintf(&sb, "\nReply: %s\n", r.Doc)
+		if len(r.Codes) > 0 {
+			codes := make([]string, 0, len(r.Codes))
+			for k, o := range r.Codes {
+				codes = append(codes, "ErrorCode "+k+" "+o)
+			}
+			sort.Strings(codes)
+			fmt.Fprintf(&sb, "  outcomes: %s", strings.Join(codes, ", "))
+			if r.Custom != nil {
+				fmt.Fprintf(&sb, ", custom codes %d..%d %s", r.Custom.Min, r.Custom.Max, r.Custom.Outcome)
+			}
+			fmt.Fprintf(&sb, ", any other %s\n", r.Other)
+		}
+		if len(r.Fields) > 0 {
+			sb.WriteString("  applied reply fields (with an allowing reply: modify):\n")
+			rw := tabwriter.NewWriter(&sb, 0, 4, 2, ' ', 0)
+			for _, f := range r.Fields {
+				fmt.Fprintf(rw, "    %s\t%s\t%s\n", f.Name, f.TypeLabel(), f.Doc)
+			}
+			_ = rw.Flush()
+		}
+	}
 	if len(e.Rules) > 0 {
 		sb.WriteString("\nRules:\n")
 		for _, r := range e.Rules {
@@ -247,7 +271,7 @@ func runFixturesSchema(g *Globals, o *fixturesSchemaOptions, name string) error 
 	e := es[0]
 	s := e.Schema()
 	if o.Reply {
-		s = fixtures.ReplySchema(e.Vendor)
+		s = e.ReplySchema()
 	}
 	var b []byte
 	if g.JSON() {

@@ -18,6 +18,7 @@ import (
 )
 
 type replayOptions struct {
+	outcome     outcomeFlags
 	Target      string
 	SdkAppID    string
 	ClientIP    string
@@ -110,6 +111,7 @@ callbacks go to the built-in receiver. A progress bar shows on stderr when it is
 	f.Float64Var(&o.Rate, "rate", 0, "at most this many callbacks a second (0: as fast as replies come)")
 	f.DurationVar(&o.Timeout, "timeout", 0, "reply budget (default: the platform's, Tencent 2s, OpenIM 5s)")
 	f.StringVar(&o.Record, "record", "", "append a record of every replayed exchange to this file (JSON Lines)")
+	o.outcome.register(c)
 	_ = c.RegisterFlagCompletionFunc("command", completeCommands(nil))
 	_ = c.RegisterFlagCompletionFunc("filter", completeCommands(nil))
 	_ = c.RegisterFlagCompletionFunc("platform", fixedCompletion(platform.TencentPlatforms...))
@@ -117,7 +119,12 @@ callbacks go to the built-in receiver. A progress bar shows on stderr when it is
 }
 
 func runReplay(ctx context.Context, g *Globals, o *replayOptions, args []string) error {
+	if err := o.outcome.check(); err != nil {
+		return err
+	}
 	switch {
+	case o.outcome.Expect != "" && o.Compare:
+		return usageErrorf("--expect judges each reply; --compare compares it with the recorded one instead: give one of them")
 	case o.Resign && o.Token == "":
 		return usageErrorf("--resign signs afresh and needs --token (or IMHOOK_TOKEN)")
 	case o.Concurrency < 1:
@@ -154,15 +161,15 @@ func runReplay(ctx context.Context, g *Globals, o *replayOptions, args []string)
 			return err
 		}
 	} else {
-		target, stop, err := startReceiver(g)
+		target, stop, err := startReceiver(g, platform.ReplyModeFor(o.outcome.Expect))
 		if err != nil {
 			return err
 		}
 		defer stop()
 		o.Target = target
 	}
-	ro.Sender = &simulate.Sender{Target: o.Target, Timeout: o.Timeout, Client: simulate.NewClient(),
-		Params: platform.Params{SdkAppID: o.SdkAppID, ClientIP: o.ClientIP, OptPlatform: o.Platform, Token: o.Token}}
+	ro.Sender = &simulate.Sender{Target: o.Target, Timeout: o.Timeout, Client: simulate.NewClient(), Expect: o.outcome.Expect,
+		Params: platform.Params{SdkAppID: o.SdkAppID, ClientIP: o.ClientIP, OptPlatform: o.Platform, Token: o.Token, OpenIMVersion: o.outcome.OpenIMVersion}}
 	var rw *record.Writer
 	if o.Record != "" {
 		if rw, err = record.OpenFile(o.Record); err != nil {

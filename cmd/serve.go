@@ -49,6 +49,15 @@ FAIL (Tencent) or actionCode 1 (OpenIM). Everything else is answered by --respon
   fail     Tencent ActionStatus FAIL / ErrorCode 1; OpenIM actionCode 1 (the server carries on)
   reject   Tencent OK / ErrorCode 1; OpenIM actionCode 0, nextCode 1 (stops a before-callback)
   discard  Tencent OK / ErrorCode 2 (silently drop); OpenIM as reject
+  modify   a before-callback's allowing reply with the fields the platform applies, changed,
+           built from the catalogue's reply section: Tencent ErrorCode 0 with MsgBody (one
+           TIMTextElem "[modified by imhook]"), CloudCustomData, RefusedMembers_Account, ...;
+           OpenIM actionCode 0, nextCode 0 with nickName, userIDList, ... A --respond-file for
+           the command wins. Callbacks that apply no reply field are allowed.
+ok answers carry what the platform needs besides: OpenIM's set-group-info callbacks echo the
+fields the server always copies back; Sns.CallbackPrev* allow every target in ResultItem.
+Each record carries the outcome of the answer (see imhook simulate --help); OpenIM records
+say which server release a request looks like (info request.openim_version).
 
 --record appends one record per exchange, written before the reply is sent: a reply that
 was sent is always in the file. SIGINT or SIGTERM stops accepting, finishes the requests in
@@ -56,6 +65,7 @@ flight, flushes and closes the file, and exits 0.`,
 		Example: `  imhook serve
   imhook serve --addr 127.0.0.1:9000 --sdkappid 1400000000 --token "$TOKEN" --record calls.jsonl
   imhook serve --respond reject                                # refuse before-callbacks
+  imhook serve --respond modify -o json | jq .outcome          # modify what before-callbacks allow
   imhook serve --respond-file C2C.CallbackBeforeSendMsg=modified.json --respond-file ok.json
   imhook serve --delay 2500ms                                  # answer too late for Tencent
   imhook serve --fail-rate 0.1 -o json | jq .verdict`,

@@ -34,6 +34,7 @@ type simulateOptions struct {
 	DryRun   bool
 	Record   string
 	payload  payloadOptions
+	outcome  outcomeFlags
 
 	Count       int64
 	Duration    time.Duration
@@ -60,6 +61,9 @@ imhook sends application/json.
 
 OpenIM: POST {target}/{command}?contenttype=json (the documents' form; the v3 server itself
 sends no query) with Content-Type: application/json; charset=utf-8 and an operationID header.
+--openim-version sends what a server release sends instead: v3.7 and later {target}/{command}
+with no query; v3.4.2 to v3.6.x the same with the older command names in URL and body
+(callbackGroupMsgReadCommand, ...); v3.0 to v3.4.0 {target}?command={command}.
 The server ignores the HTTP status and decodes the body into
 {actionCode, errCode, errMsg, errDlt, nextCode} with int32 numbers and strings: anything it
 cannot decode (an empty body, HTML, "nextCode": "" as in the document's own sample, a float,
@@ -68,7 +72,25 @@ an out-of-range integer) fails the call with error 90007. Budget: 5 s (webhooks.
 With no --target (and no IMHOOK_TARGET) imhook starts its built-in receiver on a free
 loopback port and runs against it.
 
-A valid callback must be accepted: a FAIL reply to it fails the check.`,
+Outcomes. Each record carries the outcome the platform would act on, read from the
+catalogue's reply section of the callback (imhook fixtures show COMMAND --doc):
+  Tencent  ok       ActionStatus OK, ErrorCode 0 (after-callbacks: any OK reply)
+           fail     ActionStatus FAIL
+           reject   ErrorCode 1, or a code of the callback's custom range (C2C 120001-130000,
+                    groups 10100-10200) that is passed to the client
+           discard  ErrorCode 2 (dropped silently; the sender sees success)
+           modify   ErrorCode 0 with a reply field the platform applies that changes something:
+                    MsgBody, CloudCustomData, RefusedMembers_Account, a refusing ResultItem, RspData
+  OpenIM   continue the operation goes on (after-callbacks: always)
+           stop     actionCode 0 with nextCode 1 (errCode and errMsg reach the caller)
+           modify   continue, with a reply field the server applies (nickName, userIDList, ...)
+Applied reply fields are checked for type: a wrong type is an error (OpenIM: error 90007).
+A reply that breaks the contract has no outcome.
+
+By default a valid callback must be accepted: a FAIL, reject, discard or stop reply to it
+fails the check (response.refused). --expect OUTCOME asks for that outcome instead: any other
+outcome fails (expect.outcome, with expected and found), and the refusal is not an error.
+Without --target, the built-in receiver answers with the expected outcome.`,
 		Example: `  imhook simulate --all
   imhook simulate C2C.CallbackAfterSendMsg --target http://localhost:8080/im/callback
   imhook simulate --all --vendor tencent --target https://api.example.com/im --token "$TOKEN"
@@ -76,6 +98,9 @@ A valid callback must be accepted: a FAIL reply to it fails the check.`,
   imhook simulate C2C.CallbackAfterSendMsg --set UnreadMsgNum=3 --set From_Account=alice --dry-run
   imhook simulate --data payload.json --target http://localhost:8080/cb     # command from the body
   imhook simulate --all -o json --record run.jsonl
+  imhook simulate C2C.CallbackBeforeSendMsg --expect reject --target http://localhost:8080/cb
+  imhook simulate callbackBeforeUpdateUserInfoCommand --expect modify --target http://localhost:10006/callbackExample
+  imhook simulate --all --vendor openim --openim-version v3.6 --target http://localhost:10006/callbackExample
   imhook simulate C2C.CallbackAfterSendMsg --count 10000 --concurrency 64 --target http://localhost:8080/cb
   imhook simulate --all --duration 30s --rate 500 --target http://localhost:8080/cb -o json   # summary as JSON`,
 		ValidArgsFunction: completeCommands(&o.Vendor),
@@ -113,6 +138,7 @@ A valid callback must be accepted: a FAIL reply to it fails the check.`,
 	f.IntVar(&o.Concurrency, "concurrency", 0, "load: workers sending at once, each on its own keep-alive connection (default 1, or 64 with --count/--duration)")
 	f.Float64Var(&o.Rate, "rate", 0, "load: requests per second in all (default: as fast as the workers go)")
 	o.payload.register(c)
+	o.outcome.register(c)
 	_ = c.RegisterFlagCompletionFunc("vendor", fixedCompletion(fixtures.Tencent, fixtures.OpenIM))
 	_ = c.RegisterFlagCompletionFunc("platform", fixedCompletion(platform.TencentPlatforms...))
 	return c
@@ -203,13 +229,22 @@ func runSimulate(ctx context.Context, g *Globals, o *simulateOptions, args []str
 	if err != nil {
 		return err
 	}
+	var vendors []string
+	for _, cb := range callbacks {
+		if !slices.Contains(vendors, cb.Entry.Vendor) {
+			vendors = append(vendors, cb.Entry.Vendor)
+		}
+	}
+	if err := o.outcome.check(vendors...); err != nil {
+		return err
+	}
 	if o.Target != "" {
 		if err := checkTarget(o.Target); err != nil {
 			return err
 		}
 	}
-	sender := &simulate.Sender{Target: o.Target, Timeout: o.Timeout, Client: simulate.NewClient(),
-		Params: platform.Params{SdkAppID: o.SdkAppID, ClientIP: o.ClientIP, OptPlatform: o.Platform, Token: o.Token}}
+	sender := &simulate.Sender{Target: o.Target, Timeout: o.Timeout, Client: simulate.NewClient(), Expect: o.outcome.Expect,
+		Params: platform.Params{SdkAppID: o.SdkAppID, ClientIP: o.ClientIP, OptPlatform: o.Platform, Token: o.Token, OpenIMVersion: o.outcome.OpenIMVersion}}
 	printer := g.Printer()
 	if o.DryRun {
 		if sender.Target == "" {
@@ -230,7 +265,7 @@ func runSimulate(ctx context.Context, g *Globals, o *simulateOptions, args []str
 		return nil
 	}
 	if sender.Target == "" {
-		target, stop, err := startReceiver(g)
+		target, stop, err := startReceiver(g, platform.ReplyModeFor(o.outcome.Expect))
 		if err != nil {
 			return err
 		}
@@ -280,8 +315,10 @@ func runSimulate(ctx context.Context, g *Globals, o *simulateOptions, args []str
 
 // startReceiver starts the built-in receiver on a free loopback port for a
 // run without --target, and says so on stderr.
-func startReceiver(g *Globals) (target string, stop func(), err error) {
-	srv, err := serve.Start("127.0.0.1:0", serve.NewHandler(serve.Config{}))
+// respond is its reply mode ("" answers ok): simulate --expect X without a
+// target gets the answer whose outcome is X.
+func startReceiver(g *Globals, respond string) (target string, stop func(), err error) {
+	srv, err := serve.Start("127.0.0.1:0", serve.NewHandler(serve.Config{Respond: respond}))
 	if err != nil {
 		return "", nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("cannot start the built-in receiver: %w", err)}
 	}

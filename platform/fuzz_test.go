@@ -50,7 +50,7 @@ func FuzzJudgeTencent(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte, status int) {
 		for _, kind := range []string{fixtures.Before, fixtures.After} {
 			for _, valid := range []bool{true, false} {
-				fs := Tencent.JudgeReply(Reply{Status: status, Header: http.Header{}, Body: body, Latency: time.Millisecond},
+				fs, _ := Tencent.JudgeReply(Reply{Status: status, Header: http.Header{}, Body: body, Latency: time.Millisecond},
 					Judging{Kind: kind, PayloadValid: valid, Budget: 2 * time.Second})
 				checkWellFormed(t, fs)
 				if status != 200 && !hasRule(fs, record.Error, RuleStatus) {
@@ -66,7 +66,7 @@ func FuzzJudgeTencent(f *testing.F) {
 		if status != 200 {
 			return
 		}
-		fs := Tencent.JudgeReply(Reply{Status: 200, Body: body}, Judging{Kind: fixtures.After, PayloadValid: true})
+		fs, _ := Tencent.JudgeReply(Reply{Status: 200, Body: body}, Judging{Kind: fixtures.After, PayloadValid: true})
 		if ok, decided := tencentModel(body); decided && ok == record.HasErrors(fs) {
 			t.Fatalf("the model says pass=%v for %q but the judge found %v", ok, body, fs)
 		}
@@ -126,7 +126,7 @@ func FuzzJudgeOpenIM(f *testing.F) {
 			NextCode   int32  `json:"nextCode"`
 		}
 		decodeErr := json.Unmarshal(body, &rep)
-		fs := OpenIM.JudgeReply(Reply{Status: status, Header: http.Header{}, Body: body, Latency: time.Millisecond},
+		fs, _ := OpenIM.JudgeReply(Reply{Status: status, Header: http.Header{}, Body: body, Latency: time.Millisecond},
 			Judging{Kind: fixtures.After, PayloadValid: true, Budget: 5 * time.Second})
 		checkWellFormed(t, fs)
 		switch errs := record.HasErrors(fs); {

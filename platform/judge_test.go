@@ -44,8 +44,9 @@ func runJudge(t *testing.T, v Vendor, tc judgeCase) []record.Finding {
 	if hdr == nil {
 		hdr = http.Header{}
 	}
-	return v.JudgeReply(Reply{Status: status, Header: hdr, Body: []byte(tc.body), Latency: tc.latency},
+	fs, _ := v.JudgeReply(Reply{Status: status, Header: hdr, Body: []byte(tc.body), Latency: tc.latency},
 		Judging{Kind: kind, PayloadValid: !tc.invalid, Budget: v.Timeout()})
+	return fs
 }
 
 // checkFindings asserts that got holds exactly the wanted findings (as a
@@ -165,9 +166,9 @@ var TencentCases = []judgeCase{
 	{name: "ErrorCode 2 on a before-callback", kind: fixtures.Before, body: `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":2}`,
 		want: []want{{record.Error, RuleRefused, "ErrorCode", []string{"discards"}}}},
 	{name: "ErrorCode 1 to an invalid before-callback", kind: fixtures.Before, invalid: true, body: `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":1}`,
-		want: []want{{record.Warning, RuleErrorCode, "ErrorCode", nil}}},
+		want: []want{{record.Info, RuleRefused, "ErrorCode", []string{"invalid callback"}}}},
 	{name: "ErrorCode 3 on a before-callback", kind: fixtures.Before, body: `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":3}`,
-		want: []want{{record.Warning, RuleErrorCode, "ErrorCode", []string{"before-callbacks"}}}},
+		want: []want{{record.Warning, RuleErrorCode, "ErrorCode", []string{"before-callback", "reject"}}}},
 	{name: "float ErrorCode on a before-callback", kind: fixtures.Before, body: `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":1.5}`,
 		want: []want{{record.Error, RuleType, "ErrorCode", []string{"1.5"}}}},
 }
@@ -241,11 +242,11 @@ func TestOpenIMJudgeReply(t *testing.T) {
 
 // The 500-with-a-good-body reply passes: OpenIM ignores the status.
 func TestOpenIM500IsAPass(t *testing.T) {
-	fs := OpenIM.JudgeReply(Reply{Status: 500, Body: []byte(openimOK)}, Judging{Kind: fixtures.After, PayloadValid: true})
+	fs, _ := OpenIM.JudgeReply(Reply{Status: 500, Body: []byte(openimOK)}, Judging{Kind: fixtures.After, PayloadValid: true})
 	if v := record.Verdict(true, fs); v != record.Pass {
 		t.Fatalf("verdict %s, want pass: %v", v, fs)
 	}
-	fs = Tencent.JudgeReply(Reply{Status: 500, Body: []byte(tencentOK)}, Judging{Kind: fixtures.After, PayloadValid: true})
+	fs, _ = Tencent.JudgeReply(Reply{Status: 500, Body: []byte(tencentOK)}, Judging{Kind: fixtures.After, PayloadValid: true})
 	if v := record.Verdict(true, fs); v != record.Fail {
 		t.Fatalf("Tencent 500: verdict %s, want fail: %v", v, fs)
 	}
@@ -253,7 +254,7 @@ func TestOpenIM500IsAPass(t *testing.T) {
 
 func TestTruncatedReply(t *testing.T) {
 	for _, v := range []Vendor{Tencent, OpenIM} {
-		fs := v.JudgeReply(Reply{Status: 200, Body: []byte(`{"ActionStatus":"OK","ErrorInfo":"`), Truncated: true}, Judging{Kind: fixtures.After, PayloadValid: true})
+		fs, _ := v.JudgeReply(Reply{Status: 200, Body: []byte(`{"ActionStatus":"OK","ErrorInfo":"`), Truncated: true}, Judging{Kind: fixtures.After, PayloadValid: true})
 		if !hasRule(fs, record.Error, RuleTooLarge) {
 			t.Errorf("%s: no %s for a truncated reply: %v", v.Name(), RuleTooLarge, fs)
 		}
@@ -275,7 +276,7 @@ func TestReplyBodiesRoundTrip(t *testing.T) {
 	for _, v := range []Vendor{Tencent, OpenIM} {
 		for _, mode := range ReplyModes {
 			body := v.ReplyBody(mode, `say "hi"`)
-			fs := v.JudgeReply(Reply{Status: 200, Body: body}, Judging{Kind: fixtures.After, PayloadValid: false})
+			fs, _ := v.JudgeReply(Reply{Status: 200, Body: body}, Judging{Kind: fixtures.After, PayloadValid: false})
 			if record.HasErrors(fs) {
 				t.Errorf("%s %s: %s gives errors: %v", v.Name(), mode, body, fs)
 			}

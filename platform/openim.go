@@ -33,15 +33,75 @@ func (openim) Title() string { return "OpenIM" }
 // (5 s); the server caps any setting at its client's 15 s.
 func (openim) Timeout() time.Duration { return 5 * time.Second }
 
-// NewRequest builds POST {target}/{command}?contenttype=json, the documents'
-// form. The server joins URL and command as strings (so a trailing slash gives
-// //command and a query in target swallows the command); imhook does the same.
+// The URL forms of OpenIM Server releases (shared/reference/openim-webhooks.md
+// §1.1).
+const (
+	FormDocs  = "docs"  // {url}/{command}?contenttype=json: the documents, no release
+	FormPath  = "path"  // {url}/{command}: v3.4.2 and later
+	FormQuery = "query" // {url}?command={command}: v3.0.0 to v3.4.0
+)
+
+// OpenIMVersions are example values of --openim-version, for help and
+// completion.
+var OpenIMVersions = []string{FormDocs, "v3.8", "v3.7", "v3.6", "v3.5", "v3.4.2", "v3.4.0", "v3.0"}
+
+// OpenIMForm reads an --openim-version value: "" or "docs" (the documents'
+// form), "main"/"latest", or a release such as v3.7, 3.4.2, v3.8.3-patch.16.
+// It returns the URL form and the release, whose command names NewRequest
+// uses (v3.4.2 to v3.6.x: callbackGroupMsgReadCommand and the other older
+// names of the catalogue's aliases).
+func OpenIMForm(version string) (form string, rel fixtures.Release, err error) {
+	switch strings.ToLower(strings.TrimSpace(version)) {
+	case "", FormDocs:
+		return FormDocs, fixtures.Release{}, nil
+	case "main", "latest":
+		return FormPath, fixtures.Release{3, 1 << 20, 0}, nil
+	}
+	rel, ok := fixtures.ParseRelease(version)
+	switch {
+	case !ok:
+		return "", rel, fmt.Errorf("%q is not an OpenIM Server version (docs, main, or a release such as v3.7, v3.4.2, v3.0)", version)
+	case rel[0] < 3:
+		return "", rel, fmt.Errorf("OpenIM Server %s is older than v3: v2 posted every callback to the configured URL with another body, which imhook does not reproduce", version)
+	case rel.Less(fixtures.Release{3, 4, 2}):
+		return FormQuery, rel, nil
+	}
+	return FormPath, rel, nil
+}
+
+// NewRequest builds the request an OpenIM Server release sends
+// (p.OpenIMVersion): by default POST {target}/{command}?contenttype=json, the
+// documents' form; v3.7 and later {target}/{command} with no query; v3.4.2 to
+// v3.6.x the same with the older command names in URL and body; v3.0 to
+// v3.4.0 {target}?command={command}. The server joins URL and command as
+// strings (so a trailing slash gives //command and a query in target
+// swallows the command); imhook does the same.
 func (openim) NewRequest(target, command string, body []byte, p Params) (*http.Request, error) {
-	u := target + "/" + command
-	if strings.Contains(u, "?") {
-		u += "&contenttype=json"
-	} else {
-		u += "?contenttype=json"
+	form, rel, err := OpenIMForm(p.OpenIMVersion)
+	if err != nil {
+		return nil, err
+	}
+	var u string
+	switch form {
+	case FormDocs:
+		u = target + "/" + command
+		if strings.Contains(u, "?") {
+			u += "&contenttype=json"
+		} else {
+			u += "?contenttype=json"
+		}
+	default:
+		if e, _, ok := fixtures.Default().Lookup(command); ok && e.Vendor == fixtures.OpenIM {
+			if name := e.NameIn(rel); name != command {
+				body = renameCommand(body, name)
+				command = name
+			}
+		}
+		if form == FormQuery {
+			u = target + "?command=" + command
+		} else {
+			u = target + "/" + command
+		}
 	}
 	req, err := http.NewRequest(http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
@@ -55,6 +115,18 @@ func (openim) NewRequest(target, command string, body []byte, p Params) (*http.R
 	// The server sets "operationID"; Go canonicalises it on the wire.
 	req.Header.Set("operationID", op)
 	return req, nil
+}
+
+// renameCommand returns a copy of body whose callbackCommand is name.
+func renameCommand(body []byte, name string) []byte {
+	v := gjson.GetBytes(body, "callbackCommand")
+	if v.Type != gjson.String || v.Index <= 0 {
+		return body
+	}
+	out := make([]byte, 0, len(body)+len(name))
+	out = append(out, body[:v.Index]...)
+	out = jsonx.AppendString(out, name)
+	return append(out, body[v.Index+len(v.Raw):]...)
 }
 
 // NewOperationID makes an operation ID of the kind OpenIM clients send: the
@@ -102,6 +174,7 @@ func (openim) CheckRequest(r *http.Request, body []byte, e *fixtures.Entry, _ Ex
 	if v := gjson.GetBytes(body, "callbackCommand"); v.Type == gjson.String && !namesEntry(e, v.Str) {
 		f.add(record.Error, RuleCommand, "callbackCommand", fmt.Sprintf("the URL names %s but the body's callbackCommand is %q: the OpenIM server fills both from one value, so they always agree", e.Command, v.Str))
 	}
+	f.add(record.Info, RuleOpenIMVersion, "", "looks like "+openimRelease(r, e))
 	if r.Header.Get("operationID") == "" {
 		f.add(record.Info, RuleHeader, "", "no operationID header: the OpenIM server always sends one (use it to make processing idempotent)")
 	}
@@ -109,6 +182,46 @@ func (openim) CheckRequest(r *http.Request, body []byte, e *fixtures.Entry, _ Ex
 		f.add(record.Warning, RuleHeader, "", fmt.Sprintf("Content-Type is %q; the OpenIM server sends application/json; charset=utf-8", ct))
 	}
 	return f
+}
+
+// openimRelease says which OpenIM Server release sends a request like r:
+// the URL form (?command=, /{command}, the documents' ?contenttype=json,
+// main's ?key=) and the command name (an alias names its releases).
+func openimRelease(r *http.Request, e *fixtures.Entry) string {
+	q := r.URL.Query()
+	p := strings.TrimRight(r.URL.Path, "/")
+	seg := p[strings.LastIndexByte(p, '/')+1:]
+	name, viaQuery := seg, false
+	if !strings.HasPrefix(strings.ToLower(seg), "callback") {
+		name, viaQuery = q.Get("command"), true
+	}
+	var alias *fixtures.Alias
+	for i := range e.Aliases {
+		if strings.EqualFold(e.Aliases[i].Command, name) {
+			alias = &e.Aliases[i]
+		}
+	}
+	switch {
+	case viaQuery:
+		return "OpenIM Server v3.0 to v3.4.0 (POST {url}?command={command})"
+	case q.Has("contenttype"):
+		return "the documents' form ({url}/{command}?contenttype=json); no OpenIM Server release sends that query (imhook simulate does by default; --openim-version sends a release's form)"
+	case alias != nil:
+		return alias.Versions + " (POST {url}/{command} with the older name " + alias.Command + ")"
+	case q.Has("key"):
+		return "OpenIM Server main after 2025-02 ({url}/{command}?key=..., on the after-send callbacks)"
+	}
+	var last fixtures.Release
+	for _, a := range e.Aliases {
+		if last.Less(a.To) {
+			last = a.To
+		}
+	}
+	if last == (fixtures.Release{}) {
+		return "OpenIM Server v3.4.2 or later (POST {url}/{command})"
+	}
+	to := fmt.Sprintf("v%d.%d.x", last[0], last[1])
+	return "OpenIM Server later than " + to + " (POST {url}/{command} with the current name; " + to + " and older sent another name)"
 }
 
 // Configure says what to put in config/webhooks.yml.
@@ -149,8 +262,14 @@ var openimFields = []struct {
 // status is ignored, the body must decode into CommonCallbackResp (32-bit
 // integers and strings) or the call fails with 90007, and only actionCode 0
 // with nextCode 1 stops a before-callback's operation (v3.7 and later).
-func (openim) JudgeReply(r Reply, j Judging) []record.Finding {
+//
+// The outcome: stop (actionCode 0, nextCode 1, before-callbacks), modify
+// (the operation continues with a reply field of the callback's reply
+// section that changes something), else continue; after-callbacks always
+// continue. An undecodable reply has no outcome.
+func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome string) {
 	var f findings
+	defer func() { f.expect(j, outcome); fs = f }()
 	if r.Status != http.StatusOK {
 		f.add(record.Warning, RuleStatus, "", fmt.Sprintf("HTTP %s: the OpenIM server ignores the status and decodes the body anyway", statusText(r.Status)))
 	}
@@ -158,7 +277,7 @@ func (openim) JudgeReply(r Reply, j Judging) []record.Finding {
 	const undecodable = "; the server cannot decode it and fails the call with error 90007 (response format error)"
 	if len(bytes.TrimSpace(r.Body)) == 0 {
 		f.add(record.Error, RuleEmpty, "", `the reply body is empty`+undecodable+`. Answer {"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0}`)
-		return f
+		return f, ""
 	}
 	var rep openimReply
 	decodeErr := json.Unmarshal(r.Body, &rep)
@@ -168,16 +287,16 @@ func (openim) JudgeReply(r Reply, j Judging) []record.Finding {
 			what = "JSON but an HTML page"
 		}
 		f.add(record.Error, RuleJSON, "", fmt.Sprintf("the reply is not %s (%s); found %s%s", what, se.Error(), jsonx.Snippet(r.Body, 80), undecodable))
-		return f
+		return f, ""
 	}
 	root := gjson.ParseBytes(r.Body)
 	if root.Type == gjson.Null {
 		f.add(record.Warning, RuleEmptyObject, "", "the reply is null: every field decodes to zero, so the server carries on")
-		return f
+		return f, fixtures.OutcomeContinue
 	}
 	if !root.IsObject() {
 		f.add(record.Error, RuleObject, "", "expected a JSON object, found "+jsonx.Describe(root.Raw)+undecodable)
-		return f
+		return f, ""
 	}
 	// Find each field as Go's decoder does: an exact key wins, otherwise a
 	// case-insensitive match; the last occurrence wins.
@@ -227,6 +346,12 @@ func (openim) JudgeReply(r Reply, j Judging) []record.Finding {
 			f.add(record.Error, RuleType, fd.name, fmt.Sprintf("expected a string, found %s%s", jsonx.Describe(v.Raw), undecodable))
 		}
 	}
+	applied := false
+	if j.Kind == fixtures.Before && j.Reply != nil {
+		n := 0
+		n, applied = f.extras(root, j.Reply, j.Request, true, undecodable)
+		typeErrs += n
+	}
 	if decodeErr != nil {
 		if typeErrs == 0 {
 			// A case the field checks did not foresee: report Go's own words.
@@ -237,7 +362,10 @@ func (openim) JudgeReply(r Reply, j Judging) []record.Finding {
 			}
 			f.add(record.Error, RuleType, path, decodeErr.Error()+undecodable)
 		}
-		return f
+		return f, ""
+	}
+	if typeErrs > 0 {
+		return f, ""
 	}
 	if len(found) == 0 {
 		f.add(record.Warning, RuleEmptyObject, "", "the reply has none of actionCode, errCode, errMsg, errDlt, nextCode: every field decodes to zero, so the server carries on")
@@ -252,16 +380,23 @@ func (openim) JudgeReply(r Reply, j Judging) []record.Finding {
 			f.add(record.Info, RuleMissing, "", "missing "+strings.Join(missing, ", ")+": they decode to zero")
 		}
 	}
+	outcome = fixtures.OutcomeContinue
+	switch {
+	case j.Kind == fixtures.Before && rep.ActionCode == 0 && rep.NextCode == 1:
+		outcome = fixtures.OutcomeStop
+	case j.Kind == fixtures.Before && applied:
+		outcome = fixtures.OutcomeModify
+	}
 	switch {
 	case rep.ActionCode != 0:
 		f.add(record.Warning, RuleActionCode, "actionCode", fmt.Sprintf("actionCode %d: since v3.7.0 the server stops an operation only on actionCode 0 with nextCode 1, so it carries on regardless", rep.ActionCode))
 	case rep.NextCode == 1 && j.Kind == fixtures.After:
 		f.add(record.Warning, RuleNextCode, "nextCode", "nextCode 1 asks the server to stop, but the server ignores an after-callback's reply")
-	case rep.NextCode == 1 && j.PayloadValid:
-		f.add(record.Error, RuleRefused, "nextCode", fmt.Sprintf("actionCode 0 with nextCode 1 stops the operation of a valid callback (errCode %d, errMsg %q); a backend should let a valid callback continue", rep.ErrCode, rep.ErrMsg))
+	case rep.NextCode == 1 && j.PayloadValid && j.Expect == "":
+		f.add(record.Error, RuleRefused, "nextCode", fmt.Sprintf("actionCode 0 with nextCode 1 stops the operation of a valid callback (errCode %d, errMsg %q); a backend should let a valid callback continue, or use --expect stop", rep.ErrCode, rep.ErrMsg))
 	}
 	if rep.NextCode != 0 && rep.NextCode != 1 {
 		f.add(record.Warning, RuleNextCode, "nextCode", fmt.Sprintf("nextCode %d: only 1 has a meaning (stop)", rep.NextCode))
 	}
-	return f
+	return f, outcome
 }

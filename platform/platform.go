@@ -30,6 +30,9 @@ type Params struct {
 	Now func() time.Time
 	// OperationID is OpenIM's operationID header; empty means generated.
 	OperationID string
+	// OpenIMVersion is the OpenIM Server release whose requests to
+	// reproduce ("" or "docs": the documents' form); see OpenIMForm.
+	OpenIMVersion string
 }
 
 // Reply is what came back from a backend.
@@ -47,6 +50,21 @@ type Judging struct {
 	Kind         string        // fixtures.Before or fixtures.After
 	PayloadValid bool          // the callback sent had no payload errors
 	Budget       time.Duration // the timeout the reply had to meet
+	// Reply is the callback's reply section (before-callbacks): the meaning
+	// of the codes and the fields the platform applies. Nil judges the
+	// vendor's general before-callback rules.
+	Reply *fixtures.ReplySpec
+	// Request is the callback's body; a reply field equal to the request's
+	// field of the same name is an echo, not a change.
+	Request []byte
+	// Expect is the outcome the reply must have; "" means a valid callback
+	// must be accepted (a refusal is an error, response.refused).
+	Expect string
+}
+
+// JudgingFor is the Judging of a catalogue entry's callback.
+func JudgingFor(e *fixtures.Entry, request []byte, payloadValid bool, budget time.Duration, expect string) Judging {
+	return Judging{Kind: e.Kind, PayloadValid: payloadValid, Budget: budget, Reply: e.Reply, Request: request, Expect: expect}
 }
 
 // Reply outcomes a receiver can answer with.
@@ -55,10 +73,12 @@ const (
 	ReplyFail    = "fail"    // the backend failed (Tencent FAIL)
 	ReplyReject  = "reject"  // refuse a before-callback's operation
 	ReplyDiscard = "discard" // Tencent: silently drop (ErrorCode 2)
+	ReplyModify  = "modify"  // allow, with the reply fields the platform applies (ModifyBody)
 )
 
-// ReplyModes lists the modes ReplyBody knows.
-var ReplyModes = []string{ReplyOK, ReplyFail, ReplyReject, ReplyDiscard}
+// ReplyModes lists the modes a receiver answers with (ReplyBody, and
+// ModifyBody for modify).
+var ReplyModes = []string{ReplyOK, ReplyFail, ReplyReject, ReplyDiscard, ReplyModify}
 
 // Vendor is one platform's wire rules.
 type Vendor interface {
@@ -70,9 +90,12 @@ type Vendor interface {
 	Timeout() time.Duration
 	// NewRequest builds the request the platform sends for a callback.
 	NewRequest(target, command string, body []byte, p Params) (*http.Request, error)
-	// JudgeReply checks a reply against the platform's reply contract.
-	JudgeReply(r Reply, j Judging) []record.Finding
-	// ReplyBody is a reply in the platform's shape for a mode of ReplyModes.
+	// JudgeReply checks a reply against the platform's reply contract and
+	// returns the outcome the platform would act on (fixtures.Outcome*),
+	// or "" when the reply breaks the contract.
+	JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome string)
+	// ReplyBody is a reply in the platform's shape for a mode of ReplyModes
+	// (modify answers as ok; AnswerBody adds the reply fields).
 	ReplyBody(mode, info string) []byte
 	// Configure says how to point the platform at a receiver URL.
 	Configure(url string) string
@@ -105,6 +128,8 @@ const (
 	RuleRequestTime = "request.request_time"
 	RuleCommand     = "request.command_mismatch"
 	RuleHeader      = "request.header"
+	// RuleOpenIMVersion says which OpenIM Server release a request looks like.
+	RuleOpenIMVersion = "request.openim_version"
 )
 
 // Identify finds the vendor and command of a received callback: Tencent by

@@ -247,8 +247,13 @@ func jsonString(s string) string {
 // JudgeReply checks Tencent's reply contract: HTTP 200 within 2 s, a JSON
 // object with ActionStatus ("OK" or "FAIL"), ErrorCode (integer) and
 // ErrorInfo (string). Redirects are not followed, so a 3xx is a failure.
-func (tencent) JudgeReply(r Reply, j Judging) []record.Finding {
+// The outcome: fail (FAIL); for a before-callback the meaning of ErrorCode
+// in its reply section (ok, reject, discard), and modify when an allowed
+// reply carries a field the platform applies that changes something; for an
+// after-callback ok. A reply that breaks the contract has no outcome.
+func (tencent) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome string) {
 	var f findings
+	defer func() { f.expect(j, outcome); fs = f }()
 	if r.Status != http.StatusOK {
 		msg := fmt.Sprintf("expected HTTP 200, found %s; Tencent counts any other status as a failed callback", statusText(r.Status))
 		if r.Status >= 300 && r.Status < 400 {
@@ -260,7 +265,7 @@ func (tencent) JudgeReply(r Reply, j Judging) []record.Finding {
 	body := bytes.TrimSpace(r.Body)
 	if len(body) == 0 {
 		f.add(record.Error, RuleEmpty, "", `the reply body is empty; expected a JSON object such as {"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`)
-		return f
+		return f, ""
 	}
 	if se := jsonx.Check(body); se != nil {
 		what := "JSON"
@@ -268,12 +273,12 @@ func (tencent) JudgeReply(r Reply, j Judging) []record.Finding {
 			what = "JSON but an HTML page"
 		}
 		f.add(record.Error, RuleJSON, "", fmt.Sprintf("the reply is not %s (%s); found %s. Tencent counts a reply it cannot parse as a failed callback", what, se.Error(), jsonx.Snippet(body, 80)))
-		return f
+		return f, ""
 	}
 	root := gjson.ParseBytes(body)
 	if !root.IsObject() {
 		f.add(record.Error, RuleObject, "", "expected a JSON object with ActionStatus, ErrorCode and ErrorInfo, found "+jsonx.Describe(root.Raw))
-		return f
+		return f, ""
 	}
 	status := tencentField(&f, root, "ActionStatus", gjson.String)
 	code := tencentField(&f, root, "ErrorCode", gjson.Number)
@@ -288,24 +293,51 @@ func (tencent) JudgeReply(r Reply, j Judging) []record.Finding {
 		intCode = false
 		f.add(record.Error, RuleRange, "ErrorCode", "expected an integer, found "+code.Raw+", which does not fit in 64 bits")
 	}
+	typeErrs, applied := 0, false
+	if j.Kind == fixtures.Before && j.Reply != nil {
+		typeErrs, applied = f.extras(root, j.Reply, j.Request, false, "")
+	}
 	if !status.Exists() || status.Type != gjson.String {
-		return f
+		return f, ""
 	}
 	switch status.Str {
 	case "OK":
-		if intCode && code.Int() != 0 {
-			n := code.Int()
-			switch {
-			case j.Kind == fixtures.Before && (n == 1 || n == 2) && j.PayloadValid:
-				verb := map[int64]string{1: "rejects", 2: "silently discards"}[n]
-				f.add(record.Error, RuleRefused, "ErrorCode", fmt.Sprintf("ErrorCode %d %s the operation of a valid callback; a backend should allow a valid callback (ErrorCode 0)", n, verb))
-			case j.Kind == fixtures.Before:
-				f.add(record.Warning, RuleErrorCode, "ErrorCode", fmt.Sprintf("ErrorCode %d with ActionStatus OK: before-callbacks document 0 (allow), 1 (reject), 2 (discard) and per-callback custom ranges", n))
-			default:
+		if !intCode {
+			return f, ""
+		}
+		n := code.Int()
+		if j.Kind != fixtures.Before {
+			if n != 0 {
 				f.add(record.Warning, RuleErrorCode, "ErrorCode", fmt.Sprintf("ErrorCode %d with ActionStatus OK: 0 means success; Tencent ignores an after-callback's result, so this is only suspicious", n))
+			}
+			outcome = fixtures.OutcomeOK
+			break
+		}
+		documented := true
+		if j.Reply != nil {
+			outcome, documented = j.Reply.CodeOutcome(n)
+		} else {
+			outcome, documented = tencentDefaultCode(n)
+		}
+		if !documented {
+			f.add(record.Warning, RuleErrorCode, "ErrorCode", fmt.Sprintf("ErrorCode %d with ActionStatus OK: this before-callback documents %s; imhook takes it as %s", n, tencentCodesLabel(j.Reply), outcome))
+		}
+		if outcome == fixtures.OutcomeOK && applied {
+			outcome = fixtures.OutcomeModify
+		}
+		if j.Expect == "" && documented && (outcome == fixtures.OutcomeReject || outcome == fixtures.OutcomeDiscard) {
+			verb := map[string]string{fixtures.OutcomeReject: "rejects", fixtures.OutcomeDiscard: "silently discards"}[outcome]
+			if j.PayloadValid {
+				f.add(record.Error, RuleRefused, "ErrorCode", fmt.Sprintf("ErrorCode %d %s the operation of a valid callback; a backend should allow a valid callback (ErrorCode 0), or use --expect %s", n, verb, outcome))
+			} else {
+				f.add(record.Info, RuleRefused, "ErrorCode", fmt.Sprintf("ErrorCode %d %s the operation of an invalid callback, as a careful backend does", n, verb))
 			}
 		}
 	case "FAIL":
+		outcome = fixtures.OutcomeFail
+		if j.Expect != "" {
+			break
+		}
 		info := root.Get("ErrorInfo").String()
 		if j.PayloadValid {
 			f.add(record.Error, RuleRefused, "ActionStatus", fmt.Sprintf("the backend answered FAIL (ErrorCode %s, ErrorInfo %q) to a valid callback; a backend should accept a valid callback", code.Raw, info))
@@ -319,7 +351,41 @@ func (tencent) JudgeReply(r Reply, j Judging) []record.Finding {
 		}
 		f.add(record.Error, RuleActionState, "ActionStatus", msg)
 	}
-	return f
+	if typeErrs > 0 {
+		outcome = ""
+	}
+	return f, outcome
+}
+
+// tencentDefaultCode is the general before-callback rule, for a callback
+// without a reply section: 0 allow, 1 reject, 2 discard.
+func tencentDefaultCode(n int64) (string, bool) {
+	switch n {
+	case 0:
+		return fixtures.OutcomeOK, true
+	case 1:
+		return fixtures.OutcomeReject, true
+	case 2:
+		return fixtures.OutcomeDiscard, true
+	}
+	return fixtures.OutcomeReject, false
+}
+
+// tencentCodesLabel lists a reply section's documented codes for messages.
+func tencentCodesLabel(spec *fixtures.ReplySpec) string {
+	if spec == nil {
+		return "0 (allow), 1 (reject), 2 (discard)"
+	}
+	codes := make([]string, 0, len(spec.Codes)+1)
+	for _, k := range []string{"0", "1", "2"} {
+		if o, ok := spec.Codes[k]; ok {
+			codes = append(codes, k+" ("+o+")")
+		}
+	}
+	if c := spec.Custom; c != nil {
+		codes = append(codes, fmt.Sprintf("its own codes %d..%d (%s)", c.Min, c.Max, c.Outcome))
+	}
+	return strings.Join(codes, ", ")
 }
 
 // tencentField checks that a reply field is present with the JSON type want.

@@ -53,6 +53,10 @@ func AppendJSON(dst []byte, r *Record) []byte {
 		dst = append(dst, '}')
 	}
 	dst = append(dst, ']')
+	if r.Outcome != "" {
+		dst = append(dst, `,"outcome":`...)
+		dst = jsonx.AppendString(dst, r.Outcome)
+	}
 	if r.Verdict != "" {
 		dst = append(dst, `,"verdict":`...)
 		dst = jsonx.AppendString(dst, r.Verdict)

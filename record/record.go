@@ -110,7 +110,11 @@ type Record struct {
 	// Error is why no reply came (absent when one did).
 	Error    string    `json:"error,omitempty"`
 	Findings []Finding `json:"findings"`
-	Verdict  string    `json:"verdict,omitempty"`
+	// Outcome is what the platform would do with the reply (fixtures.Outcome*:
+	// ok, fail, reject, discard, modify; continue, stop, modify); absent when
+	// the reply broke the contract or none came.
+	Outcome string `json:"outcome,omitempty"`
+	Verdict string `json:"verdict,omitempty"`
 }
 
 // MarshalJSON writes the record as AppendJSON does.

@@ -141,7 +141,7 @@ func requestURL(r *http.Request) string {
 	return scheme + "://" + host + r.URL.RequestURI()
 }
 
-func (h *Handler) handle(r *http.Request, w http.ResponseWriter, rec *record.Record) answer {
+func (h *Handler) handle(r *http.Request, w http.ResponseWriter, rec *record.Record) (a answer) {
 	add := func(sev, rule, path, msg string) {
 		rec.Findings = append(rec.Findings, record.Finding{Severity: sev, Rule: rule, Path: path, Message: msg})
 	}
@@ -184,6 +184,13 @@ func (h *Handler) handle(r *http.Request, w http.ResponseWriter, rec *record.Rec
 		add(record.Warning, "quirk.legacy_command", "", fmt.Sprintf("%s is the name that %s used for %s", alias.Command, alias.Versions, e.Command))
 	}
 	rec.Command = e.Command
+	// The record says what the platform would do with the answer.
+	defer func() {
+		if a.status == http.StatusOK && a.ctype == "application/json" {
+			_, rec.Outcome = vendor.JudgeReply(platform.Reply{Status: a.status, Body: a.body},
+				platform.JudgingFor(e, body, true, 0, ""))
+		}
+	}()
 	transport := vendor.CheckRequest(r, body, e, h.cfg.Expect)
 	rec.Findings = append(rec.Findings, transport...)
 	payload := validate.Payload(e, body)
@@ -210,7 +217,10 @@ func (h *Handler) handle(r *http.Request, w http.ResponseWriter, rec *record.Rec
 		add(record.Info, RuleAnswer, "", fmt.Sprintf("answered fail at random (--fail-rate %g)", h.cfg.FailRate))
 		return reply(platform.ReplyFail, "imhook --fail-rate")
 	}
-	return reply(h.cfg.Respond, "")
+	if h.cfg.Respond == platform.ReplyModify && (e.Kind != fixtures.Before || e.Reply == nil || len(e.Reply.Fields) == 0) {
+		add(record.Info, RuleAnswer, "", fmt.Sprintf("--respond modify: %s applies no reply field, so imhook allows it", e.Command))
+	}
+	return answer{status: http.StatusOK, ctype: "application/json", body: platform.AnswerBody(vendor, h.cfg.Respond, e, body, "")}
 }
 
 // readBody reads the request body up to max bytes, in one allocation when

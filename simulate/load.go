@@ -36,6 +36,7 @@ type Stats struct {
 	TargetRate   float64
 	Status       map[int]int64
 	Verdicts     map[string]int64
+	Outcomes     map[string]int64 // what the platform would do with the replies
 	Rules        map[string]int64 // findings by "severity rule"
 	BudgetMisses int64
 	Unreachable  int64
@@ -44,7 +45,7 @@ type Stats struct {
 }
 
 func newStats() *Stats {
-	return &Stats{Status: map[int]int64{}, Verdicts: map[string]int64{}, Rules: map[string]int64{},
+	return &Stats{Status: map[int]int64{}, Verdicts: map[string]int64{}, Outcomes: map[string]int64{}, Rules: map[string]int64{},
 		hist: hdrhistogram.New(1, int64(10*time.Minute/time.Microsecond), 3)}
 }
 
@@ -55,6 +56,9 @@ func (s *Stats) merge(o *Stats) {
 	}
 	for k, v := range o.Verdicts {
 		s.Verdicts[k] += v
+	}
+	for k, v := range o.Outcomes {
+		s.Outcomes[k] += v
 	}
 	for k, v := range o.Rules {
 		s.Rules[k] += v
@@ -70,6 +74,9 @@ func (s *Stats) merge(o *Stats) {
 func (s *Stats) add(r *result) {
 	s.Requests++
 	s.Verdicts[r.verdict]++
+	if r.outcome != "" {
+		s.Outcomes[r.outcome]++
+	}
 	if r.status != 0 {
 		s.Status[r.status]++
 		_ = s.hist.RecordValue(max(1, r.latency.Microseconds()))
@@ -124,6 +131,7 @@ func (s *Stats) MarshalJSON() ([]byte, error) {
 		"target_rate":   s.TargetRate,
 		"status":        status,
 		"verdicts":      s.Verdicts,
+		"outcomes":      s.Outcomes,
 		"findings":      s.Rules,
 		"budget_misses": s.BudgetMisses,
 		"unreachable":   s.Unreachable,
@@ -144,6 +152,9 @@ func (s *Stats) Text(budget string) string {
 	fmt.Fprintf(&sb, "requests   %d in %s (%.0f/s%s)\n", s.Requests, s.Elapsed.Round(time.Millisecond), s.Rate(), target)
 	fmt.Fprintf(&sb, "status     %s\n", joinCounts(s.Status))
 	fmt.Fprintf(&sb, "verdicts   %s\n", joinCounts(s.Verdicts))
+	if len(s.Outcomes) > 0 {
+		fmt.Fprintf(&sb, "outcomes   %s\n", joinCounts(s.Outcomes))
+	}
 	if s.hist.TotalCount() > 0 {
 		fmt.Fprintf(&sb, "latency    p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n",
 			round(s.Percentile(50)), round(s.Percentile(90)), round(s.Percentile(99)), round(s.Percentile(99.9)), round(s.Max()))

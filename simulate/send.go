@@ -46,6 +46,9 @@ type Sender struct {
 	// Timeout overrides each vendor's budget when non-zero.
 	Timeout time.Duration
 	Client  *http.Client
+	// Expect is the outcome each reply must have (fixtures.Outcome*); ""
+	// means a valid callback must be accepted.
+	Expect string
 }
 
 // NewClient is the HTTP client imhook sends with: redirects are not
@@ -89,11 +92,34 @@ func (s *Sender) Build(c Callback) (*http.Request, error) {
 
 // RequestRecord describes a built request without sending it (--dry-run).
 func RequestRecord(c Callback, req *http.Request) *record.Record {
+	return requestRecord(c, req, sentBody(c, req, true))
+}
+
+// sentBody is the body req carries: c.Body, unless the vendor's request
+// rules rewrote it (an OpenIM release's older command name); read only when
+// that can happen.
+func sentBody(c Callback, req *http.Request, mayDiffer bool) []byte {
+	if !mayDiffer || req.GetBody == nil {
+		return c.Body
+	}
+	rc, err := req.GetBody()
+	if err != nil {
+		return c.Body
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		return c.Body
+	}
+	return b
+}
+
+func requestRecord(c Callback, req *http.Request, body []byte) *record.Record {
 	return &record.Record{
 		Time:     time.Now(),
 		Vendor:   c.Entry.Vendor,
 		Command:  c.Entry.Command,
-		Request:  &record.Message{Method: req.Method, URL: req.URL.String(), Headers: req.Header.Clone(), Body: c.Body},
+		Request:  &record.Message{Method: req.Method, URL: req.URL.String(), Headers: req.Header.Clone(), Body: body},
 		Findings: c.Findings,
 	}
 }
@@ -113,6 +139,7 @@ type result struct {
 	latency     time.Duration
 	findings    []record.Finding
 	verdict     string
+	outcome     string
 	unreachable bool
 	budgetMiss  bool
 	err         string
@@ -135,6 +162,7 @@ func (s *Sender) exchange(ctx context.Context, c Callback, keep bool, cc *connCl
 		}
 		return res
 	}
+	body := sentBody(c, req, s.Params.OpenIMVersion != "")
 	budget := s.Budget(v)
 	if cc == nil {
 		// The worker's connection carries its own deadline; net/http needs
@@ -153,7 +181,7 @@ func (s *Sender) exchange(ctx context.Context, c Callback, keep bool, cc *connCl
 	start := time.Now()
 	var resp *http.Response
 	if cc != nil {
-		resp, err = cc.do(ctx, req, c.Body, start.Add(budget), buf, platform.MaxReplyBytes)
+		resp, err = cc.do(ctx, req, body, start.Add(budget), buf, platform.MaxReplyBytes)
 	} else {
 		resp, err = client.Do(req.WithContext(ctx))
 		if err == nil {
@@ -179,18 +207,20 @@ func (s *Sender) exchange(ctx context.Context, c Callback, keep bool, cc *connCl
 	} else {
 		res.status = resp.StatusCode
 		res.budgetMiss = res.latency > budget
-		judged := v.JudgeReply(platform.Reply{Status: resp.StatusCode, Header: resp.Header, Body: buf.Bytes(), Latency: res.latency, Truncated: truncated},
-			platform.Judging{Kind: c.Entry.Kind, PayloadValid: !record.HasErrors(c.Findings), Budget: budget})
+		var judged []record.Finding
+		judged, res.outcome = v.JudgeReply(platform.Reply{Status: resp.StatusCode, Header: resp.Header, Body: buf.Bytes(), Latency: res.latency, Truncated: truncated},
+			platform.JudgingFor(c.Entry, c.Body, !record.HasErrors(c.Findings), budget, s.Expect))
 		if len(judged) > 0 {
 			res.findings = append(append([]record.Finding{}, c.Findings...), judged...)
 		}
 		res.verdict = record.Verdict(true, res.findings)
 	}
 	if keep {
-		rec := RequestRecord(c, req)
+		rec := requestRecord(c, req, body)
 		rec.Time = start
 		rec.Findings = res.findings
 		rec.Verdict = res.verdict
+		rec.Outcome = res.outcome
 		rec.Error = res.err
 		if res.status != 0 {
 			rec.Response = &record.Message{Status: res.status, Headers: resp.Header, Body: bytes.Clone(buf.Bytes()),

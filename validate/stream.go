@@ -289,8 +289,13 @@ func (o *Options) reply(raw []byte, vendor string) []record.Finding {
 	if o.Command != nil {
 		kind = o.Command.Kind
 	}
-	return platform.For(vendor).JudgeReply(platform.Reply{Status: 200, Body: raw},
-		platform.Judging{Kind: kind, PayloadValid: true})
+	var spec *fixtures.ReplySpec
+	if o.Command != nil {
+		spec = o.Command.Reply
+	}
+	fs, _ := platform.For(vendor).JudgeReply(platform.Reply{Status: 200, Body: raw},
+		platform.Judging{Kind: kind, PayloadValid: true, Reply: spec})
+	return fs
 }
 
 // record re-judges a record: its request body against the catalogue and its
@@ -320,9 +325,9 @@ func (o *Options) record(rec *record.Record) []record.Finding {
 		return append(fs, record.Finding{Severity: record.Error, Rule: RuleNoReply, Path: "response", Message: msg})
 	}
 	v := platform.For(e.Vendor)
-	rf := v.JudgeReply(platform.Reply{Status: rec.Response.Status, Header: rec.Response.Headers, Body: rec.Response.Body,
+	rf, _ := v.JudgeReply(platform.Reply{Status: rec.Response.Status, Header: rec.Response.Headers, Body: rec.Response.Body,
 		Latency: time.Duration(rec.Response.LatencyMS * float64(time.Millisecond))},
-		platform.Judging{Kind: e.Kind, PayloadValid: !record.HasErrors(pf), Budget: v.Timeout()})
+		platform.JudgingFor(e, rec.Request.Body, !record.HasErrors(pf), v.Timeout(), ""))
 	return append(fs, prefix(rf, "response.body")...)
 }
 

@@ -190,6 +190,9 @@ func (p *Printer) exchange(r *record.Record, received bool) {
 		}
 		if r.Response != nil {
 			fmt.Fprintf(&sb, "  %s %s %s", pal.Cyan("-->"), pal.Status(r.Response.Status), FormatMS(r.Response.LatencyMS))
+			if r.Outcome != "" {
+				fmt.Fprintf(&sb, " %s", pal.Dim(r.Outcome))
+			}
 		}
 		sb.WriteByte('\n')
 	} else {
@@ -197,6 +200,9 @@ func (p *Printer) exchange(r *record.Record, received bool) {
 		switch {
 		case r.Response != nil:
 			fmt.Fprintf(&sb, "  %s %s %s", pal.Cyan("<--"), pal.Status(r.Response.Status), FormatMS(r.Response.LatencyMS))
+			if r.Outcome != "" {
+				fmt.Fprintf(&sb, " %s", pal.Dim(r.Outcome))
+			}
 		case r.Error != "":
 			fmt.Fprintf(&sb, "  %s %s", pal.Cyan("<--"), pal.Red("no reply"))
 		}

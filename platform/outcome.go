@@ -1,0 +1,549 @@
+package platform
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/internal/jsonx"
+	"github.com/imhook/imhook/record"
+	"github.com/tidwall/gjson"
+)
+
+// Rule names of the outcome and the applied reply fields.
+const (
+	RuleExpect = "expect.outcome"
+	RuleEcho   = "response.echo"
+)
+
+// expect compares the outcome with the expected one, when one is set.
+func (f *findings) expect(j Judging, outcome string) {
+	if j.Expect == "" || j.Expect == outcome {
+		return
+	}
+	found := outcome
+	if found == "" {
+		found = "no outcome (the reply breaks the contract)"
+	}
+	f.add(record.Error, RuleExpect, "", fmt.Sprintf("expected the outcome %s, found %s", j.Expect, found))
+}
+
+// extras checks the reply fields a before-callback's reply section lists:
+// their types (each wrong type is an error; suffix explains its effect),
+// echo fields that are missing, and whether one of them takes effect
+// (present, not null, not empty where that matters, and different from the
+// request's field of the same name). It returns the number of type errors
+// and whether a field applies.
+func (f *findings) extras(root gjson.Result, spec *fixtures.ReplySpec, request []byte, nullOK bool, suffix string) (typeErrs int, applied bool) {
+	for _, fd := range spec.Fields {
+		v := root.Get(jsonx.Escape(fd.Name))
+		if !v.Exists() {
+			switch {
+			case containsStr(spec.Echo, fd.Name):
+				f.add(record.Warning, RuleEcho, fd.Name, fmt.Sprintf("the reply has no %s: the server always copies it back, so the operation gets an empty %s; echo the request's value", fd.Name, fd.Name))
+			case fd.Required:
+				f.add(record.Warning, RuleMissing, fd.Name, fmt.Sprintf("the document requires %s in the reply", fd.Name))
+			}
+			continue
+		}
+		n := typeErrs
+		typeErrs += f.typeCheck(v, fd, jsonx.Escape(fd.Name), nullOK, suffix)
+		if typeErrs > n || v.Type == gjson.Null || applied {
+			continue
+		}
+		if spec.IsNonEmpty(fd.Name) && (v.Type == gjson.String && v.Str == "" || v.IsArray() && !v.Get("0").Exists()) {
+			continue
+		}
+		if c := spec.When[fd.Name]; c != nil && !anyItem(v, c) {
+			continue
+		}
+		if request != nil {
+			if r := gjson.GetBytes(request, jsonx.Escape(fd.Name)); r.Exists() && sameJSON(r.Raw, v.Raw) {
+				continue
+			}
+		}
+		applied = true
+	}
+	return typeErrs, applied
+}
+
+func containsStr(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// anyItem reports whether an item of the array meets the condition.
+func anyItem(arr gjson.Result, c *fixtures.Cond) bool {
+	want := gjson.Parse(string(c.Value))
+	found := false
+	arr.ForEach(func(_, item gjson.Result) bool {
+		v := item.Get(jsonx.Escape(c.Path))
+		if !v.Exists() {
+			return true
+		}
+		found = compare(v, c.Op, want)
+		return !found
+	})
+	return found
+}
+
+func compare(v gjson.Result, op string, want gjson.Result) bool {
+	if v.Type == gjson.Number && want.Type == gjson.Number {
+		a, b := v.Float(), want.Float()
+		switch op {
+		case "eq":
+			return a == b
+		case "ne":
+			return a != b
+		case "lt":
+			return a < b
+		case "le":
+			return a <= b
+		case "gt":
+			return a > b
+		case "ge":
+			return a >= b
+		}
+	}
+	eq := sameJSON(v.Raw, want.Raw)
+	return op == "eq" && eq || op == "ne" && !eq
+}
+
+// sameJSON compares two JSON texts, ignoring insignificant whitespace.
+func sameJSON(a, b string) bool {
+	if a == b {
+		return true
+	}
+	return bytes.Equal(jsonx.AppendCompact(nil, []byte(a)), jsonx.AppendCompact(nil, []byte(b)))
+}
+
+// typeCheck checks a reply value against its field spec and returns the
+// number of errors. null passes when nullOK (OpenIM: Go decodes null into
+// anything) or the field is nullable.
+func (f *findings) typeCheck(v gjson.Result, fd *fixtures.Field, path string, nullOK bool, suffix string) int {
+	bad := func(what string) int {
+		f.add(record.Error, RuleType, path, fmt.Sprintf("expected %s, found %s%s", what, jsonx.Describe(v.Raw), suffix))
+		return 1
+	}
+	if v.Type == gjson.Null {
+		if nullOK || fd.Nullable {
+			return 0
+		}
+		return bad(typeWord(fd))
+	}
+	switch fd.Type {
+	case "string":
+		if v.Type != gjson.String {
+			return bad("a string")
+		}
+	case "boolean":
+		if v.Type != gjson.True && v.Type != gjson.False {
+			return bad("a boolean")
+		}
+	case "number":
+		if v.Type != gjson.Number {
+			return bad("a number")
+		}
+	case "integer":
+		if v.Type != gjson.Number || strings.ContainsAny(v.Raw, ".eE") {
+			return bad(typeWord(fd))
+		}
+		n, err := strconv.ParseInt(v.Raw, 10, 64)
+		b := fd.Bounds
+		if err != nil || b.HasMin && n < b.MinI || b.HasMax && n > b.MaxI {
+			f.add(record.Error, RuleRange, path, fmt.Sprintf("expected %s (%s), found %s%s", typeWord(fd), b.RangeLabel(true), v.Raw, suffix))
+			return 1
+		}
+	case "object":
+		if !v.IsObject() {
+			return bad("an object")
+		}
+		return f.objectCheck(v, fd, path, nullOK, suffix)
+	case "array":
+		if !v.IsArray() {
+			return bad("an array")
+		}
+		errs, i := 0, 0
+		v.ForEach(func(_, item gjson.Result) bool {
+			errs += f.typeCheck(item, fd.Items, jsonx.Index(path, i), nullOK, suffix)
+			i++
+			return errs < 10
+		})
+		return errs
+	}
+	return 0
+}
+
+func (f *findings) objectCheck(v gjson.Result, fd *fixtures.Field, path string, nullOK bool, suffix string) int {
+	errs := 0
+	for _, c := range fd.Fields {
+		cv := v.Get(jsonx.Escape(c.Name))
+		if !cv.Exists() {
+			continue
+		}
+		p := jsonx.PathJoin(path, c.Name)
+		if c.Switch != "" && cv.IsObject() {
+			if cs := c.Case(v.Get(jsonx.Escape(c.Switch)).String()); cs != nil {
+				errs += f.objectCheck(cv, cs, p, nullOK, suffix)
+			}
+			continue
+		}
+		errs += f.typeCheck(cv, c, p, nullOK, suffix)
+	}
+	return errs
+}
+
+func typeWord(fd *fixtures.Field) string {
+	switch fd.Type {
+	case "integer":
+		if fd.Format == "int32" {
+			return "an int32"
+		}
+		if fd.Format != "" {
+			return "an integer (" + fd.Format + ")"
+		}
+		return "an integer"
+	case "array", "object":
+		return "an " + fd.Type
+	}
+	return "a " + fd.Type
+}
+
+// AnswerBody is the reply a receiver sends in a mode to a callback of e
+// with the given request body: ReplyBody's, plus for a before-callback the
+// reply fields of its reply section: modify carries them changed
+// (modifiedFields), ok carries what an allowing reply needs (allowFields:
+// the fields the platform copies back, echoed, and a required per-target
+// decision allowing every target).
+func AnswerBody(v Vendor, mode string, e *fixtures.Entry, request []byte, info string) []byte {
+	var extra []byte
+	if e != nil && e.Kind == fixtures.Before && e.Reply != nil && len(e.Reply.Fields) > 0 {
+		switch mode {
+		case ReplyModify:
+			extra, mode = modifiedFields(e.Reply, request), ReplyOK
+		case ReplyOK:
+			extra = allowFields(e.Reply, request)
+		}
+	}
+	if mode == ReplyModify {
+		mode = ReplyOK
+	}
+	b := v.ReplyBody(mode, info)
+	if len(extra) == 0 {
+		return b
+	}
+	b = bytes.TrimRight(b, "} \n")
+	return append(append(b, extra...), '}')
+}
+
+// allowFields builds the fields an allowing reply carries: echo fields with
+// the request's values, and a required array of per-target decisions with
+// one item per target of the request, none meeting the when-condition.
+func allowFields(spec *fixtures.ReplySpec, request []byte) []byte {
+	var out []byte
+	var req gjson.Result
+	parsed := false
+	for _, fd := range spec.Fields {
+		echo := containsStr(spec.Echo, fd.Name)
+		when := spec.When[fd.Name]
+		if !echo && (!fd.Required || when == nil) {
+			continue
+		}
+		if !parsed {
+			req, parsed = gjson.ParseBytes(request), true
+		}
+		var v []byte
+		if echo {
+			if r := req.Get(jsonx.Escape(fd.Name)); r.Exists() {
+				v = []byte(r.Raw)
+			}
+		} else {
+			v = decisions(fd, req, when)
+		}
+		if v == nil {
+			continue
+		}
+		out = append(out, ',')
+		out = jsonx.AppendString(out, fd.Name)
+		out = append(out, ':')
+		out = append(out, v...)
+	}
+	return out
+}
+
+// decisions answers each target of the request: the targets are the items
+// of the request's first array of objects that carry the decision's ID
+// field (To_Account in FriendItem); each decision copies the IDs and sets the
+// when-field to a value that does not meet the condition (allow).
+func decisions(fd *fixtures.Field, req gjson.Result, when *fixtures.Cond) []byte {
+	it := fd.Items
+	if it == nil || it.Type != "object" {
+		return nil
+	}
+	var ids []string
+	for _, c := range it.Fields {
+		if isID(c.Name) && c.Type == "string" {
+			ids = append(ids, c.Name)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var targets gjson.Result
+	req.ForEach(func(_, v gjson.Result) bool {
+		if v.IsArray() && v.Get("0."+jsonx.Escape(ids[0])).Exists() {
+			targets = v
+			return false
+		}
+		return true
+	})
+	b := []byte{'['}
+	n := 0
+	targets.ForEach(func(_, item gjson.Result) bool {
+		if n > 0 {
+			b = append(b, ',')
+		}
+		n++
+		b = append(b, '{')
+		for i, id := range ids {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsonx.AppendString(b, id)
+			b = append(b, ':')
+			b = jsonx.AppendString(b, item.Get(jsonx.Escape(id)).String())
+		}
+		b = append(b, ',')
+		b = jsonx.AppendString(b, when.Path)
+		b = append(b, ':')
+		b = append(b, unmeet(when)...)
+		b = append(b, '}')
+		return true
+	})
+	return append(b, ']')
+}
+
+// unmeet returns a value that does not meet a condition.
+func unmeet(c *fixtures.Cond) []byte {
+	v := gjson.Parse(string(c.Value))
+	if v.Type == gjson.Number {
+		switch c.Op {
+		case "eq", "gt", "ge":
+			return strconv.AppendInt(nil, v.Int()-1, 10)
+		case "lt", "le":
+			return strconv.AppendInt(nil, v.Int()+1, 10)
+		}
+	}
+	return []byte(v.Raw)
+}
+
+// modifiedFields builds the reply fields of a "modify" answer from the
+// reply section: text fields say "[modified by imhook]", a message body
+// becomes one TIMTextElem, IDs, numbers and flags are taken from the request
+// (an ID list keeps its first ID), arrays of objects get one item built from
+// the request's first, and a when-condition is met. It returns the fields as
+// `,"name":value...` to close a reply object with.
+func modifiedFields(spec *fixtures.ReplySpec, request []byte) []byte {
+	req := gjson.ParseBytes(request)
+	var out []byte
+	for _, fd := range spec.Fields {
+		v := modValue(fd, req.Get(jsonx.Escape(fd.Name)), req, spec.When[fd.Name], containsStr(spec.Echo, fd.Name))
+		if v == nil {
+			continue
+		}
+		out = append(out, ',')
+		out = jsonx.AppendString(out, fd.Name)
+		out = append(out, ':')
+		out = append(out, v...)
+	}
+	return out
+}
+
+// ModifiedText is what "modify" answers put in text fields.
+const ModifiedText = "[modified by imhook]"
+
+// ModifiedURL is what "modify" answers put in URL fields (faceURL).
+const ModifiedURL = "https://imhook.invalid/modified.png"
+
+func isID(name string) bool {
+	return strings.HasSuffix(name, "ID") || strings.HasSuffix(name, "Id") || strings.HasSuffix(name, "_Account") ||
+		strings.HasSuffix(name, "IDs") || strings.HasSuffix(name, "IDList")
+}
+
+func modValue(fd *fixtures.Field, same, root gjson.Result, when *fixtures.Cond, echo bool) []byte {
+	if isID(fd.Name) && fd.Type == "string" || echo && fd.Type != "string" {
+		if same.Exists() {
+			return []byte(same.Raw)
+		}
+		if v := findKey(root, fd.Name); v.Exists() {
+			return []byte(v.Raw)
+		}
+		return nil
+	}
+	switch fd.Type {
+	case "string":
+		if same.Type == gjson.String && gjson.Valid(same.Str) && strings.HasPrefix(same.Str, "{") {
+			// JSON text (message content): keep it valid.
+			return []byte(same.Raw)
+		}
+		if strings.HasSuffix(fd.Name, "URL") {
+			return jsonx.AppendString(nil, ModifiedURL)
+		}
+		return jsonx.AppendString(nil, ModifiedText)
+	case "integer", "number", "boolean":
+		if same.Exists() && same.Type != gjson.Null {
+			return []byte(same.Raw)
+		}
+		return nil
+	case "object":
+		if len(fd.Fields) == 0 {
+			return nil
+		}
+		return modObject(fd, same, root, nil)
+	case "array":
+		it := fd.Items
+		switch {
+		case it.Type == "string" && same.IsArray() && same.Get("0").Exists():
+			// Keep the first ID of two or more; add one to a single ID.
+			if same.Get("1").Exists() {
+				return append(append([]byte{'['}, same.Get("0").Raw...), ']')
+			}
+			b := append(append([]byte{'['}, same.Get("0").Raw...), ',')
+			b = jsonx.AppendString(b, "imhook_added")
+			return append(b, ']')
+		case it.Type == "string":
+			// A list the request lacks (refused invitees): the request's
+			// first ID of a list.
+			if id := firstListedID(root); id.Exists() {
+				return append(append([]byte{'['}, id.Raw...), ']')
+			}
+			return nil
+		case it.Type == "object" && hasCase(it, "TIMTextElem"):
+			b := []byte(`[{"MsgType":"TIMTextElem","MsgContent":{"Text":`)
+			b = jsonx.AppendString(b, ModifiedText)
+			return append(b, "}}]"...)
+		case it.Type == "object":
+			item := modObject(it, same.Get("0"), root, when)
+			if item == nil {
+				return nil
+			}
+			return append(append([]byte{'['}, item...), ']')
+		}
+	}
+	return nil
+}
+
+func hasCase(f *fixtures.Field, name string) bool {
+	for _, c := range f.Fields {
+		if c.Switch != "" && c.Case(name) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// modObject builds an object from the field's children, using base (the
+// request's corresponding object, perhaps absent) and meeting when.
+func modObject(fd *fixtures.Field, base, root gjson.Result, when *fixtures.Cond) []byte {
+	b := []byte{'{'}
+	n := 0
+	for _, c := range fd.Fields {
+		var v []byte
+		if when != nil && c.Name == when.Path {
+			v = meet(when)
+		} else {
+			v = modValue(c, base.Get(jsonx.Escape(c.Name)), root, nil, false)
+		}
+		if v == nil {
+			continue
+		}
+		if n > 0 {
+			b = append(b, ',')
+		}
+		n++
+		b = jsonx.AppendString(b, c.Name)
+		b = append(b, ':')
+		b = append(b, v...)
+	}
+	if n == 0 {
+		return nil
+	}
+	return append(b, '}')
+}
+
+// meet returns a value that meets a condition.
+func meet(c *fixtures.Cond) []byte {
+	v := gjson.Parse(string(c.Value))
+	if v.Type == gjson.Number {
+		switch c.Op {
+		case "ne", "gt":
+			return strconv.AppendInt(nil, v.Int()+1, 10)
+		case "lt":
+			return strconv.AppendInt(nil, v.Int()-1, 10)
+		}
+	}
+	return []byte(v.Raw)
+}
+
+// findKey returns the first value named key anywhere in v (depth first).
+func findKey(v gjson.Result, key string) gjson.Result {
+	var found gjson.Result
+	v.ForEach(func(k, c gjson.Result) bool {
+		if k.Type == gjson.String && k.Str == key {
+			found = c
+			return false
+		}
+		if c.IsObject() || c.IsArray() {
+			if r := findKey(c, key); r.Exists() {
+				found = r
+				return false
+			}
+		}
+		return true
+	})
+	return found
+}
+
+// firstListedID finds the request's first ID in a top-level list: the
+// first string of an array of strings, or the first ID field of an array of
+// objects (DestinationMembers[0].Member_Account).
+func firstListedID(root gjson.Result) gjson.Result {
+	var found gjson.Result
+	root.ForEach(func(_, v gjson.Result) bool {
+		first := v.Get("0")
+		switch {
+		case !v.IsArray():
+		case first.Type == gjson.String:
+			found = first
+		case first.IsObject():
+			first.ForEach(func(k, c gjson.Result) bool {
+				if isID(k.Str) && c.Type == gjson.String {
+					found = c
+					return false
+				}
+				return true
+			})
+		}
+		return !found.Exists()
+	})
+	return found
+}
+
+// ReplyModeFor is the receiver's reply mode (ReplyModes) whose answer has
+// the outcome: the Tencent outcomes share the modes' names; OpenIM's continue
+// is ok and stop is reject.
+func ReplyModeFor(outcome string) string {
+	switch outcome {
+	case fixtures.OutcomeContinue:
+		return ReplyOK
+	case fixtures.OutcomeStop:
+		return ReplyReject
+	}
+	return outcome
+}
