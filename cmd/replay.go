@@ -31,6 +31,7 @@ type replayOptions struct {
 	Rate        float64
 	Timeout     time.Duration
 	Record      string
+	ci          ciOptions // --junit (ci.go)
 
 	// set records which query flags the user gave (they win over recorded values).
 	set map[string]bool
@@ -93,7 +94,8 @@ callbacks go to the built-in receiver. A progress bar shows on stderr when it is
 			fromEnv("target", "IMHOOK_TARGET", &o.Target)
 			fromEnv("sdkappid", "IMHOOK_SDKAPPID", &o.SdkAppID)
 			fromEnv("token", "IMHOOK_TOKEN", &o.Token)
-			return runReplay(c.Context(), g, o, args)
+			o.ci.start("imhook replay")
+			return o.ci.finish(runReplay(c.Context(), g, o, args))
 		},
 	}
 	f := c.Flags()
@@ -110,6 +112,7 @@ callbacks go to the built-in receiver. A progress bar shows on stderr when it is
 	f.Float64Var(&o.Rate, "rate", 0, "at most this many callbacks a second (0: as fast as replies come)")
 	f.DurationVar(&o.Timeout, "timeout", 0, "reply budget (default: the platform's, Tencent 2s, OpenIM 5s)")
 	f.StringVar(&o.Record, "record", "", "append a record of every replayed exchange to this file (JSON Lines)")
+	o.ci.registerCI(c, false)
 	_ = c.RegisterFlagCompletionFunc("command", completeCommands(nil))
 	_ = c.RegisterFlagCompletionFunc("filter", completeCommands(nil))
 	_ = c.RegisterFlagCompletionFunc("platform", fixedCompletion(platform.TencentPlatforms...))
@@ -191,6 +194,7 @@ func runReplay(ctx context.Context, g *Globals, o *replayOptions, args []string)
 			return
 		}
 		printer.Record(r.Record)
+		o.ci.observe("replay", r.Record)
 		if rw != nil && writeErr == nil {
 			writeErr = rw.Write(r.Record)
 		}

@@ -39,6 +39,8 @@ type simulateOptions struct {
 	Duration    time.Duration
 	Concurrency int
 	Rate        float64
+
+	ci ciOptions // --junit, --suite, --probe, --max-failures (ci.go)
 }
 
 // loadMode reports whether the run is a load run (--count or --duration).
@@ -93,7 +95,7 @@ A valid callback must be accepted: a FAIL reply to it fails the check.`,
 			fromEnv("target", "IMHOOK_TARGET", &o.Target)
 			fromEnv("sdkappid", "IMHOOK_SDKAPPID", &o.SdkAppID)
 			fromEnv("token", "IMHOOK_TOKEN", &o.Token)
-			return runSimulate(c.Context(), g, o, args)
+			return runSimulateCI(c.Context(), g, o, args)
 		},
 	}
 	f := c.Flags()
@@ -113,6 +115,7 @@ A valid callback must be accepted: a FAIL reply to it fails the check.`,
 	f.IntVar(&o.Concurrency, "concurrency", 0, "load: workers sending at once, each on its own keep-alive connection (default 1, or 64 with --count/--duration)")
 	f.Float64Var(&o.Rate, "rate", 0, "load: requests per second in all (default: as fast as the workers go)")
 	o.payload.register(c)
+	o.ci.registerCI(c, true)
 	_ = c.RegisterFlagCompletionFunc("vendor", fixedCompletion(fixtures.Tencent, fixtures.OpenIM))
 	_ = c.RegisterFlagCompletionFunc("platform", fixedCompletion(platform.TencentPlatforms...))
 	return c
@@ -254,6 +257,7 @@ func runSimulate(ctx context.Context, g *Globals, o *simulateOptions, args []str
 		}
 		rec, unreachable := sender.Send(ctx, cb)
 		printer.Record(rec)
+		o.ci.observe("simulate", rec)
 		if rw != nil {
 			if err := rw.Write(rec); err != nil {
 				return &ExitError{Code: ExitUsage, Err: fmt.Errorf("--record %s: %w", o.Record, err)}
