@@ -98,3 +98,12 @@ func runSimulateCI(ctx context.Context, g *Globals, o *simulateOptions, args []s
 	ci.start("imhook simulate")
 	return ci.finish(runSimulate(ctx, g, o, args))
 }
+
+// observeAs adds an exchange to the report under its own name.
+func (c *ciOptions) observeAs(name string, rec *record.Record) {
+	if c.report == nil {
+		return
+	}
+	c.n++
+	c.report.AddRecord(name, rec)
+}
