@@ -29,6 +29,8 @@ func (c *ciOptions) registerCI(cmd *cobra.Command, simulate bool) {
 	if !simulate {
 		return
 	}
+	cmd.Long += "\n\n" + ciHelp
+	cmd.Example += "\n" + ciExamples
 	f.StringVar(&c.Suite, "suite", "", "run the steps of a suite file (JSON, see 'imhook simulate --help')")
 	f.StringVar(&c.Probe, "probe", "", "send probes a careful backend must survive: security (forged callbacks must be refused) or robustness (bad input must get an answer)")
 	f.IntVar(&c.MaxFailures, "max-failures", 0, "with --suite or --probe: stop after this many failed steps or probes (0: run them all)")
@@ -107,3 +109,45 @@ func (c *ciOptions) observeAs(name string, rec *record.Record) {
 	c.n++
 	c.report.AddRecord(name, rec)
 }
+
+const ciHelp = `CI: --junit FILE writes a JUnit XML report, one test case per exchange (classname the
+vendor, a failure with expected, found and the findings). Exit codes and environment
+variables: 'imhook help environment'.
+
+--probe security sends a valid, signed Tencent callback (baseline.valid: it must be accepted)
+and then otherwise valid forgeries a careful backend must refuse: a wrong SdkAppid and, with
+--token, no Sign, a bad Sign and a RequestTime ten minutes old. A probe fails (probe.accepted:
+forged callbacks accepted) when the backend answers OK; HTTP 4xx, FAIL or a non-zero
+ErrorCode pass. Default callback: C2C.CallbackAfterSendMsg, or the COMMAND given.
+
+--probe robustness sends malformed JSON, missing required fields, wrong types, an unknown
+command, a body over 1 MiB, unicode, emoji and control characters in strings, the same message
+twice and messages out of order (Tencent C2C.CallbackAfterSendMsg and OpenIM
+callbackAfterSendSingleMsgCommand, or the COMMANDs given). Each must get an answer within the
+budget in the vendor's reply shape (FAIL is fine, so is a 4xx); a 5xx, HTML, a reset or a hang
+fails the probe (probe.robustness). Each record's probe.* finding names the probe in its path.
+
+--suite FILE runs the steps of a suite file in order:
+
+  {"version": 1,
+   "steps": [
+     {"name": "send", "command": "C2C.CallbackAfterSendMsg",
+      "set": {"From_Account": "${env:SENDER|alice}"},
+      "expect": {"max_latency": "500ms", "reply": {"ActionStatus": "OK"}, "verdict": "pass"}},
+     {"name": "resend", "command": "C2C.CallbackAfterSendMsg",
+      "set": {"MsgKey": "${step:send.request.body.MsgKey}"}},
+     {"name": "raw", "data": "payload.json", "expect": {"verdict": "fail"}}]}
+
+A step sends one callback: a generated body (or "data": a file, relative to the suite file,
+or an inline object) with "set" overrides (gjson/sjson path: JSON value). "expect" holds
+max_latency (a duration), reply (gjson path into the reply body: the JSON value it must
+equal) and verdict (pass, the default, fail or error: the exchange's verdict). Strings may use
+${env:VAR|default} and ${step:NAME.PATH}, a gjson path into an earlier step's record (its
+request, response and findings, as -o json prints them); a string that is just one reference
+takes the value with its JSON type. Errors in the file name the step and the key (exit 2).
+expect.outcome is reserved and not supported yet. --max-failures N stops after N failed steps
+or probes.`
+
+const ciExamples = `  imhook simulate --suite contract.json --target http://localhost:8080/im --junit report.xml
+  imhook simulate --probe security --target http://localhost:8080/im --sdkappid 1400000001 --token "$TOKEN"
+  imhook simulate --probe robustness --target http://localhost:8080/im --junit robustness.xml`

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -183,5 +184,26 @@ func TestTokenNeverWritten(t *testing.T) {
 		if strings.Contains(o, token) {
 			t.Errorf("output %d holds the token:\n%s", i, o)
 		}
+	}
+}
+
+func TestHelpEnvironment(t *testing.T) {
+	r := run(t, nil, "", "help", "environment")
+	if r.code != 0 {
+		t.Fatal(r)
+	}
+	for _, want := range []string{"IMHOOK_TARGET", "IMHOOK_SDKAPPID", "IMHOOK_TOKEN", "NO_COLOR", "CLICOLOR_FORCE", "CLICOLOR ",
+		"  0 ", "  1 ", "  2 ", "  3 ", "  130 ", "${env:VAR|default}"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("help environment lacks %q", want)
+		}
+	}
+	for _, code := range []int{ExitOK, ExitContract, ExitUsage, ExitUnreachable, ExitInterrupted} {
+		if !strings.Contains(r.stdout, "\n  "+strconv.Itoa(code)+" ") {
+			t.Errorf("help environment lacks exit code %d", code)
+		}
+	}
+	if r := run(t, nil, "", "simulate", "--help"); !strings.Contains(r.stdout, "--suite FILE runs the steps") || !strings.Contains(r.stdout, "--probe security sends") {
+		t.Errorf("simulate --help:\n%s", r.stdout)
 	}
 }

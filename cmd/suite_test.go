@@ -9,6 +9,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/simulate"
 )
 
@@ -149,5 +150,26 @@ func TestSuiteErrors(t *testing.T) {
 	}
 	if r := run(t, nil, "", "simulate", tencentCmd, "--suite", "x.json"); r.code != 2 {
 		t.Error(r)
+	}
+}
+
+// TestREADMESuite runs the suite file the README's CI section shows.
+func TestREADMESuite(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	i := strings.Index(s, "## Contract checks in CI")
+	if i < 0 {
+		t.Fatal("no CI section in README.md")
+	}
+	s = s[i:]
+	start := strings.Index(s, "```json\n")
+	end := strings.Index(s[start+8:], "```")
+	p := writeSuite(t, t.TempDir(), s[start+8:start+8+end])
+	target := startServe(t, platform.Expect{})
+	if r := run(t, nil, "", "simulate", "--suite", p, "--target", target); r.code != 0 {
+		t.Fatal(r)
 	}
 }
