@@ -56,6 +56,7 @@ func runSuite(ctx context.Context, g *Globals, o *simulateOptions, args []string
 		defer rw.Close()
 	}
 	printer := g.Printer()
+	printer.ShowInfo = true // each step's suite.step finding names it
 	t := &tally{}
 	records := map[string][]byte{}
 	passed, failed := 0, 0
