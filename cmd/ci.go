@@ -144,7 +144,8 @@ max_latency (a duration), reply (gjson path into the reply body: the JSON value 
 equal) and verdict (pass, the default, fail or error: the exchange's verdict). Strings may use
 ${env:VAR|default} and ${step:NAME.PATH}, a gjson path into an earlier step's record (its
 request, response and findings, as -o json prints them); a string that is just one reference
-takes the value with its JSON type. Errors in the file name the step and the key (exit 2).
+takes the value with its JSON type (${env:IMHOOK_TOKEN} is refused: the token is never
+written, and bodies are). Errors in the file name the step and the key (exit 2).
 expect.outcome is reserved and not supported yet. --max-failures N stops after N failed steps
 or probes.`
 

@@ -153,6 +153,11 @@ func TestTokenNeverWritten(t *testing.T) {
 	rec := filepath.Join(dir, "run.jsonl")
 	env := map[string]string{"IMHOOK_TOKEN": token}
 	var outputs []string
+	// The suite's second step fails on purpose, so that a failure's text is
+	// in the report too.
+	suite := writeSuite(t, t.TempDir(), `{"version": 1, "steps": [
+	  {"name": "a", "command": "C2C.CallbackAfterSendMsg", "set": {"From_Account": "${env:IMHOOK_SDKAPPID|x}"}},
+	  {"name": "b", "command": "C2C.CallbackAfterSendMsg", "expect": {"reply": {"ActionStatus": "FAIL"}}}]}`)
 	runs := [][]string{
 		{"simulate", tencentCmd, "--target", target, "--sdkappid", "1400000001", "--token", token, "--record", rec, "--junit", filepath.Join(dir, "a.xml")},
 		{"simulate", tencentCmd, "--target", target, "--sdkappid", "1400000001", "-o", "json", "--junit", filepath.Join(dir, "b.xml")},
@@ -161,8 +166,10 @@ func TestTokenNeverWritten(t *testing.T) {
 		{"simulate", "--probe", "security", "--target", target, "--sdkappid", "1400000001", "--token", token, "--junit", filepath.Join(dir, "d.xml"), "-o", "json"},
 		{"simulate", "--probe", "security", "--target", target, "--sdkappid", "1400000001", "--token", token, "--junit", filepath.Join(dir, "e.xml")},
 		{"simulate", "--token", token, "--target", "::bad", tencentCmd},
+		{"simulate", "--suite", suite, "--target", target, "--sdkappid", "1400000001", "--record", filepath.Join(dir, "suite.jsonl"), "--junit", filepath.Join(dir, "f.xml")},
+		{"simulate", "--probe", "robustness", tencentCmd, "--target", target, "--sdkappid", "1400000001", "--junit", filepath.Join(dir, "g.xml"), "-o", "json"},
 	}
-	codes := []int{0, 0, 0, 0, 0, 0, 2}
+	codes := []int{0, 0, 0, 0, 0, 0, 2, 1, 0}
 	for i, args := range runs {
 		r := run(t, env, "", args...)
 		outputs = append(outputs, r.stdout, r.stderr)

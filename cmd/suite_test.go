@@ -130,6 +130,7 @@ func TestSuiteErrors(t *testing.T) {
 		{"self step", step(`{"name": "a", "command": "C2C.CallbackAfterSendMsg", "set": {"MsgKey": "${step:a.request.body.MsgKey}"}}`), `only use earlier steps`},
 		{"step path", step(ok + `, {"name": "b", "command": "C2C.CallbackAfterSendMsg", "set": {"X": "${step:a}"}}`), `step "b" (#2): set.X: ${step:a}: give a path`},
 		{"env", step(`{"name": "a", "command": "C2C.CallbackAfterSendMsg", "set": {"From_Account": "${env:NOT_SET_ANYWHERE}"}}`), `step "a" (#1): set.From_Account: ${env:NOT_SET_ANYWHERE}: the variable is not set and has no default`},
+		{"token", step(`{"name": "a", "command": "C2C.CallbackAfterSendMsg", "set": {"From_Account": "x${env:IMHOOK_TOKEN|y}"}}`), `step "a" (#1): set.From_Account: ${env:IMHOOK_TOKEN}: the callback token is never written anywhere`},
 		{"kind", step(`{"name": "a", "command": "C2C.CallbackAfterSendMsg", "set": {"X": "${file:x}"}}`), `step "a" (#1): set.X: ${file:x}: expected ${env:VAR|default} or ${step:NAME.path}`},
 		{"unclosed", step(`{"name": "a", "command": "C2C.CallbackAfterSendMsg", "set": {"X": "${env:X"}}`), `step "a" (#1): set.X: "${env:X": an unclosed ${`},
 		{"outcome", step(`{"name": "a", "command": "C2C.CallbackAfterSendMsg", "expect": {"outcome": "reject"}}`), `step "a" (#1): expect.outcome: "reject": outcomes are not supported yet`},

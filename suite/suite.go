@@ -34,6 +34,10 @@ import (
 	"github.com/imhook/imhook/record"
 )
 
+// SecretVar is the environment variable a suite may not reference: the
+// callback token.
+const SecretVar = "IMHOOK_TOKEN"
+
 // Version is the suite file version imhook reads.
 const Version = 1
 
@@ -181,6 +185,9 @@ func Load(path string, getenv func(string) string) (*Suite, error) {
 					v, def, hasDef := strings.Cut(arg, "|")
 					if v == "" {
 						return nil, fmt.Errorf("${env:} names no variable")
+					}
+					if v == SecretVar {
+						return nil, fmt.Errorf("${env:%s}: the callback token is never written anywhere, and a body is written to records and reports", v)
 					}
 					if getenv(v) == "" && !hasDef {
 						return nil, fmt.Errorf("${env:%s}: the variable is not set and has no default (write ${env:%s|default})", v, v)
