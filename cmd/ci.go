@@ -101,13 +101,14 @@ func runSimulateCI(ctx context.Context, g *Globals, o *simulateOptions, args []s
 	return ci.finish(runSimulate(ctx, g, o, args))
 }
 
-// observeAs adds an exchange to the report under its own name.
-func (c *ciOptions) observeAs(name string, rec *record.Record) {
+// observeAs adds an exchange to the report under its own name, with what
+// it was expected to show.
+func (c *ciOptions) observeAs(name, expected string, rec *record.Record) {
 	if c.report == nil {
 		return
 	}
 	c.n++
-	c.report.AddRecord(name, rec)
+	c.report.Add(junit.FromRecordExpect(name, rec, expected))
 }
 
 const ciHelp = `CI: --junit FILE writes a JUnit XML report, one test case per exchange (classname the

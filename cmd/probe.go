@@ -103,7 +103,7 @@ func runProbes(ctx context.Context, g *Globals, o *simulateOptions, args []strin
 			if len(p.Exchanges) > 1 {
 				name += fmt.Sprintf(" (%d/%d)", i+1, len(p.Exchanges))
 			}
-			o.ci.observeAs(name, res.Record)
+			o.ci.observeAs(name, p.Expected(), res.Record)
 			if rw != nil {
 				if err := rw.Write(res.Record); err != nil {
 					return &ExitError{Code: ExitUsage, Err: fmt.Errorf("--record %s: %w", o.Record, err)}

@@ -235,3 +235,14 @@ func explain(err error, ctx context.Context, budget time.Duration) (string, bool
 	}
 	return msg, false
 }
+
+// Expected says what the probe expects of the backend (for reports).
+func (p *Probe) Expected() string {
+	switch p.Kind {
+	case Security:
+		return "a refusal of the forged callback: HTTP 4xx, or a reply in the vendor's shape that refuses it (Tencent ActionStatus FAIL or a non-zero ErrorCode)"
+	case Robustness:
+		return fmt.Sprintf("an answer within the budget: a reply in the %s shape (FAIL is fine) or an HTTP 4xx; no 5xx, HTML, reset or hang", platform.For(p.Vendor).Title())
+	}
+	return "the valid callback accepted (the baseline for the other probes)"
+}

@@ -200,13 +200,26 @@ type xmlCase struct {
 	Time      string      `xml:"time,attr"`
 	Failure   *xmlProblem `xml:"failure,omitempty"`
 	Error     *xmlProblem `xml:"error,omitempty"`
-	SystemOut string      `xml:"system-out,omitempty"`
+	SystemOut *cdata      `xml:"system-out,omitempty"`
 }
 
 type xmlProblem struct {
 	Message string `xml:"message,attr"`
 	Type    string `xml:"type,attr"`
-	Text    string `xml:",chardata"`
+	Text    string `xml:",cdata"`
+}
+
+// cdata is an element whose text is written as CDATA (readable multi-line
+// text; encoding/xml splits a "]]>" inside it).
+type cdata struct {
+	Text string `xml:",cdata"`
+}
+
+func out(s string) *cdata {
+	if s == "" {
+		return nil
+	}
+	return &cdata{Text: Clean(s)}
 }
 
 func secs(d time.Duration) string { return fmt.Sprintf("%.6f", d.Seconds()) }
@@ -235,7 +248,7 @@ func (r *Report) Encode(w io.Writer) error {
 			s.Errors++
 		}
 		s.Cases = append(s.Cases, xmlCase{Classname: Clean(c.Classname), Name: Clean(c.Name), Time: secs(c.Time),
-			Failure: problem(c.Failure), Error: problem(c.Error), SystemOut: Clean(c.Out)})
+			Failure: problem(c.Failure), Error: problem(c.Error), SystemOut: out(c.Out)})
 	}
 	s.Time = secs(total)
 	doc := xmlSuites{Name: s.Name, Tests: s.Tests, Failures: s.Failures, Errors: s.Errors, Time: s.Time, Suites: []xmlSuite{s}}

@@ -42,6 +42,9 @@ func TestReportParsesBack(t *testing.T) {
 	r.AddRecord("simulate #2", &record.Record{Vendor: "openim", Verdict: record.Fail,
 		Response: &record.Message{Status: 500, Body: []byte("bad\x00\x01\x1b[31m\xff\xfe reply \U0001F600"), LatencyMS: 2},
 		Findings: []record.Finding{{Severity: record.Error, Rule: "response.json", Message: "not JSON: \x07\xc3"}}})
+	r.AddRecord("cdata ]]> inside", &record.Record{Vendor: "tencent", Verdict: record.Fail,
+		Response: &record.Message{Status: 200, Body: []byte("<![CDATA[ x ]]> y ]]>")},
+		Findings: []record.Finding{{Severity: record.Error, Rule: "response.json", Message: "]]>"}}})
 	r.AddRecord("simulate #3", &record.Record{Vendor: "tencent", Verdict: record.NoReply, Error: "no reply within 2s",
 		Findings: []record.Finding{{Severity: record.Error, Rule: "response.timeout", Message: "no reply"}}})
 	var buf bytes.Buffer
@@ -52,11 +55,11 @@ func TestReportParsesBack(t *testing.T) {
 	if err := xml.Unmarshal(buf.Bytes(), &p); err != nil {
 		t.Fatalf("not XML: %v\n%s", err, buf.String())
 	}
-	if p.Tests != 3 || p.Failures != 1 || p.Errors != 1 || len(p.Suites) != 1 {
+	if p.Tests != 4 || p.Failures != 2 || p.Errors != 1 || len(p.Suites) != 1 {
 		t.Fatalf("counts: %+v", p)
 	}
 	s := p.Suites[0]
-	if s.Tests != 3 || s.Failures != 1 || s.Errors != 1 || s.Time != "1.502000" {
+	if s.Tests != 4 || s.Failures != 2 || s.Errors != 1 || s.Time != "1.502000" {
 		t.Fatalf("suite: %+v", s)
 	}
 	c := s.Cases
@@ -68,8 +71,11 @@ func TestReportParsesBack(t *testing.T) {
 		!strings.Contains(c[1].Failure.Text, "\U0001F600") {
 		t.Errorf("case 2: %+v", c[1].Failure)
 	}
-	if c[2].Error == nil || !strings.Contains(c[2].Error.Message, "no reply within 2s") {
-		t.Errorf("case 3: %+v", c[2])
+	if c[2].Failure == nil || !strings.Contains(c[2].Failure.Text, "<![CDATA[ x ]]> y ]]>") {
+		t.Errorf("case with ]]>: %+v", c[2].Failure)
+	}
+	if c[3].Error == nil || !strings.Contains(c[3].Error.Message, "no reply within 2s") {
+		t.Errorf("case 4: %+v", c[3])
 	}
 }
 
