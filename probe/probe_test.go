@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -144,6 +145,14 @@ func TestRunnerVerdicts(t *testing.T) {
 		{"403", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(403) }, RuleRefused, record.Pass},
 		{"500", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(500) }, RuleRobustness, record.Fail},
 		{"html", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("<html><body>hi</body></html>")) }, RuleRobustness, record.Fail},
+		{"reset", func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body)
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.(*net.TCPConn).SetLinger(0) // RST, not FIN
+				conn.Close()
+			}
+		}, RuleRobustness, record.Fail},
 		{"hang", func(w http.ResponseWriter, r *http.Request) {
 			io.Copy(io.Discard, r.Body) // so that the server notices the client going away
 			select {
