@@ -135,8 +135,8 @@ fails the probe (probe.robustness). Each record's probe.* finding names the prob
      {"name": "send", "command": "C2C.CallbackAfterSendMsg",
       "set": {"From_Account": "${env:SENDER|alice}"},
       "expect": {"max_latency": "500ms", "reply": {"ActionStatus": "OK"}, "verdict": "pass"}},
-     {"name": "resend", "command": "C2C.CallbackAfterSendMsg",
-      "set": {"MsgKey": "${step:send.request.body.MsgKey}"}},
+     {"name": "answer", "command": "C2C.CallbackAfterSendMsg",
+      "set": {"To_Account": "${step:send.request.body.From_Account}"}},
      {"name": "raw", "data": "payload.json", "expect": {"verdict": "fail"}}]}
 
 A step sends one callback: a generated body (or "data": a file, relative to the suite file,

@@ -174,3 +174,20 @@ func TestREADMESuite(t *testing.T) {
 		t.Fatal(r)
 	}
 }
+
+// TestHelpSuite runs the suite simulate --help shows (its data file aside).
+func TestHelpSuite(t *testing.T) {
+	r := run(t, nil, "", "simulate", "--help")
+	i := strings.Index(r.stdout, `  {"version": 1,`)
+	j := strings.Index(r.stdout[i:], "]}\n")
+	if i < 0 || j < 0 {
+		t.Fatalf("no suite in simulate --help:\n%s", r.stdout)
+	}
+	text := r.stdout[i : i+j+2]
+	text = strings.Replace(text, `"data": "payload.json"`, `"command": "C2C.CallbackAfterSendMsg", "set": {"MsgSeq": -1}`, 1)
+	p := writeSuite(t, t.TempDir(), text)
+	target := startServe(t, platform.Expect{})
+	if r := run(t, nil, "", "simulate", "--suite", p, "--target", target); r.code != 0 {
+		t.Fatal(r)
+	}
+}
