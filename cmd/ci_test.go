@@ -147,6 +147,7 @@ func TestJUnitUsage(t *testing.T) {
 // TestTokenNeverWritten runs every command that takes a token with a
 // recognisable one and greps every output for it.
 func TestTokenNeverWritten(t *testing.T) {
+	t.Parallel()
 	const token = "s3cr3t-T0KEN-do-not-leak"
 	dir := t.TempDir()
 	target := startServe(t, platform.Expect{Token: token, SdkAppID: "1400000001"})

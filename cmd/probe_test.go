@@ -112,6 +112,7 @@ func TestSecurityProbesAgainstNaiveBackend(t *testing.T) {
 }
 
 func TestRobustnessProbesAgainstServe(t *testing.T) {
+	t.Parallel()
 	target := startServe(t, platform.Expect{})
 	r := run(t, nil, "", "simulate", "--probe", "robustness", "--target", target, "-o", "json")
 	if r.code != 0 {
@@ -140,7 +141,7 @@ func fragile(t *testing.T) *httptest.Server {
 		var v map[string]any
 		switch {
 		case len(b) > 1<<20:
-			time.Sleep(500 * time.Millisecond)
+			time.Sleep(300 * time.Millisecond)
 		case json.Unmarshal(b, &v) != nil:
 			panic("bad json") // net/http closes the connection: a reset
 		case strings.Contains(r.URL.String(), "ImhookProbe"):
@@ -161,8 +162,9 @@ func fragile(t *testing.T) *httptest.Server {
 func isString(v any) bool { _, ok := v.(string); return ok }
 
 func TestRobustnessProbesAgainstFragileBackend(t *testing.T) {
+	t.Parallel()
 	srv := fragile(t)
-	r := run(t, nil, "", "simulate", "--probe", "robustness", tencentCmd, "--target", srv.URL, "--timeout", "200ms", "-o", "json")
+	r := run(t, nil, "", "simulate", "--probe", "robustness", tencentCmd, "--target", srv.URL, "--timeout", "150ms", "-o", "json")
 	if r.code != 1 {
 		t.Fatal(r)
 	}
