@@ -53,8 +53,9 @@ func (c *ciOptions) observe(what string, rec *record.Record) {
 	c.report.AddRecord(fmt.Sprintf("%s #%d %s", what, c.n, rec.Command), rec)
 }
 
-// finish writes the report; a report that cannot be written is an input
-// error (2) unless the run already failed otherwise.
+// finish writes the report. A report that cannot be written is an output
+// error (2) whatever the run's outcome, which the message adds: a CI job
+// must not pass on a report it never got.
 func (c *ciOptions) finish(runErr error) error {
 	if c.report == nil {
 		return runErr
@@ -63,10 +64,11 @@ func (c *ciOptions) finish(runErr error) error {
 		return runErr // nothing ran: no report
 	}
 	if err := c.report.WriteFile(c.JUnit); err != nil {
-		werr := &ExitError{Code: ExitUsage, Err: fmt.Errorf("--junit: %w", err)}
-		if runErr == nil {
-			return werr
+		werr := fmt.Errorf("--junit: %w", err)
+		if runErr != nil && runErr.Error() != "" {
+			werr = fmt.Errorf("%w (and the run: %v, exit %d)", werr, runErr, ExitCode(runErr))
 		}
+		return &ExitError{Code: ExitUsage, Err: werr}
 	}
 	return runErr
 }

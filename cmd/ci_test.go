@@ -132,6 +132,14 @@ func TestJUnitSimulateAndReplay(t *testing.T) {
 	}
 }
 
+func TestJUnitUnwritable(t *testing.T) {
+	bad := newBackend(t, reply{status: 500})
+	r := run(t, nil, "", "simulate", tencentCmd, "--target", bad.URL, "--junit", filepath.Join(t.TempDir(), "no", "dir.xml"))
+	if r.code != 2 || !strings.Contains(r.stderr, "--junit") || !strings.Contains(r.stderr, "exit 1") {
+		t.Fatal(r)
+	}
+}
+
 func TestJUnitUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"simulate", tencentCmd, "--junit", "x.xml", "--count", "3"},
