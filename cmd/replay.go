@@ -32,6 +32,7 @@ type replayOptions struct {
 	Rate        float64
 	Timeout     time.Duration
 	Record      string
+	ci          ciOptions // --junit (ci.go)
 
 	// set records which query flags the user gave (they win over recorded values).
 	set map[string]bool
@@ -94,7 +95,8 @@ callbacks go to the built-in receiver. A progress bar shows on stderr when it is
 			fromEnv("target", "IMHOOK_TARGET", &o.Target)
 			fromEnv("sdkappid", "IMHOOK_SDKAPPID", &o.SdkAppID)
 			fromEnv("token", "IMHOOK_TOKEN", &o.Token)
-			return runReplay(c.Context(), g, o, args)
+			o.ci.start("imhook replay")
+			return o.ci.finish(runReplay(c.Context(), g, o, args))
 		},
 	}
 	f := c.Flags()
@@ -112,6 +114,7 @@ callbacks go to the built-in receiver. A progress bar shows on stderr when it is
 	f.DurationVar(&o.Timeout, "timeout", 0, "reply budget (default: the platform's, Tencent 2s, OpenIM 5s)")
 	f.StringVar(&o.Record, "record", "", "append a record of every replayed exchange to this file (JSON Lines)")
 	o.outcome.register(c)
+	o.ci.registerCI(c, false)
 	_ = c.RegisterFlagCompletionFunc("command", completeCommands(nil))
 	_ = c.RegisterFlagCompletionFunc("filter", completeCommands(nil))
 	_ = c.RegisterFlagCompletionFunc("platform", fixedCompletion(platform.TencentPlatforms...))
@@ -198,6 +201,7 @@ func runReplay(ctx context.Context, g *Globals, o *replayOptions, args []string)
 			return
 		}
 		printer.Record(r.Record)
+		o.ci.observe("replay", r.Record)
 		if rw != nil && writeErr == nil {
 			writeErr = rw.Write(r.Record)
 		}

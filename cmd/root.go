@@ -104,7 +104,7 @@ Supported: Tencent Cloud Chat / IM third-party callbacks and OpenIM webhooks.`,
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w\nsee '%s --help'", err, c.CommandPath())}
 	})
 
-	root.AddCommand(newFixturesCmd(g), newSimulateCmd(g), newServeCmd(g), newReplayCmd(g), newValidateCmd(g), newVersionCmd(g))
+	root.AddCommand(newFixturesCmd(g), newSimulateCmd(g), newServeCmd(g), newReplayCmd(g), newValidateCmd(g), newVersionCmd(g), newEnvironmentTopic())
 	return root
 }
 

@@ -40,6 +40,8 @@ type simulateOptions struct {
 	Duration    time.Duration
 	Concurrency int
 	Rate        float64
+
+	ci ciOptions // --junit, --suite, --probe, --max-failures (ci.go)
 }
 
 // loadMode reports whether the run is a load run (--count or --duration).
@@ -118,7 +120,7 @@ Without --target, the built-in receiver answers with the expected outcome.`,
 			fromEnv("target", "IMHOOK_TARGET", &o.Target)
 			fromEnv("sdkappid", "IMHOOK_SDKAPPID", &o.SdkAppID)
 			fromEnv("token", "IMHOOK_TOKEN", &o.Token)
-			return runSimulate(c.Context(), g, o, args)
+			return runSimulateCI(c.Context(), g, o, args)
 		},
 	}
 	f := c.Flags()
@@ -139,6 +141,7 @@ Without --target, the built-in receiver answers with the expected outcome.`,
 	f.Float64Var(&o.Rate, "rate", 0, "load: requests per second in all (default: as fast as the workers go)")
 	o.payload.register(c)
 	o.outcome.register(c)
+	o.ci.registerCI(c, true)
 	_ = c.RegisterFlagCompletionFunc("vendor", fixedCompletion(fixtures.Tencent, fixtures.OpenIM))
 	_ = c.RegisterFlagCompletionFunc("platform", fixedCompletion(platform.TencentPlatforms...))
 	return c
@@ -289,6 +292,7 @@ func runSimulate(ctx context.Context, g *Globals, o *simulateOptions, args []str
 		}
 		rec, unreachable := sender.Send(ctx, cb)
 		printer.Record(rec)
+		o.ci.observe("simulate", rec)
 		if rw != nil {
 			if err := rw.Write(rec); err != nil {
 				return &ExitError{Code: ExitUsage, Err: fmt.Errorf("--record %s: %w", o.Record, err)}

@@ -1,0 +1,226 @@
+package cmd
+
+import (
+	"context"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/serve"
+)
+
+// junitDoc is a JUnit report parsed back.
+type junitDoc struct {
+	Tests    int `xml:"tests,attr"`
+	Failures int `xml:"failures,attr"`
+	Errors   int `xml:"errors,attr"`
+	Suites   []struct {
+		Name     string      `xml:"name,attr"`
+		Tests    int         `xml:"tests,attr"`
+		Failures int         `xml:"failures,attr"`
+		Errors   int         `xml:"errors,attr"`
+		Cases    []junitCase `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
+type junitCase struct {
+	Classname string `xml:"classname,attr"`
+	Name      string `xml:"name,attr"`
+	Time      string `xml:"time,attr"`
+	Failure   *struct {
+		Message string `xml:"message,attr"`
+		Type    string `xml:"type,attr"`
+		Text    string `xml:",chardata"`
+	} `xml:"failure"`
+	Error *struct {
+		Message string `xml:"message,attr"`
+	} `xml:"error"`
+}
+
+func readJUnit(t *testing.T, path string) junitDoc {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d junitDoc
+	if err := xml.Unmarshal(b, &d); err != nil {
+		t.Fatalf("%s is not XML: %v\n%s", path, err, b)
+	}
+	if len(d.Suites) != 1 {
+		t.Fatalf("%s: %d test suites", path, len(d.Suites))
+	}
+	return d
+}
+
+// startServe runs imhook's own receiver on 127.0.0.1.
+func startServe(t *testing.T, exp platform.Expect) string {
+	t.Helper()
+	srv, err := serve.Start("127.0.0.1:0", serve.NewHandler(serve.Config{Expect: exp}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	return srv.URL
+}
+
+func TestJUnitSimulateAndReplay(t *testing.T) {
+	dir := t.TempDir()
+	target := startServe(t, platform.Expect{})
+	j := filepath.Join(dir, "sim.xml")
+	r := run(t, nil, "", "simulate", tencentCmd, openimCmd, "--target", target, "--junit", j)
+	if r.code != 0 {
+		t.Fatal(r)
+	}
+	d := readJUnit(t, j)
+	if d.Tests != 2 || d.Failures != 0 || d.Errors != 0 {
+		t.Fatalf("%+v", d)
+	}
+	c := d.Suites[0].Cases
+	if c[0].Classname != "tencent" || c[0].Name != "simulate #1 "+tencentCmd || c[1].Classname != "openim" || c[1].Name != "simulate #2 "+openimCmd {
+		t.Errorf("cases: %+v", c)
+	}
+
+	// A reply with control characters and invalid UTF-8 fails, and the
+	// report stays valid XML with expected and found.
+	bad := newBackend(t, reply{status: 500, body: "oops\x00\x01\x1b[31m\xff\xfe 😀"})
+	j2 := filepath.Join(dir, "bad.xml")
+	rec := filepath.Join(dir, "bad.jsonl")
+	r = run(t, nil, "", "simulate", tencentCmd, "--target", bad.URL, "--junit", j2, "--record", rec)
+	if r.code != 1 {
+		t.Fatal(r)
+	}
+	d = readJUnit(t, j2)
+	if d.Tests != 1 || d.Failures != 1 {
+		t.Fatalf("%+v", d)
+	}
+	f := d.Suites[0].Cases[0].Failure
+	if f == nil || f.Type != platform.RuleStatus || !strings.Contains(f.Text, "expected: ") || !strings.Contains(f.Text, "found:    HTTP 500") ||
+		!strings.Contains(f.Text, "error response.json") || !strings.Contains(f.Text, "😀") {
+		t.Errorf("failure: %+v", f)
+	}
+
+	// replay --junit: one case per replayed exchange.
+	j3 := filepath.Join(dir, "replay.xml")
+	r = run(t, nil, "", "replay", rec, "--target", target, "--junit", j3)
+	if r.code != 0 {
+		t.Fatal(r)
+	}
+	d = readJUnit(t, j3)
+	if d.Tests != 1 || d.Failures != 0 || d.Suites[0].Cases[0].Name != "replay #1 "+tencentCmd {
+		t.Fatalf("%+v", d)
+	}
+
+	// A timeout is an error case.
+	slow := newBackend(t, reply{body: tencentOK, delay: 400 * time.Millisecond})
+	j4 := filepath.Join(dir, "slow.xml")
+	r = run(t, nil, "", "simulate", tencentCmd, "--target", slow.URL, "--timeout", "100ms", "--junit", j4)
+	if r.code != 1 {
+		t.Fatal(r)
+	}
+	if d = readJUnit(t, j4); d.Errors != 1 || d.Suites[0].Cases[0].Error == nil {
+		t.Fatalf("%+v", d)
+	}
+}
+
+func TestJUnitUnwritable(t *testing.T) {
+	bad := newBackend(t, reply{status: 500})
+	r := run(t, nil, "", "simulate", tencentCmd, "--target", bad.URL, "--junit", filepath.Join(t.TempDir(), "no", "dir.xml"))
+	if r.code != 2 || !strings.Contains(r.stderr, "--junit") || !strings.Contains(r.stderr, "exit 1") {
+		t.Fatal(r)
+	}
+}
+
+func TestJUnitUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"simulate", tencentCmd, "--junit", "x.xml", "--count", "3"},
+		{"simulate", tencentCmd, "--junit", "x.xml", "--dry-run"},
+		{"simulate", tencentCmd, "--junit", filepath.Join(t.TempDir(), "no", "such", "dir.xml")},
+	} {
+		if r := run(t, nil, "", args...); r.code != 2 || !strings.Contains(r.stderr, "--junit") {
+			t.Errorf("%v: %s", args, r)
+		}
+	}
+}
+
+// TestTokenNeverWritten runs every command that takes a token with a
+// recognisable one and greps every output for it.
+func TestTokenNeverWritten(t *testing.T) {
+	t.Parallel()
+	const token = "s3cr3t-T0KEN-do-not-leak"
+	dir := t.TempDir()
+	target := startServe(t, platform.Expect{Token: token, SdkAppID: "1400000001"})
+	rec := filepath.Join(dir, "run.jsonl")
+	env := map[string]string{"IMHOOK_TOKEN": token}
+	var outputs []string
+	// The suite's second step fails on purpose, so that a failure's text is
+	// in the report too.
+	suite := writeSuite(t, t.TempDir(), `{"version": 1, "steps": [
+	  {"name": "a", "command": "C2C.CallbackAfterSendMsg", "set": {"From_Account": "${env:IMHOOK_SDKAPPID|x}"}},
+	  {"name": "b", "command": "C2C.CallbackAfterSendMsg", "expect": {"reply": {"ActionStatus": "FAIL"}}}]}`)
+	runs := [][]string{
+		{"simulate", tencentCmd, "--target", target, "--sdkappid", "1400000001", "--token", token, "--record", rec, "--junit", filepath.Join(dir, "a.xml")},
+		{"simulate", tencentCmd, "--target", target, "--sdkappid", "1400000001", "-o", "json", "--junit", filepath.Join(dir, "b.xml")},
+		{"simulate", tencentCmd, "--target", target, "--sdkappid", "1400000001", "--dry-run", "-o", "json"},
+		{"replay", rec, "--target", target, "--sdkappid", "1400000001", "--resign", "--token", token, "--junit", filepath.Join(dir, "c.xml"), "-o", "json"},
+		{"simulate", "--probe", "security", "--target", target, "--sdkappid", "1400000001", "--token", token, "--junit", filepath.Join(dir, "d.xml"), "-o", "json"},
+		{"simulate", "--probe", "security", "--target", target, "--sdkappid", "1400000001", "--token", token, "--junit", filepath.Join(dir, "e.xml")},
+		{"simulate", "--token", token, "--target", "::bad", tencentCmd},
+		{"simulate", "--suite", suite, "--target", target, "--sdkappid", "1400000001", "--record", filepath.Join(dir, "suite.jsonl"), "--junit", filepath.Join(dir, "f.xml")},
+		{"simulate", "--probe", "robustness", tencentCmd, "--target", target, "--sdkappid", "1400000001", "--junit", filepath.Join(dir, "g.xml"), "-o", "json"},
+	}
+	codes := []int{0, 0, 0, 0, 0, 0, 2, 1, 0}
+	for i, args := range runs {
+		r := run(t, env, "", args...)
+		outputs = append(outputs, r.stdout, r.stderr)
+		if r.code != codes[i] {
+			t.Errorf("%v: want exit %d\n%s", args, codes[i], r)
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if len(files) < 4 {
+		t.Fatalf("expected the record and JUnit files, found %v", files)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outputs = append(outputs, string(b))
+	}
+	for i, o := range outputs {
+		if strings.Contains(o, token) {
+			t.Errorf("output %d holds the token:\n%s", i, o)
+		}
+	}
+}
+
+func TestHelpEnvironment(t *testing.T) {
+	r := run(t, nil, "", "help", "environment")
+	if r.code != 0 {
+		t.Fatal(r)
+	}
+	for _, want := range []string{"IMHOOK_TARGET", "IMHOOK_SDKAPPID", "IMHOOK_TOKEN", "NO_COLOR", "CLICOLOR_FORCE", "CLICOLOR ",
+		"  0 ", "  1 ", "  2 ", "  3 ", "  130 ", "${env:VAR|default}"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("help environment lacks %q", want)
+		}
+	}
+	for _, code := range []int{ExitOK, ExitContract, ExitUsage, ExitUnreachable, ExitInterrupted} {
+		if !strings.Contains(r.stdout, "\n  "+strconv.Itoa(code)+" ") {
+			t.Errorf("help environment lacks exit code %d", code)
+		}
+	}
+	if r := run(t, nil, "", "simulate", "--help"); !strings.Contains(r.stdout, "--suite FILE runs the steps") || !strings.Contains(r.stdout, "--probe security sends") {
+		t.Errorf("simulate --help:\n%s", r.stdout)
+	}
+}

@@ -1,0 +1,194 @@
+package cmd
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/probe"
+	"github.com/imhook/imhook/record"
+)
+
+// probeFindings maps each probe name (the path of a probe.* finding) to its
+// worst rule: the error rule when it failed, else the info rule.
+func probeFindings(t *testing.T, r result) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, rec := range records(t, r) {
+		for _, f := range rec.Findings {
+			if !strings.HasPrefix(f.Rule, "probe.") {
+				continue
+			}
+			if f.Path == "" {
+				t.Errorf("probe finding without the probe's name: %+v", f)
+			}
+			if prev, ok := out[f.Path]; ok && prev != f.Rule && f.Severity != record.Error {
+				continue
+			}
+			if f.Severity == record.Error {
+				out[f.Path] = f.Rule
+			} else if _, ok := out[f.Path]; !ok {
+				out[f.Path] = f.Rule
+			}
+		}
+	}
+	return out
+}
+
+var securityProbes = []string{"security.wrong_sdkappid", "security.no_sign", "security.bad_sign", "security.stale_request_time"}
+
+func TestSecurityProbesAgainstServe(t *testing.T) {
+	const app, token = "1400000777", "probe-token-123"
+	target := startServe(t, platform.Expect{SdkAppID: app, Token: token})
+	j := filepath.Join(t.TempDir(), "probe.xml")
+	r := run(t, nil, "", "simulate", "--probe", "security", "--target", target, "--sdkappid", app, "--token", token, "-o", "json", "--junit", j)
+	if r.code != 0 {
+		t.Fatal(r)
+	}
+	got := probeFindings(t, r)
+	want := map[string]string{"baseline.valid": probe.RuleBaseline}
+	for _, p := range securityProbes {
+		want[p] = probe.RuleRefused
+	}
+	if len(got) != len(want) {
+		t.Fatalf("probes: %v", got)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %s, want %s", k, got[k], v)
+		}
+	}
+	if d := readJUnit(t, j); d.Tests != 5 || d.Failures != 0 || d.Errors != 0 {
+		t.Errorf("junit: %+v", d)
+	}
+	// Without a token only the SdkAppid probe runs.
+	target2 := startServe(t, platform.Expect{SdkAppID: app})
+	r = run(t, nil, "", "simulate", "--probe", "security", "--target", target2, "--sdkappid", app, "-o", "json")
+	if got := probeFindings(t, r); r.code != 0 || len(got) != 2 || got["security.wrong_sdkappid"] != probe.RuleRefused {
+		t.Fatalf("%v\n%s", got, r)
+	}
+	if !strings.Contains(r.stderr, "no --token") {
+		t.Errorf("stderr: %s", r.stderr)
+	}
+}
+
+func TestSecurityProbesAgainstNaiveBackend(t *testing.T) {
+	naive := newBackend(t, reply{body: tencentOK})
+	j := filepath.Join(t.TempDir(), "probe.xml")
+	r := run(t, nil, "", "simulate", "--probe", "security", "--target", naive.URL, "--token", "t", "-o", "json", "--junit", j)
+	if r.code != 1 {
+		t.Fatal(r)
+	}
+	got := probeFindings(t, r)
+	for _, p := range securityProbes {
+		if got[p] != probe.RuleAccepted {
+			t.Errorf("%s: %s, want %s", p, got[p], probe.RuleAccepted)
+		}
+	}
+	if !strings.Contains(r.stdout, "forged callbacks accepted") {
+		t.Errorf("the finding does not name the risk:\n%s", r.stdout)
+	}
+	d := readJUnit(t, j)
+	if d.Tests != 5 || d.Failures != 4 {
+		t.Fatalf("junit: %+v", d)
+	}
+	for _, c := range d.Suites[0].Cases[1:] {
+		if c.Failure == nil || c.Failure.Type != probe.RuleAccepted || !strings.HasPrefix(c.Name, "security.") ||
+			!strings.Contains(c.Failure.Text, "expected: a refusal of the forged callback") {
+			t.Errorf("case: %+v", c)
+		}
+	}
+	// --max-failures stops early.
+	r = run(t, nil, "", "simulate", "--probe", "security", "--target", naive.URL, "--token", "t", "-o", "json", "--max-failures", "1")
+	if n := len(records(t, r)); r.code != 1 || n != 2 {
+		t.Errorf("--max-failures 1: %d records\n%s", n, r)
+	}
+}
+
+func TestRobustnessProbesAgainstServe(t *testing.T) {
+	t.Parallel()
+	target := startServe(t, platform.Expect{})
+	r := run(t, nil, "", "simulate", "--probe", "robustness", "--target", target, "-o", "json")
+	if r.code != 0 {
+		t.Fatal(r)
+	}
+	got := probeFindings(t, r)
+	for _, name := range []string{"malformed_json", "missing_required", "wrong_types", "unknown_command", "oversized_body", "unicode_strings", "duplicate_message", "out_of_order"} {
+		if got["robustness."+name] != probe.RuleAnswered {
+			t.Errorf("%s: %q", name, got["robustness."+name])
+		}
+	}
+	vendors := map[string]bool{}
+	for _, rec := range records(t, r) {
+		vendors[rec.Vendor] = true
+	}
+	if !vendors["tencent"] || !vendors["openim"] {
+		t.Errorf("vendors: %v", vendors)
+	}
+}
+
+// fragile is a backend that answers valid JSON well and panics (500) on
+// anything else, hangs on big bodies and answers HTML to unknown commands.
+func fragile(t *testing.T) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		var v map[string]any
+		switch {
+		case len(b) > 1<<20:
+			time.Sleep(300 * time.Millisecond)
+		case json.Unmarshal(b, &v) != nil:
+			panic("bad json") // net/http closes the connection: a reset
+		case strings.Contains(r.URL.String(), "ImhookProbe"):
+			w.Header().Set("Content-Type", "text/html")
+			io.WriteString(w, htmlPage)
+			return
+		case v["From_Account"] != nil && !isString(v["From_Account"]):
+			w.WriteHeader(500)
+			io.WriteString(w, "internal error")
+			return
+		}
+		io.WriteString(w, tencentOK)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func isString(v any) bool { _, ok := v.(string); return ok }
+
+func TestRobustnessProbesAgainstFragileBackend(t *testing.T) {
+	t.Parallel()
+	srv := fragile(t)
+	r := run(t, nil, "", "simulate", "--probe", "robustness", tencentCmd, "--target", srv.URL, "--timeout", "150ms", "-o", "json")
+	if r.code != 1 {
+		t.Fatal(r)
+	}
+	got := probeFindings(t, r)
+	for _, name := range []string{"malformed_json", "wrong_types", "unknown_command", "oversized_body"} {
+		if got["robustness."+name] != probe.RuleRobustness {
+			t.Errorf("%s: %q", name, got["robustness."+name])
+		}
+	}
+	if got["baseline.valid"] != probe.RuleBaseline || got["robustness.duplicate_message"] != probe.RuleAnswered {
+		t.Errorf("%v", got)
+	}
+}
+
+func TestProbeUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"simulate", "--probe", "fuzz"},
+		{"simulate", "--probe", "security", openimCmd},
+		{"simulate", "--probe", "security", "--suite", "x.json"},
+		{"simulate", "--probe", "security", "--all"},
+		{"simulate", tencentCmd, "--max-failures", "2"},
+	} {
+		if r := run(t, nil, "", args...); r.code != 2 {
+			t.Errorf("%v: %s", args, r)
+		}
+	}
+}

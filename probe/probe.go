@@ -1,0 +1,248 @@
+// Package probe sends callbacks that a careful backend must handle in a
+// particular way and judges how it did: security probes (forged callbacks a
+// backend must refuse) and robustness probes (bad or unusual input a backend
+// must still answer, in the vendor's reply shape, within the budget).
+//
+// Requests are built with the vendor's own request builder (package
+// platform) and then edited; each exchange becomes a record whose finding
+// with a "probe." rule names the probe in its path.
+package probe
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/record"
+)
+
+// Kinds of probe.
+const (
+	Security   = "security"
+	Robustness = "robustness"
+)
+
+// Rule names of probe findings; the finding's path is the probe's name.
+const (
+	RuleAccepted   = "probe.accepted"   // a forged callback was accepted (error)
+	RuleRobustness = "probe.robustness" // bad input got no proper answer (error)
+	RuleBaseline   = "probe.baseline"   // a valid callback was not accepted (error)
+	RuleRefused    = "probe.refused"    // a forged callback was refused (info)
+	RuleAnswered   = "probe.answered"   // bad input got a proper answer (info)
+)
+
+// Exchange is one request of a probe.
+type Exchange struct {
+	Req  *http.Request
+	Body []byte
+}
+
+// Probe is one named check: one or more requests and how to judge the
+// replies.
+type Probe struct {
+	Name    string // "security.bad_sign"
+	Kind    string // Security, Robustness, or "" for a baseline
+	Vendor  string
+	Command string
+	Entry   *fixtures.Entry // nil for an unknown command
+	// Risk is what it means when the probe fails.
+	Risk      string
+	Exchanges []Exchange
+}
+
+// Runner sends probes.
+type Runner struct {
+	Client *http.Client
+	// Timeout overrides each vendor's budget when non-zero.
+	Timeout time.Duration
+}
+
+// Result is one exchange of a probe.
+type Result struct {
+	Probe       *Probe
+	Record      *record.Record
+	Unreachable bool
+}
+
+// Run sends each exchange of p in order and judges each reply.
+func (r *Runner) Run(ctx context.Context, p *Probe) []Result {
+	var out []Result
+	for i, ex := range p.Exchanges {
+		res := r.exchange(ctx, p, ex)
+		if len(p.Exchanges) > 1 {
+			for j := range res.Record.Findings {
+				if strings.HasPrefix(res.Record.Findings[j].Rule, "probe.") {
+					res.Record.Findings[j].Message = fmt.Sprintf("request %d of %d: %s", i+1, len(p.Exchanges), res.Record.Findings[j].Message)
+				}
+			}
+		}
+		out = append(out, res)
+		if res.Unreachable || ctx.Err() != nil {
+			break
+		}
+	}
+	return out
+}
+
+func (r *Runner) budget(v platform.Vendor) time.Duration {
+	if r.Timeout > 0 {
+		return r.Timeout
+	}
+	return v.Timeout()
+}
+
+func (r *Runner) exchange(ctx context.Context, p *Probe, ex Exchange) Result {
+	v := platform.For(p.Vendor)
+	budget := r.budget(v)
+	ctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+	rec := &record.Record{Time: time.Now(), Vendor: p.Vendor, Command: p.Command,
+		Request: &record.Message{Method: ex.Req.Method, URL: ex.Req.URL.String(), Headers: ex.Req.Header.Clone(), Body: ex.Body}}
+	client := r.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	req := ex.Req.Clone(ctx)
+	req.Body = io.NopCloser(bytes.NewReader(ex.Body))
+	req.ContentLength = int64(len(ex.Body))
+	start := time.Now()
+	resp, err := client.Do(req)
+	var body []byte
+	truncated := false
+	if err == nil {
+		body, err = io.ReadAll(io.LimitReader(resp.Body, platform.MaxReplyBytes+1))
+		resp.Body.Close()
+		if len(body) > platform.MaxReplyBytes {
+			body, truncated = body[:platform.MaxReplyBytes], true
+		}
+	}
+	latency := time.Since(start)
+	fail := func(rule, msg string) {
+		rec.Findings = append(rec.Findings, record.Finding{Severity: record.Error, Rule: rule, Path: p.Name, Message: msg})
+	}
+	if err != nil {
+		reason, unreachable := explain(err, ctx, budget)
+		rec.Error = reason
+		if unreachable {
+			rec.Findings = append(rec.Findings, record.Finding{Severity: record.Error, Rule: "response.none", Message: reason})
+			rec.Verdict = record.NoReply
+			return Result{Probe: p, Record: rec, Unreachable: true}
+		}
+		fail(failRule(p), fmt.Sprintf("%s; %s", reason, p.Risk))
+		rec.Verdict = record.Fail
+		return Result{Probe: p, Record: rec}
+	}
+	rec.Response = &record.Message{Status: resp.StatusCode, Headers: resp.Header, Body: body, LatencyMS: float64(latency.Microseconds()) / 1000}
+	reply := platform.Reply{Status: resp.StatusCode, Header: resp.Header, Body: body, Latency: latency, Truncated: truncated}
+	kind := fixtures.After
+	if p.Entry != nil {
+		kind = p.Entry.Kind
+	}
+	judged, _ := v.JudgeReply(reply, platform.Judging{Kind: kind, PayloadValid: p.Kind == "", Budget: budget})
+	accepted, what := platform.Accepted(p.Vendor, reply)
+	pass := func(rule, msg string) {
+		for _, f := range judged {
+			if f.Severity != record.Error {
+				rec.Findings = append(rec.Findings, f)
+			}
+		}
+		rec.Findings = append(rec.Findings, record.Finding{Severity: record.Info, Rule: rule, Path: p.Name, Message: msg})
+	}
+	shapeErr := ""
+	for _, f := range judged {
+		if f.Severity == record.Error && f.Rule != platform.RuleStatus && f.Rule != platform.RuleRefused {
+			shapeErr = f.Message
+			break
+		}
+	}
+	switch {
+	case p.Kind == "": // baseline: a valid callback must be accepted
+		rec.Findings = append(rec.Findings, judged...)
+		if !accepted || record.HasErrors(judged) {
+			fail(RuleBaseline, fmt.Sprintf("a valid callback was not accepted (%s): the other probes cannot tell a refusal from a broken setup; check --sdkappid and --token", what))
+		} else {
+			rec.Findings = append(rec.Findings, record.Finding{Severity: record.Info, Rule: RuleBaseline, Path: p.Name, Message: "a valid callback was accepted: " + what})
+		}
+	case resp.StatusCode >= 500:
+		rec.Findings = append(rec.Findings, judged...)
+		fail(failRule(p), fmt.Sprintf("the backend answered HTTP %d; %s", resp.StatusCode, p.Risk))
+	case latency > budget:
+		rec.Findings = append(rec.Findings, judged...)
+		fail(failRule(p), fmt.Sprintf("the reply took %s, over the %s budget; %s", latency.Round(time.Millisecond), budget, p.Risk))
+	case p.Kind == Security && accepted:
+		rec.Findings = append(rec.Findings, judged...)
+		fail(RuleAccepted, fmt.Sprintf("forged callbacks accepted: the backend answered %s; %s", what, p.Risk))
+	case resp.StatusCode >= 400 && resp.StatusCode < 500:
+		pass(refusedRule(p), fmt.Sprintf("refused with HTTP %d", resp.StatusCode))
+	case shapeErr != "":
+		rec.Findings = append(rec.Findings, judged...)
+		fail(failRule(p), fmt.Sprintf("the reply is not in %s's reply shape (%s); %s", v.Title(), shapeErr, p.Risk))
+	default:
+		pass(refusedRule(p), "answered in the reply shape: "+what)
+	}
+	rec.Verdict = record.Verdict(true, rec.Findings)
+	return Result{Probe: p, Record: rec}
+}
+
+// failRule is the rule of a probe that got no proper answer (a 5xx, a
+// hang, a reset, a reply out of shape): robustness, whatever the probe.
+func failRule(p *Probe) string {
+	if p.Kind == "" {
+		return RuleBaseline
+	}
+	return RuleRobustness
+}
+
+func refusedRule(p *Probe) string {
+	if p.Kind == Security {
+		return RuleRefused
+	}
+	return RuleAnswered
+}
+
+// explain says why no reply came, and whether the target could not be
+// reached at all.
+func explain(err error, ctx context.Context, budget time.Duration) (string, bool) {
+	var op *net.OpError
+	var dns *net.DNSError
+	switch {
+	case errors.As(err, &dns):
+		return "cannot resolve " + dns.Name, true
+	case errors.As(err, &op) && op.Op == "dial":
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			return fmt.Sprintf("connection refused by %s: nothing listens there", op.Addr), true
+		}
+		return "cannot connect: " + op.Err.Error(), true
+	case ctx.Err() == context.DeadlineExceeded:
+		return fmt.Sprintf("no reply within %s (a hang)", budget), false
+	case errors.Is(err, syscall.ECONNRESET):
+		return "the connection was reset before a reply came", false
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the connection was closed before a complete reply came", false
+	}
+	msg := err.Error()
+	if i := strings.LastIndex(msg, "\": "); i >= 0 {
+		msg = msg[i+3:]
+	}
+	return msg, false
+}
+
+// Expected says what the probe expects of the backend (for reports).
+func (p *Probe) Expected() string {
+	switch p.Kind {
+	case Security:
+		return "a refusal of the forged callback: HTTP 4xx, or a reply in the vendor's shape that refuses it (Tencent ActionStatus FAIL or a non-zero ErrorCode)"
+	case Robustness:
+		return fmt.Sprintf("an answer within the budget: a reply in the %s shape (FAIL is fine) or an HTTP 4xx; no 5xx, HTML, reset or hang", platform.For(p.Vendor).Title())
+	}
+	return "the valid callback accepted (the baseline for the other probes)"
+}

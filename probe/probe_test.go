@@ -1,0 +1,185 @@
+package probe
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/record"
+	"github.com/imhook/imhook/simulate"
+)
+
+func builder(t *testing.T, token string) (*Builder, *fixtures.Entry) {
+	t.Helper()
+	e, _, ok := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
+	if !ok {
+		t.Fatal("no entry")
+	}
+	now := time.Unix(1_800_000_000, 0)
+	gen := func(e *fixtures.Entry, i int) ([]byte, error) {
+		return simulate.Generate(e, simulate.GenOptions{Seed: uint64(i), Now: now})
+	}
+	return &Builder{Target: "http://127.0.0.1:9/cb?x=1", Gen: gen, Now: func() time.Time { return now },
+		Params: platform.Params{SdkAppID: "1400000005", Token: token, Now: func() time.Time { return now }}}, e
+}
+
+// Each security probe is otherwise valid, and platform's own request check
+// (what serve applies) refuses it with the expected rule.
+func TestSecurityProbesAreRefusedByTheRequestCheck(t *testing.T) {
+	b, e := builder(t, "tok")
+	ps, err := b.Security(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"security.wrong_sdkappid":     platform.RuleSdkAppID,
+		"security.no_sign":            platform.RuleSign,
+		"security.bad_sign":           platform.RuleSign,
+		"security.stale_request_time": platform.RuleRequestTime,
+	}
+	if len(ps) != len(want) {
+		t.Fatalf("%d probes", len(ps))
+	}
+	exp := platform.Expect{SdkAppID: "1400000005", Token: "tok", Now: b.Now}
+	for _, p := range ps {
+		req := p.Exchanges[0].Req
+		if !strings.HasPrefix(req.URL.RawQuery, "x=1&SdkAppid=") || !strings.Contains(req.URL.RawQuery, "&CallbackCommand=C2C.CallbackAfterSendMsg&contenttype=json&") {
+			t.Errorf("%s: the query lost the platform's order: %s", p.Name, req.URL.RawQuery)
+		}
+		var errs []string
+		for _, f := range platform.Tencent.CheckRequest(req, p.Exchanges[0].Body, e, exp) {
+			if f.Severity == record.Error {
+				errs = append(errs, f.Rule)
+			}
+		}
+		if len(errs) != 1 || errs[0] != want[p.Name] {
+			t.Errorf("%s: request check errors %v, want [%s]", p.Name, errs, want[p.Name])
+		}
+	}
+	q := ps[3].Exchanges[0].Req.URL.Query()
+	if rt, _ := strconv.ParseInt(q.Get("RequestTime"), 10, 64); rt != b.Now().Add(-10*time.Minute).Unix() {
+		t.Errorf("stale RequestTime %d", rt)
+	}
+	if q := ps[1].Exchanges[0].Req.URL.Query(); q.Has("Sign") || !q.Has("RequestTime") {
+		t.Errorf("no_sign: %v", q)
+	}
+	// The baseline passes the same check.
+	base, _ := b.Baseline(e)
+	if fs := platform.Tencent.CheckRequest(base.Exchanges[0].Req, nil, e, exp); record.HasErrors(fs) {
+		t.Errorf("baseline: %v", fs)
+	}
+	// Without a token only the SdkAppid probe.
+	b2, _ := builder(t, "")
+	if ps, _ := b2.Security(e); len(ps) != 1 || ps[0].Name != "security.wrong_sdkappid" {
+		t.Errorf("%v", ps)
+	}
+	oe, _, _ := fixtures.Default().Lookup("callbackAfterSendSingleMsgCommand")
+	if _, err := b.Security(oe); err == nil {
+		t.Error("security probes of an OpenIM callback")
+	}
+}
+
+func TestRobustnessBodies(t *testing.T) {
+	b, e := builder(t, "")
+	ps, err := b.Robustness(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := map[string]*Probe{}
+	for _, p := range ps {
+		by[strings.TrimPrefix(p.Name, "robustness.")] = p
+	}
+	body := func(name string, i int) []byte { return by[name].Exchanges[i].Body }
+	if gjson.ValidBytes(body("malformed_json", 0)) {
+		t.Error("malformed_json is valid JSON")
+	}
+	if gjson.GetBytes(body("missing_required", 0), "MsgKey").Exists() || !gjson.GetBytes(body("missing_required", 0), "CallbackCommand").Exists() {
+		t.Error("missing_required")
+	}
+	if gjson.GetBytes(body("wrong_types", 0), "From_Account").Type != gjson.Number {
+		t.Error("wrong_types")
+	}
+	if len(body("oversized_body", 0)) <= 1<<20 {
+		t.Error("oversized_body")
+	}
+	u := body("unicode_strings", 0)
+	if !gjson.ValidBytes(u) || !strings.Contains(string(u), `\u0000`) || !strings.Contains(gjson.GetBytes(u, "From_Account").Str, "👍") {
+		t.Errorf("unicode_strings: %s", u)
+	}
+	if q := by["unknown_command"].Exchanges[0].Req.URL.Query().Get("CallbackCommand"); q != "C2C.CallbackAfterImhookProbe" {
+		t.Errorf("unknown_command: %s", q)
+	}
+	if d := by["duplicate_message"]; len(d.Exchanges) != 2 || string(d.Exchanges[0].Body) != string(d.Exchanges[1].Body) {
+		t.Error("duplicate_message")
+	}
+	o := by["out_of_order"]
+	if gjson.GetBytes(o.Exchanges[1].Body, "MsgTime").Int() >= gjson.GetBytes(o.Exchanges[0].Body, "MsgTime").Int() {
+		t.Error("out_of_order")
+	}
+}
+
+func TestRunnerVerdicts(t *testing.T) {
+	b, e := builder(t, "tok")
+	for _, c := range []struct {
+		name    string
+		handler http.HandlerFunc
+		rule    string
+		verdict string
+	}{
+		{"ok", func(w http.ResponseWriter, _ *http.Request) {
+			w.Write([]byte(`{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`))
+		}, RuleAccepted, record.Fail},
+		{"fail", func(w http.ResponseWriter, _ *http.Request) {
+			w.Write([]byte(`{"ActionStatus":"FAIL","ErrorInfo":"bad sign","ErrorCode":1}`))
+		}, RuleRefused, record.Pass},
+		{"403", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(403) }, RuleRefused, record.Pass},
+		{"500", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(500) }, RuleRobustness, record.Fail},
+		{"html", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("<html><body>hi</body></html>")) }, RuleRobustness, record.Fail},
+		{"reset", func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body)
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.(*net.TCPConn).SetLinger(0) // RST, not FIN
+				conn.Close()
+			}
+		}, RuleRobustness, record.Fail},
+		{"hang", func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body) // so that the server notices the client going away
+			select {
+			case <-r.Context().Done():
+			case <-time.After(2 * time.Second):
+			}
+		}, RuleRobustness, record.Fail},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := httptest.NewServer(c.handler)
+			defer srv.Close()
+			b.Target = srv.URL
+			ps, _ := b.Security(e)
+			res := (&Runner{Timeout: 150 * time.Millisecond}).Run(context.Background(), ps[2])
+			rec := res[0].Record
+			var rules []string
+			for _, f := range rec.Findings {
+				if strings.HasPrefix(f.Rule, "probe.") {
+					rules = append(rules, f.Rule)
+					if f.Path != "security.bad_sign" {
+						t.Errorf("path %q", f.Path)
+					}
+				}
+			}
+			if len(rules) != 1 || rules[0] != c.rule || rec.Verdict != c.verdict {
+				t.Errorf("rules %v verdict %s; want %s %s\n%+v", rules, rec.Verdict, c.rule, c.verdict, rec.Findings)
+			}
+		})
+	}
+}

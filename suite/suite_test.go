@@ -1,0 +1,83 @@
+package suite
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/imhook/imhook/record"
+)
+
+func TestExpand(t *testing.T) {
+	ref := func(kind, arg string) (json.RawMessage, error) {
+		switch kind + ":" + arg {
+		case "env:A":
+			return json.RawMessage(`"x"`), nil
+		case "step:s.n":
+			return json.RawMessage(`42`), nil
+		case "step:s.o":
+			return json.RawMessage(`{"k":[1,2]}`), nil
+		}
+		return json.RawMessage(`""`), nil
+	}
+	for in, want := range map[string]string{
+		"plain":                  `"plain"`,
+		"${env:A}":               `"x"`,
+		"${step:s.n}":            `42`,
+		"${step:s.o}":            `{"k":[1,2]}`,
+		"n=${step:s.n}/${env:A}": `"n=42/x"`,
+		"$ and { alone":          `"$ and { alone"`,
+	} {
+		got, err := expand(in, ref)
+		if err != nil || string(got) != want {
+			t.Errorf("expand(%q) = %s, %v; want %s", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"${nope:x}", "${env:A", "${}"} {
+		if _, err := expand(bad, ref); err == nil {
+			t.Errorf("expand(%q): no error", bad)
+		}
+	}
+}
+
+func TestLoadResolveCheck(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "s.json")
+	os.WriteFile(filepath.Join(dir, "d.json"), []byte(`{"CallbackCommand":"C2C.CallbackAfterSendMsg"}`), 0o644)
+	os.WriteFile(p, []byte(`{"version":1,"steps":[
+	  {"name":"a","command":"C2C.CallbackAfterSendMsg","expect":{"max_latency":"${env:LAT|250ms}","reply":{"ErrorCode":0,"ErrorInfo":""}}},
+	  {"name":"b","data":"d.json","set":{"X":"${step:a.response.body}"},"expect":{"verdict":"fail"}}]}`), 0o644)
+	env := func(string) string { return "" }
+	s, err := Load(p, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.Resolve(s.Steps[0], env, nil)
+	if err != nil || a.Expect.MaxLatency != 250*time.Millisecond || a.Expect.Verdict != record.Pass || len(a.Expect.Reply) != 2 {
+		t.Fatalf("%+v %v", a, err)
+	}
+	rec := &record.Record{Verdict: record.Pass, Response: &record.Message{Status: 200, Body: []byte(`{"ErrorCode":0,"ErrorInfo":"x"}`), LatencyMS: 300}}
+	misses := a.Check(rec)
+	if len(misses) != 2 || misses[0].Path != "latency" || misses[1].Path != "ErrorInfo" || !strings.Contains(misses[1].Message, `expected reply ErrorInfo = "", found "x"`) {
+		t.Errorf("%+v", misses)
+	}
+	recJSON, _ := json.Marshal(rec)
+	b, err := s.Resolve(s.Steps[1], env, map[string][]byte{"a": recJSON})
+	if err != nil || b.DataFile != "d.json" || len(b.Set) != 1 || string(b.Set[0].Value) != `{"ErrorCode":0,"ErrorInfo":"x"}` || b.Expect.Verdict != record.Fail {
+		t.Fatalf("%+v %v", b, err)
+	}
+	var e *Error
+	_, err = Load(filepath.Join(dir, "none.json"), env)
+	if !asError(err, &e) {
+		t.Errorf("%v", err)
+	}
+}
+
+func asError(err error, e **Error) bool {
+	x, ok := err.(*Error)
+	*e = x
+	return ok
+}
