@@ -15,9 +15,9 @@ import (
 
 // TestMain lets the test binary run as the imhook command inside scripts.
 func TestMain(m *testing.M) {
-	os.Exit(testscript.RunMain(m, map[string]func() int{
-		"imhook": func() int { return cmd.Execute() },
-	}))
+	testscript.Main(m, map[string]func(){
+		"imhook": func() { os.Exit(cmd.Execute()) },
+	})
 }
 
 // TestScript runs the end-to-end scripts in cmd/testdata/script against the

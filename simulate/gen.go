@@ -230,9 +230,7 @@ func (g *gen) value(f *fixtures.Field, siblings obj, idx int) any {
 		fields := f.Fields
 		if f.Switch != "" {
 			sel, _ := siblings.get(f.Switch).(json.RawMessage)
-			var s string
-			s = rawString(sel)
-			c := f.Case(s)
+			c := f.Case(rawString(sel))
 			if c == nil {
 				return obj{}
 			}
