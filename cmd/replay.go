@@ -255,6 +255,9 @@ func runReplay(ctx context.Context, g *Globals, o *replayOptions, args []string)
 	return t.err()
 }
 
+// replayLoadLimits bound a load run's input (zero: replay's defaults).
+var replayLoadLimits replay.LoadLimits
+
 // loadMode reports whether the replay is a load run (--count or --duration).
 func (o *replayOptions) loadMode() bool { return o.Count > 0 || o.Duration > 0 }
 
@@ -265,7 +268,7 @@ func (o *replayOptions) loadMode() bool { return o.Count > 0 || o.Duration > 0 }
 // load mode does.
 func runReplayLoad(ctx context.Context, g *Globals, o *replayOptions, ro replay.Options, sources []stream.Source, rw *record.Writer) error {
 	errPal := g.ErrPalette()
-	cbs, st, err := replay.Callbacks(ctx, sources, ro, replay.LoadLimits{}, func(r replay.Result) {
+	cbs, st, err := replay.Callbacks(ctx, sources, ro, replayLoadLimits, func(r replay.Result) {
 		p := r.Problem
 		if g.Quiet && p.Severity != record.Error {
 			return
