@@ -66,6 +66,15 @@ Order: strictly one after another in input order with --concurrency 1 (the defau
 --concurrency C up to C callbacks are in flight, and --rate R caps them at R a second; the
 output stays in input order.
 
+Load: --count N or --duration D turns replay into a load run over the input, with simulate's
+load engine (see imhook simulate --help): the input is read once (at most 100000 callbacks
+and 256 MiB of them; stdin too), then its callbacks are sent round-robin, each built as above,
+by --concurrency workers (default 64) at --rate R, until N were sent or D passed; every reply is
+judged and the run is summed up (requests, rate, status, verdicts, findings by rule, latency
+percentiles, budget misses) on stderr, or as one JSON object on stdout with -o json; --record
+keeps every exchange. A larger input is a usage error; --compare and --junit do not go with
+a load run. Exit 1 when a reply broke the contract or the input had an error.
+
 Without --compare each reply is judged by the platform's contract, as simulate does. With
 --compare each reply of a record is compared with the recorded one instead: the HTTP status
 and the reply contract's fields (Tencent ActionStatus, ErrorCode, ErrorInfo; OpenIM
@@ -79,7 +88,8 @@ callbacks go to the built-in receiver. A progress bar shows on stderr when it is
   imhook replay recordings/ --target http://localhost:8080/im --compare
   imhook replay payloads.json --command C2C.CallbackAfterSendMsg --target http://localhost:8080/im
   imhook replay traffic.jsonl --resign --token "$TOKEN" --concurrency 8 --rate 200 --target https://api.example.com/im
-  cat payload.json | imhook replay - -o json`,
+  cat payload.json | imhook replay - -o json
+  imhook replay run.jsonl --count 100000 --concurrency 64 --rate 2000 --target http://localhost:8080/im`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			fromEnv := func(flag, env string, dst *string) {
