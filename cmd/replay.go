@@ -72,8 +72,8 @@ and 256 MiB of them; stdin too), then its callbacks are sent round-robin, each b
 by --concurrency workers (default 64) at --rate R, until N were sent or D passed; every reply is
 judged and the run is summed up (requests, rate, status, verdicts, findings by rule, latency
 percentiles, budget misses) on stderr, or as one JSON object on stdout with -o json; --record
-keeps every exchange. A larger input is a usage error; --compare and --junit do not go with
-a load run. Exit 1 when a reply broke the contract or the input had an error.
+keeps every exchange. A larger or unreadable input is a usage error before anything is sent;
+--compare and --junit do not go with a load run. Exit 1 when a reply broke the contract or the input had an error.
 
 Without --compare each reply is judged by the platform's contract, as simulate does. With
 --compare each reply of a record is compared with the recorded one instead: the HTTP status
