@@ -11,14 +11,19 @@ import (
 	"github.com/imhook/imhook/simulate"
 )
 
+// loadRun is what shapes a load run: simulate's and replay's load flags.
+type loadRun struct {
+	Count       int64
+	Duration    time.Duration
+	Concurrency int // 0: 64
+	Rate        float64
+	Timeout     time.Duration
+	Record      string // --record's file, for messages
+}
+
 // runLoad runs simulate's load mode: a fresh payload per request
 // (round-robin over the commands), every reply judged, a summary at the end.
 func runLoad(ctx context.Context, g *Globals, o *simulateOptions, sender *simulate.Sender, callbacks []simulate.Callback, rw *record.Writer) error {
-	conc := o.Concurrency
-	if conc == 0 {
-		conc = 64
-	}
-	sender.Client = simulate.NewClientFor(conc)
 	fixed := o.Data != ""
 	src := func(i int64) (simulate.Callback, error) {
 		cb := callbacks[int(i%int64(len(callbacks)))]
@@ -33,6 +38,22 @@ func runLoad(ctx context.Context, g *Globals, o *simulateOptions, sender *simula
 		// simulate's tests), so the hot path does not check them again.
 		return simulate.Callback{Entry: cb.Entry, Body: body}, nil
 	}
+	var first *simulate.Callback
+	if len(callbacks) > 0 {
+		first = &callbacks[0]
+	}
+	return runLoadRun(ctx, g, loadRun{Count: o.Count, Duration: o.Duration, Concurrency: o.Concurrency, Rate: o.Rate, Timeout: o.Timeout, Record: o.Record},
+		sender, src, first, rw)
+}
+
+// runLoadRun sends src's callbacks under lr with simulate's load engine and
+// prints the summary; first, when not nil, names the budget in the text.
+func runLoadRun(ctx context.Context, g *Globals, lr loadRun, sender *simulate.Sender, src simulate.Source, first *simulate.Callback, rw *record.Writer) error {
+	conc := lr.Concurrency
+	if conc == 0 {
+		conc = 64
+	}
+	sender.Client = simulate.NewClientFor(conc)
 	var each func(*record.Record, bool)
 	var writeErr error
 	if rw != nil {
@@ -43,25 +64,25 @@ func runLoad(ctx context.Context, g *Globals, o *simulateOptions, sender *simula
 		}
 	}
 	prog := &simulate.Progress{}
-	stopProgress := g.progressLine(prog, o)
-	stats, err := sender.Load(ctx, simulate.LoadOptions{Count: o.Count, Duration: o.Duration, Concurrency: conc, Rate: o.Rate}, src, each, prog)
+	stopProgress := g.progressLine(prog, lr.Count)
+	stats, err := sender.Load(ctx, simulate.LoadOptions{Count: lr.Count, Duration: lr.Duration, Concurrency: conc, Rate: lr.Rate}, src, each, prog)
 	stopProgress()
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
 	if writeErr != nil {
-		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("--record %s: %w", o.Record, writeErr)}
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("--record %s: %w", lr.Record, writeErr)}
 	}
 	if rw != nil {
 		if err := rw.Close(); err != nil {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("--record %s: %w", o.Record, err)}
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("--record %s: %w", lr.Record, err)}
 		}
 	}
 	budget := "platform's"
-	if o.Timeout > 0 {
-		budget = o.Timeout.String()
-	} else if len(callbacks) > 0 {
-		budget = sender.Budget(platformOf(callbacks[0])).String()
+	if lr.Timeout > 0 {
+		budget = lr.Timeout.String()
+	} else if first != nil {
+		budget = sender.Budget(platformOf(*first)).String()
 	}
 	if g.JSON() {
 		b, _ := json.Marshal(stats)
@@ -81,7 +102,7 @@ func runLoad(ctx context.Context, g *Globals, o *simulateOptions, sender *simula
 }
 
 // progressLine draws a live line on stderr when it is a terminal.
-func (g *Globals) progressLine(p *simulate.Progress, o *simulateOptions) func() {
+func (g *Globals) progressLine(p *simulate.Progress, count int64) func() {
 	if !g.Streams.ErrTTY || g.Quiet {
 		return func() {}
 	}
@@ -101,8 +122,8 @@ func (g *Globals) progressLine(p *simulate.Progress, o *simulateOptions) func() 
 				n := p.Sent.Load()
 				el := time.Since(start)
 				total := ""
-				if o.Count > 0 {
-					total = fmt.Sprintf("/%d", o.Count)
+				if count > 0 {
+					total = fmt.Sprintf("/%d", count)
 				}
 				fmt.Fprintf(g.Streams.ErrOut, "\r\033[K%d%s sent, %.0f/s, %d failed, %s", n, total, float64(n)/el.Seconds(), p.Failed.Load(), el.Round(time.Second))
 			}

@@ -30,6 +30,8 @@ type replayOptions struct {
 	Compare     bool
 	Concurrency int
 	Rate        float64
+	Count       int64
+	Duration    time.Duration
 	Timeout     time.Duration
 	Record      string
 	ci          ciOptions // --junit (ci.go)
@@ -64,6 +66,15 @@ Order: strictly one after another in input order with --concurrency 1 (the defau
 --concurrency C up to C callbacks are in flight, and --rate R caps them at R a second; the
 output stays in input order.
 
+Load: --count N or --duration D turns replay into a load run over the input, with simulate's
+load engine (see imhook simulate --help): the input is read once (at most 100000 callbacks
+and 256 MiB of them; stdin too), then its callbacks are sent round-robin, each built as above,
+by --concurrency workers (default 64) at --rate R, until N were sent or D passed; every reply is
+judged and the run is summed up (requests, rate, status, verdicts, findings by rule, latency
+percentiles, budget misses) on stderr, or as one JSON object on stdout with -o json; --record
+keeps every exchange. A larger or unreadable input is a usage error before anything is sent;
+--compare and --junit do not go with a load run. Exit 1 when a reply broke the contract or the input had an error.
+
 Without --compare each reply is judged by the platform's contract, as simulate does. With
 --compare each reply of a record is compared with the recorded one instead: the HTTP status
 and the reply contract's fields (Tencent ActionStatus, ErrorCode, ErrorInfo; OpenIM
@@ -77,7 +88,8 @@ callbacks go to the built-in receiver. A progress bar shows on stderr when it is
   imhook replay recordings/ --target http://localhost:8080/im --compare
   imhook replay payloads.json --command C2C.CallbackAfterSendMsg --target http://localhost:8080/im
   imhook replay traffic.jsonl --resign --token "$TOKEN" --concurrency 8 --rate 200 --target https://api.example.com/im
-  cat payload.json | imhook replay - -o json`,
+  cat payload.json | imhook replay - -o json
+  imhook replay run.jsonl --count 100000 --concurrency 64 --rate 2000 --target http://localhost:8080/im`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			fromEnv := func(flag, env string, dst *string) {
@@ -89,7 +101,7 @@ callbacks go to the built-in receiver. A progress bar shows on stderr when it is
 				}
 			}
 			o.set = map[string]bool{}
-			for _, f := range []string{"sdkappid", "client-ip", "platform"} {
+			for _, f := range []string{"sdkappid", "client-ip", "platform", "concurrency"} {
 				o.set[f] = c.Flags().Changed(f)
 			}
 			fromEnv("target", "IMHOOK_TARGET", &o.Target)
@@ -109,8 +121,10 @@ callbacks go to the built-in receiver. A progress bar shows on stderr when it is
 	f.StringVar(&o.Command, "command", "", "the callback of payloads that name none (no CallbackCommand / callbackCommand field)")
 	f.StringArrayVar(&o.Filter, "filter", nil, "replay only this callback (repeatable)")
 	f.BoolVar(&o.Compare, "compare", false, "compare each reply with the recorded one (status and reply contract fields) instead of judging it")
-	f.IntVar(&o.Concurrency, "concurrency", 1, "callbacks in flight at once (1: strictly in input order)")
+	f.IntVar(&o.Concurrency, "concurrency", 1, "callbacks in flight at once (1: strictly in input order; 64 by default with --count/--duration)")
 	f.Float64Var(&o.Rate, "rate", 0, "at most this many callbacks a second (0: as fast as replies come)")
+	f.Int64Var(&o.Count, "count", 0, "load: send this many callbacks in all, round-robin over the input's, and print a summary")
+	f.DurationVar(&o.Duration, "duration", 0, "load: keep sending the input's callbacks round-robin for this long")
 	f.DurationVar(&o.Timeout, "timeout", 0, "reply budget (default: the platform's, Tencent 2s, OpenIM 5s)")
 	f.StringVar(&o.Record, "record", "", "append a record of every replayed exchange to this file (JSON Lines)")
 	o.outcome.register(c)
@@ -136,6 +150,12 @@ func runReplay(ctx context.Context, g *Globals, o *replayOptions, args []string)
 		return usageErrorf("--rate must not be negative")
 	case o.Timeout < 0:
 		return usageErrorf("--timeout must not be negative")
+	case o.Count < 0 || o.Duration < 0:
+		return usageErrorf("--count and --duration must not be negative")
+	case o.loadMode() && o.Compare:
+		return usageErrorf("--compare compares each reply with its recording one by one; a load run (--count/--duration) judges every reply by the contract and sums them up: give one of them")
+	case o.loadMode() && o.ci.JUnit != "":
+		return usageErrorf("--junit writes one test case per exchange; it does not go with --count/--duration")
 	}
 	if o.Platform != "" && !slices.Contains(platform.TencentPlatforms, o.Platform) {
 		return usageErrorf("--platform %q is not a documented OptPlatform value; use one of %s", o.Platform, strings.Join(platform.TencentPlatforms, ", "))
@@ -179,6 +199,9 @@ func runReplay(ctx context.Context, g *Globals, o *replayOptions, args []string)
 			return usageErrorf("--record: %v", err)
 		}
 		defer rw.Close()
+	}
+	if o.loadMode() {
+		return runReplayLoad(ctx, g, o, ro, sources, rw)
 	}
 	bar := progressBar(g, sources, "replaying")
 	if bar != nil {
@@ -240,6 +263,52 @@ func runReplay(ctx context.Context, g *Globals, o *replayOptions, args []string)
 		return &ExitError{Code: ExitContract, Silent: true, Err: fmt.Errorf("%d problem(s) in the input", st.Failed)}
 	}
 	return t.err()
+}
+
+// replayLoadLimits bound a load run's input (zero: replay's defaults).
+var replayLoadLimits replay.LoadLimits
+
+// loadMode reports whether the replay is a load run (--count or --duration).
+func (o *replayOptions) loadMode() bool { return o.Count > 0 || o.Duration > 0 }
+
+// runReplayLoad is replay's load mode: the input is read once (at most
+// replay.MaxLoadItems callbacks, replay.MaxLoadBytes of them), then its
+// callbacks are sent round-robin by simulate's load engine, each request
+// built as a plain replay builds it, and the run is summed up as simulate's
+// load mode does.
+func runReplayLoad(ctx context.Context, g *Globals, o *replayOptions, ro replay.Options, sources []stream.Source, rw *record.Writer) error {
+	errPal := g.ErrPalette()
+	cbs, st, err := replay.Callbacks(ctx, sources, ro, replayLoadLimits, func(r replay.Result) {
+		p := r.Problem
+		if g.Quiet && p.Severity != record.Error {
+			return
+		}
+		fmt.Fprintf(g.Streams.ErrOut, "imhook: %s:%d: %s %s: %s\n", p.File, p.Line, errPal.Severity(p.Severity), p.Rule, p.Message)
+	})
+	switch {
+	case ctx.Err() != nil:
+		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("interrupted")}
+	case err != nil:
+		return usageErrorf("%v", err)
+	case st.Unreadable > 0:
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%d input(s) could not be read; nothing was sent", st.Unreadable)}
+	case len(cbs) == 0:
+		return usageErrorf("the input holds no callback to send (%d item(s), %d problem(s), %d filtered out)", st.Items, st.Problems, st.Skipped)
+	}
+	if !g.Quiet && (st.Problems > 0 || st.Skipped > 0) {
+		fmt.Fprintf(g.Streams.ErrOut, "imhook: sending %d callback(s) of the input round-robin; %d problem(s) in the input, %d filtered out\n", len(cbs), st.Problems, st.Skipped)
+	}
+	src := func(i int64) (simulate.Callback, error) { return cbs[int(i%int64(len(cbs)))], nil }
+	conc := o.Concurrency
+	if !o.set["concurrency"] {
+		conc = 0 // the load engine's default
+	}
+	lerr := runLoadRun(ctx, g, loadRun{Count: o.Count, Duration: o.Duration, Concurrency: conc, Rate: o.Rate, Timeout: o.Timeout, Record: o.Record},
+		ro.Sender, src, &cbs[0], rw)
+	if lerr == nil && st.Failed > 0 {
+		return &ExitError{Code: ExitContract, Silent: true, Err: fmt.Errorf("%d problem(s) in the input", st.Failed)}
+	}
+	return lerr
 }
 
 // progressBar is a byte-counting bar on stderr when it is a terminal and

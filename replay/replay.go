@@ -156,12 +156,53 @@ func Run(ctx context.Context, sources []stream.Source, o Options, emit func(Resu
 
 // one replays one item; nil means it was filtered out.
 func (o *Options) one(ctx context.Context, limiter *rate.Limiter, it *stream.Item) *Result {
+	p, res := o.prepare(it)
+	if p == nil {
+		return res
+	}
+	if limiter != nil {
+		if err := limiter.Wait(ctx); err != nil {
+			return nil
+		}
+	}
+	e, rec := p.entry, p.rec
+	cb := simulate.NewCallback(e, p.body)
+	out, unreachable := p.sender.Send(ctx, cb)
+	if o.Compare && out.Response != nil {
+		var diffs []record.Finding
+		if rec == nil {
+			diffs = []record.Finding{{Severity: record.Info, Rule: RuleNothing,
+				Message: "a payload has no recorded reply to compare with"}}
+		} else {
+			diffs = Compare(e.Vendor, rec.Response, rec.Error, out.Response)
+		}
+		out.Findings = diffs
+	}
+	out.Findings = append(p.notes, out.Findings...)
+	out.Verdict = record.Verdict(out.Response != nil, out.Findings)
+	return &Result{Record: out, Unreachable: unreachable, File: it.File, Line: it.Line}
+}
+
+// prepared is an item ready to send: its callback, the recording it came
+// from (nil for a payload), the Sender with the recorded values applied, and
+// notes about them.
+type prepared struct {
+	entry  *fixtures.Entry
+	body   []byte // it.Raw for a payload: valid as long as the item is
+	rec    *record.Record
+	sender simulate.Sender
+	notes  []record.Finding
+}
+
+// prepare reads an item: the callback to send, or a result that reports a
+// problem with it, or neither when it is filtered out.
+func (o *Options) prepare(it *stream.Item) (*prepared, *Result) {
 	problem := func(sev, rule, msg string) *Result {
 		return &Result{File: it.File, Line: it.Line, Problem: &stream.Finding{File: it.File, Line: it.Line,
 			Finding: record.Finding{Severity: sev, Rule: rule, Message: msg}}}
 	}
 	if f, line := it.Check(); f != nil {
-		return &Result{File: it.File, Line: line, Problem: &stream.Finding{File: it.File, Line: line, Finding: *f}}
+		return nil, &Result{File: it.File, Line: line, Problem: &stream.Finding{File: it.File, Line: line, Finding: *f}}
 	}
 	kind, _ := stream.Classify(it.Raw)
 	var (
@@ -173,22 +214,22 @@ func (o *Options) one(ctx context.Context, limiter *rate.Limiter, it *stream.Ite
 	case stream.KindRecord:
 		rec = &record.Record{}
 		if err := json.Unmarshal(it.Raw, rec); err != nil {
-			return problem(record.Error, RuleNotCallback, "not a record: "+err.Error())
+			return nil, problem(record.Error, RuleNotCallback, "not a record: "+err.Error())
 		}
 		if rec.Request == nil {
-			return problem(record.Error, RuleNotCallback, "the record has no request")
+			return nil, problem(record.Error, RuleNotCallback, "the record has no request")
 		}
 		body, command = rec.Request.Body, rec.Command
 		if command == "" {
-			return problem(record.Warning, RuleCommand, "the record names no callback (the receiver did not recognise the request); it is skipped")
+			return nil, problem(record.Warning, RuleCommand, "the record names no callback (the receiver did not recognise the request); it is skipped")
 		}
 	case stream.KindResponse:
-		return problem(record.Error, RuleNotCallback, "this is a reply, not a callback: replay sends payloads and records (check replies with imhook validate --as response)")
+		return nil, problem(record.Error, RuleNotCallback, "this is a reply, not a callback: replay sends payloads and records (check replies with imhook validate --as response)")
 	case stream.KindPayload:
 		body, command = it.Raw, stream.PayloadCommand(it.Raw)
 	default:
 		if o.Command == nil {
-			return problem(record.Error, RuleNotCallback, "this names no callback (no CallbackCommand or callbackCommand field, not a record); name it with --command")
+			return nil, problem(record.Error, RuleNotCallback, "this names no callback (no CallbackCommand or callbackCommand field, not a record); name it with --command")
 		}
 		body = it.Raw
 	}
@@ -198,37 +239,17 @@ func (o *Options) one(ctx context.Context, limiter *rate.Limiter, it *stream.Ite
 	} else {
 		var f *record.Finding
 		if e, f = validate.Lookup(o.Catalogue, command, RuleCommand); f != nil {
-			return problem(f.Severity, f.Rule, f.Message+"; it is not replayed")
+			return nil, problem(f.Severity, f.Rule, f.Message+"; it is not replayed")
 		}
 	}
 	if len(o.Filter) > 0 && !containsEntry(o.Filter, e) {
-		return nil
+		return nil, nil
 	}
-	s := *o.Sender
-	var notes []record.Finding
+	p := &prepared{entry: e, body: body, rec: rec, sender: *o.Sender}
 	if rec != nil {
-		notes = o.recorded(&s, e, rec)
+		p.notes = o.recorded(&p.sender, e, rec)
 	}
-	if limiter != nil {
-		if err := limiter.Wait(ctx); err != nil {
-			return nil
-		}
-	}
-	cb := simulate.NewCallback(e, body)
-	out, unreachable := s.Send(ctx, cb)
-	if o.Compare && out.Response != nil {
-		var diffs []record.Finding
-		if rec == nil {
-			diffs = []record.Finding{{Severity: record.Info, Rule: RuleNothing,
-				Message: "a payload has no recorded reply to compare with"}}
-		} else {
-			diffs = Compare(e.Vendor, rec.Response, rec.Error, out.Response)
-		}
-		out.Findings = diffs
-	}
-	out.Findings = append(notes, out.Findings...)
-	out.Verdict = record.Verdict(out.Response != nil, out.Findings)
-	return &Result{Record: out, Unreachable: unreachable, File: it.File, Line: it.Line}
+	return p, nil
 }
 
 func containsEntry(es []*fixtures.Entry, e *fixtures.Entry) bool {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -134,5 +135,36 @@ func TestLoadFreshPayloads(t *testing.T) {
 			t.Fatalf("payload %d repeats", i)
 		}
 		seen[k] = true
+	}
+}
+
+// A callback's Route replaces the Sender's target and parameters for that
+// callback only; the others keep the Sender's.
+func TestLoadRoute(t *testing.T) {
+	var mu sync.Mutex
+	apps := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		apps[r.URL.Path+" "+r.URL.Query().Get("SdkAppid")]++
+		mu.Unlock()
+		_, _ = w.Write(platform.Tencent.ReplyBody(platform.ReplyOK, ""))
+	}))
+	defer srv.Close()
+	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
+	body, err := Generate(e, GenOptions{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	routed := &Route{Target: srv.URL + "/other", Params: platform.Params{SdkAppID: "1400000002"}}
+	cbs := []Callback{{Entry: e, Body: body}, {Entry: e, Body: body, Route: routed}}
+	s := &Sender{Target: srv.URL + "/cb", Params: platform.Params{SdkAppID: "1400000001"}}
+	st, err := s.Load(context.Background(), LoadOptions{Count: 10, Concurrency: 2},
+		func(i int64) (Callback, error) { return cbs[i%2], nil }, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Requests != 10 || st.Verdicts[record.Pass] != 10 || apps["/cb 1400000001"] != 5 || apps["/other 1400000002"] != 5 {
+		t.Errorf("requests %d, verdicts %v, backend saw %v", st.Requests, st.Verdicts, apps)
 	}
 }

@@ -32,6 +32,24 @@ type Callback struct {
 	Body  []byte
 	// Findings are the payload's own findings (from validate.Payload).
 	Findings []record.Finding
+	// Route, when not nil, is where and how this callback is sent in place
+	// of the Sender's Target and Params (replay: a recording's own query
+	// values, signature and operationID). It is read, never changed.
+	Route *Route
+}
+
+// Route is a target URL and the request parameters to build a callback with.
+type Route struct {
+	Target string
+	Params platform.Params
+}
+
+// route is the target and parameters c is built with.
+func (s *Sender) route(c *Callback) (string, *platform.Params) {
+	if c.Route != nil {
+		return c.Route.Target, &c.Route.Params
+	}
+	return s.Target, &s.Params
 }
 
 // NewCallback checks body against e and returns the callback to send.
@@ -83,9 +101,10 @@ func (s *Sender) Budget(v platform.Vendor) time.Duration {
 // Build returns the request the platform would send.
 func (s *Sender) Build(c Callback) (*http.Request, error) {
 	v := platform.For(c.Entry.Vendor)
-	req, err := v.NewRequest(s.Target, c.Entry.Command, c.Body, s.Params)
+	target, params := s.route(&c)
+	req, err := v.NewRequest(target, c.Entry.Command, c.Body, *params)
 	if err != nil {
-		return nil, &TargetError{Target: s.Target, Err: err}
+		return nil, &TargetError{Target: target, Err: err}
 	}
 	return req, nil
 }
@@ -151,18 +170,19 @@ var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // connection (load mode), else the Sender's http.Client is used.
 func (s *Sender) exchange(ctx context.Context, c Callback, keep bool, cc *connClient) (res result) {
 	v := platform.For(c.Entry.Vendor)
+	target, params := s.route(&c)
 	req, err := s.Build(c)
 	if err != nil {
 		res = result{verdict: record.NoReply, unreachable: true, err: err.Error(),
 			findings: append(append([]record.Finding{}, c.Findings...), record.Finding{Severity: record.Error, Rule: "request.target", Message: err.Error()})}
 		if keep {
 			res.rec = &record.Record{Time: time.Now(), Vendor: c.Entry.Vendor, Command: c.Entry.Command,
-				Request: &record.Message{Method: http.MethodPost, URL: s.Target, Headers: http.Header{}, Body: c.Body},
+				Request: &record.Message{Method: http.MethodPost, URL: target, Headers: http.Header{}, Body: c.Body},
 				Error:   res.err, Findings: res.findings, Verdict: res.verdict}
 		}
 		return res
 	}
-	body := sentBody(c, req, s.Params.OpenIMVersion != "")
+	body := sentBody(c, req, params.OpenIMVersion != "")
 	budget := s.Budget(v)
 	if cc == nil {
 		// The worker's connection carries its own deadline; net/http needs
