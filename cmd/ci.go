@@ -77,6 +77,9 @@ func (c *ciOptions) finish(runErr error) error {
 // instead of the named callbacks, and --junit reports on any of them.
 func runSimulateCI(ctx context.Context, g *Globals, o *simulateOptions, args []string) error {
 	ci := &o.ci
+	if err := checkScenario(o, args); err != nil {
+		return err
+	}
 	switch {
 	case ci.Suite != "" && ci.Probe != "":
 		return usageErrorf("give --suite or --probe, not both")

@@ -42,10 +42,15 @@ type simulateOptions struct {
 	Rate        float64
 
 	ci ciOptions // --junit, --suite, --probe, --max-failures (ci.go)
+
+	Scenario string // --scenario NAME (scenario.go); --count is then its length
 }
 
-// loadMode reports whether the run is a load run (--count or --duration).
-func (o *simulateOptions) loadMode() bool { return o.Count > 0 || o.Duration > 0 }
+// loadMode reports whether the run is a load run (--count or --duration;
+// with --scenario, --count is the scenario's length).
+func (o *simulateOptions) loadMode() bool {
+	return o.Scenario == "" && (o.Count > 0 || o.Duration > 0)
+}
 
 func newSimulateCmd(g *Globals) *cobra.Command {
 	o := &simulateOptions{}
@@ -142,6 +147,7 @@ Without --target, the built-in receiver answers with the expected outcome.`,
 	o.payload.register(c)
 	o.outcome.register(c)
 	o.ci.registerCI(c, true)
+	registerScenario(c, o)
 	_ = c.RegisterFlagCompletionFunc("vendor", fixedCompletion(fixtures.Tencent, fixtures.OpenIM))
 	_ = c.RegisterFlagCompletionFunc("platform", fixedCompletion(platform.TencentPlatforms...))
 	return c
@@ -336,6 +342,9 @@ func startReceiver(g *Globals, respond string) (target string, stop func(), err 
 
 // buildCallbacks resolves the commands and makes their bodies.
 func buildCallbacks(g *Globals, o *simulateOptions, args []string) ([]simulate.Callback, error) {
+	if o.Scenario != "" {
+		return scenarioCallbacks(o)
+	}
 	var entries []*fixtures.Entry
 	var err error
 	switch {
