@@ -140,7 +140,7 @@ Without --target, the built-in receiver answers with the expected outcome.`,
 	f.DurationVar(&o.Timeout, "timeout", 0, "reply budget (default: the platform's, Tencent 2s, OpenIM 5s)")
 	f.BoolVar(&o.DryRun, "dry-run", false, "print the requests that would be sent and send nothing")
 	f.StringVar(&o.Record, "record", "", "append a record of every exchange to this file (JSON Lines)")
-	f.Int64Var(&o.Count, "count", 0, "load: send this many callbacks in all, each with a fresh payload (round-robin over the commands)")
+	f.Int64Var(&o.Count, "count", 0, "load: send this many callbacks in all, each with a fresh payload (round-robin over the commands); with --scenario, the scenario's length")
 	f.DurationVar(&o.Duration, "duration", 0, "load: keep sending for this long")
 	f.IntVar(&o.Concurrency, "concurrency", 0, "load: workers sending at once, each on its own keep-alive connection (default 1, or 64 with --count/--duration)")
 	f.Float64Var(&o.Rate, "rate", 0, "load: requests per second in all (default: as fast as the workers go)")
