@@ -102,7 +102,11 @@ func runSimulateCI(ctx context.Context, g *Globals, o *simulateOptions, args []s
 		ci.start("imhook simulate --probe " + ci.Probe)
 		return ci.finish(runProbes(ctx, g, o, args))
 	}
-	ci.start("imhook simulate")
+	name := "imhook simulate"
+	if o.Scenario != "" {
+		name += " --scenario " + o.Scenario
+	}
+	ci.start(name)
 	return ci.finish(runSimulate(ctx, g, o, args))
 }
 

@@ -38,10 +38,10 @@ const ConsistencyDoc = `  consistency.unread       C2C.CallbackAfterSendMsg (Sen
                            the receiver had; C2C.CallbackAfterMsgReport: UnreadMsgNum is the
                            reporter's total less its unread messages from Peer_Account (they
                            are read: that count is now 0). A user's total is learnt from the
-                           first callback that gives it, and unread messages from before then
-                           are not attributed to a peer: a report may then give any total
-                           between the two bounds. C2C.CallbackAfterMsgReadAll forgets the
-                           user's counts.
+                           first callback that gives it (a message's is at least 1); unread
+                           messages from before then are not attributed to a peer, so a
+                           report may then give any total between the two bounds.
+                           C2C.CallbackAfterMsgReadAll forgets the user's counts.
   consistency.read_time    a read report's LastReadTime is not before the MsgTime of the last
                            message from Peer_Account to Report_Account; a group read receipt's
                            EventTime (ms) is not before the MsgTime of the messages it reports.
@@ -49,7 +49,7 @@ const ConsistencyDoc = `  consistency.unread       C2C.CallbackAfterSendMsg (Sen
                            UnreadNum is the same in every receipt of the group (M - 1, the
                            members other than the sender; learnt from the group's first
                            receipt); ReadNum never falls for a MsgSeq; ReadReceiptMembers
-                           lists no more members than ReadNum.
+                           lists no more members than ReadNum, and not the sender.
   consistency.time_order   timestamps move forward: MsgTime within a one-to-one conversation,
                            LastReadTime within a reporter's reports of one peer, and a group's
                            MsgTime (messages) and EventTime (all its callbacks).
@@ -80,8 +80,9 @@ type groupState struct {
 }
 
 type seqState struct {
-	msgTime int64 // Unix seconds; 0 when the message was not seen
-	readNum int64 // -1 before any receipt
+	from    string // the sender; "" when the message was not seen
+	msgTime int64  // Unix seconds; 0 when the message was not seen
+	readNum int64  // -1 before any receipt
 }
 
 // NewConsistency returns a checker with no state.
@@ -183,6 +184,8 @@ func (c *Consistency) check(body gjson.Result, prefix string) []record.Finding {
 		found := int(get("UnreadMsgNum").Int())
 		if u.known && found != u.total+1 {
 			add(RuleUnread, "UnreadMsgNum", "UnreadMsgNum is %d, but %s had %d unread one-to-one message(s), so a new message from %s makes %d", found, to, u.total, from, u.total+1)
+		} else if !u.known && found < 1 {
+			add(RuleUnread, "UnreadMsgNum", "UnreadMsgNum is %d, but it counts the new message from %s: at least 1", found, from)
 		}
 		if !u.known || found != u.total+1 {
 			u.resync(found)
@@ -252,7 +255,8 @@ func (c *Consistency) check(body gjson.Result, prefix string) []record.Finding {
 			add(RuleTimeOrder, "EventTime", "EventTime %d is before the EventTime %d of the group's previous callback", ev, g.lastEvent)
 		}
 		g.lastSeq, g.lastTime, g.lastEvent = max(g.lastSeq, seq), max(g.lastTime, t), max(g.lastEvent, ev)
-		g.seq(seq).msgTime = t
+		sq := g.seq(seq)
+		sq.msgTime, sq.from = t, get("From_Account").String()
 	case strings.EqualFold(cmd, "Group.CallbackAfterReadReceipt"):
 		id := get("GroupId").String()
 		if id == "" {
@@ -275,10 +279,16 @@ func (c *Consistency) check(body gjson.Result, prefix string) []record.Finding {
 			} else if read+unread != g.members {
 				add(RuleReadReceipt, at+"UnreadNum", "ReadNum %d + UnreadNum %d is %d, but the group's receipts give %d (the members other than the sender)", read, unread, read+unread, g.members)
 			}
-			if n := int64(len(it.Get("ReadReceiptMembers").Array())); n > read {
+			s := g.seq(seq)
+			members := it.Get("ReadReceiptMembers").Array()
+			if n := int64(len(members)); n > read {
 				add(RuleReadReceipt, at+"ReadReceiptMembers", "%d members have read MsgSeq %d, but ReadNum is %d", n, seq, read)
 			}
-			s := g.seq(seq)
+			for j, m := range members {
+				if s.from != "" && m.Get("Member_Account").String() == s.from {
+					add(RuleReadReceipt, fmt.Sprintf("%sReadReceiptMembers.%d.Member_Account", at, j), "%s sent MsgSeq %d: the sender is not one of its readers", s.from, seq)
+				}
+			}
 			if read < s.readNum {
 				add(RuleReadReceipt, at+"ReadNum", "ReadNum fell from %d to %d for MsgSeq %d", s.readNum, read, seq)
 			}

@@ -161,3 +161,51 @@ func TestConsistencyBroken(t *testing.T) {
 		})
 	}
 }
+
+func TestConsistencyByHand(t *testing.T) {
+	lines := [][]byte{
+		// first sighting of bob: a new message counts, so at least 1
+		[]byte(`{"CallbackCommand":"C2C.CallbackAfterSendMsg","From_Account":"al","To_Account":"bob","MsgTime":100,"SendMsgResult":0,"UnreadMsgNum":0}`),
+		// bob had 0 (resynced); a failed send changes nothing
+		[]byte(`{"CallbackCommand":"C2C.CallbackAfterSendMsg","From_Account":"al","To_Account":"bob","MsgTime":101,"SendMsgResult":80001,"UnreadMsgNum":-1}`),
+		[]byte(`{"CallbackCommand":"C2C.CallbackAfterSendMsg","From_Account":"al","To_Account":"bob","MsgTime":102,"SendMsgResult":0,"UnreadMsgNum":1}`),
+		[]byte(`{"CallbackCommand":"C2C.CallbackAfterSendMsg","From_Account":"cy","To_Account":"bob","MsgTime":103,"SendMsgResult":0,"UnreadMsgNum":2}`),
+		// bob reads al: 2 - 1 = 1
+		[]byte(`{"CallbackCommand":"C2C.CallbackAfterMsgReport","Report_Account":"bob","Peer_Account":"al","LastReadTime":104,"UnreadMsgNum":1}`),
+		// then cy, but before cy's message
+		[]byte(`{"CallbackCommand":"C2C.CallbackAfterMsgReport","Report_Account":"bob","Peer_Account":"cy","LastReadTime":102,"UnreadMsgNum":0}`),
+		[]byte(`{"CallbackCommand":"Group.CallbackAfterSendMsg","GroupId":"g","From_Account":"al","MsgSeq":7,"MsgTime":110,"EventTime":"110500"}`),
+		[]byte(`{"CallbackCommand":"Group.CallbackAfterReadReceipt","GroupId":"g","GroupMsgReceiptList":[{"MsgSeq":7,"ReadNum":1,"UnreadNum":2,"ReadReceiptMembers":[{"Member_Account":"bob"}]}],"EventTime":111000}`),
+		// the sender among the readers; a receipt beyond the last message
+		[]byte(`{"CallbackCommand":"Group.CallbackAfterReadReceipt","GroupId":"g","GroupMsgReceiptList":[{"MsgSeq":7,"ReadNum":2,"UnreadNum":1,"ReadReceiptMembers":[{"Member_Account":"bob"},{"Member_Account":"al"}]},{"MsgSeq":8,"ReadNum":1,"UnreadNum":2,"ReadReceiptMembers":[]}],"EventTime":112000}`),
+		// an EventTime that goes back (a numeric string, as the samples show)
+		[]byte(`{"CallbackCommand":"Group.CallbackAfterSendMsg","GroupId":"g","From_Account":"bob","MsgSeq":8,"MsgTime":112,"EventTime":"111999"}`),
+	}
+	var got []string
+	for _, f := range checkConsistency(t, lines) {
+		if !strings.HasPrefix(f.Rule, "consistency.") {
+			continue // the hand-made payloads leave out fields
+		}
+		got = append(got, fmt.Sprintf("%d %s %s", f.Line, f.Rule, f.Path))
+	}
+	want := []string{
+		"1 consistency.unread UnreadMsgNum",
+		"6 consistency.read_time LastReadTime",
+		"9 consistency.read_receipt GroupMsgReceiptList.0.ReadReceiptMembers.1.Member_Account",
+		"9 consistency.msg_seq GroupMsgReceiptList.1.MsgSeq",
+		"10 consistency.time_order EventTime",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestConsistencyBoundedGroupState(t *testing.T) {
+	c := validate.NewConsistency()
+	for i := 1; i <= 10000; i++ {
+		c.Payload([]byte(fmt.Sprintf(`{"CallbackCommand":"Group.CallbackAfterSendMsg","GroupId":"g","From_Account":"a","MsgSeq":%d,"MsgTime":%d,"EventTime":%d}`, i, i, i*1000)))
+	}
+	if n := validate.GroupSeqs(c, "g"); n > 4096 {
+		t.Errorf("the group remembers %d messages", n)
+	}
+}
