@@ -62,8 +62,11 @@ type convo struct {
 	group   string
 	gtype   string
 	seq     int64
-	msgs    []*groupMsg // the group's messages, oldest first
+	msgs    []*groupMsg // the group's last recentMsgs messages, oldest first
 }
+
+// recentMsgs is how many of the group's last messages read receipts report.
+const recentMsgs = 16
 
 type groupMsg struct {
 	seq     int64
@@ -257,6 +260,9 @@ func (s *convo) groupSend(e *fixtures.Entry, o GenOptions) ([]byte, error) {
 	s.seq++
 	from := s.members[s.rng.IntN(len(s.members))]
 	s.msgs = append(s.msgs, &groupMsg{seq: s.seq, from: from})
+	if len(s.msgs) > recentMsgs {
+		s.msgs = s.msgs[1:] // receipts report recent messages; a long run stays linear
+	}
 	st := &setter{body: b}
 	st.set("GroupId", s.group)
 	st.set("Type", s.gtype)
