@@ -77,6 +77,9 @@ func (c *ciOptions) finish(runErr error) error {
 // instead of the named callbacks, and --junit reports on any of them.
 func runSimulateCI(ctx context.Context, g *Globals, o *simulateOptions, args []string) error {
 	ci := &o.ci
+	if err := checkScenario(o, args); err != nil {
+		return err
+	}
 	switch {
 	case ci.Suite != "" && ci.Probe != "":
 		return usageErrorf("give --suite or --probe, not both")
@@ -99,7 +102,11 @@ func runSimulateCI(ctx context.Context, g *Globals, o *simulateOptions, args []s
 		ci.start("imhook simulate --probe " + ci.Probe)
 		return ci.finish(runProbes(ctx, g, o, args))
 	}
-	ci.start("imhook simulate")
+	name := "imhook simulate"
+	if o.Scenario != "" {
+		name += " --scenario " + o.Scenario
+	}
+	ci.start(name)
 	return ci.finish(runSimulate(ctx, g, o, args))
 }
 

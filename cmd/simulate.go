@@ -42,10 +42,15 @@ type simulateOptions struct {
 	Rate        float64
 
 	ci ciOptions // --junit, --suite, --probe, --max-failures (ci.go)
+
+	Scenario string // --scenario NAME (scenario.go); --count is then its length
 }
 
-// loadMode reports whether the run is a load run (--count or --duration).
-func (o *simulateOptions) loadMode() bool { return o.Count > 0 || o.Duration > 0 }
+// loadMode reports whether the run is a load run (--count or --duration;
+// with --scenario, --count is the scenario's length).
+func (o *simulateOptions) loadMode() bool {
+	return o.Scenario == "" && (o.Count > 0 || o.Duration > 0)
+}
 
 func newSimulateCmd(g *Globals) *cobra.Command {
 	o := &simulateOptions{}
@@ -135,13 +140,14 @@ Without --target, the built-in receiver answers with the expected outcome.`,
 	f.DurationVar(&o.Timeout, "timeout", 0, "reply budget (default: the platform's, Tencent 2s, OpenIM 5s)")
 	f.BoolVar(&o.DryRun, "dry-run", false, "print the requests that would be sent and send nothing")
 	f.StringVar(&o.Record, "record", "", "append a record of every exchange to this file (JSON Lines)")
-	f.Int64Var(&o.Count, "count", 0, "load: send this many callbacks in all, each with a fresh payload (round-robin over the commands)")
+	f.Int64Var(&o.Count, "count", 0, "load: send this many callbacks in all, each with a fresh payload (round-robin over the commands); with --scenario, the scenario's length")
 	f.DurationVar(&o.Duration, "duration", 0, "load: keep sending for this long")
 	f.IntVar(&o.Concurrency, "concurrency", 0, "load: workers sending at once, each on its own keep-alive connection (default 1, or 64 with --count/--duration)")
 	f.Float64Var(&o.Rate, "rate", 0, "load: requests per second in all (default: as fast as the workers go)")
 	o.payload.register(c)
 	o.outcome.register(c)
 	o.ci.registerCI(c, true)
+	registerScenario(c, o)
 	_ = c.RegisterFlagCompletionFunc("vendor", fixedCompletion(fixtures.Tencent, fixtures.OpenIM))
 	_ = c.RegisterFlagCompletionFunc("platform", fixedCompletion(platform.TencentPlatforms...))
 	return c
@@ -336,6 +342,9 @@ func startReceiver(g *Globals, respond string) (target string, stop func(), err 
 
 // buildCallbacks resolves the commands and makes their bodies.
 func buildCallbacks(g *Globals, o *simulateOptions, args []string) ([]simulate.Callback, error) {
+	if o.Scenario != "" {
+		return scenarioCallbacks(o)
+	}
 	var entries []*fixtures.Entry
 	var err error
 	switch {

@@ -20,6 +20,8 @@ type validateOptions struct {
 	Command string
 	Vendor  string
 	Strict  bool
+
+	Consistency bool
 }
 
 func newValidateCmd(g *Globals) *cobra.Command {
@@ -58,13 +60,24 @@ one object a line with file, line, severity, rule, path, message. JSON that is n
 (comments, trailing commas, single quotes, a truncated line) is reported at its position in
 the file, with what JSON allows.
 
+--consistency also checks that the records and payloads, read in order across all the
+inputs (one recording may span files), tell one consistent story, as simulate --scenario
+conversation makes it: unread counts, read times, group read receipts, timestamps and group
+message sequence numbers of the Tencent callbacks C2C.CallbackAfterSendMsg,
+C2C.CallbackAfterMsgReport, C2C.CallbackAfterMsgReadAll, Group.CallbackAfterSendMsg and
+Group.CallbackAfterReadReceipt (others take no part). Its findings are errors, at the line of
+the item that breaks the story; its state is per user, conversation and group (a group
+remembers its last 4096 messages), so memory does not grow with the recording. The rules:
+` + validate.ConsistencyDoc + `
+
 Exit status: 0 when nothing is wrong (warnings allowed, unless --strict), 1 when an item
 breaks the spec or the contract, 2 when an input cannot be read.`,
 		Example: `  imhook validate payload.json
   imhook validate run.jsonl                            # a recording of simulate or serve
   imhook validate --as response --vendor openim reply.json
   imhook fixtures show C2C.CallbackAfterSendMsg | imhook validate -
-  imhook validate recordings/ --strict -o json`,
+  imhook validate recordings/ --strict -o json
+  imhook validate --consistency conversation.jsonl     # simulate --scenario conversation --record conversation.jsonl`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			return runValidate(c.Context(), g, o, args)
@@ -75,6 +88,7 @@ breaks the spec or the contract, 2 when an input cannot be read.`,
 	f.StringVar(&o.Command, "command", "", "check payloads as this callback (and judge replies for its kind)")
 	f.StringVar(&o.Vendor, "vendor", "", "the vendor of replies whose fields do not say: tencent or openim")
 	f.BoolVar(&o.Strict, "strict", false, "warnings fail too (exit 1)")
+	f.BoolVar(&o.Consistency, "consistency", false, "also check that the items, in order, are consistent: unread counts, read times, read receipts, time order, group MsgSeq (consistency.* rules)")
 	_ = c.RegisterFlagCompletionFunc("as", fixedCompletion(validate.AsAuto, validate.AsRequest, validate.AsResponse, validate.AsRecord))
 	_ = c.RegisterFlagCompletionFunc("command", completeCommands(&o.Vendor))
 	_ = c.RegisterFlagCompletionFunc("vendor", fixedCompletion(fixtures.Tencent, fixtures.OpenIM))
@@ -90,7 +104,7 @@ func runValidate(ctx context.Context, g *Globals, o *validateOptions, args []str
 	if err := checkVendor(o.Vendor); err != nil {
 		return err
 	}
-	vo := validate.Options{As: o.As, Vendor: o.Vendor, Read: stream.Options{Stdin: g.Streams.In}}
+	vo := validate.Options{As: o.As, Vendor: o.Vendor, Read: stream.Options{Stdin: g.Streams.In}, Consistency: o.Consistency}
 	if o.Command != "" {
 		es, err := lookupEntries(g, []string{o.Command})
 		if err != nil {

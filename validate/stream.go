@@ -49,6 +49,10 @@ type Options struct {
 	Workers int
 	// Stream's reading options (stdin, progress).
 	Read stream.Options
+	// Consistency also checks that the records and payloads, in input
+	// order across all the sources, tell one consistent story (the
+	// consistency.* rules, see Consistency).
+	Consistency bool
 }
 
 // Stats count what Stream saw.
@@ -87,6 +91,7 @@ type batch struct {
 	ends  []int
 	// results
 	findings []stream.Finding
+	counts   []int // findings per item
 }
 
 var batchPool = sync.Pool{New: func() any { return &batch{} }}
@@ -105,6 +110,10 @@ func Stream(ctx context.Context, sources []stream.Source, o Options, emit func(s
 		workers = runtime.GOMAXPROCS(0)
 	}
 	st := Stats{Files: len(sources)}
+	var cons *Consistency
+	if o.Consistency {
+		cons = NewConsistency()
+	}
 	in := make(chan *batch)
 	go func() {
 		defer close(in)
@@ -147,16 +156,36 @@ func Stream(ctx context.Context, sources []stream.Source, o Options, emit func(s
 	stream.Ordered(ctx, workers, 2*workers+2, in, func(b *batch) *batch {
 		for i := range b.items {
 			it := &b.items[i]
-			b.findings = append(b.findings, o.Item(it)...)
+			fs := o.Item(it)
+			b.findings = append(b.findings, fs...)
+			b.counts = append(b.counts, len(fs))
 		}
 		return b
 	}, func(b *batch) {
 		st.Items += len(b.items)
-		for _, f := range b.findings {
+		out := func(f stream.Finding) {
 			st.add(f)
 			emit(f)
 		}
-		b.items, b.data, b.ends, b.findings = b.items[:0], b.data[:0], b.ends[:0], b.findings[:0]
+		if cons == nil {
+			for _, f := range b.findings {
+				out(f)
+			}
+		} else {
+			// The consistency check runs here, on one goroutine in input
+			// order, each item's findings after its own.
+			next := 0
+			for i := range b.items {
+				for _, f := range b.findings[next : next+b.counts[i]] {
+					out(f)
+				}
+				next += b.counts[i]
+				for _, f := range o.consistency(cons, &b.items[i]) {
+					out(f)
+				}
+			}
+		}
+		b.items, b.data, b.ends, b.findings, b.counts = b.items[:0], b.data[:0], b.ends[:0], b.findings[:0], b.counts[:0]
 		if cap(b.data) <= 4*batchBytes {
 			batchPool.Put(b)
 		}
@@ -215,6 +244,30 @@ func (o *Options) Item(it *stream.Item) []stream.Finding {
 		fs = []record.Finding{{Severity: record.Error, Rule: RuleKind, Message: unknownKind(it.Raw)}}
 	}
 	return located(it.Line, fs...)
+}
+
+// consistency runs the consistency check on an item: a record's request
+// body or a payload (replies and unreadable items have no part in it).
+func (o *Options) consistency(c *Consistency, it *stream.Item) []stream.Finding {
+	if it.Err != nil || len(it.Raw) == 0 {
+		return nil
+	}
+	kind := o.As
+	if kind == AsAuto {
+		kind, _ = stream.Classify(it.Raw)
+	}
+	var fs []record.Finding
+	switch kind {
+	case AsRecord:
+		fs = c.Record(it.Raw)
+	case AsRequest, stream.KindPayload:
+		fs = c.Payload(it.Raw)
+	}
+	out := make([]stream.Finding, len(fs))
+	for i, f := range fs {
+		out[i] = stream.Finding{File: it.File, Line: it.Line, Finding: f}
+	}
+	return out
 }
 
 func unknownKind(raw []byte) string {
