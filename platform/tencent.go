@@ -280,9 +280,23 @@ func (tencent) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome stri
 		f.add(record.Error, RuleObject, "", "expected a JSON object with ActionStatus, ErrorCode and ErrorInfo, found "+jsonx.Describe(root.Raw))
 		return f, ""
 	}
-	status := tencentField(&f, root, "ActionStatus", gjson.String)
-	code := tencentField(&f, root, "ErrorCode", gjson.Number)
-	tencentField(&f, root, "ErrorInfo", gjson.String)
+	// One pass over the reply for the three fields (the first occurrence of
+	// each, as gjson.Get finds it).
+	var status, code, info gjson.Result
+	root.ForEach(func(k, v gjson.Result) bool {
+		switch {
+		case k.Str == "ActionStatus" && !status.Exists():
+			status = v
+		case k.Str == "ErrorCode" && !code.Exists():
+			code = v
+		case k.Str == "ErrorInfo" && !info.Exists():
+			info = v
+		}
+		return true
+	})
+	tencentField(&f, root, "ActionStatus", status, gjson.String)
+	tencentField(&f, root, "ErrorCode", code, gjson.Number)
+	tencentField(&f, root, "ErrorInfo", info, gjson.String)
 	// The meaning of ErrorCode is judged below only when it is an integer.
 	intCode := code.Type == gjson.Number
 	if intCode && strings.ContainsAny(code.Raw, ".eE") {
@@ -338,9 +352,8 @@ func (tencent) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome stri
 		if j.Expect != "" {
 			break
 		}
-		info := root.Get("ErrorInfo").String()
 		if j.PayloadValid {
-			f.add(record.Error, RuleRefused, "ActionStatus", fmt.Sprintf("the backend answered FAIL (ErrorCode %s, ErrorInfo %q) to a valid callback; a backend should accept a valid callback", code.Raw, info))
+			f.add(record.Error, RuleRefused, "ActionStatus", fmt.Sprintf("the backend answered FAIL (ErrorCode %s, ErrorInfo %q) to a valid callback; a backend should accept a valid callback", code.Raw, info.String()))
 		} else {
 			f.add(record.Info, RuleRefused, "ActionStatus", "the backend answered FAIL to an invalid callback, as a careful backend does")
 		}
@@ -389,9 +402,11 @@ func tencentCodesLabel(spec *fixtures.ReplySpec) string {
 }
 
 // tencentField checks that a reply field is present with the JSON type want.
-func tencentField(f *findings, root gjson.Result, name string, want gjson.Type) gjson.Result {
-	v := root.Get(name)
-	label := map[gjson.Type]string{gjson.String: "a string", gjson.Number: "an integer"}[want]
+func tencentField(f *findings, root gjson.Result, name string, v gjson.Result, want gjson.Type) {
+	label := "a string"
+	if want == gjson.Number {
+		label = "an integer"
+	}
 	if !v.Exists() {
 		msg := fmt.Sprintf("the required field %s (%s) is missing", name, strings.TrimPrefix(strings.TrimPrefix(label, "a "), "an "))
 		root.ForEach(func(k, _ gjson.Result) bool {
@@ -401,10 +416,9 @@ func tencentField(f *findings, root gjson.Result, name string, want gjson.Type) 
 			return true
 		})
 		f.add(record.Error, RuleRequired, name, msg)
-		return v
+		return
 	}
 	if v.Type != want {
 		f.add(record.Error, RuleType, name, fmt.Sprintf("expected %s, found %s", label, jsonx.Describe(v.Raw)))
 	}
-	return v
 }
