@@ -80,7 +80,7 @@ func containsStr(list []string, s string) bool {
 
 // anyItem reports whether an item of the array meets the condition.
 func anyItem(arr gjson.Result, c *fixtures.Cond) bool {
-	want := gjson.Parse(string(c.Value))
+	want := c.ValueParsed()
 	found := false
 	arr.ForEach(func(_, item gjson.Result) bool {
 		v := item.Get(jsonx.Escape(c.Path))
@@ -331,7 +331,7 @@ func decisions(fd *fixtures.Field, req gjson.Result, when *fixtures.Cond) []byte
 
 // unmeet returns a value that does not meet a condition.
 func unmeet(c *fixtures.Cond) []byte {
-	v := gjson.Parse(string(c.Value))
+	v := c.ValueParsed()
 	if v.Type == gjson.Number {
 		switch c.Op {
 		case "eq", "gt", "ge":
@@ -479,7 +479,7 @@ func modObject(fd *fixtures.Field, base, root gjson.Result, when *fixtures.Cond)
 
 // meet returns a value that meets a condition.
 func meet(c *fixtures.Cond) []byte {
-	v := gjson.Parse(string(c.Value))
+	v := c.ValueParsed()
 	if v.Type == gjson.Number {
 		switch c.Op {
 		case "ne", "gt":

@@ -277,7 +277,7 @@ func (c *checker) value(v gjson.Result, f *fixtures.Field, at where, parent gjso
 
 // choices checks const and enum values, and accepted alternatives to them.
 func (c *checker) choices(v gjson.Result, f *fixtures.Field, at where) {
-	if len(f.Const) > 0 && !sameJSON(v, f.Const) {
+	if len(f.Const) > 0 && !sameJSON(v, f.ConstValue()) {
 		if a := acceptedValue(f, v); a != nil {
 			c.add(a.Severity, a.Rule, at.String(), a.Message)
 			return
@@ -287,7 +287,7 @@ func (c *checker) choices(v gjson.Result, f *fixtures.Field, at where) {
 	}
 	if len(f.Enum) > 0 {
 		ok := false
-		for _, e := range f.Enum {
+		for _, e := range f.EnumValues() {
 			if sameJSON(v, e) {
 				ok = true
 				break
@@ -328,7 +328,7 @@ func accepted(f *fixtures.Field, form string) *fixtures.Accept {
 
 func acceptedValue(f *fixtures.Field, v gjson.Result) *fixtures.Accept {
 	for _, a := range f.Accept {
-		if a.Form == "value" && sameJSON(v, a.Value) {
+		if a.Form == "value" && sameJSON(v, a.ValueParsed()) {
 			return a
 		}
 	}
@@ -337,8 +337,7 @@ func acceptedValue(f *fixtures.Field, v gjson.Result) *fixtures.Accept {
 
 // sameJSON compares a value with raw JSON: numbers by value, the rest by
 // their decoded form.
-func sameJSON(v gjson.Result, raw []byte) bool {
-	w := gjson.ParseBytes(raw)
+func sameJSON(v, w gjson.Result) bool {
 	if v.Type != w.Type {
 		return false
 	}
@@ -473,7 +472,7 @@ func (c *checker) ruleAt(base gjson.Result, prefix string, r *fixtures.Rule) {
 // another type than the condition's operand.
 func (ck *checker) cond(base gjson.Result, isRoot bool, c *fixtures.Cond) (ok, known bool) {
 	v := ck.get(base, isRoot, c.Path)
-	w := gjson.ParseBytes(c.Value)
+	w := c.ValueParsed()
 	if !v.Exists() {
 		return false, false
 	}
