@@ -289,7 +289,7 @@ func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome strin
 		f.add(record.Error, RuleJSON, "", fmt.Sprintf("the reply is not %s (%s); found %s%s", what, se.Error(), jsonx.Snippet(r.Body, 80), undecodable))
 		return f, ""
 	}
-	root := gjson.ParseBytes(r.Body)
+	root := jsonx.Parse(r.Body)
 	if root.Type == gjson.Null {
 		f.add(record.Warning, RuleEmptyObject, "", "the reply is null: every field decodes to zero, so the server carries on")
 		return f, fixtures.OutcomeContinue
@@ -309,7 +309,7 @@ func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome strin
 				found[fd.name], exact[fd.name] = v, true
 			case strings.EqualFold(k.Str, fd.name) && !exact[fd.name]:
 				found[fd.name] = v
-				f.add(record.Warning, RuleKeyCase, jsonx.Escape(k.Str), fmt.Sprintf("the key %q is not %q: Go's decoder in the server matches it case-insensitively, other receivers and tools may not", k.Str, fd.name))
+				f.add(record.Warning, RuleKeyCase, jsonx.PathJoin("", k.Str), fmt.Sprintf("the key %q is not %q: Go's decoder in the server matches it case-insensitively, other receivers and tools may not", k.Str, fd.name))
 			}
 		}
 		return true

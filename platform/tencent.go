@@ -275,7 +275,7 @@ func (tencent) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome stri
 		f.add(record.Error, RuleJSON, "", fmt.Sprintf("the reply is not %s (%s); found %s. Tencent counts a reply it cannot parse as a failed callback", what, se.Error(), jsonx.Snippet(body, 80)))
 		return f, ""
 	}
-	root := gjson.ParseBytes(body)
+	root := jsonx.Parse(body)
 	if !root.IsObject() {
 		f.add(record.Error, RuleObject, "", "expected a JSON object with ActionStatus, ErrorCode and ErrorInfo, found "+jsonx.Describe(root.Raw))
 		return f, ""

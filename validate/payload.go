@@ -55,7 +55,7 @@ func Payload(e *fixtures.Entry, body []byte) []record.Finding {
 		c.add(record.Error, RuleJSON, "", "the body is not valid JSON: "+se.Error())
 		return c.out
 	}
-	root := gjson.ParseBytes(body)
+	root := jsonx.Parse(body)
 	if !root.IsObject() {
 		c.add(record.Error, RuleObject, "", "expected a JSON object, found "+jsonx.Describe(root.Raw))
 		return c.out

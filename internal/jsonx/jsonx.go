@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 )
@@ -133,10 +134,12 @@ func lastNonSpace(b []byte) byte {
 }
 
 // PathJoin appends a key to a gjson path, escaping gjson's special characters.
+// The result never shares memory with key, which may be a view of a body
+// (see Parse).
 func PathJoin(parent, key string) string {
 	k := Escape(key)
 	if parent == "" {
-		return k
+		return strings.Clone(k)
 	}
 	return parent + "." + k
 }
@@ -282,4 +285,14 @@ func AppendString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// Parse is gjson.ParseBytes without copying b into a string. b must not
+// change while the result (or anything taken from it without copying) is in
+// use; the checkers read a body once and copy what their findings keep.
+func Parse(b []byte) gjson.Result {
+	if len(b) == 0 {
+		return gjson.Result{}
+	}
+	return gjson.Parse(unsafe.String(unsafe.SliceData(b), len(b)))
 }
