@@ -232,7 +232,16 @@ func (openim) Configure(u string) string {
 // ReplyBody is CommonCallbackResp: ok continues, reject (and discard) stop a
 // before-callback's operation with actionCode 0 and nextCode 1, fail is
 // actionCode 1 (the server carries on regardless).
-func (openim) ReplyBody(mode, info string) []byte {
+func (o openim) ReplyBody(mode, info string) []byte {
+	if mode == ReplyOK && info == "" {
+		return bytes.Clone(openimOKReply) // precomputed; a copy, so that callers may change it
+	}
+	return o.replyBody(mode, info)
+}
+
+var openimOKReply = openim{}.replyBody(ReplyOK, "")
+
+func (openim) replyBody(mode, info string) []byte {
 	action, errCode, next := 0, 0, 0
 	switch mode {
 	case ReplyFail:

@@ -238,8 +238,10 @@ func AnswerBody(v Vendor, mode string, e *fixtures.Entry, request []byte, info s
 	if len(extra) == 0 {
 		return b
 	}
-	b = bytes.TrimRight(b, "} \n")
-	return append(append(b, extra...), '}')
+	// b may be a shared constant (ReplyBody's OK reply): build a new slice.
+	trimmed := bytes.TrimRight(b, "} \n")
+	out := make([]byte, 0, len(trimmed)+len(extra)+1)
+	return append(append(append(out, trimmed...), extra...), '}')
 }
 
 // allowFields builds the fields an allowing reply carries: echo fields with

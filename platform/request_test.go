@@ -168,3 +168,18 @@ func TestForUnknownVendorPanics(t *testing.T) {
 	}()
 	For("nope")
 }
+
+// The OK replies are shared constants: what callers do with a reply must
+// never change the next one.
+func TestSharedOKReplyStaysIntact(t *testing.T) {
+	for _, v := range []Vendor{Tencent, OpenIM} {
+		want := string(v.ReplyBody(ReplyOK, ""))
+		b := v.ReplyBody(ReplyOK, "")
+		_ = append(b[:len(b)-1], 'X')
+		b2 := v.ReplyBody(ReplyOK, "")
+		b2 = append(b2, "tail"...)
+		if got := string(v.ReplyBody(ReplyOK, "")); got != want {
+			t.Fatalf("%s: the shared OK reply changed to %s", v.Name(), got)
+		}
+	}
+}

@@ -226,7 +226,16 @@ func (tencent) Configure(u string) string {
 
 // ReplyBody is {"ActionStatus","ErrorInfo","ErrorCode"}: ok is OK/0, fail is
 // FAIL/1, reject is OK/1 and discard OK/2 (before-callbacks' codes).
-func (tencent) ReplyBody(mode, info string) []byte {
+func (t tencent) ReplyBody(mode, info string) []byte {
+	if mode == ReplyOK && info == "" {
+		return bytes.Clone(tencentOKReply) // precomputed; a copy, so that callers may change it
+	}
+	return t.replyBody(mode, info)
+}
+
+var tencentOKReply = tencent{}.replyBody(ReplyOK, "")
+
+func (tencent) replyBody(mode, info string) []byte {
 	status, code := "OK", 0
 	switch mode {
 	case ReplyFail:

@@ -77,6 +77,8 @@ type checker struct {
 	// rules read them without scanning the body again.
 	top     []topValue
 	collect bool
+	// sel hands a switch object its selector from the enclosing walk.
+	sel gjson.Result
 }
 
 type topValue struct {
@@ -107,7 +109,11 @@ func (c *checker) add(sev, rule, path, msg string) {
 func (c *checker) object(obj gjson.Result, f *fixtures.Field, path string, parent gjson.Result) {
 	spec := f
 	if f.Switch != "" {
-		sel := parent.Get(jsonx.Escape(f.Switch))
+		sel := c.sel // the selector, when the parent's walk has met it
+		c.sel = gjson.Result{}
+		if !sel.Exists() {
+			sel = parent.Get(jsonx.Escape(f.Switch))
+		}
 		spec = f.Case(sel.String())
 		if spec == nil {
 			return // the selector's own enum finding says what is wrong
@@ -121,6 +127,8 @@ func (c *checker) object(obj gjson.Result, f *fixtures.Field, path string, paren
 		seen = make([]bool, len(spec.Fields))
 	}
 	var unknown []string
+	// vals remembers the values met so far, for a switch sibling's selector.
+	var vals [8]gjson.Result
 	root := c.collect && path == "" && !parent.Exists()
 	obj.ForEach(func(k, v gjson.Result) bool {
 		name := k.Str
@@ -143,7 +151,16 @@ func (c *checker) object(obj gjson.Result, f *fixtures.Field, path string, paren
 			c.add(record.Warning, RuleDuplicate, at.String(), fmt.Sprintf("the key %q appears twice; receivers differ on which value wins", name))
 		}
 		seen[idx] = true
-		c.value(v, spec.Fields[idx], at, obj)
+		child := spec.Fields[idx]
+		if child.Switch != "" {
+			if si := spec.ChildIndex(child.Switch); si >= 0 && si < len(vals) && seen[si] {
+				c.sel = vals[si]
+			}
+		}
+		if idx < len(vals) {
+			vals[idx] = v
+		}
+		c.value(v, child, at, obj)
 		return true
 	})
 	for i, sf := range spec.Fields {
