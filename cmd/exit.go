@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/imhook/imhook/record"
 )
 
 // Exit codes (DESIGN.md).
@@ -52,4 +54,16 @@ func ExitCode(err error) int {
 	// Anything else (cobra's argument errors, unreadable files) is a usage
 	// or input error.
 	return ExitUsage
+}
+
+// openRecord opens --record FILE for appending; no path, no writer.
+func openRecord(path string) (*record.Writer, error) {
+	if path == "" {
+		return nil, nil
+	}
+	w, err := record.OpenFile(path)
+	if err != nil {
+		return nil, usageErrorf("--record: %v", err)
+	}
+	return w, nil
 }

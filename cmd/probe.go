@@ -78,11 +78,11 @@ func runProbes(ctx context.Context, g *Globals, o *simulateOptions, args []strin
 		}
 		probes = append(append(probes, base), ps...)
 	}
-	var rw *record.Writer
-	if o.Record != "" {
-		if rw, err = record.OpenFile(o.Record); err != nil {
-			return usageErrorf("--record: %v", err)
-		}
+	rw, err := openRecord(o.Record)
+	if err != nil {
+		return err
+	}
+	if rw != nil {
 		defer rw.Close()
 	}
 	runner := &probe.Runner{Client: simulate.NewClient(), Timeout: o.Timeout}

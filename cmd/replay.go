@@ -193,11 +193,11 @@ func runReplay(ctx context.Context, g *Globals, o *replayOptions, args []string)
 	}
 	ro.Sender = &simulate.Sender{Target: o.Target, Timeout: o.Timeout, Client: simulate.NewClient(), Expect: o.outcome.Expect,
 		Params: platform.Params{SdkAppID: o.SdkAppID, ClientIP: o.ClientIP, OptPlatform: o.Platform, Token: o.Token, OpenIMVersion: o.outcome.OpenIMVersion}}
-	var rw *record.Writer
-	if o.Record != "" {
-		if rw, err = record.OpenFile(o.Record); err != nil {
-			return usageErrorf("--record: %v", err)
-		}
+	rw, err := openRecord(o.Record)
+	if err != nil {
+		return err
+	}
+	if rw != nil {
 		defer rw.Close()
 	}
 	if o.loadMode() {

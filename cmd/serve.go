@@ -112,11 +112,9 @@ func runServe(ctx context.Context, g *Globals, o *serveOptions) error {
 		return err
 	}
 	printer := g.Printer()
-	var rw *record.Writer
-	if o.Record != "" {
-		if rw, err = record.OpenFile(o.Record); err != nil {
-			return usageErrorf("--record: %v", err)
-		}
+	rw, err := openRecord(o.Record)
+	if err != nil {
+		return err
 	}
 	var count, failed atomic.Int64
 	cfg := serve.Config{

@@ -46,6 +46,11 @@ type simulateOptions struct {
 	Scenario string // --scenario NAME (scenario.go); --count is then its length
 }
 
+// params are the request settings the flags give.
+func (o *simulateOptions) params() platform.Params {
+	return platform.Params{SdkAppID: o.SdkAppID, ClientIP: o.ClientIP, OptPlatform: o.Platform, Token: o.Token, OpenIMVersion: o.outcome.OpenIMVersion}
+}
+
 // loadMode reports whether the run is a load run (--count or --duration;
 // with --scenario, --count is the scenario's length).
 func (o *simulateOptions) loadMode() bool {
@@ -252,8 +257,7 @@ func runSimulate(ctx context.Context, g *Globals, o *simulateOptions, args []str
 			return err
 		}
 	}
-	sender := &simulate.Sender{Target: o.Target, Timeout: o.Timeout, Client: simulate.NewClient(), Expect: o.outcome.Expect,
-		Params: platform.Params{SdkAppID: o.SdkAppID, ClientIP: o.ClientIP, OptPlatform: o.Platform, Token: o.Token, OpenIMVersion: o.outcome.OpenIMVersion}}
+	sender := &simulate.Sender{Target: o.Target, Timeout: o.Timeout, Client: simulate.NewClient(), Expect: o.outcome.Expect, Params: o.params()}
 	printer := g.Printer()
 	if o.DryRun {
 		if sender.Target == "" {
@@ -281,11 +285,11 @@ func runSimulate(ctx context.Context, g *Globals, o *simulateOptions, args []str
 		defer stop()
 		sender.Target = target
 	}
-	var rw *record.Writer
-	if o.Record != "" {
-		if rw, err = record.OpenFile(o.Record); err != nil {
-			return usageErrorf("--record: %v", err)
-		}
+	rw, err := openRecord(o.Record)
+	if err != nil {
+		return err
+	}
+	if rw != nil {
 		defer rw.Close()
 	}
 	if o.loadMode() {

@@ -34,8 +34,7 @@ func runSuite(ctx context.Context, g *Globals, o *simulateOptions, args []string
 			return err
 		}
 	}
-	sender := &simulate.Sender{Target: o.Target, Timeout: o.Timeout, Client: simulate.NewClient(),
-		Params: platform.Params{SdkAppID: o.SdkAppID, ClientIP: o.ClientIP, OptPlatform: o.Platform, Token: o.Token}}
+	sender := &simulate.Sender{Target: o.Target, Timeout: o.Timeout, Client: simulate.NewClient(), Params: o.params()}
 	if sender.Target == "" {
 		target, stop, err := startReceiver(g, platform.ReplyOK)
 		if err != nil {
@@ -44,11 +43,11 @@ func runSuite(ctx context.Context, g *Globals, o *simulateOptions, args []string
 		defer stop()
 		sender.Target = target
 	}
-	var rw *record.Writer
-	if o.Record != "" {
-		if rw, err = record.OpenFile(o.Record); err != nil {
-			return usageErrorf("--record: %v", err)
-		}
+	rw, err := openRecord(o.Record)
+	if err != nil {
+		return err
+	}
+	if rw != nil {
 		defer rw.Close()
 	}
 	printer := g.Printer()
