@@ -68,13 +68,17 @@ func NewRootCmd(s *ui.Streams) *cobra.Command {
 		Long: `imhook plays both sides of an instant-messaging webhook: the IM platform (it generates
 spec-conformant callbacks, signs them, sends them to your backend and judges each reply
 against the platform's contract) and the backend (it receives callbacks, checks them and
-records every exchange).
+records every exchange). Recordings replay against a new build and validate offline.
 
 Supported: Tencent Cloud Chat / IM third-party callbacks and OpenIM webhooks.`,
 		Example: `  imhook simulate --all                               # every callback against the built-in receiver
   imhook simulate C2C.CallbackAfterSendMsg --target http://localhost:8080/im/callback
+  imhook serve --record calls.jsonl                   # a receiver for a real platform
+  imhook replay calls.jsonl --target http://localhost:8080/im/callback --compare
+  imhook validate calls.jsonl
   imhook fixtures list
-  imhook fixtures show Group.CallbackAfterReadReceipt --seed 7`,
+  imhook fixtures show Group.CallbackAfterReadReceipt --seed 7
+  imhook help environment                             # exit codes and environment variables`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
