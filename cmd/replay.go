@@ -183,23 +183,14 @@ func runReplay(ctx context.Context, g *Globals, o *replayOptions, args []string)
 		if err := checkTarget(o.Target); err != nil {
 			return err
 		}
-	} else {
-		target, stop, err := startReceiver(g, platform.ReplyModeFor(o.outcome.Expect))
-		if err != nil {
-			return err
-		}
-		defer stop()
-		o.Target = target
 	}
-	ro.Sender = &simulate.Sender{Target: o.Target, Timeout: o.Timeout, Client: simulate.NewClient(), Expect: o.outcome.Expect,
-		Params: platform.Params{SdkAppID: o.SdkAppID, ClientIP: o.ClientIP, OptPlatform: o.Platform, Token: o.Token, OpenIMVersion: o.outcome.OpenIMVersion}}
-	rw, err := openRecord(o.Record)
+	rw, cleanup, err := runResources(g, &o.Target, platform.ReplyModeFor(o.outcome.Expect), o.Record)
 	if err != nil {
 		return err
 	}
-	if rw != nil {
-		defer rw.Close()
-	}
+	defer cleanup()
+	ro.Sender = &simulate.Sender{Target: o.Target, Timeout: o.Timeout, Client: simulate.NewClient(), Expect: o.outcome.Expect,
+		Params: platform.Params{SdkAppID: o.SdkAppID, ClientIP: o.ClientIP, OptPlatform: o.Platform, Token: o.Token, OpenIMVersion: o.outcome.OpenIMVersion}}
 	if o.loadMode() {
 		return runReplayLoad(ctx, g, o, ro, sources, rw)
 	}

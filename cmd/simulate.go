@@ -277,21 +277,11 @@ func runSimulate(ctx context.Context, g *Globals, o *simulateOptions, args []str
 		}
 		return nil
 	}
-	if sender.Target == "" {
-		target, stop, err := startReceiver(g, platform.ReplyModeFor(o.outcome.Expect))
-		if err != nil {
-			return err
-		}
-		defer stop()
-		sender.Target = target
-	}
-	rw, err := openRecord(o.Record)
+	rw, cleanup, err := runResources(g, &sender.Target, platform.ReplyModeFor(o.outcome.Expect), o.Record)
 	if err != nil {
 		return err
 	}
-	if rw != nil {
-		defer rw.Close()
-	}
+	defer cleanup()
 	if o.loadMode() {
 		return runLoad(ctx, g, o, sender, callbacks, rw)
 	}
@@ -331,6 +321,31 @@ func runSimulate(ctx context.Context, g *Globals, o *simulateOptions, args []str
 // run without --target, and says so on stderr.
 // respond is its reply mode ("" answers ok): simulate --expect X without a
 // target gets the answer whose outcome is X.
+// runResources starts the built-in receiver when *target is empty (and
+// points *target at it) and opens --record; cleanup undoes both. Closing
+// the writer again after an explicit Close is harmless.
+func runResources(g *Globals, target *string, respond, recordPath string) (*record.Writer, func(), error) {
+	stop := func() {}
+	if *target == "" {
+		t, s, err := startReceiver(g, respond)
+		if err != nil {
+			return nil, nil, err
+		}
+		*target, stop = t, s
+	}
+	rw, err := openRecord(recordPath)
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return rw, func() {
+		if rw != nil {
+			rw.Close()
+		}
+		stop()
+	}, nil
+}
+
 func startReceiver(g *Globals, respond string) (target string, stop func(), err error) {
 	srv, err := serve.Start("127.0.0.1:0", serve.NewHandler(serve.Config{Respond: respond}))
 	if err != nil {

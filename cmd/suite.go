@@ -35,21 +35,11 @@ func runSuite(ctx context.Context, g *Globals, o *simulateOptions, args []string
 		}
 	}
 	sender := &simulate.Sender{Target: o.Target, Timeout: o.Timeout, Client: simulate.NewClient(), Params: o.params()}
-	if sender.Target == "" {
-		target, stop, err := startReceiver(g, platform.ReplyOK)
-		if err != nil {
-			return err
-		}
-		defer stop()
-		sender.Target = target
-	}
-	rw, err := openRecord(o.Record)
+	rw, cleanup, err := runResources(g, &sender.Target, platform.ReplyOK, o.Record)
 	if err != nil {
 		return err
 	}
-	if rw != nil {
-		defer rw.Close()
-	}
+	defer cleanup()
 	printer := g.Printer()
 	printer.ShowInfo = true // each step's suite.step finding names it
 	t := &tally{}
