@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -32,28 +31,17 @@ type rpResult struct {
 	out, errOut string
 }
 
+// rpRun is run (simulate_e2e_test.go) with no environment.
 func rpRun(t *testing.T, stdin string, args ...string) rpResult {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	s := &ui.Streams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut, Getenv: func(string) string { return "" }}
-	code := Run(context.Background(), s, args)
-	return rpResult{code, out.String(), errOut.String()}
+	r := run(t, nil, stdin, args...)
+	return rpResult{r.code, r.stdout, r.stderr}
 }
 
+// rpRecords parses -o json stdout as records (see records).
 func rpRecords(t *testing.T, s string) []record.Record {
 	t.Helper()
-	var out []record.Record
-	for _, line := range strings.Split(strings.TrimSpace(s), "\n") {
-		if line == "" {
-			continue
-		}
-		var r record.Record
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			t.Fatalf("not a record: %v\n%s", err, line)
-		}
-		out = append(out, r)
-	}
-	return out
+	return records(t, result{stdout: s})
 }
 
 // rpHit is one request a capturing backend received.
