@@ -11,7 +11,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/internal/jsonx"
@@ -45,34 +47,73 @@ const secondsOrMillis = 100_000_000_000
 
 // Payload checks a request body against its catalogue entry and returns the
 // findings in document order.
+//
+// The body is read in one pass that both checks its JSON syntax (agreeing
+// with encoding/json, as the fuzz tests hold it to) and walks it against the
+// entry's fields; when the syntax turns out wrong somewhere, the findings
+// met so far are dropped and the one syntax error is reported instead.
 func Payload(e *fixtures.Entry, body []byte) []record.Finding {
-	c := &checker{}
+	c := checkers.Get().(*checker)
+	defer c.release()
 	if len(bytes.TrimSpace(body)) == 0 {
 		c.add(record.Error, RuleEmpty, "", "the body is empty; expected a JSON object")
 		return c.out
 	}
-	if se := jsonx.Check(body); se != nil {
-		c.add(record.Error, RuleJSON, "", "the body is not valid JSON: "+se.Error())
+	c.s = unsafe.String(unsafe.SliceData(body), len(body))
+	c.ws()
+	isObject := c.peek() == '{'
+	if isObject {
+		c.collect = len(e.Rules) > 0
+		c.object(e.Root, "", -1)
+	} else {
+		c.skip()
+	}
+	c.ws()
+	if c.i != len(c.s) {
+		c.bad = true
+	}
+	if c.bad {
+		c.out = c.out[:0]
+		msg := "nesting deeper than " + strconv.Itoa(maxDepth) + " levels"
+		if se := jsonx.Check(body); se != nil {
+			msg = se.Error()
+		}
+		c.add(record.Error, RuleJSON, "", "the body is not valid JSON: "+msg)
 		return c.out
 	}
 	root := jsonx.Parse(body)
-	if !root.IsObject() {
+	if !isObject {
 		c.add(record.Error, RuleObject, "", "expected a JSON object, found "+jsonx.Describe(root.Raw))
 		return c.out
 	}
-	if len(e.Rules) > 0 {
-		c.top = make([]topValue, 0, len(e.Root.Fields)+2)
-		c.collect = true
-	}
-	c.object(root, e.Root, "", gjson.Result{})
 	for _, r := range e.Rules {
 		c.rule(root, r)
 	}
 	return c.out
 }
 
+var checkers = sync.Pool{New: func() any { return new(checker) }}
+
+// release returns c to the pool; the findings (c.out) are the caller's now,
+// and nothing else of c may hold on to the body.
+func (c *checker) release() {
+	top := c.top[:0]
+	clear(c.top)
+	*c = checker{top: top}
+	checkers.Put(c)
+}
+
+// maxDepth is the deepest nesting accepted, as encoding/json accepts it.
+const maxDepth = 10000
+
 type checker struct {
 	out []record.Finding
+	// s is the body and i the reading position in it; bad is set at the
+	// first syntax error, after which the walk only unwinds.
+	s     string
+	i     int
+	depth int
+	bad   bool
 	// top holds the body's top-level values as the walk met them, so that
 	// rules read them without scanning the body again.
 	top     []topValue
@@ -86,10 +127,21 @@ type topValue struct {
 	v   gjson.Result
 }
 
+// plainKey reports a path that is one top-level key, without gjson syntax.
+func plainKey(p string) bool {
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case '.', '\\', '*', '?', '#', '|', '@':
+			return false
+		}
+	}
+	return true
+}
+
 // get reads a rule's path: top-level names from the walk, the rest (and
 // paths below an array item) with gjson.
 func (c *checker) get(base gjson.Result, isRoot bool, p string) gjson.Result {
-	if isRoot && !strings.ContainsAny(p, ".\\*?#|@") {
+	if isRoot && plainKey(p) {
 		for _, t := range c.top { // the first occurrence, as gjson finds it
 			if t.key == p {
 				return t.v
@@ -104,21 +156,28 @@ func (c *checker) add(sev, rule, path, msg string) {
 	c.out = append(c.out, record.Finding{Severity: sev, Rule: rule, Path: path, Message: msg})
 }
 
-// object checks obj against f's fields; parent is the enclosing object, where
-// a switch field finds its selector.
-func (c *checker) object(obj gjson.Result, f *fixtures.Field, path string, parent gjson.Result) {
+// object reads the object at c.i and checks it against f's fields;
+// parent is where the enclosing object (or array) starts, -1 for none: a
+// switch field finds its selector there when the walk has not met it.
+func (c *checker) object(f *fixtures.Field, path string, parent int) {
+	start := c.i
 	spec := f
 	if f.Switch != "" {
 		sel := c.sel // the selector, when the parent's walk has met it
 		c.sel = gjson.Result{}
-		if !sel.Exists() {
-			sel = parent.Get(jsonx.Escape(f.Switch))
+		if !sel.Exists() && parent >= 0 {
+			sel = gjson.Get(c.s[parent:], jsonx.Escape(f.Switch))
 		}
 		spec = f.Case(sel.String())
 		if spec == nil {
-			return // the selector's own enum finding says what is wrong
+			c.skip() // the selector's own enum finding says what is wrong
+			return
 		}
 	}
+	if !c.enter() {
+		return
+	}
+	defer c.leave()
 	var seenBuf [32]bool
 	seen := seenBuf[:0]
 	if len(spec.Fields) <= len(seenBuf) {
@@ -129,45 +188,129 @@ func (c *checker) object(obj gjson.Result, f *fixtures.Field, path string, paren
 	var unknown []string
 	// vals remembers the values met so far, for a switch sibling's selector.
 	var vals [8]gjson.Result
-	root := c.collect && path == "" && !parent.Exists()
-	obj.ForEach(func(k, v gjson.Result) bool {
-		name := k.Str
-		if root {
-			c.top = append(c.top, topValue{name, v})
-		}
-		at := where{parent: path, key: name}
-		idx := spec.ChildIndex(name)
-		if idx < 0 {
-			if slices.Contains(unknown, name) {
-				c.add(record.Warning, RuleDuplicate, at.String(), fmt.Sprintf("the key %q appears twice; receivers differ on which value wins", name))
+	root := c.collect && path == "" && parent < 0
+	next := 0 // members usually come in the document's order
+	c.i++     // {
+	c.ws()
+	if c.peek() == '}' {
+		c.i++
+	} else {
+		for !c.bad {
+			c.ws()
+			if c.peek() != '"' {
+				c.bad = true
+				return
 			}
-			unknown = append(unknown, name)
-			if !f.Additional && !spec.Additional {
-				c.add(record.Info, RuleUnknown, at.String(), fmt.Sprintf("%s is not a field of this object in the document", name))
+			name := c.str().Str
+			c.ws()
+			if c.peek() != ':' {
+				c.bad = true
+				return
 			}
-			return true
-		}
-		if seen[idx] {
-			c.add(record.Warning, RuleDuplicate, at.String(), fmt.Sprintf("the key %q appears twice; receivers differ on which value wins", name))
-		}
-		seen[idx] = true
-		child := spec.Fields[idx]
-		if child.Switch != "" {
-			if si := spec.ChildIndex(child.Switch); si >= 0 && si < len(vals) && seen[si] {
-				c.sel = vals[si]
+			c.i++
+			c.ws()
+			at := where{parent: path, key: name}
+			idx := -1
+			if next < len(spec.Fields) && spec.Fields[next].Name == name {
+				idx = next
+			} else {
+				idx = spec.ChildIndex(name)
 			}
+			var v gjson.Result
+			if idx < 0 {
+				v = c.any()
+				if slices.Contains(unknown, name) {
+					c.add(record.Warning, RuleDuplicate, at.String(), fmt.Sprintf("the key %q appears twice; receivers differ on which value wins", name))
+				}
+				unknown = append(unknown, name)
+				if !f.Additional && !spec.Additional {
+					c.add(record.Info, RuleUnknown, at.String(), fmt.Sprintf("%s is not a field of this object in the document", name))
+				}
+			} else {
+				next = idx + 1
+				if seen[idx] {
+					c.add(record.Warning, RuleDuplicate, at.String(), fmt.Sprintf("the key %q appears twice; receivers differ on which value wins", name))
+				}
+				seen[idx] = true
+				child := spec.Fields[idx]
+				if child.Switch != "" {
+					if si := spec.ChildIndex(child.Switch); si >= 0 && si < len(vals) && seen[si] {
+						c.sel = vals[si]
+					}
+				}
+				v = c.value(child, at, start)
+				if idx < len(vals) {
+					vals[idx] = v
+				}
+			}
+			if root {
+				c.top = append(c.top, topValue{name, v})
+			}
+			c.ws()
+			switch c.peek() {
+			case ',':
+				c.i++
+				continue
+			case '}':
+				c.i++
+			default:
+				c.bad = true
+				return
+			}
+			break
 		}
-		if idx < len(vals) {
-			vals[idx] = v
-		}
-		c.value(v, child, at, obj)
-		return true
-	})
+	}
+	if c.bad {
+		return
+	}
 	for i, sf := range spec.Fields {
 		if sf.Required && !seen[i] {
 			c.add(record.Error, RuleRequired, jsonx.PathJoin(path, sf.Name),
 				fmt.Sprintf("the required field %s (%s) is missing", sf.Name, sf.TypeLabel()))
 		}
+	}
+}
+
+// array reads the array at c.i and checks its items against f.Items.
+func (c *checker) array(f *fixtures.Field, at where) {
+	start := c.i
+	if !c.enter() {
+		return
+	}
+	defer c.leave()
+	path := at.String()
+	n := 0
+	c.i++ // [
+	c.ws()
+	if c.peek() == ']' {
+		c.i++
+	} else {
+		for !c.bad {
+			c.ws()
+			c.value(f.Items, where{parent: path, idx: n, index: true}, start)
+			n++
+			c.ws()
+			switch c.peek() {
+			case ',':
+				c.i++
+				continue
+			case ']':
+				c.i++
+			default:
+				c.bad = true
+				return
+			}
+			break
+		}
+	}
+	if c.bad {
+		return
+	}
+	if f.MinItems > 0 && n < f.MinItems {
+		c.add(record.Error, RuleItems, path, fmt.Sprintf("expected at least %d item(s), found %d", f.MinItems, n))
+	}
+	if f.MaxItems > 0 && n > f.MaxItems {
+		c.add(record.Error, RuleItems, path, fmt.Sprintf("expected at most %d item(s), found %d", f.MaxItems, n))
 	}
 }
 
@@ -187,7 +330,32 @@ func (w where) String() string {
 	return jsonx.PathJoin(w.parent, w.key)
 }
 
-func (c *checker) value(v gjson.Result, f *fixtures.Field, at where, parent gjson.Result) {
+// value reads the value at c.i, checks it against f and returns it; parent
+// is where the enclosing object or array starts.
+func (c *checker) value(f *fixtures.Field, at where, parent int) gjson.Result {
+	start := c.i
+	switch c.peek() {
+	case '{':
+		if f.Type == "object" {
+			c.object(f, at.String(), parent)
+			return gjson.Result{Type: gjson.JSON, Raw: c.s[start:c.i]}
+		}
+	case '[':
+		if f.Type == "array" {
+			c.array(f, at)
+			return gjson.Result{Type: gjson.JSON, Raw: c.s[start:c.i]}
+		}
+	}
+	v := c.any()
+	if !c.bad {
+		c.leaf(v, f, at)
+	}
+	return v
+}
+
+// leaf checks a value that is not an object or array of the field's own
+// type: a scalar, or a container where the field wants something else.
+func (c *checker) leaf(v gjson.Result, f *fixtures.Field, at where) {
 	typeErr := func() {
 		c.add(record.Error, RuleType, at.String(), fmt.Sprintf("expected %s, found %s", article(f.TypeLabel()), jsonx.Describe(v.Raw)))
 	}
@@ -224,7 +392,7 @@ func (c *checker) value(v gjson.Result, f *fixtures.Field, at where, parent gjso
 			typeErr()
 			return
 		}
-		if strings.ContainsAny(raw, ".eE") {
+		if !plainInteger(raw) {
 			c.add(record.Error, RuleType, at.String(), fmt.Sprintf("expected an integer, found the number %s (JSON integers have no fraction or exponent)", raw))
 			return
 		}
@@ -265,30 +433,8 @@ func (c *checker) value(v gjson.Result, f *fixtures.Field, at where, parent gjso
 		if v.Type != gjson.True && v.Type != gjson.False {
 			typeErr()
 		}
-	case "object":
-		if !v.IsObject() {
-			typeErr()
-			return
-		}
-		c.object(v, f, at.String(), parent)
-	case "array":
-		if !v.IsArray() {
-			typeErr()
-			return
-		}
-		i := 0
-		path := at.String()
-		v.ForEach(func(_, item gjson.Result) bool {
-			c.value(item, f.Items, where{parent: path, idx: i, index: true}, v)
-			i++
-			return true
-		})
-		if f.MinItems > 0 && i < f.MinItems {
-			c.add(record.Error, RuleItems, at.String(), fmt.Sprintf("expected at least %d item(s), found %d", f.MinItems, i))
-		}
-		if f.MaxItems > 0 && i > f.MaxItems {
-			c.add(record.Error, RuleItems, at.String(), fmt.Sprintf("expected at most %d item(s), found %d", f.MaxItems, i))
-		}
+	case "object", "array":
+		typeErr() // value() walks the ones of the right type
 	}
 }
 
@@ -360,7 +506,7 @@ func sameJSON(v, w gjson.Result) bool {
 	}
 	switch v.Type {
 	case gjson.Number:
-		if strings.ContainsAny(v.Raw+w.Raw, ".eE") {
+		if !plainInteger(v.Raw) || !plainInteger(w.Raw) {
 			return v.Float() == w.Float()
 		}
 		return v.Raw == w.Raw || v.Int() == w.Int()
@@ -369,6 +515,17 @@ func sameJSON(v, w gjson.Result) bool {
 	default:
 		return strings.TrimSpace(v.Raw) == strings.TrimSpace(w.Raw)
 	}
+}
+
+// plainInteger reports a JSON number without fraction or exponent.
+func plainInteger(raw string) bool {
+	for i := 0; i < len(raw); i++ {
+		switch raw[i] {
+		case '.', 'e', 'E':
+			return false
+		}
+	}
+	return true
 }
 
 func isDigits(s string) bool {
@@ -407,7 +564,7 @@ func (c *checker) rule(root gjson.Result, r *fixtures.Rule) {
 		c.ruleAt(root, "", r)
 		return
 	}
-	arr := root.Get(r.Each)
+	arr := c.get(root, true, r.Each)
 	if !arr.IsArray() {
 		return
 	}
@@ -523,4 +680,260 @@ func (ck *checker) cond(base gjson.Result, isRoot bool, c *fixtures.Cond) (ok, k
 		return cmp >= 0, true
 	}
 	return false, false
+}
+
+// The reader. Each function reads from c.i and leaves c.i after what it
+// read; at a syntax error it sets c.bad and the walk unwinds.
+
+func (c *checker) peek() byte {
+	if c.i < len(c.s) {
+		return c.s[c.i]
+	}
+	return 0
+}
+
+// ws skips JSON's whitespace.
+func (c *checker) ws() {
+	for c.i < len(c.s) {
+		switch c.s[c.i] {
+		case ' ', '\t', '\n', '\r':
+			c.i++
+		default:
+			return
+		}
+	}
+}
+
+func (c *checker) enter() bool {
+	c.depth++
+	if c.depth > maxDepth {
+		c.bad = true
+		return false
+	}
+	return true
+}
+
+func (c *checker) leave() { c.depth-- }
+
+// any reads one value of any kind; objects and arrays are read as a whole
+// (and checked for syntax only).
+func (c *checker) any() gjson.Result {
+	start := c.i
+	switch ch := c.peek(); {
+	case ch == '"':
+		return c.str()
+	case ch == '-' || ch >= '0' && ch <= '9':
+		n := c.number()
+		return gjson.Result{Type: gjson.Number, Raw: c.s[start:c.i], Num: n}
+	case ch == 't':
+		c.literal("true")
+		return gjson.Result{Type: gjson.True, Raw: c.s[start:c.i]}
+	case ch == 'f':
+		c.literal("false")
+		return gjson.Result{Type: gjson.False, Raw: c.s[start:c.i]}
+	case ch == 'n':
+		c.literal("null")
+		return gjson.Result{Type: gjson.Null, Raw: c.s[start:c.i]}
+	case ch == '{' || ch == '[':
+		c.skip()
+		return gjson.Result{Type: gjson.JSON, Raw: c.s[start:c.i]}
+	}
+	c.bad = true
+	return gjson.Result{}
+}
+
+// skip reads one value and only checks its syntax.
+func (c *checker) skip() {
+	switch c.peek() {
+	case '{', '[':
+	default:
+		c.any()
+		return
+	}
+	if !c.enter() {
+		return
+	}
+	defer c.leave()
+	closer := byte('}')
+	if c.s[c.i] == '[' {
+		closer = ']'
+	}
+	c.i++
+	c.ws()
+	if c.peek() == closer {
+		c.i++
+		return
+	}
+	for !c.bad {
+		c.ws()
+		if closer == '}' {
+			if c.peek() != '"' {
+				c.bad = true
+				return
+			}
+			c.str()
+			c.ws()
+			if c.peek() != ':' {
+				c.bad = true
+				return
+			}
+			c.i++
+			c.ws()
+		}
+		c.skip()
+		c.ws()
+		switch c.peek() {
+		case ',':
+			c.i++
+		case closer:
+			c.i++
+			return
+		default:
+			c.bad = true
+			return
+		}
+	}
+}
+
+func (c *checker) literal(word string) {
+	if strings.HasPrefix(c.s[c.i:], word) {
+		c.i += len(word)
+		return
+	}
+	c.bad = true
+}
+
+// number reads a number as JSON spells one,
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, and returns its value as
+// strconv.ParseFloat (and so gjson) gives it.
+func (c *checker) number() float64 {
+	s, i := c.s, c.i
+	neg := i < len(s) && s[i] == '-'
+	if neg {
+		i++
+	}
+	digits := i
+	var n uint64
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && s[i] >= '1' && s[i] <= '9':
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			n = n*10 + uint64(s[i]-'0')
+			i++
+		}
+	default:
+		c.bad = true
+		return 0
+	}
+	if i-digits <= 15 && (i == len(s) || s[i] != '.' && s[i] != 'e' && s[i] != 'E') {
+		// An integer of up to 15 digits is exact in a float64.
+		c.i = i
+		if neg {
+			return -float64(n)
+		}
+		return float64(n)
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		d := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == d {
+			c.bad = true
+			return 0
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		d := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == d {
+			c.bad = true
+			return 0
+		}
+	}
+	start := c.i
+	c.i = i
+	x, _ := strconv.ParseFloat(s[start:i], 64)
+	return x
+}
+
+// str reads a string; its Str is the decoded text (gjson's decoding, for
+// the rare string with escapes).
+func (c *checker) str() gjson.Result {
+	s := c.s
+	start := c.i
+	i := start + 1
+	esc := false
+	for i < len(s) {
+		for i < len(s) && plainStringByte[s[i]] {
+			i++
+		}
+		if i == len(s) {
+			break
+		}
+		ch := s[i]
+		switch {
+		case ch == '"':
+			i++
+			c.i = i
+			raw := s[start:i]
+			if esc {
+				return gjson.Parse(raw)
+			}
+			return gjson.Result{Type: gjson.String, Raw: raw, Str: raw[1 : len(raw)-1]}
+		case ch == '\\':
+			esc = true
+			if i+1 >= len(s) {
+				c.bad = true
+				return gjson.Result{}
+			}
+			switch s[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(s) || !isHex4(s[i+2:i+6]) {
+					c.bad = true
+					return gjson.Result{}
+				}
+				i += 6
+			default:
+				c.bad = true
+				return gjson.Result{}
+			}
+		case ch < 0x20:
+			c.bad = true
+			return gjson.Result{}
+		default:
+			i++
+		}
+	}
+	c.bad = true
+	return gjson.Result{}
+}
+
+// plainStringByte holds the bytes a string may hold as they are: not the
+// quote, not the backslash, not a control character.
+var plainStringByte = func() (t [256]bool) {
+	for i := 0x20; i < 256; i++ {
+		t[i] = i != '"' && i != '\\'
+	}
+	return t
+}()
+
+func isHex4(s string) bool {
+	for i := 0; i < 4; i++ {
+		ch := s[i]
+		if !(ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'f' || ch >= 'A' && ch <= 'F') {
+			return false
+		}
+	}
+	return true
 }

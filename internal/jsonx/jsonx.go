@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -162,9 +163,9 @@ func Escape(key string) string {
 // Index appends an array index to a gjson path.
 func Index(parent string, i int) string {
 	if parent == "" {
-		return fmt.Sprint(i)
+		return strconv.Itoa(i)
 	}
-	return fmt.Sprintf("%s.%d", parent, i)
+	return parent + "." + strconv.Itoa(i)
 }
 
 // Snippet quotes up to n characters of raw text for a message.
