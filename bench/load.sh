@@ -33,15 +33,17 @@ trap 'kill $bare 2>/dev/null || true' EXIT
 sleep 1
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-: > "$out/wrk.rates"; : > "$out/hey.rates"; : > "$out/imhook.rates"
+: > "$out/wrk.rates"; : > "$out/hey.rates"; : > "$out/imhook.rates"; : > "$out/hey.ratios"; : > "$out/wrk.ratios"
 for i in $(seq "$rounds"); do
   w=$(wrk -t2 -c64 -d"${secs}s" -s "$out/post.lua" "$url" | awk '/Requests\/sec/ {print $2}')
   h=$(hey -z "${secs}s" -c 64 -m POST -T application/json -D "$out/body.json" "$url" | awk '/Requests\/sec/ {print $2}')
   m=$("$out/imhook" simulate C2C.CallbackAfterSendMsg --target "$target" --duration "${secs}s" --concurrency 64 -o json -q \
       | sed -E 's/.*"rate":([0-9.]+).*/\1/')
   echo "$w" >> "$out/wrk.rates"; echo "$h" >> "$out/hey.rates"; echo "$m" >> "$out/imhook.rates"
+  echo "$m / $h" | bc -l >> "$out/hey.ratios"; echo "$m / $w" | bc -l >> "$out/wrk.ratios"
   printf 'round %d: wrk %9.0f   hey %9.0f   imhook %9.0f  req/s\n' "$i" "$w" "$h" "$m"
 done
 mw=$(median < "$out/wrk.rates"); mh=$(median < "$out/hey.rates"); mi=$(median < "$out/imhook.rates")
 printf 'median req/s: wrk %.0f, hey %.0f, imhook %.0f\n' "$mw" "$mh" "$mi"
 printf 'ratios: imhook/hey %.2f (goal >= 1.25), imhook/wrk %.2f (aim 0.8)\n' "$(echo "$mi / $mh" | bc -l)" "$(echo "$mi / $mw" | bc -l)"
+printf 'per-round ratios, median: imhook/hey %.2f, imhook/wrk %.2f\n' "$(median < "$out/hey.ratios")" "$(median < "$out/wrk.ratios")"

@@ -33,13 +33,15 @@ sleep 1
 rate() { wrk -t2 -c64 -d"${secs}s" -s "$out/post.lua" "$1" | awk '/Requests\/sec/ {print $2}'; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-: > "$out/bare.rates"; : > "$out/serve.rates"
+: > "$out/bare.rates"; : > "$out/serve.rates"; : > "$out/serve.ratios"
 for i in $(seq "$rounds"); do
   b=$(rate "http://127.0.0.1:9301/$query"); echo "$b" >> "$out/bare.rates"
   s=$(rate "http://127.0.0.1:9302/$query"); echo "$s" >> "$out/serve.rates"
+  echo "$s / $b" | bc -l >> "$out/serve.ratios"
   printf 'round %d: bare %10.0f req/s   imhook serve --record %10.0f req/s\n' "$i" "$b" "$s"
 done
 mb=$(median < "$out/bare.rates"); ms=$(median < "$out/serve.rates")
 lines=$(wc -l < "$out/serve.jsonl")
 printf 'median: bare %.0f req/s, imhook serve --record %.0f req/s, ratio serve/bare %.2f (%d records written)\n' \
   "$mb" "$ms" "$(echo "$ms / $mb" | bc -l)" "$lines"
+printf 'per-round ratio serve/bare, median: %.2f (goal >= 0.6, aim 0.8)\n' "$(median < "$out/serve.ratios")"
