@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -206,4 +207,18 @@ func FuzzPayloadAgrees(f *testing.F) {
 	f.Fuzz(func(t *testing.T, which uint16, body []byte) {
 		agree(t, entries[int(which)%len(entries)], body)
 	})
+}
+
+// Nesting is accepted as deep as encoding/json accepts it (10000 levels)
+// and no deeper; gjson alone would take any depth.
+func TestPayloadNestingDepth(t *testing.T) {
+	e := entry(t, "C2C.CallbackAfterSendMsg")
+	for _, n := range []int{9999, 10000} { // the body object is one more level
+		body := []byte(`{"Unknown":` + strings.Repeat("[", n) + strings.Repeat("]", n) + "}")
+		fs := Payload(e, body)
+		bad := len(fs) > 0 && fs[0].Rule == RuleJSON
+		if bad != !json.Valid(body) {
+			t.Errorf("depth %d: encoding/json valid=%v, Payload gave %s", n+1, json.Valid(body), dump(fs))
+		}
+	}
 }
