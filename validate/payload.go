@@ -64,7 +64,7 @@ func Payload(e *fixtures.Entry, body []byte) []record.Finding {
 	isObject := c.peek() == '{'
 	if isObject {
 		c.collect = len(e.Rules) > 0
-		c.object(e.Root, "", -1)
+		c.object(e.Root, nil, -1)
 	} else {
 		c.skip()
 	}
@@ -159,7 +159,7 @@ func (c *checker) add(sev, rule, path, msg string) {
 // object reads the object at c.i and checks it against f's fields;
 // parent is where the enclosing object (or array) starts, -1 for none: a
 // switch field finds its selector there when the walk has not met it.
-func (c *checker) object(f *fixtures.Field, path string, parent int) {
+func (c *checker) object(f *fixtures.Field, path *where, parent int) {
 	start := c.i
 	spec := f
 	if f.Switch != "" {
@@ -188,7 +188,7 @@ func (c *checker) object(f *fixtures.Field, path string, parent int) {
 	var unknown []string
 	// vals remembers the values met so far, for a switch sibling's selector.
 	var vals [8]gjson.Result
-	root := c.collect && path == "" && parent < 0
+	root := c.collect && path == nil && parent < 0
 	next := 0 // members usually come in the document's order
 	c.i++     // {
 	c.ws()
@@ -209,7 +209,7 @@ func (c *checker) object(f *fixtures.Field, path string, parent int) {
 			}
 			c.i++
 			c.ws()
-			at := where{parent: path, key: name}
+			at := where{up: path, key: name}
 			idx := -1
 			if next < len(spec.Fields) && spec.Fields[next].Name == name {
 				idx = next
@@ -265,20 +265,19 @@ func (c *checker) object(f *fixtures.Field, path string, parent int) {
 	}
 	for i, sf := range spec.Fields {
 		if sf.Required && !seen[i] {
-			c.add(record.Error, RuleRequired, jsonx.PathJoin(path, sf.Name),
+			c.add(record.Error, RuleRequired, where{up: path, key: sf.Name}.String(),
 				fmt.Sprintf("the required field %s (%s) is missing", sf.Name, sf.TypeLabel()))
 		}
 	}
 }
 
 // array reads the array at c.i and checks its items against f.Items.
-func (c *checker) array(f *fixtures.Field, at where) {
+func (c *checker) array(f *fixtures.Field, at *where) {
 	start := c.i
 	if !c.enter() {
 		return
 	}
 	defer c.leave()
-	path := at.String()
 	n := 0
 	c.i++ // [
 	c.ws()
@@ -287,7 +286,7 @@ func (c *checker) array(f *fixtures.Field, at where) {
 	} else {
 		for !c.bad {
 			c.ws()
-			c.value(f.Items, where{parent: path, idx: n, index: true}, start)
+			c.value(f.Items, where{up: at, idx: n, index: true}, start)
 			n++
 			c.ws()
 			switch c.peek() {
@@ -307,16 +306,18 @@ func (c *checker) array(f *fixtures.Field, at where) {
 		return
 	}
 	if f.MinItems > 0 && n < f.MinItems {
-		c.add(record.Error, RuleItems, path, fmt.Sprintf("expected at least %d item(s), found %d", f.MinItems, n))
+		c.add(record.Error, RuleItems, at.String(), fmt.Sprintf("expected at least %d item(s), found %d", f.MinItems, n))
 	}
 	if f.MaxItems > 0 && n > f.MaxItems {
-		c.add(record.Error, RuleItems, path, fmt.Sprintf("expected at most %d item(s), found %d", f.MaxItems, n))
+		c.add(record.Error, RuleItems, at.String(), fmt.Sprintf("expected at most %d item(s), found %d", f.MaxItems, n))
 	}
 }
 
 // where is a value's place, turned into a gjson path only when a finding
-// or a child needs it: most fields are leaves that never do.
+// needs it: most values never do. The place above is up (nil at the top),
+// or else the path parent.
 type where struct {
+	up     *where
 	parent string
 	key    string
 	idx    int
@@ -324,10 +325,14 @@ type where struct {
 }
 
 func (w where) String() string {
-	if w.index {
-		return jsonx.Index(w.parent, w.idx)
+	parent := w.parent
+	if w.up != nil {
+		parent = w.up.String()
 	}
-	return jsonx.PathJoin(w.parent, w.key)
+	if w.index {
+		return jsonx.Index(parent, w.idx)
+	}
+	return jsonx.PathJoin(parent, w.key)
 }
 
 // value reads the value at c.i, checks it against f and returns it; parent
@@ -337,12 +342,12 @@ func (c *checker) value(f *fixtures.Field, at where, parent int) gjson.Result {
 	switch c.peek() {
 	case '{':
 		if f.Type == "object" {
-			c.object(f, at.String(), parent)
+			c.object(f, &at, parent)
 			return gjson.Result{Type: gjson.JSON, Raw: c.s[start:c.i]}
 		}
 	case '[':
 		if f.Type == "array" {
-			c.array(f, at)
+			c.array(f, &at)
 			return gjson.Result{Type: gjson.JSON, Raw: c.s[start:c.i]}
 		}
 	}
@@ -606,17 +611,37 @@ func (c *checker) ruleAt(base gjson.Result, prefix string, r *fixtures.Rule) {
 		if !got.Exists() || got.Type != gjson.String {
 			return
 		}
+		// Compare part by part; the expected string is built only for the
+		// message, when it differs.
+		rest, same := got.Str, true
+		for _, p := range r.Parts {
+			text := p.Literal
+			if p.Path != "" {
+				ref := c.get(base, isRoot, p.Path)
+				if !ref.Exists() {
+					return
+				}
+				text = ref.Raw
+				if ref.Type == gjson.String {
+					text = ref.Str
+				}
+			}
+			if same && strings.HasPrefix(rest, text) {
+				rest = rest[len(text):]
+			} else {
+				same = false
+			}
+		}
+		if same && rest == "" {
+			return
+		}
 		var sb strings.Builder
 		for _, p := range r.Parts {
 			if p.Path == "" {
 				sb.WriteString(p.Literal)
 				continue
 			}
-			ref := c.get(base, isRoot, p.Path)
-			if !ref.Exists() {
-				return
-			}
-			if ref.Type == gjson.String {
+			if ref := c.get(base, isRoot, p.Path); ref.Type == gjson.String {
 				sb.WriteString(ref.Str)
 			} else {
 				sb.WriteString(ref.Raw)
