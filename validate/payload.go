@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
-	"unsafe"
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/internal/jsonx"
@@ -59,22 +58,18 @@ func Payload(e *fixtures.Entry, body []byte) []record.Finding {
 		c.add(record.Error, RuleEmpty, "", "the body is empty; expected a JSON object")
 		return c.out
 	}
-	c.s = unsafe.String(unsafe.SliceData(body), len(body))
-	c.ws()
-	isObject := c.peek() == '{'
+	c.Reset(body)
+	c.WS()
+	isObject := c.Peek() == '{'
 	if isObject {
 		c.collect = len(e.Rules) > 0
 		c.object(e.Root, nil, -1)
 	} else {
-		c.skip()
+		c.Skip()
 	}
-	c.ws()
-	if c.i != len(c.s) {
-		c.bad = true
-	}
-	if c.bad {
+	if !c.Done() {
 		c.out = c.out[:0]
-		msg := "nesting deeper than " + strconv.Itoa(maxDepth) + " levels"
+		msg := "nesting deeper than " + strconv.Itoa(jsonx.MaxDepth) + " levels"
 		if se := jsonx.Check(body); se != nil {
 			msg = se.Error()
 		}
@@ -103,17 +98,10 @@ func (c *checker) release() {
 	checkers.Put(c)
 }
 
-// maxDepth is the deepest nesting accepted, as encoding/json accepts it.
-const maxDepth = 10000
-
 type checker struct {
 	out []record.Finding
-	// s is the body and i the reading position in it; bad is set at the
-	// first syntax error, after which the walk only unwinds.
-	s     string
-	i     int
-	depth int
-	bad   bool
+	// The body, read in one pass.
+	jsonx.Scanner
 	// top holds the body's top-level values as the walk met them, so that
 	// rules read them without scanning the body again.
 	top     []topValue
@@ -156,28 +144,28 @@ func (c *checker) add(sev, rule, path, msg string) {
 	c.out = append(c.out, record.Finding{Severity: sev, Rule: rule, Path: path, Message: msg})
 }
 
-// object reads the object at c.i and checks it against f's fields;
+// object reads the object at c.I and checks it against f's fields;
 // parent is where the enclosing object (or array) starts, -1 for none: a
 // switch field finds its selector there when the walk has not met it.
 func (c *checker) object(f *fixtures.Field, path *where, parent int) {
-	start := c.i
+	start := c.I
 	spec := f
 	if f.Switch != "" {
 		sel := c.sel // the selector, when the parent's walk has met it
 		c.sel = gjson.Result{}
 		if !sel.Exists() && parent >= 0 {
-			sel = gjson.Get(c.s[parent:], jsonx.Escape(f.Switch))
+			sel = gjson.Get(c.S[parent:], jsonx.Escape(f.Switch))
 		}
 		spec = f.Case(sel.String())
 		if spec == nil {
-			c.skip() // the selector's own enum finding says what is wrong
+			c.Skip() // the selector's own enum finding says what is wrong
 			return
 		}
 	}
-	if !c.enter() {
+	if !c.Enter() {
 		return
 	}
-	defer c.leave()
+	defer c.Leave()
 	var seenBuf [32]bool
 	seen := seenBuf[:0]
 	if len(spec.Fields) <= len(seenBuf) {
@@ -190,25 +178,25 @@ func (c *checker) object(f *fixtures.Field, path *where, parent int) {
 	var vals [8]gjson.Result
 	root := c.collect && path == nil && parent < 0
 	next := 0 // members usually come in the document's order
-	c.i++     // {
-	c.ws()
-	if c.peek() == '}' {
-		c.i++
+	c.I++     // {
+	c.WS()
+	if c.Peek() == '}' {
+		c.I++
 	} else {
-		for !c.bad {
-			c.ws()
-			if c.peek() != '"' {
-				c.bad = true
+		for !c.Bad {
+			c.WS()
+			if c.Peek() != '"' {
+				c.Bad = true
 				return
 			}
-			name := c.str().Str
-			c.ws()
-			if c.peek() != ':' {
-				c.bad = true
+			name := c.Str().Str
+			c.WS()
+			if c.Peek() != ':' {
+				c.Bad = true
 				return
 			}
-			c.i++
-			c.ws()
+			c.I++
+			c.WS()
 			at := where{up: path, key: name}
 			idx := -1
 			if next < len(spec.Fields) && spec.Fields[next].Name == name {
@@ -218,7 +206,7 @@ func (c *checker) object(f *fixtures.Field, path *where, parent int) {
 			}
 			var v gjson.Result
 			if idx < 0 {
-				v = c.any()
+				v = c.Value()
 				if slices.Contains(unknown, name) {
 					c.add(record.Warning, RuleDuplicate, at.String(), fmt.Sprintf("the key %q appears twice; receivers differ on which value wins", name))
 				}
@@ -246,21 +234,21 @@ func (c *checker) object(f *fixtures.Field, path *where, parent int) {
 			if root {
 				c.top = append(c.top, topValue{name, v})
 			}
-			c.ws()
-			switch c.peek() {
+			c.WS()
+			switch c.Peek() {
 			case ',':
-				c.i++
+				c.I++
 				continue
 			case '}':
-				c.i++
+				c.I++
 			default:
-				c.bad = true
+				c.Bad = true
 				return
 			}
 			break
 		}
 	}
-	if c.bad {
+	if c.Bad {
 		return
 	}
 	for i, sf := range spec.Fields {
@@ -271,38 +259,38 @@ func (c *checker) object(f *fixtures.Field, path *where, parent int) {
 	}
 }
 
-// array reads the array at c.i and checks its items against f.Items.
+// array reads the array at c.I and checks its items against f.Items.
 func (c *checker) array(f *fixtures.Field, at *where) {
-	start := c.i
-	if !c.enter() {
+	start := c.I
+	if !c.Enter() {
 		return
 	}
-	defer c.leave()
+	defer c.Leave()
 	n := 0
-	c.i++ // [
-	c.ws()
-	if c.peek() == ']' {
-		c.i++
+	c.I++ // [
+	c.WS()
+	if c.Peek() == ']' {
+		c.I++
 	} else {
-		for !c.bad {
-			c.ws()
+		for !c.Bad {
+			c.WS()
 			c.value(f.Items, where{up: at, idx: n, index: true}, start)
 			n++
-			c.ws()
-			switch c.peek() {
+			c.WS()
+			switch c.Peek() {
 			case ',':
-				c.i++
+				c.I++
 				continue
 			case ']':
-				c.i++
+				c.I++
 			default:
-				c.bad = true
+				c.Bad = true
 				return
 			}
 			break
 		}
 	}
-	if c.bad {
+	if c.Bad {
 		return
 	}
 	if f.MinItems > 0 && n < f.MinItems {
@@ -335,24 +323,24 @@ func (w where) String() string {
 	return jsonx.PathJoin(parent, w.key)
 }
 
-// value reads the value at c.i, checks it against f and returns it; parent
+// value reads the value at c.I, checks it against f and returns it; parent
 // is where the enclosing object or array starts.
 func (c *checker) value(f *fixtures.Field, at where, parent int) gjson.Result {
-	start := c.i
-	switch c.peek() {
+	start := c.I
+	switch c.Peek() {
 	case '{':
 		if f.Type == "object" {
 			c.object(f, &at, parent)
-			return gjson.Result{Type: gjson.JSON, Raw: c.s[start:c.i]}
+			return gjson.Result{Type: gjson.JSON, Raw: c.S[start:c.I]}
 		}
 	case '[':
 		if f.Type == "array" {
 			c.array(f, &at)
-			return gjson.Result{Type: gjson.JSON, Raw: c.s[start:c.i]}
+			return gjson.Result{Type: gjson.JSON, Raw: c.S[start:c.I]}
 		}
 	}
-	v := c.any()
-	if !c.bad {
+	v := c.Value()
+	if !c.Bad {
 		c.leaf(v, f, at)
 	}
 	return v
@@ -705,260 +693,4 @@ func (ck *checker) cond(base gjson.Result, isRoot bool, c *fixtures.Cond) (ok, k
 		return cmp >= 0, true
 	}
 	return false, false
-}
-
-// The reader. Each function reads from c.i and leaves c.i after what it
-// read; at a syntax error it sets c.bad and the walk unwinds.
-
-func (c *checker) peek() byte {
-	if c.i < len(c.s) {
-		return c.s[c.i]
-	}
-	return 0
-}
-
-// ws skips JSON's whitespace.
-func (c *checker) ws() {
-	for c.i < len(c.s) {
-		switch c.s[c.i] {
-		case ' ', '\t', '\n', '\r':
-			c.i++
-		default:
-			return
-		}
-	}
-}
-
-func (c *checker) enter() bool {
-	c.depth++
-	if c.depth > maxDepth {
-		c.bad = true
-		return false
-	}
-	return true
-}
-
-func (c *checker) leave() { c.depth-- }
-
-// any reads one value of any kind; objects and arrays are read as a whole
-// (and checked for syntax only).
-func (c *checker) any() gjson.Result {
-	start := c.i
-	switch ch := c.peek(); {
-	case ch == '"':
-		return c.str()
-	case ch == '-' || ch >= '0' && ch <= '9':
-		n := c.number()
-		return gjson.Result{Type: gjson.Number, Raw: c.s[start:c.i], Num: n}
-	case ch == 't':
-		c.literal("true")
-		return gjson.Result{Type: gjson.True, Raw: c.s[start:c.i]}
-	case ch == 'f':
-		c.literal("false")
-		return gjson.Result{Type: gjson.False, Raw: c.s[start:c.i]}
-	case ch == 'n':
-		c.literal("null")
-		return gjson.Result{Type: gjson.Null, Raw: c.s[start:c.i]}
-	case ch == '{' || ch == '[':
-		c.skip()
-		return gjson.Result{Type: gjson.JSON, Raw: c.s[start:c.i]}
-	}
-	c.bad = true
-	return gjson.Result{}
-}
-
-// skip reads one value and only checks its syntax.
-func (c *checker) skip() {
-	switch c.peek() {
-	case '{', '[':
-	default:
-		c.any()
-		return
-	}
-	if !c.enter() {
-		return
-	}
-	defer c.leave()
-	closer := byte('}')
-	if c.s[c.i] == '[' {
-		closer = ']'
-	}
-	c.i++
-	c.ws()
-	if c.peek() == closer {
-		c.i++
-		return
-	}
-	for !c.bad {
-		c.ws()
-		if closer == '}' {
-			if c.peek() != '"' {
-				c.bad = true
-				return
-			}
-			c.str()
-			c.ws()
-			if c.peek() != ':' {
-				c.bad = true
-				return
-			}
-			c.i++
-			c.ws()
-		}
-		c.skip()
-		c.ws()
-		switch c.peek() {
-		case ',':
-			c.i++
-		case closer:
-			c.i++
-			return
-		default:
-			c.bad = true
-			return
-		}
-	}
-}
-
-func (c *checker) literal(word string) {
-	if strings.HasPrefix(c.s[c.i:], word) {
-		c.i += len(word)
-		return
-	}
-	c.bad = true
-}
-
-// number reads a number as JSON spells one,
-// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, and returns its value as
-// strconv.ParseFloat (and so gjson) gives it.
-func (c *checker) number() float64 {
-	s, i := c.s, c.i
-	neg := i < len(s) && s[i] == '-'
-	if neg {
-		i++
-	}
-	digits := i
-	var n uint64
-	switch {
-	case i < len(s) && s[i] == '0':
-		i++
-	case i < len(s) && s[i] >= '1' && s[i] <= '9':
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			n = n*10 + uint64(s[i]-'0')
-			i++
-		}
-	default:
-		c.bad = true
-		return 0
-	}
-	if i-digits <= 15 && (i == len(s) || s[i] != '.' && s[i] != 'e' && s[i] != 'E') {
-		// An integer of up to 15 digits is exact in a float64.
-		c.i = i
-		if neg {
-			return -float64(n)
-		}
-		return float64(n)
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		d := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == d {
-			c.bad = true
-			return 0
-		}
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		d := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == d {
-			c.bad = true
-			return 0
-		}
-	}
-	start := c.i
-	c.i = i
-	x, _ := strconv.ParseFloat(s[start:i], 64)
-	return x
-}
-
-// str reads a string; its Str is the decoded text (gjson's decoding, for
-// the rare string with escapes).
-func (c *checker) str() gjson.Result {
-	s := c.s
-	start := c.i
-	i := start + 1
-	esc := false
-	for i < len(s) {
-		for i < len(s) && plainStringByte[s[i]] {
-			i++
-		}
-		if i == len(s) {
-			break
-		}
-		ch := s[i]
-		switch {
-		case ch == '"':
-			i++
-			c.i = i
-			raw := s[start:i]
-			if esc {
-				return gjson.Parse(raw)
-			}
-			return gjson.Result{Type: gjson.String, Raw: raw, Str: raw[1 : len(raw)-1]}
-		case ch == '\\':
-			esc = true
-			if i+1 >= len(s) {
-				c.bad = true
-				return gjson.Result{}
-			}
-			switch s[i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				i += 2
-			case 'u':
-				if i+6 > len(s) || !isHex4(s[i+2:i+6]) {
-					c.bad = true
-					return gjson.Result{}
-				}
-				i += 6
-			default:
-				c.bad = true
-				return gjson.Result{}
-			}
-		case ch < 0x20:
-			c.bad = true
-			return gjson.Result{}
-		default:
-			i++
-		}
-	}
-	c.bad = true
-	return gjson.Result{}
-}
-
-// plainStringByte holds the bytes a string may hold as they are: not the
-// quote, not the backslash, not a control character.
-var plainStringByte = func() (t [256]bool) {
-	for i := 0x20; i < 256; i++ {
-		t[i] = i != '"' && i != '\\'
-	}
-	return t
-}()
-
-func isHex4(s string) bool {
-	for i := 0; i < 4; i++ {
-		ch := s[i]
-		if !(ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'f' || ch >= 'A' && ch <= 'F') {
-			return false
-		}
-	}
-	return true
 }
