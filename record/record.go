@@ -265,7 +265,7 @@ func (r *Reader) Next() (*Record, int, error) {
 			continue
 		}
 		var rec Record
-		if err := json.Unmarshal(b, &rec); err != nil {
+		if err := Unmarshal(b, &rec); err != nil {
 			return nil, r.line, &LineError{Line: r.line, Err: err}
 		}
 		return &rec, r.line, nil

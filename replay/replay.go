@@ -6,7 +6,6 @@ package replay
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -213,7 +212,7 @@ func (o *Options) prepare(it *stream.Item) (*prepared, *Result) {
 	switch kind {
 	case stream.KindRecord:
 		rec = &record.Record{}
-		if err := json.Unmarshal(it.Raw, rec); err != nil {
+		if err := record.Unmarshal(it.Raw, rec); err != nil {
 			return nil, problem(record.Error, RuleNotCallback, "not a record: "+err.Error())
 		}
 		if rec.Request == nil {

@@ -2,7 +2,6 @@ package validate
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"runtime"
 	"strings"
@@ -223,7 +222,7 @@ func (o *Options) Item(it *stream.Item) []stream.Finding {
 	}
 	if kind == AsRecord {
 		var rec record.Record
-		if err := json.Unmarshal(it.Raw, &rec); err != nil {
+		if err := record.Unmarshal(it.Raw, &rec); err != nil {
 			if fs := syntax(); fs != nil {
 				return fs
 			}
