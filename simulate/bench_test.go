@@ -14,6 +14,7 @@ func BenchmarkGenerate(b *testing.B) {
 			b.ReportAllocs()
 			now := time.Now()
 			var i uint64
+			defer reportCPU(b)()
 			for b.Loop() {
 				i++
 				if _, err := Generate(e, GenOptions{Seed: i, Now: now}); err != nil {
@@ -29,6 +30,7 @@ func BenchmarkBuildRequest(b *testing.B) {
 	body, _ := Generate(e, GenOptions{Seed: 1})
 	s := &Sender{Target: "http://127.0.0.1:9000/im/callback", Params: platform.Params{Token: "xxxxyyyy"}}
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		if _, err := s.Build(Callback{Entry: e, Body: body}); err != nil {
 			b.Fatal(err)

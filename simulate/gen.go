@@ -33,12 +33,19 @@ type GenOptions struct {
 // (template rules such as MsgKey). The result is compact JSON in the
 // document's field order and always passes the entry's own rules.
 func Generate(e *fixtures.Entry, o GenOptions) ([]byte, error) {
+	return planFor(e).generate(o)
+}
+
+// generateTree is the reference generator: it builds the payload as a tree
+// of values, then writes it. The compiled plans (gen_plan.go) must give the
+// same bytes for every seed; the tests hold them to it.
+func generateTree(e *fixtures.Entry, o GenOptions) ([]byte, error) {
 	g := &gen{rng: rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15)), now: o.Now, counters: map[*fixtures.Field]int64{}}
 	if g.now.IsZero() {
 		g.now = time.Now()
 	}
 	root := g.object(e.Root.Fields, 0)
-	v, err := g.pickVariant(e, o.Variant)
+	v, err := pickVariant(g.rng, e, o.Variant)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +82,7 @@ func VariantNames(e *fixtures.Entry) []string {
 	return out
 }
 
-func (g *gen) pickVariant(e *fixtures.Entry, name string) (*fixtures.Variant, error) {
+func pickVariant(rng *rand.Rand, e *fixtures.Entry, name string) (*fixtures.Variant, error) {
 	if name != "" {
 		for _, v := range e.Variants {
 			if strings.EqualFold(v.Name, name) {
@@ -94,7 +101,7 @@ func (g *gen) pickVariant(e *fixtures.Entry, name string) (*fixtures.Variant, er
 	for _, v := range e.Variants {
 		total += v.Weight
 	}
-	n := g.rng.IntN(total)
+	n := rng.IntN(total)
 	for _, v := range e.Variants {
 		if n < v.Weight {
 			return v, nil
