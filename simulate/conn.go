@@ -17,9 +17,11 @@ import (
 
 // connClient is the load engine's HTTP/1.1 client: one keep-alive
 // connection owned by one worker, one request at a time. The request goes
-// out in a single write; the response is parsed by net/http's ReadResponse,
-// so status lines, Content-Length, chunked bodies and Connection: close are
-// handled exactly as net/http handles them. It skips the Transport's
+// out in a single write; the usual reply (a whole head in the buffer, a
+// Content-Length body) is parsed by leanHead, which gives what net/http's
+// ReadResponse gives, and every other reply by ReadResponse itself, so
+// status lines, chunked bodies and Connection: close are handled exactly as
+// net/http handles them. It skips the Transport's
 // per-connection goroutines and channels, which cost more than the rest of
 // an exchange under load.
 type connClient struct {
@@ -138,6 +140,16 @@ func (c *connClient) roundTrip(req *http.Request, body []byte, buf *bytes.Buffer
 			return nil, errIdleClosed
 		}
 		return nil, err
+	}
+	if resp, n, ok := leanHead(c.br, req); ok {
+		_, _ = c.br.Discard(n)
+		if err := readBody(c.br, buf, resp.ContentLength, limit); err != nil {
+			return nil, err
+		}
+		if int64(buf.Len()) > limit || resp.Close {
+			c.close()
+		}
+		return resp, nil
 	}
 	resp, err := http.ReadResponse(c.br, req)
 	if err != nil {
