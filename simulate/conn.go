@@ -9,7 +9,8 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"sort"
+	"net/url"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -28,6 +29,7 @@ type connClient struct {
 	conn   net.Conn
 	br     *bufio.Reader
 	wbuf   []byte
+	keys   []string
 	reused bool
 	dialer net.Dialer
 }
@@ -74,17 +76,18 @@ func (c *connClient) encode(req *http.Request, body []byte) []byte {
 	b := c.wbuf[:0]
 	b = append(b, req.Method...)
 	b = append(b, ' ')
-	b = append(b, req.URL.RequestURI()...)
+	b = appendRequestURI(b, req.URL)
 	b = append(b, " HTTP/1.1\r\nHost: "...)
 	b = append(b, req.URL.Host...)
 	b = append(b, "\r\nUser-Agent: Go-http-client/1.1\r\nContent-Length: "...)
 	b = strconv.AppendInt(b, int64(len(body)), 10)
 	b = append(b, "\r\n"...)
-	keys := make([]string, 0, len(req.Header))
+	keys := c.keys[:0]
 	for k := range req.Header {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
+	c.keys = keys
 	for _, k := range keys {
 		for _, v := range req.Header[k] {
 			b = append(b, k...)
@@ -96,6 +99,23 @@ func (c *connClient) encode(req *http.Request, body []byte) []byte {
 	b = append(b, "\r\n"...)
 	b = append(b, body...)
 	c.wbuf = b
+	return b
+}
+
+// appendRequestURI appends u.RequestURI() without building the string.
+func appendRequestURI(b []byte, u *url.URL) []byte {
+	if u.Opaque != "" {
+		return append(b, u.RequestURI()...)
+	}
+	if p := u.EscapedPath(); p != "" {
+		b = append(b, p...)
+	} else {
+		b = append(b, '/')
+	}
+	if u.ForceQuery || u.RawQuery != "" {
+		b = append(b, '?')
+		b = append(b, u.RawQuery...)
+	}
 	return b
 }
 

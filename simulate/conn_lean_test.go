@@ -8,11 +8,15 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/platform"
 )
 
 // leanAgrees parses data with leanHead and, when it takes the reply, checks
@@ -264,5 +268,30 @@ func BenchmarkReadReply(b *testing.B) {
 				resp.Body.Close()
 			}
 		})
+	}
+}
+
+func TestAppendRequestURI(t *testing.T) {
+	for _, s := range []string{"http://h/cb?a=1&b=%20", "http://h", "http://h/", "http://h/a%2Fb/c d?x", "http://h/p?", "mailto:x@y", "http://h/%E4%BD%A0?q=%E4%BD%A0"} {
+		u, err := url.Parse(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(appendRequestURI(nil, u)); got != u.RequestURI() {
+			t.Errorf("%s: %q, want %q", s, got, u.RequestURI())
+		}
+	}
+}
+
+func BenchmarkEncode(b *testing.B) {
+	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
+	body, _ := Generate(e, GenOptions{Seed: 1})
+	s := &Sender{Target: "http://127.0.0.1:9000/im/callback", Params: platform.Params{Token: "xxxxyyyy"}}
+	req, _ := s.Build(Callback{Entry: e, Body: body})
+	cc := newConnClient()
+	b.ReportAllocs()
+	defer reportCPU(b)()
+	for b.Loop() {
+		cc.encode(req, body)
 	}
 }
