@@ -26,12 +26,16 @@ import (
 // per-connection goroutines and channels, which cost more than the rest of
 // an exchange under load.
 type connClient struct {
-	conn   net.Conn
-	br     *bufio.Reader
-	wbuf   []byte
-	keys   []string
-	reused bool
-	dialer net.Dialer
+	conn net.Conn
+	br   *bufio.Reader
+	wbuf []byte
+	// reuse lets the lean parser reuse one response for every reply: set
+	// it when no reply outlives its exchange.
+	reuse   bool
+	scratch leanScratch
+	keys    []string
+	reused  bool
+	dialer  net.Dialer
 }
 
 func newConnClient() *connClient {
@@ -161,7 +165,11 @@ func (c *connClient) roundTrip(req *http.Request, body []byte, buf *bytes.Buffer
 		}
 		return nil, err
 	}
-	if resp, n, ok := leanHead(c.br, req); ok {
+	var sc *leanScratch
+	if c.reuse {
+		sc = &c.scratch
+	}
+	if resp, n, ok := leanHead(c.br, req, sc); ok {
 		_, _ = c.br.Discard(n)
 		if err := readBody(c.br, buf, resp.ContentLength, limit); err != nil {
 			return nil, err

@@ -18,7 +18,10 @@ import (
 // returns ok false with nothing consumed, and the caller uses
 // http.ReadResponse. On success n is the length of the head; the body
 // follows it in br.
-func leanHead(br *bufio.Reader, req *http.Request) (resp *http.Response, n int, ok bool) {
+//
+// With a scratch, the response, its header map and the value slices are
+// the scratch's, reused from call to call: for a reply nothing keeps.
+func leanHead(br *bufio.Reader, req *http.Request, sc *leanScratch) (resp *http.Response, n int, ok bool) {
 	b, _ := br.Peek(br.Buffered())
 	end := bytes.Index(b, crlfcrlf)
 	if end < 0 || req.Method == http.MethodHead {
@@ -41,8 +44,21 @@ func leanHead(br *bufio.Reader, req *http.Request) (resp *http.Response, n int, 
 	lines := bytes.Count(rest, crlf)
 	// One string holds every value; the map's slices point into it.
 	text := string(rest)
-	h := make(http.Header, lines)
-	strs := make([]string, lines)
+	var h http.Header
+	var strs []string
+	if sc != nil {
+		if sc.resp == nil {
+			sc.resp = &http.Response{Header: make(http.Header, lines)}
+		}
+		resp, h = sc.resp, sc.resp.Header
+		clear(h)
+		if cap(sc.strs) < lines {
+			sc.strs = make([]string, lines)
+		}
+		strs = sc.strs[:lines]
+	} else {
+		resp, h, strs = new(http.Response), make(http.Header, lines), make([]string, lines)
+	}
 	var cl int64 = -1
 	var conn []string
 	off := 0
@@ -90,7 +106,7 @@ func leanHead(br *bufio.Reader, req *http.Request) (resp *http.Response, n int, 
 	if cl < 0 {
 		return nil, 0, false
 	}
-	resp = &http.Response{Status: statusText(line[9:]), StatusCode: code, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+	*resp = http.Response{Status: statusText(line[9:]), StatusCode: code, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: h, Body: http.NoBody, ContentLength: cl, Request: req}
 	hasClose := headerHasToken(conn, "close")
 	if line[7] == '0' {
@@ -103,6 +119,12 @@ func leanHead(br *bufio.Reader, req *http.Request) (resp *http.Response, n int, 
 		}
 	}
 	return resp, end + 4, true
+}
+
+// leanScratch is what leanHead reuses for replies nothing keeps.
+type leanScratch struct {
+	resp *http.Response
+	strs []string
 }
 
 var (

@@ -28,9 +28,13 @@ func leanAgrees(t *testing.T, data []byte, limit int64) bool {
 	req, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1/cb", nil)
 	br := bufio.NewReaderSize(bytes.NewReader(data), 16<<10)
 	_, _ = br.Peek(1)
-	resp, n, ok := leanHead(br, req)
+	resp, n, ok := leanHead(br, req, nil)
 	if !ok {
 		return false
+	}
+	// A reused response gives the same, whatever it held before.
+	if again, n2, ok := leanHead(br, req, testScratch); !ok || n2 != n || !reflect.DeepEqual(again, resp) {
+		t.Fatalf("%q: with a scratch: %v %d %+v, want %d %+v", data, ok, n2, again, n, resp)
 	}
 	ref, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(data)), req)
 	if err != nil {
@@ -107,6 +111,8 @@ var leanCases = []struct {
 	{"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n", false}, // the head is not all there
 	{"HTTP/1.1 200 OK\r\n\r\n", false},
 }
+
+var testScratch = &leanScratch{}
 
 func TestLeanHeadAgreesWithReadResponse(t *testing.T) {
 	for _, tc := range leanCases {
@@ -240,6 +246,7 @@ func BenchmarkReadReply(b *testing.B) {
 			r := bytes.NewReader(reply)
 			br := bufio.NewReaderSize(r, 16<<10)
 			var buf bytes.Buffer
+			sc := &leanScratch{}
 			b.ReportAllocs()
 			defer reportCPU(b)()
 			for b.Loop() {
@@ -248,7 +255,7 @@ func BenchmarkReadReply(b *testing.B) {
 				buf.Reset()
 				_, _ = br.Peek(1)
 				if lean {
-					resp, n, ok := leanHead(br, req)
+					resp, n, ok := leanHead(br, req, sc)
 					if !ok {
 						b.Fatal("not lean")
 					}
