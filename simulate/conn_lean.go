@@ -3,7 +3,6 @@ package simulate
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"io"
 	"net/http"
 )
@@ -285,15 +284,20 @@ func statusText(s []byte) string {
 // io.ErrUnexpectedEOF).
 func readBody(br *bufio.Reader, buf *bytes.Buffer, cl, limit int64) error {
 	want := min(cl, limit+1)
-	if want <= 0 {
-		return nil
+	for want > 0 {
+		// Grow as the bytes come, not by what the header claims.
+		buf.Grow(int(min(want, 32<<10)))
+		b := buf.AvailableBuffer()
+		b = b[:min(int64(cap(b)), want)]
+		n, err := br.Read(b)
+		buf.Write(b[:n])
+		want -= int64(n)
+		if err != nil && want > 0 {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
 	}
-	buf.Grow(int(want))
-	b := buf.AvailableBuffer()[:want]
-	n, err := io.ReadFull(br, b)
-	buf.Write(b[:n])
-	if errors.Is(err, io.EOF) {
-		err = io.ErrUnexpectedEOF
-	}
-	return err
+	return nil
 }

@@ -122,6 +122,15 @@ func TestLeanHeadAgreesWithReadResponse(t *testing.T) {
 			}
 		}
 	}
+	// A body larger than the buffer, read in pieces, whole and cut.
+	big := "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + strings.Repeat("0123456789", 10000)
+	for _, reply := range []string{big, big[:len(big)-1]} {
+		for _, limit := range []int64{1 << 20, 50000} {
+			if !leanAgrees(t, []byte(reply), limit) {
+				t.Errorf("a %d-byte reply did not take the lean path", len(reply))
+			}
+		}
+	}
 }
 
 // FuzzLeanHead holds leanHead to http.ReadResponse on any reply it takes.
