@@ -168,6 +168,20 @@ func init() {
 // canonicalKey is textproto's canonical form of a name of letters, digits
 // and hyphens.
 func canonicalKey(k string) string {
+	switch k { // servers mostly send these as they are
+	case "Content-Type":
+		return "Content-Type"
+	case "Content-Length":
+		return "Content-Length"
+	case "Date":
+		return "Date"
+	case "Server":
+		return "Server"
+	case "Connection":
+		return "Connection"
+	case "Keep-Alive":
+		return "Keep-Alive"
+	}
 	var buf [64]byte
 	if len(k) > len(buf) {
 		return http.CanonicalHeaderKey(k)
