@@ -357,6 +357,7 @@ type planGen struct {
 	buf      []byte
 	ext      []byte
 	tmp      []byte
+	content  []byte
 	out      []byte
 	nodes    []node
 	raws     []json.RawMessage

@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"strconv"
+	"unsafe"
 
 	"github.com/imhook/imhook/internal/jsonx"
 )
@@ -81,8 +82,8 @@ func (g *planGen) appendStr(p *plan, f *pfield, sib int32) []byte {
 	case "openim_platform":
 		return jsonx.AppendString(b, openIMPlatforms[g.sibInt(sib, p.idPlatformID)])
 	case "openim_content":
-		og := gen{rng: g.rng, now: g.now}
-		return jsonx.AppendString(b, og.openIMContent(g.sibInt(sib, p.idContentType)))
+		g.content = g.appendOpenIMContent(g.content[:0], g.sibInt(sib, p.idContentType))
+		return jsonx.AppendString(b, unsafe.String(unsafe.SliceData(g.content), len(g.content)))
 	case "openim_conversation_id":
 		t := g.sibInt(sib, p.idSessionType)
 		if t == 0 {
