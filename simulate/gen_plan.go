@@ -18,7 +18,8 @@ import (
 // A plan is an entry compiled for generation: each field's generator with
 // its constants worked out once (JSON keys, compacted choices, ranges), so
 // that a payload is written straight into a buffer with no value tree. It
-// draws from the random source in exactly the order generateTree does, so
+// draws from the random source in exactly the order the reference
+// generator (generateTree, gen_tree_test.go) does, so
 // the same seed gives the same bytes; variants and template rules, which
 // change values after they were written, patch a flat index of the written
 // values (nodes) and the payload is reassembled around the patches.

@@ -7,8 +7,20 @@ import (
 	"github.com/imhook/imhook/internal/jsonx"
 )
 
-// The string generators of gen.str and gen.derived, writing the JSON string
-// straight into the buffer with the same draws.
+// The string generators, writing the JSON string straight into the buffer
+// with the draws of the reference generator's gen.str and gen.derived
+// (gen_tree_test.go). The kinds whose value depends on sibling fields
+// generated before them:
+//
+//   - openim_platform: the platform name of the sibling platformID (UserStatusBase);
+//   - openim_content: the message content JSON, as a string, for the sibling contentType;
+//   - openim_conversation_id: si_<a>_<b> for a single chat, sg_<group> for a
+//     group (by the sibling sessionType or conversationType, else by the hint's min);
+//   - openim_json_ex: an empty string or a small JSON object as a string;
+//   - msg_key: a Tencent MsgKey of a message not described by the payload,
+//     <MsgSeq>_<MsgRandom>_<MsgTime> with a time in the minutes before now;
+//   - tencent_msg_id: a Tencent MsgId, <18 digits>-<MsgTime>-<MsgRandom> from
+//     the siblings MsgTime and MsgRandom when they exist (144115233406643804-1727580296-4026038328).
 
 // quoted holds each word list as JSON strings without the closing quote.
 type quoted []string
