@@ -318,7 +318,8 @@ func (s *Sender) Load(ctx context.Context, o LoadOptions, src Source, each func(
 				}
 				c, err := src(i)
 				if err != nil {
-					srcErr.CompareAndSwap(nil, &err)
+					first := err // a copy: taking err's address would put it on the heap each time round
+					srcErr.CompareAndSwap(nil, &first)
 					cancel()
 					return
 				}
