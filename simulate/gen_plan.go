@@ -67,11 +67,16 @@ func (p *plan) intern(name string) int32 {
 	return id
 }
 
-// path interns a dotted path's names.
+// path interns a dotted path's names; nil for "" (no path).
 func (p *plan) path(path string) []int32 {
 	if path == "" {
 		return nil
 	}
+	return p.segs(path)
+}
+
+// segs interns the names of a path to set, as strings.Split gives them.
+func (p *plan) segs(path string) []int32 {
 	var out []int32
 	for _, s := range strings.Split(path, ".") {
 		out = append(out, p.intern(s))
@@ -161,7 +166,7 @@ func compilePlan(e *fixtures.Entry) *plan {
 	for _, v := range e.Variants {
 		var sets []psetv
 		for _, path := range sortedKeys(v.Set) {
-			sets = append(sets, psetv{segs: p.path(path), raw: v.Set[path], comp: jsonx.AppendCompact(nil, v.Set[path])})
+			sets = append(sets, psetv{segs: p.segs(path), raw: v.Set[path], comp: jsonx.AppendCompact(nil, v.Set[path])})
 		}
 		p.variants[v] = sets
 	}
@@ -169,7 +174,7 @@ func compilePlan(e *fixtures.Entry) *plan {
 		if r.Kind != "template" {
 			continue
 		}
-		t := ptemplate{each: p.path(r.Each), segs: p.path(r.Path)}
+		t := ptemplate{each: p.path(r.Each), segs: p.segs(r.Path)}
 		for _, part := range r.Parts {
 			t.parts = append(t.parts, ppart{lit: part.Literal, path: p.path(part.Path)})
 		}
