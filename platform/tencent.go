@@ -78,26 +78,26 @@ func (tencent) NewRequest(target, command string, body []byte, p Params) (*http.
 	if err != nil {
 		return nil, err
 	}
-	q := []string{
-		"SdkAppid=" + url.QueryEscape(or(p.SdkAppID, DefaultSdkAppID)),
-		"CallbackCommand=" + url.QueryEscape(command),
-		"contenttype=json",
-		"ClientIP=" + url.QueryEscape(or(p.ClientIP, DefaultClientIP)),
-		"OptPlatform=" + url.QueryEscape(or(p.OptPlatform, DefaultOptPlatform)),
+	// One buffer for the query: this runs for every request of a load run.
+	q := make([]byte, 0, 256)
+	if u.RawQuery != "" {
+		q = append(append(q, u.RawQuery...), '&')
 	}
+	q = append(append(q, "SdkAppid="...), url.QueryEscape(or(p.SdkAppID, DefaultSdkAppID))...)
+	q = append(append(q, "&CallbackCommand="...), url.QueryEscape(command)...)
+	q = append(q, "&contenttype=json"...)
+	q = append(append(q, "&ClientIP="...), url.QueryEscape(or(p.ClientIP, DefaultClientIP))...)
+	q = append(append(q, "&OptPlatform="...), url.QueryEscape(or(p.OptPlatform, DefaultOptPlatform))...)
 	if p.Token != "" {
 		now := time.Now
 		if p.Now != nil {
 			now = p.Now
 		}
 		rt := strconv.FormatInt(now().Unix(), 10)
-		q = append(q, "Sign="+Sign(p.Token, rt), "RequestTime="+rt)
+		q = append(append(q, "&Sign="...), Sign(p.Token, rt)...)
+		q = append(append(q, "&RequestTime="...), rt...)
 	}
-	raw := strings.Join(q, "&")
-	if u.RawQuery != "" {
-		raw = u.RawQuery + "&" + raw
-	}
-	u.RawQuery = raw
+	u.RawQuery = string(q)
 	req := newPost(u, body)
 	// The documents show no Content-Type (their sample request has only Host
 	// and Content-Length); imhook sends application/json so that frameworks

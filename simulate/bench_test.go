@@ -14,6 +14,7 @@ func BenchmarkGenerate(b *testing.B) {
 			b.ReportAllocs()
 			now := time.Now()
 			var i uint64
+			defer reportCPU(b)()
 			for b.Loop() {
 				i++
 				if _, err := Generate(e, GenOptions{Seed: i, Now: now}); err != nil {
@@ -27,12 +28,21 @@ func BenchmarkGenerate(b *testing.B) {
 func BenchmarkBuildRequest(b *testing.B) {
 	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
 	body, _ := Generate(e, GenOptions{Seed: 1})
-	s := &Sender{Target: "http://127.0.0.1:9000/im/callback", Params: platform.Params{Token: "xxxxyyyy"}}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := s.Build(Callback{Entry: e, Body: body}); err != nil {
-			b.Fatal(err)
+	for _, token := range []string{"xxxxyyyy", ""} {
+		name := "token"
+		if token == "" {
+			name = "no_token"
 		}
+		b.Run(name, func(b *testing.B) {
+			s := &Sender{Target: "http://127.0.0.1:9000/im/callback", Params: platform.Params{Token: token}}
+			b.ReportAllocs()
+			defer reportCPU(b)()
+			for b.Loop() {
+				if _, err := s.Build(Callback{Entry: e, Body: body}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

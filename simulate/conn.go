@@ -9,7 +9,8 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"sort"
+	"net/url"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -17,17 +18,24 @@ import (
 
 // connClient is the load engine's HTTP/1.1 client: one keep-alive
 // connection owned by one worker, one request at a time. The request goes
-// out in a single write; the response is parsed by net/http's ReadResponse,
-// so status lines, Content-Length, chunked bodies and Connection: close are
-// handled exactly as net/http handles them. It skips the Transport's
+// out in a single write; the usual reply (a whole head in the buffer, a
+// Content-Length body) is parsed by leanHead, which gives what net/http's
+// ReadResponse gives, and every other reply by ReadResponse itself, so
+// status lines, chunked bodies and Connection: close are handled exactly as
+// net/http handles them. It skips the Transport's
 // per-connection goroutines and channels, which cost more than the rest of
 // an exchange under load.
 type connClient struct {
-	conn   net.Conn
-	br     *bufio.Reader
-	wbuf   []byte
-	reused bool
-	dialer net.Dialer
+	conn net.Conn
+	br   *bufio.Reader
+	wbuf []byte
+	// reuse lets the lean parser reuse one response for every reply: set
+	// it when no reply outlives its exchange.
+	reuse   bool
+	scratch leanScratch
+	keys    []string
+	reused  bool
+	dialer  net.Dialer
 }
 
 func newConnClient() *connClient {
@@ -72,17 +80,18 @@ func (c *connClient) encode(req *http.Request, body []byte) []byte {
 	b := c.wbuf[:0]
 	b = append(b, req.Method...)
 	b = append(b, ' ')
-	b = append(b, req.URL.RequestURI()...)
+	b = appendRequestURI(b, req.URL)
 	b = append(b, " HTTP/1.1\r\nHost: "...)
 	b = append(b, req.URL.Host...)
 	b = append(b, "\r\nUser-Agent: Go-http-client/1.1\r\nContent-Length: "...)
 	b = strconv.AppendInt(b, int64(len(body)), 10)
 	b = append(b, "\r\n"...)
-	keys := make([]string, 0, len(req.Header))
+	keys := c.keys[:0]
 	for k := range req.Header {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
+	c.keys = keys
 	for _, k := range keys {
 		for _, v := range req.Header[k] {
 			b = append(b, k...)
@@ -94,6 +103,23 @@ func (c *connClient) encode(req *http.Request, body []byte) []byte {
 	b = append(b, "\r\n"...)
 	b = append(b, body...)
 	c.wbuf = b
+	return b
+}
+
+// appendRequestURI appends u.RequestURI() without building the string.
+func appendRequestURI(b []byte, u *url.URL) []byte {
+	if u.Opaque != "" {
+		return append(b, u.RequestURI()...)
+	}
+	if p := u.EscapedPath(); p != "" {
+		b = append(b, p...)
+	} else {
+		b = append(b, '/')
+	}
+	if u.ForceQuery || u.RawQuery != "" {
+		b = append(b, '?')
+		b = append(b, u.RawQuery...)
+	}
 	return b
 }
 
@@ -138,6 +164,20 @@ func (c *connClient) roundTrip(req *http.Request, body []byte, buf *bytes.Buffer
 			return nil, errIdleClosed
 		}
 		return nil, err
+	}
+	var sc *leanScratch
+	if c.reuse {
+		sc = &c.scratch
+	}
+	if resp, n, ok := leanHead(c.br, req, sc); ok {
+		_, _ = c.br.Discard(n)
+		if err := readBody(c.br, buf, resp.ContentLength, limit); err != nil {
+			return nil, err
+		}
+		if int64(buf.Len()) > limit || resp.Close {
+			c.close()
+		}
+		return resp, nil
 	}
 	resp, err := http.ReadResponse(c.br, req)
 	if err != nil {

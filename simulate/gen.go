@@ -7,12 +7,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/imhook/imhook/fixtures"
-	"github.com/imhook/imhook/internal/jsonx"
 )
 
 // SeedEpoch anchors the timestamps of seeded payloads when no clock is given,
@@ -33,37 +31,7 @@ type GenOptions struct {
 // (template rules such as MsgKey). The result is compact JSON in the
 // document's field order and always passes the entry's own rules.
 func Generate(e *fixtures.Entry, o GenOptions) ([]byte, error) {
-	g := &gen{rng: rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15)), now: o.Now, counters: map[*fixtures.Field]int64{}}
-	if g.now.IsZero() {
-		g.now = time.Now()
-	}
-	root := g.object(e.Root.Fields, 0)
-	v, err := g.pickVariant(e, o.Variant)
-	if err != nil {
-		return nil, err
-	}
-	if v != nil {
-		for _, p := range sortedKeys(v.Set) {
-			root = root.set(strings.Split(p, "."), json.RawMessage(v.Set[p]))
-		}
-	}
-	for _, r := range e.Rules {
-		if r.Kind != "template" {
-			continue
-		}
-		if r.Each == "" {
-			root = applyTemplate(root, r)
-			continue
-		}
-		if arr, ok := root.get(r.Each).([]any); ok {
-			for i, it := range arr {
-				if o, ok := it.(obj); ok {
-					arr[i] = applyTemplate(o, r)
-				}
-			}
-		}
-	}
-	return appendValue(make([]byte, 0, 512), root), nil
+	return planFor(e).generate(o)
 }
 
 // VariantNames lists an entry's variants.
@@ -75,7 +43,7 @@ func VariantNames(e *fixtures.Entry) []string {
 	return out
 }
 
-func (g *gen) pickVariant(e *fixtures.Entry, name string) (*fixtures.Variant, error) {
+func pickVariant(rng *rand.Rand, e *fixtures.Entry, name string) (*fixtures.Variant, error) {
 	if name != "" {
 		for _, v := range e.Variants {
 			if strings.EqualFold(v.Name, name) {
@@ -94,7 +62,7 @@ func (g *gen) pickVariant(e *fixtures.Entry, name string) (*fixtures.Variant, er
 	for _, v := range e.Variants {
 		total += v.Weight
 	}
-	n := g.rng.IntN(total)
+	n := rng.IntN(total)
 	for _, v := range e.Variants {
 		if n < v.Weight {
 			return v, nil
@@ -102,237 +70,6 @@ func (g *gen) pickVariant(e *fixtures.Entry, name string) (*fixtures.Variant, er
 		n -= v.Weight
 	}
 	return nil, nil
-}
-
-func applyTemplate(o obj, r *fixtures.Rule) obj {
-	var sb strings.Builder
-	for _, p := range r.Parts {
-		if p.Path == "" {
-			sb.WriteString(p.Literal)
-			continue
-		}
-		switch v := o.get(p.Path).(type) {
-		case string:
-			sb.WriteString(v)
-		case nil:
-			return o
-		default:
-			sb.Write(appendValue(nil, v))
-		}
-	}
-	return o.set(strings.Split(r.Path, "."), sb.String())
-}
-
-type gen struct {
-	rng      *rand.Rand
-	now      time.Time
-	counters map[*fixtures.Field]int64
-}
-
-// obj is a JSON object that keeps its key order.
-type obj []kv
-
-type kv struct {
-	k string
-	v any
-}
-
-func (o obj) get(path string) any {
-	head, rest, more := strings.Cut(path, ".")
-	for _, p := range o {
-		if p.k == head {
-			if !more {
-				return p.v
-			}
-			if c, ok := p.v.(obj); ok {
-				return c.get(rest)
-			}
-			return nil
-		}
-	}
-	return nil
-}
-
-func (o obj) set(path []string, v any) obj {
-	for i := range o {
-		if o[i].k != path[0] {
-			continue
-		}
-		if len(path) == 1 {
-			o[i].v = v
-		} else if c, ok := o[i].v.(obj); ok {
-			o[i].v = c.set(path[1:], v)
-		}
-		return o
-	}
-	if len(path) == 1 {
-		return append(o, kv{path[0], v})
-	}
-	return append(o, kv{path[0], obj(nil).set(path[1:], v)})
-}
-
-func (g *gen) object(fields []*fixtures.Field, idx int) obj {
-	o := make(obj, 0, len(fields))
-	for _, f := range fields {
-		if !f.Required {
-			omit := 0.15
-			if f.Gen != nil && f.Gen.Omit > 0 {
-				omit = f.Gen.Omit
-			}
-			if g.rng.Float64() < omit {
-				continue
-			}
-		}
-		o = append(o, kv{f.Name, g.value(f, o, idx)})
-	}
-	return o
-}
-
-// value generates one value; siblings are the fields generated so far in the
-// enclosing object and idx the position in an enclosing array.
-func (g *gen) value(f *fixtures.Field, siblings obj, idx int) any {
-	if len(f.Const) > 0 {
-		return json.RawMessage(f.Const)
-	}
-	h := f.Gen
-	if h == nil {
-		h = &fixtures.Gen{}
-	}
-	if f.Nullable {
-		p := 0.1
-		if h.Null > 0 {
-			p = h.Null
-		}
-		if g.rng.Float64() < p {
-			return json.RawMessage("null")
-		}
-	}
-	if len(h.Choice) > 0 && f.Type != "array" {
-		return json.RawMessage(h.Choice[g.weighted(len(h.Choice), h.Weights)])
-	}
-	if len(f.Enum) > 0 && h.Kind == "" {
-		return json.RawMessage(f.Enum[g.rng.IntN(len(f.Enum))])
-	}
-	switch f.Type {
-	case "string":
-		if s, ok := g.derived(h, siblings); ok {
-			return s
-		}
-		return g.str(h.Kind)
-	case "integer":
-		return g.integer(f, h, idx)
-	case "number":
-		lo, hi := rangeOr(h, f.Bounds.MinF, f.Bounds.MaxF, 0, 100)
-		return math.Round((lo+g.rng.Float64()*(hi-lo))*1e6) / 1e6
-	case "boolean":
-		return g.rng.IntN(2) == 0
-	case "object":
-		fields := f.Fields
-		if f.Switch != "" {
-			sel, _ := siblings.get(f.Switch).(json.RawMessage)
-			c := f.Case(rawString(sel))
-			if c == nil {
-				return obj{}
-			}
-			fields = c.Fields
-		}
-		return g.object(fields, idx)
-	case "array":
-		return g.array(f, h, siblings)
-	}
-	return nil
-}
-
-func (g *gen) array(f *fixtures.Field, h *fixtures.Gen, siblings obj) any {
-	n := 0
-	switch {
-	case h.LenFrom != "":
-		if v, ok := siblings.get(h.LenFrom).(int64); ok {
-			n = int(v)
-		}
-		if h.Max != nil && n > int(*h.Max) {
-			n = int(*h.Max)
-		}
-	case len(h.Choice) > 0:
-		n, _ = strconv.Atoi(string(h.Choice[g.weighted(len(h.Choice), h.Weights)]))
-	default:
-		lo, hi := float64(max(f.MinItems, 1)), float64(max(f.MinItems, 3))
-		if h.Min != nil {
-			lo = *h.Min
-		}
-		if h.Max != nil {
-			hi = *h.Max
-		}
-		n = int(lo) + g.rng.IntN(int(hi-lo)+1)
-	}
-	n = max(n, f.MinItems)
-	if f.MaxItems > 0 {
-		n = min(n, f.MaxItems)
-	}
-	out := make([]any, 0, n)
-	used := map[string]bool{}
-	delete(g.counters, f.Items)
-	for _, sub := range f.Items.Fields {
-		delete(g.counters, sub)
-	}
-	for i := 0; i < n; i++ {
-		var it any
-		for try := 0; try < 16; try++ {
-			it = g.value(f.Items, siblings, i)
-			if h.Distinct == "" {
-				break
-			}
-			if o, ok := it.(obj); ok {
-				key := distinctKey(o.get(h.Distinct))
-				if !used[key] {
-					used[key] = true
-					break
-				}
-			}
-			it = nil
-		}
-		if it != nil {
-			out = append(out, it)
-		}
-	}
-	return out
-}
-
-func (g *gen) integer(f *fixtures.Field, h *fixtures.Gen, idx int) int64 {
-	b := f.Bounds
-	switch h.Kind {
-	case "now":
-		if b.Unit == "ms" {
-			return g.now.UnixMilli() - g.rng.Int64N(300_000)
-		}
-		return g.now.Unix() - g.rng.Int64N(300)
-	case "uint32":
-		return int64(g.rng.Uint32())
-	case "sequence":
-		return int64(idx + 1)
-	case "increasing":
-		lo, hi := rangeOr(h, float64(b.MinI), float64(b.MaxI), 1, 1000)
-		c, ok := g.counters[f]
-		if !ok {
-			c = int64(lo) + g.rng.Int64N(int64((hi-lo)/2)+1)
-		} else {
-			c += 1 + g.rng.Int64N(4)
-		}
-		g.counters[f] = c
-		return c
-	}
-	lo, hi := 0.0, 100.0
-	if b.HasMin {
-		lo = float64(b.MinI)
-	}
-	if b.HasMax && float64(b.MaxI) < hi {
-		hi = float64(b.MaxI)
-	}
-	if lo > hi {
-		hi = lo + 100
-	}
-	lo, hi = rangeOr(h, lo, hi, lo, hi)
-	return int64(lo) + g.rng.Int64N(int64(hi-lo)+1)
 }
 
 func rangeOr(h *fixtures.Gen, lo, hi, defLo, defHi float64) (float64, float64) {
@@ -351,65 +88,7 @@ func rangeOr(h *fixtures.Gen, lo, hi, defLo, defHi float64) (float64, float64) {
 	return lo, hi
 }
 
-func (g *gen) weighted(n int, weights []float64) int {
-	if len(weights) != n {
-		return g.rng.IntN(n)
-	}
-	total := 0.0
-	for _, w := range weights {
-		total += w
-	}
-	x := g.rng.Float64() * total
-	for i, w := range weights {
-		if x < w {
-			return i
-		}
-		x -= w
-	}
-	return n - 1
-}
-
-func (g *gen) pick(list []string) string { return list[g.rng.IntN(len(list))] }
-
 const upperAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-
-func (g *gen) chars(alphabet string, n int) string {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = alphabet[g.rng.IntN(len(alphabet))]
-	}
-	return string(b)
-}
-
-func (g *gen) str(kind string) string {
-	switch kind {
-	case "user_id":
-		u := g.pick(userNames)
-		if g.rng.IntN(3) == 0 {
-			u += strconv.Itoa(g.rng.IntN(1000))
-		}
-		return u
-	case "group_id":
-		// Tencent's generated group IDs: @TGS# then a type digit or letter
-		// and eight upper-case letters and digits (@TGS#2TTV7VSII).
-		return "@TGS#" + g.pick([]string{"1", "2", "3", "a"}) + g.chars(upperAlnum, 8)
-	case "openim_id":
-		return strconv.FormatInt(1_000_000_000+g.rng.Int64N(8_999_999_999), 10)
-	case "text":
-		return g.pick(texts)
-	case "place":
-		return g.pick(places)
-	case "uuid":
-		return g.chars("0123456789abcdef", 32)
-	case "media_url":
-		return "https://cos.ap-" + g.pick([]string{"guangzhou", "shanghai", "singapore"}) + ".myqcloud.com/" + g.chars("0123456789abcdef", 32)
-	case "file_name":
-		return g.pick(fileNames)
-	case "custom_data":
-		return fmt.Sprintf(`{"businessID":"%s","id":"%s","v":%d}`, g.pick([]string{"order", "red_packet", "call", "poll"}), g.chars(upperAlnum, 10), 1+g.rng.IntN(3))
-	}
-	return g.pick(words)
-}
 
 var userNames = []string{"jared", "Jonh", "user0", "alice", "bob_lee", "cathy.w", "david_88", "emma", "frank", "grace_h",
 	"li_lei", "han_meimei", "zhangwei", "wangfang", "sato_k", "maria.g", "olu", "priya", "tom-ng", "xiaoming"}
@@ -446,54 +125,4 @@ func rawString(raw json.RawMessage) string {
 	var s string
 	_ = json.Unmarshal(raw, &s)
 	return s
-}
-
-func distinctKey(v any) string {
-	switch x := v.(type) {
-	case json.RawMessage:
-		return string(x)
-	case string:
-		return x
-	}
-	return string(appendValue(nil, v))
-}
-
-// appendValue appends v as compact JSON.
-func appendValue(dst []byte, v any) []byte {
-	switch x := v.(type) {
-	case obj:
-		dst = append(dst, '{')
-		for i, p := range x {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = jsonx.AppendString(dst, p.k)
-			dst = append(dst, ':')
-			dst = appendValue(dst, p.v)
-		}
-		return append(dst, '}')
-	case []any:
-		dst = append(dst, '[')
-		for i, it := range x {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendValue(dst, it)
-		}
-		return append(dst, ']')
-	case json.RawMessage:
-		return jsonx.AppendCompact(dst, x)
-	case string:
-		return jsonx.AppendString(dst, x)
-	case int64:
-		return strconv.AppendInt(dst, x, 10)
-	case float64:
-		return strconv.AppendFloat(dst, x, 'f', -1, 64)
-	case bool:
-		return strconv.AppendBool(dst, x)
-	case nil:
-		return append(dst, "null"...)
-	}
-	b, _ := json.Marshal(v)
-	return append(dst, b...)
 }

@@ -42,6 +42,40 @@ type Stats struct {
 	Unreachable  int64
 	FirstError   string
 	hist         *hdrhistogram.Histogram // microseconds
+	// A worker's run of equal verdicts, outcomes and statuses is counted
+	// here and added to the maps when it ends (or on merge): a map update
+	// per request cost more than the rest of the bookkeeping.
+	runVerdict, runOutcome tally[string]
+	runStatus              tally[int]
+}
+
+type tally[K comparable] struct {
+	key K
+	n   int64
+}
+
+// count counts k, flushing the run into m when k differs from the run's.
+func (t *tally[K]) count(k K, m map[K]int64) {
+	if t.n > 0 && t.key == k {
+		t.n++
+		return
+	}
+	t.flush(m)
+	t.key, t.n = k, 1
+}
+
+func (t *tally[K]) flush(m map[K]int64) {
+	if t.n > 0 {
+		m[t.key] += t.n
+		t.n = 0
+	}
+}
+
+// flush adds the runs to the maps.
+func (s *Stats) flush() {
+	s.runVerdict.flush(s.Verdicts)
+	s.runOutcome.flush(s.Outcomes)
+	s.runStatus.flush(s.Status)
 }
 
 func newStats() *Stats {
@@ -50,6 +84,7 @@ func newStats() *Stats {
 }
 
 func (s *Stats) merge(o *Stats) {
+	o.flush()
 	s.Requests += o.Requests
 	for k, v := range o.Status {
 		s.Status[k] += v
@@ -73,12 +108,12 @@ func (s *Stats) merge(o *Stats) {
 
 func (s *Stats) add(r *result) {
 	s.Requests++
-	s.Verdicts[r.verdict]++
+	s.runVerdict.count(r.verdict, s.Verdicts)
 	if r.outcome != "" {
-		s.Outcomes[r.outcome]++
+		s.runOutcome.count(r.outcome, s.Outcomes)
 	}
 	if r.status != 0 {
-		s.Status[r.status]++
+		s.runStatus.count(r.status, s.Status)
 		_ = s.hist.RecordValue(max(1, r.latency.Microseconds()))
 	}
 	if r.budgetMiss {
@@ -283,7 +318,8 @@ func (s *Sender) Load(ctx context.Context, o LoadOptions, src Source, each func(
 				}
 				c, err := src(i)
 				if err != nil {
-					srcErr.CompareAndSwap(nil, &err)
+					first := err // a copy: taking err's address would put it on the heap each time round
+					srcErr.CompareAndSwap(nil, &first)
 					cancel()
 					return
 				}

@@ -168,3 +168,20 @@ func TestLoadRoute(t *testing.T) {
 		t.Errorf("requests %d, verdicts %v, backend saw %v", st.Requests, st.Verdicts, apps)
 	}
 }
+
+// A worker's counts reach the totals whatever the order of its results.
+func TestStatsRunsAddUp(t *testing.T) {
+	w := newStats()
+	seq := []result{{verdict: record.Pass, outcome: "ok", status: 200}, {verdict: record.Pass, outcome: "ok", status: 200},
+		{verdict: record.Fail, status: 500}, {verdict: record.Pass, outcome: "ok", status: 200}, {verdict: record.NoReply}}
+	for i := range seq {
+		w.add(&seq[i])
+	}
+	total := newStats()
+	total.merge(w)
+	total.merge(newStats())
+	if total.Verdicts[record.Pass] != 3 || total.Verdicts[record.Fail] != 1 || total.Verdicts[record.NoReply] != 1 ||
+		total.Outcomes["ok"] != 3 || len(total.Outcomes) != 1 || total.Status[200] != 3 || total.Status[500] != 1 || len(total.Status) != 2 {
+		t.Errorf("verdicts %v outcomes %v status %v", total.Verdicts, total.Outcomes, total.Status)
+	}
+}

@@ -201,6 +201,7 @@ func (s *Sender) exchange(ctx context.Context, c Callback, keep bool, cc *connCl
 	start := time.Now()
 	var resp *http.Response
 	if cc != nil {
+		cc.reuse = !keep
 		resp, err = cc.do(ctx, req, body, start.Add(budget), buf, platform.MaxReplyBytes)
 	} else {
 		resp, err = client.Do(req.WithContext(ctx))

@@ -1,0 +1,91 @@
+package simulate
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"strconv"
+	"testing"
+
+	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/record"
+)
+
+// cannedServer answers every request with Tencent's OK reply, parsing no
+// more than it must (the request line, Content-Length and the body's
+// length), so that a load benchmark measures the client.
+func cannedServer(b *testing.B) string {
+	body := platform.Tencent.ReplyBody(platform.ReplyOK, "")
+	reply := []byte("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nDate: Sun, 22 Nov 2026 06:00:00 GMT\r\nContent-Length: " +
+		strconv.Itoa(len(body)) + "\r\n\r\n" + string(body))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				buf := make([]byte, 0, 64<<10)
+				for {
+					// Read until a whole request (head and body) is in.
+					for {
+						end := bytes.Index(buf, []byte("\r\n\r\n"))
+						if end >= 0 {
+							cl := 0
+							if i := bytes.Index(buf[:end], []byte("Content-Length: ")); i >= 0 {
+								j := i + len("Content-Length: ")
+								for j < end && buf[j] >= '0' && buf[j] <= '9' {
+									cl = cl*10 + int(buf[j]-'0')
+									j++
+								}
+							}
+							if n := end + 4 + cl; len(buf) >= n {
+								buf = buf[:copy(buf, buf[n:])]
+								break
+							}
+						}
+						if len(buf) == cap(buf) {
+							return
+						}
+						n, err := c.Read(buf[len(buf):cap(buf)])
+						if err != nil {
+							return
+						}
+						buf = buf[:len(buf)+n]
+					}
+					if _, err := c.Write(reply); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String() + "/cb"
+}
+
+// BenchmarkLoad is the load engine end to end against a server that does
+// next to nothing: a fresh C2C.CallbackAfterSendMsg payload per request,
+// built, sent, its reply parsed and judged. cpu-ns/op includes the canned
+// server's small share.
+func BenchmarkLoad(b *testing.B) {
+	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
+	s := &Sender{Target: cannedServer(b)}
+	src := func(i int64) (Callback, error) {
+		body, err := Generate(e, GenOptions{Seed: uint64(i)})
+		return Callback{Entry: e, Body: body}, err
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	defer reportCPU(b)()
+	st, err := s.Load(context.Background(), LoadOptions{Count: int64(b.N), Concurrency: 8}, src, nil, nil)
+	if err != nil || st.Verdicts[record.Pass] != int64(b.N) {
+		b.Fatalf("%v %v", err, st.Verdicts)
+	}
+}
