@@ -73,16 +73,28 @@ func TestLoadPacedHoldsRate(t *testing.T) {
 	var hits atomic.Int64
 	srv := okServer(t, 20*time.Millisecond, &hits)
 	s := &Sender{Target: srv.URL}
-	st, err := s.Load(context.Background(), LoadOptions{Count: 200, Rate: 100, Concurrency: 16}, sendMsgSource(t), nil, nil)
-	if err != nil {
-		t.Fatal(err)
+	// Never faster than the rate, on any attempt; at most 15% slower on one
+	// of three (a busy CI machine delays timers now and then, and a late
+	// run is the machine's doing, an early one would be the engine's).
+	var late []string
+	for attempt := 0; attempt < 3; attempt++ {
+		hits.Store(0)
+		st, err := s.Load(context.Background(), LoadOptions{Count: 200, Rate: 100, Concurrency: 16}, sendMsgSource(t), nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Requests != 200 || st.Failed() != 0 || hits.Load() != 200 {
+			t.Fatalf("%d requests, %d failed, %d hits", st.Requests, st.Failed(), hits.Load())
+		}
+		if st.Elapsed < 1990*time.Millisecond {
+			t.Fatalf("200 requests at 100/s took %s; want 2s (rate %.1f/s): faster than asked", st.Elapsed, st.Rate())
+		}
+		if st.Elapsed <= 2300*time.Millisecond {
+			return
+		}
+		late = append(late, st.Elapsed.String())
 	}
-	if st.Requests != 200 || st.Failed() != 0 || hits.Load() != 200 {
-		t.Fatalf("%d requests, %d failed, %d hits", st.Requests, st.Failed(), hits.Load())
-	}
-	if st.Elapsed < 1990*time.Millisecond || st.Elapsed > 2300*time.Millisecond {
-		t.Errorf("200 requests at 100/s took %s; want 2s (rate %.1f/s)", st.Elapsed, st.Rate())
-	}
+	t.Errorf("200 requests at 100/s took %v in three attempts; want 2s, at most 2.3s", late)
 }
 
 // A target that stalls shows up as budget misses within the budget, not as
