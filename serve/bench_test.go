@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
 
 	"github.com/imhook/imhook/fixtures"
@@ -19,12 +20,20 @@ func BenchmarkServeHTTP(b *testing.B) {
 	e, _, _ := lookup("C2C.CallbackAfterSendMsg")
 	body := genBody(e)
 	req, _ := platform.Tencent.NewRequest("http://127.0.0.1:9000", e.Command, body, platform.Params{})
+	file, err := record.OpenFile(filepath.Join(b.TempDir(), "rec.jsonl"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer file.Close()
 	for _, tc := range []struct {
 		name string
 		rec  func(*record.Record) error
 	}{
 		{"check", nil},
 		{"check+record", record.NewWriter(io.Discard).Write},
+		// A real file: one write(2) per record, as when requests come one
+		// at a time.
+		{"check+record-file", file.Write},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			h := NewHandler(Config{Record: tc.rec})
