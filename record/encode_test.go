@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -159,6 +160,71 @@ func TestAppendJSONMatchesLegacy(t *testing.T) {
 		if err != nil || !bytes.Equal(m, want[len("prefix"):]) {
 			t.Fatalf("record %d: MarshalJSON differs: %s", i, m)
 		}
+	}
+}
+
+// The time is written as AppendFormat writes it, whatever the instant.
+func TestAppendTimeMatchesFormat(t *testing.T) {
+	check := func(tm time.Time) {
+		t.Helper()
+		got := appendTime(nil, tm)
+		want := tm.UTC().AppendFormat(nil, "2006-01-02T15:04:05.000Z07:00")
+		if !bytes.Equal(got, want) {
+			t.Fatalf("%v (unix %d, %d ns): got %s, want %s", tm, tm.Unix(), tm.Nanosecond(), got, want)
+		}
+	}
+	for _, tm := range equivalenceRecords() {
+		check(tm.Time)
+	}
+	check(time.Time{})
+	check(time.Unix(math.MaxInt64/2, 0))
+	check(time.Unix(math.MinInt64/2, 0))
+	// Every day boundary of the years near 0, 1970, 2000 and 9999, one
+	// day in 97 in between, and random instants.
+	start := time.Date(-2, 1, 1, 0, 0, 0, 0, time.UTC)
+	for d := start; d.Year() <= 10001; {
+		check(d)
+		check(d.Add(-time.Nanosecond))
+		check(d.Add(12*time.Hour + 34*time.Minute + 56*time.Second + 789*time.Millisecond + 999))
+		if y := d.Year(); y < 3 || y >= 1968 && y < 1972 || y >= 1999 && y < 2101 || y > 9997 {
+			d = d.AddDate(0, 0, 1)
+		} else {
+			d = d.AddDate(0, 0, 97)
+		}
+	}
+	seed := uint64(1)
+	for i := 0; i < 100000; i++ {
+		seed = seed*6364136223846793005 + 1442695040888963407
+		check(time.Unix(int64(seed>>1)%(400*365*86400)-200*365*86400+1700000000, int64(seed%1e9)))
+	}
+}
+
+// The latency is written as AppendFloat(ms, 'f', -1, 64) writes it.
+func TestAppendLatencyMatchesAppendFloat(t *testing.T) {
+	check := func(ms float64) {
+		t.Helper()
+		got, want := appendLatency(nil, ms), strconv.AppendFloat(nil, ms, 'f', -1, 64)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("%v (%b): got %s, want %s", ms, math.Float64bits(ms), got, want)
+		}
+	}
+	for us := int64(0); us < 1_000_000; us++ {
+		check(float64(us) / 1000)
+	}
+	for _, ms := range []float64{math.NaN(), math.Inf(1), math.Inf(-1), -0.0, -1.5, 1 << 33, 1<<33 - 0.001, 1<<33 + 0.5, math.MaxFloat64,
+		math.SmallestNonzeroFloat64, 1e-4, 0.1 + 0.2, 1.0005, 2.0000000001, float64(1<<43) / 1000, 8589934.591, 8589934591.999} {
+		check(ms)
+		check(math.Nextafter(ms, 0))
+		check(math.Nextafter(ms, math.Inf(1)))
+	}
+	seed := uint64(7)
+	for i := 0; i < 200_000; i++ {
+		seed = seed*6364136223846793005 + 1442695040888963407
+		us := int64(seed >> 21) // up to 2^43
+		check(float64(us) / 1000)
+		check(math.Float64frombits(seed >> 1))
+		d := time.Duration(seed >> 24)
+		check(float64(d.Microseconds()) / 1000)
 	}
 }
 

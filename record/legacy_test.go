@@ -11,7 +11,6 @@ import (
 
 // legacyAppendJSON is AppendJSON as it was before the hand-tuned encoder
 // (commit b0a9e81), kept as the reference the tests compare with.
-//
 func legacyAppendJSON(dst []byte, r *Record) []byte {
 	dst = append(dst, `{"time":"`...)
 	dst = r.Time.UTC().AppendFormat(dst, "2006-01-02T15:04:05.000Z07:00")
