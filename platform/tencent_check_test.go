@@ -124,6 +124,12 @@ var tencentQueries = []string{
 	"SdkAppid=1400000000=2&contenttype==json",
 	"%53dkAppid=1400000000",
 	"%=1&SdkAppid=1400000000",
+	"Sd\u212Aappid=1400000000&\u017Fign=x&RequestTime=1669872112",
+	"Sd%E2%84%AAappid=1400000000&%C5%BFign=17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061&Request%54ime=1669872112",
+	"SdkAppid=1400000000&contenttype=json&OptPlatform=iOS&ClientIP=1&a&b&c&d&e&f&g&h&i&j&k", // 16 parameters
+	"a&b&c&d&e&f&g&h&i&j&k&l&SdkAppid=1400000000&contenttype=json&OptPlatform=iOS&ClientIP=1&Sign=x&RequestTime=1",
+	strings.Repeat("x=1&", 10000) + "SdkAppid=1400000000&contenttype=json&OptPlatform=iOS&ClientIP=1", // over url.ParseQuery's limit
+	strings.Repeat("&", 9999) + "SdkAppid=1400000000",
 }
 
 // tencentExpects are the receiver settings each query is checked against.
