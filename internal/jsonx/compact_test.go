@@ -60,6 +60,7 @@ func FuzzAppendCompactMatchesLegacy(f *testing.F) {
 func BenchmarkAppendCompact(b *testing.B) {
 	for _, tc := range []struct{ name, src string }{
 		{"compact", `{"CallbackCommand":"C2C.CallbackAfterSendMsg","From_Account":"li_lei683","To_Account":"alice","MsgSeq":717861086,"MsgRandom":2767791155,"MsgTime":1767225404,"MsgKey":"717861086_2767791155_1767225404","SendMsgResult":0,"ErrorInfo":"send msg succeed","UnreadMsgNum":71,"MsgBody":[{"MsgType":"TIMSoundElem","MsgContent":{"Url":"https://cos.ap-singapore.myqcloud.com/b95dd4c7a152f73b6d9126624276254e","UUID":"46e24386bb76fe7d9fa24819800646a1","Size":8946,"Second":14}}]}`},
+		{"nospace", `{"CallbackCommand":"C2C.CallbackAfterSendMsg","From_Account":"li_lei683","To_Account":"alice","MsgSeq":717861086,"MsgRandom":2767791155,"MsgTime":1767225404,"MsgKey":"717861086_2767791155_1767225404","SendMsgResult":0,"ErrorInfo":"send_msg_succeed","UnreadMsgNum":71,"MsgBody":[{"MsgType":"TIMSoundElem","MsgContent":{"Url":"https://cos.ap-singapore.myqcloud.com/b95dd4c7a152f73b6d9126624276254e","UUID":"46e24386bb76fe7d9fa24819800646a1","Size":8946,"Second":14}}]}`},
 		{"indented", "{\n  \"CallbackCommand\": \"C2C.CallbackAfterSendMsg\",\n  \"From_Account\": \"li_lei683\",\n  \"MsgBody\": [\n    {\n      \"MsgType\": \"TIMTextElem\",\n      \"MsgContent\": {\"Text\": \"hello there, how are you?\"}\n    }\n  ]\n}"},
 	} {
 		src := []byte(tc.src)
