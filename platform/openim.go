@@ -184,16 +184,27 @@ func (openim) CheckRequest(r *http.Request, body []byte, e *fixtures.Entry, _ Ex
 	return f
 }
 
+// The query parameters openimRelease reads, as indexes of openimParams.
+const (
+	oqCommand = iota
+	oqContentType
+	oqKey
+)
+
+var openimParams = []string{"command", "contenttype", "key"}
+
 // openimRelease says which OpenIM Server release sends a request like r:
 // the URL form (?command=, /{command}, the documents' ?contenttype=json,
 // main's ?key=) and the command name (an alias names its releases).
 func openimRelease(r *http.Request, e *fixtures.Entry) string {
-	q := r.URL.Query()
+	var q queryParams
+	q.parse(r.URL.RawQuery, openimParams)
 	p := strings.TrimRight(r.URL.Path, "/")
 	seg := p[strings.LastIndexByte(p, '/')+1:]
 	name, viaQuery := seg, false
 	if !strings.HasPrefix(strings.ToLower(seg), "callback") {
-		name, viaQuery = q.Get("command"), true
+		name, _ = q.exactly(oqCommand)
+		viaQuery = true
 	}
 	var alias *fixtures.Alias
 	for i := range e.Aliases {
@@ -201,14 +212,16 @@ func openimRelease(r *http.Request, e *fixtures.Entry) string {
 			alias = &e.Aliases[i]
 		}
 	}
+	_, contentType := q.exactly(oqContentType)
+	_, key := q.exactly(oqKey)
 	switch {
 	case viaQuery:
 		return "OpenIM Server v3.0 to v3.4.0 (POST {url}?command={command})"
-	case q.Has("contenttype"):
+	case contentType:
 		return "the documents' form ({url}/{command}?contenttype=json); no OpenIM Server release sends that query (imhook simulate does by default; --openim-version sends a release's form)"
 	case alias != nil:
 		return alias.Versions + " (POST {url}/{command} with the older name " + alias.Command + ")"
-	case q.Has("key"):
+	case key:
 		return "OpenIM Server main after 2025-02 ({url}/{command}?key=..., on the after-send callbacks)"
 	}
 	var last fixtures.Release

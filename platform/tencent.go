@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/imhook/imhook/fixtures"
@@ -144,8 +143,8 @@ func queryValue(raw, key string) string {
 // and RequestTime within the window (60 s) of now.
 func (tencent) CheckRequest(r *http.Request, _ []byte, _ *fixtures.Entry, exp Expect) []record.Finding {
 	var f findings
-	var q tencentQuery
-	q.parse(r.URL.RawQuery)
+	var q queryParams
+	q.parse(r.URL.RawQuery, tencentParams)
 	get := q.get
 	key, app, ok := get(qSdkAppID)
 	switch {
@@ -211,120 +210,7 @@ const (
 	qRequestTime
 )
 
-var tencentParams = [...]string{"SdkAppid", "contenttype", "OptPlatform", "ClientIP", "Sign", "RequestTime"}
-
-// maxFastParams is the most parameters tencentQuery reads itself.
-const maxFastParams = 16
-
-// fastQueryOK tells whether url.ParseQuery accepts maxFastParams parameters
-// (it does unless GODEBUG urlmaxqueryparams sets a lower limit), and so any
-// query that tencentQuery reads itself.
-var fastQueryOK = sync.OnceValue(func() bool {
-	_, err := url.ParseQuery(strings.Repeat("&", maxFastParams-1))
-	return err == nil
-})
-
-type queryParam struct {
-	key, value string
-	ok         bool
-}
-
-// tencentQuery looks up the query parameters CheckRequest reads: for one of
-// tencentParams, the first value of the parameter spelled exactly so, else
-// of one spelled so case-insensitively (with the spelling found), as
-// url.ParseQuery gives them. A query of up to maxFastParams parameters is
-// read in one pass without building url.Values; longer ones, and any query
-// when a GODEBUG urlmaxqueryparams setting limits maxFastParams parameters,
-// go through url.ParseQuery itself, so that its parameter limit applies as
-// it did.
-type tencentQuery struct {
-	// exact and fold hold the first value of each parameter spelled
-	// exactly and spelled otherwise.
-	exact, fold [len(tencentParams)]queryParam
-	// values is the parsed query when the one-pass reader was not used.
-	values url.Values
-}
-
-// parse reads a raw query as url.ParseQuery does: pairs separated by '&', a
-// pair with a ';' or a key or value that does not unescape is left out, and
-// '+' is a space. The one difference: of two parameters whose names differ
-// from the exact spelling in different ways (sdkappid and SDKAPPID), the
-// first in the query is taken, where url.Values gave either at random.
-func (q *tencentQuery) parse(raw string) {
-	if strings.Count(raw, "&") >= maxFastParams || !fastQueryOK() {
-		q.values, _ = url.ParseQuery(raw) // never nil
-		return
-	}
-	for raw != "" {
-		var pair string
-		pair, raw, _ = strings.Cut(raw, "&")
-		if pair == "" || strings.IndexByte(pair, ';') >= 0 {
-			continue
-		}
-		k, v, _ := strings.Cut(pair, "=")
-		key, err := queryUnescape(k)
-		if err != nil {
-			continue
-		}
-		param, exact := -1, false
-		for i, name := range tencentParams {
-			if key == name {
-				param, exact = i, true
-				break
-			}
-			if strings.EqualFold(key, name) {
-				param = i
-				break
-			}
-		}
-		if param < 0 {
-			continue
-		}
-		slot := &q.fold[param]
-		if exact {
-			slot = &q.exact[param]
-		}
-		if slot.ok {
-			continue
-		}
-		value, err := queryUnescape(v)
-		if err != nil {
-			continue
-		}
-		*slot = queryParam{key: key, value: value, ok: true}
-	}
-}
-
-// get returns the spelling and first value of a parameter (an index of
-// tencentParams).
-func (q *tencentQuery) get(param int) (key, value string, ok bool) {
-	name := tencentParams[param]
-	if q.values != nil {
-		if v, ok := q.values[name]; ok {
-			return name, v[0], true
-		}
-		for k, v := range q.values {
-			if strings.EqualFold(k, name) {
-				return k, v[0], true
-			}
-		}
-		return "", "", false
-	}
-	if p := q.exact[param]; p.ok {
-		return name, p.value, true
-	}
-	p := q.fold[param]
-	return p.key, p.value, p.ok
-}
-
-// queryUnescape is url.QueryUnescape, without the call when there is nothing
-// to unescape.
-func queryUnescape(s string) (string, error) {
-	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
-		return s, nil
-	}
-	return url.QueryUnescape(s)
-}
+var tencentParams = []string{"SdkAppid", "contenttype", "OptPlatform", "ClientIP", "Sign", "RequestTime"}
 
 // signMatches reports whether sign, lower-cased, is Sign(token, requestTime),
 // comparing in constant time, without allocating for the usual lengths.
