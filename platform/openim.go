@@ -171,17 +171,32 @@ func namesEntry(e *fixtures.Entry, name string) bool {
 // server always sends.
 func (openim) CheckRequest(r *http.Request, body []byte, e *fixtures.Entry, _ Expect) []record.Finding {
 	var f findings
-	if v := gjson.GetBytes(body, "callbackCommand"); v.Type == gjson.String && !namesEntry(e, v.Str) {
+	// jsonx.Get, not gjson.GetBytes: the value is compared and quoted, not
+	// kept, so it need not be copied out of the body.
+	if v := jsonx.Get(body, "callbackCommand"); v.Type == gjson.String && !namesEntry(e, v.Str) {
 		f.add(record.Error, RuleCommand, "callbackCommand", fmt.Sprintf("the URL names %s but the body's callbackCommand is %q: the OpenIM server fills both from one value, so they always agree", e.Command, v.Str))
 	}
 	f.add(record.Info, RuleOpenIMVersion, "", "looks like "+openimRelease(r, e))
-	if r.Header.Get("operationID") == "" {
+	if headerValue(r.Header, operationIDKey) == "" {
 		f.add(record.Info, RuleHeader, "", "no operationID header: the OpenIM server always sends one (use it to make processing idempotent)")
 	}
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(strings.ToLower(ct), "application/json") {
 		f.add(record.Warning, RuleHeader, "", fmt.Sprintf("Content-Type is %q; the OpenIM server sends application/json; charset=utf-8", ct))
 	}
 	return f
+}
+
+// operationIDKey is the operationID header's name as Go's header map holds
+// it (Header.Get canonicalises its argument on every call: an allocation
+// for this name).
+var operationIDKey = http.CanonicalHeaderKey("operationID")
+
+// headerValue is h.Get(key) for a key in canonical form.
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // The query parameters openimRelease reads, as indexes of openimParams.

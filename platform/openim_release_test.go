@@ -3,10 +3,13 @@ package platform
 import (
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/record"
+	"github.com/tidwall/gjson"
 )
 
 // legacyOpenIMRelease is openimRelease as it was at b0a9e81 (on url.Values).
@@ -45,6 +48,22 @@ func legacyOpenIMRelease(r *http.Request, e *fixtures.Entry) string {
 	}
 	to := fmt.Sprintf("v%d.%d.x", last[0], last[1])
 	return "OpenIM Server later than " + to + " (POST {url}/{command} with the current name; " + to + " and older sent another name)"
+}
+
+// legacyOpenIMCheck is OpenIM's CheckRequest as it was at b0a9e81.
+func legacyOpenIMCheck(r *http.Request, body []byte, e *fixtures.Entry) []record.Finding {
+	var f findings
+	if v := gjson.GetBytes(body, "callbackCommand"); v.Type == gjson.String && !namesEntry(e, v.Str) {
+		f.add(record.Error, RuleCommand, "callbackCommand", fmt.Sprintf("the URL names %s but the body's callbackCommand is %q: the OpenIM server fills both from one value, so they always agree", e.Command, v.Str))
+	}
+	f.add(record.Info, RuleOpenIMVersion, "", "looks like "+legacyOpenIMRelease(r, e))
+	if r.Header.Get("operationID") == "" {
+		f.add(record.Info, RuleHeader, "", "no operationID header: the OpenIM server always sends one (use it to make processing idempotent)")
+	}
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(strings.ToLower(ct), "application/json") {
+		f.add(record.Warning, RuleHeader, "", fmt.Sprintf("Content-Type is %q; the OpenIM server sends application/json; charset=utf-8", ct))
+	}
+	return f
 }
 
 var openimURLs = []string{
@@ -101,4 +120,38 @@ func FuzzOpenIMReleaseMatchesLegacy(f *testing.F) {
 			t.Fatalf("%q:\n got %s\nwant %s", u, got, want)
 		}
 	})
+}
+
+// CheckRequest finds and says what it did at b0a9e81.
+func TestOpenIMCheckMatchesLegacy(t *testing.T) {
+	var entries []*fixtures.Entry
+	for _, e := range fixtures.Default().Entries() {
+		if e.Vendor == fixtures.OpenIM {
+			entries = append(entries, e)
+		}
+	}
+	bodies := []string{"", `{"callbackCommand":"%s"}`, `{"callbackCommand":"other"}`, `{"callbackCommand":1}`, `{"callbackCommand":"a\"b"}`, `[`, `{"x":{"callbackCommand":"y"}}`}
+	headers := []http.Header{{}, {"Operationid": {"1"}}, {"Operationid": {""}}, {"Operationid": {}}, {"operationID": {"1"}},
+		{"Operationid": {"1"}, "Content-Type": {"application/json; charset=utf-8"}}, {"Content-Type": {"APPLICATION/JSON"}}, {"Content-Type": {"text/plain", "application/json"}}}
+	for _, e := range entries {
+		for _, bf := range bodies {
+			body := bf
+			if strings.Contains(bf, "%s") {
+				body = fmt.Sprintf(bf, e.Command)
+			}
+			for _, h := range headers {
+				for _, u := range []string{"/" + e.Command, "/x?command=" + e.Command + "&key=1"} {
+					r, err := http.NewRequest(http.MethodPost, "http://127.0.0.1:9000"+u, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					r.Header = h
+					got, want := OpenIM.CheckRequest(r, []byte(body), e, Expect{}), legacyOpenIMCheck(r, []byte(body), e)
+					if !reflect.DeepEqual(got, want) {
+						t.Fatalf("%s %s %v %s:\n got %q\nwant %q", e.Command, u, h, body, got, want)
+					}
+				}
+			}
+		}
+	}
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/tidwall/gjson"
 )
 
 // legacyAppendCompact is AppendCompact as it was at b0a9e81 (a byte loop),
@@ -181,5 +183,17 @@ func BenchmarkAppendString(b *testing.B) {
 				dst = legacyAppendString(dst[:0], tc.s)
 			}
 		})
+	}
+}
+
+// Get finds what gjson.GetBytes finds.
+func TestGetMatchesGetBytes(t *testing.T) {
+	for _, b := range []string{"", `{"callbackCommand":"callbackX"}`, ` {"callbackCommand" : "a\"b"} `, `{"callbackCommand":1}`, `[1]`, `"s"`, `{"a":{"callbackCommand":"x"}}`, `{"callbackCommand":"x","callbackCommand":"y"}`, `{`} {
+		for _, in := range [][]byte{[]byte(b), nil} {
+			got, want := Get(in, "callbackCommand"), gjson.GetBytes(in, "callbackCommand")
+			if got.Type != want.Type || got.Str != want.Str || got.Raw != want.Raw || got.Num != want.Num || got.Index != want.Index || got.Exists() != want.Exists() {
+				t.Errorf("Get(%q) = %+v, want %+v", in, got, want)
+			}
+		}
 	}
 }

@@ -356,3 +356,9 @@ func Parse(b []byte) gjson.Result {
 	}
 	return gjson.Parse(unsafe.String(unsafe.SliceData(b), len(b)))
 }
+
+// Get is gjson.GetBytes without copying the result out of b: the result's
+// strings are views of b, with the same rule as Parse's.
+func Get(b []byte, path string) gjson.Result {
+	return gjson.Get(unsafe.String(unsafe.SliceData(b), len(b)), path)
+}
