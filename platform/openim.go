@@ -171,11 +171,13 @@ func namesEntry(e *fixtures.Entry, name string) bool {
 // server always sends.
 func (openim) CheckRequest(r *http.Request, body []byte, e *fixtures.Entry, _ Expect) []record.Finding {
 	var f findings
-	if v := gjson.GetBytes(body, "callbackCommand"); v.Type == gjson.String && !namesEntry(e, v.Str) {
+	// jsonx.Get, not gjson.GetBytes: the value is compared and quoted, not
+	// kept, so it need not be copied out of the body.
+	if v := jsonx.Get(body, "callbackCommand"); v.Type == gjson.String && !namesEntry(e, v.Str) {
 		f.add(record.Error, RuleCommand, "callbackCommand", fmt.Sprintf("the URL names %s but the body's callbackCommand is %q: the OpenIM server fills both from one value, so they always agree", e.Command, v.Str))
 	}
 	f.add(record.Info, RuleOpenIMVersion, "", "looks like "+openimRelease(r, e))
-	if r.Header.Get("operationID") == "" {
+	if headerValue(r.Header, operationIDKey) == "" {
 		f.add(record.Info, RuleHeader, "", "no operationID header: the OpenIM server always sends one (use it to make processing idempotent)")
 	}
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(strings.ToLower(ct), "application/json") {
@@ -184,16 +186,40 @@ func (openim) CheckRequest(r *http.Request, body []byte, e *fixtures.Entry, _ Ex
 	return f
 }
 
+// operationIDKey is the operationID header's name as Go's header map holds
+// it (Header.Get canonicalises its argument on every call: an allocation
+// for this name).
+var operationIDKey = http.CanonicalHeaderKey("operationID")
+
+// headerValue is h.Get(key) for a key in canonical form.
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// The query parameters openimRelease reads, as indexes of openimParams.
+const (
+	oqCommand = iota
+	oqContentType
+	oqKey
+)
+
+var openimParams = []string{"command", "contenttype", "key"}
+
 // openimRelease says which OpenIM Server release sends a request like r:
 // the URL form (?command=, /{command}, the documents' ?contenttype=json,
 // main's ?key=) and the command name (an alias names its releases).
 func openimRelease(r *http.Request, e *fixtures.Entry) string {
-	q := r.URL.Query()
+	var q queryParams
+	q.parse(r.URL.RawQuery, openimParams)
 	p := strings.TrimRight(r.URL.Path, "/")
 	seg := p[strings.LastIndexByte(p, '/')+1:]
 	name, viaQuery := seg, false
 	if !strings.HasPrefix(strings.ToLower(seg), "callback") {
-		name, viaQuery = q.Get("command"), true
+		name, _ = q.exactly(oqCommand)
+		viaQuery = true
 	}
 	var alias *fixtures.Alias
 	for i := range e.Aliases {
@@ -201,14 +227,16 @@ func openimRelease(r *http.Request, e *fixtures.Entry) string {
 			alias = &e.Aliases[i]
 		}
 	}
+	_, contentType := q.exactly(oqContentType)
+	_, key := q.exactly(oqKey)
 	switch {
 	case viaQuery:
 		return "OpenIM Server v3.0 to v3.4.0 (POST {url}?command={command})"
-	case q.Has("contenttype"):
+	case contentType:
 		return "the documents' form ({url}/{command}?contenttype=json); no OpenIM Server release sends that query (imhook simulate does by default; --openim-version sends a release's form)"
 	case alias != nil:
 		return alias.Versions + " (POST {url}/{command} with the older name " + alias.Command + ")"
-	case q.Has("key"):
+	case key:
 		return "OpenIM Server main after 2025-02 ({url}/{command}?key=..., on the after-send callbacks)"
 	}
 	var last fixtures.Release

@@ -223,7 +223,7 @@ func typeWord(fd *fixtures.Field) string {
 // decision allowing every target).
 func AnswerBody(v Vendor, mode string, e *fixtures.Entry, request []byte, info string) []byte {
 	var extra []byte
-	if e != nil && e.Kind == fixtures.Before && e.Reply != nil && len(e.Reply.Fields) > 0 {
+	if e != nil && !RequestIndependent(e) {
 		switch mode {
 		case ReplyModify:
 			extra, mode = modifiedFields(e.Reply, request), ReplyOK
@@ -242,6 +242,16 @@ func AnswerBody(v Vendor, mode string, e *fixtures.Entry, request []byte, info s
 	trimmed := bytes.TrimRight(b, "} \n")
 	out := make([]byte, 0, len(trimmed)+len(extra)+1)
 	return append(append(append(out, trimmed...), extra...), '}')
+}
+
+// RequestIndependent reports whether what a receiver answers to a callback of
+// e and how that answer is judged do not depend on the callback's body: the
+// AnswerBody of every mode (with a fixed info) is the same for every request,
+// and JudgeReply does not read Judging.Request. That holds unless e is a
+// before-callback whose reply section lists fields (AnswerBody echoes or
+// fills them from the request, and the judge compares them with it).
+func RequestIndependent(e *fixtures.Entry) bool {
+	return e.Kind != fixtures.Before || e.Reply == nil || len(e.Reply.Fields) == 0
 }
 
 // allowFields builds the fields an allowing reply carries: echo fields with

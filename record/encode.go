@@ -3,8 +3,11 @@ package record
 import (
 	"bytes"
 	"encoding/json"
-	"sort"
+	"net/http"
+	"slices"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/imhook/imhook/internal/jsonx"
 )
@@ -16,7 +19,7 @@ import (
 // three times.
 func AppendJSON(dst []byte, r *Record) []byte {
 	dst = append(dst, `{"time":"`...)
-	dst = r.Time.UTC().AppendFormat(dst, "2006-01-02T15:04:05.000Z07:00")
+	dst = appendTime(dst, r.Time)
 	dst = append(dst, `","vendor":`...)
 	dst = jsonx.AppendString(dst, r.Vendor)
 	dst = append(dst, `,"command":`...)
@@ -82,25 +85,7 @@ func appendMessage(dst []byte, m *Message) []byte {
 		dst = append(dst, ',')
 	}
 	dst = append(dst, `"headers":{`...)
-	keys := make([]string, 0, len(m.Headers))
-	for k := range m.Headers {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for i, k := range keys {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = jsonx.AppendString(dst, k)
-		dst = append(dst, ":["...)
-		for j, v := range m.Headers[k] {
-			if j > 0 {
-				dst = append(dst, ',')
-			}
-			dst = jsonx.AppendString(dst, v)
-		}
-		dst = append(dst, ']')
-	}
+	dst = appendHeaders(dst, m.Headers)
 	dst = append(dst, '}')
 	if trimmed := bytes.TrimSpace(m.Body); len(trimmed) > 0 && (m.BodyIsJSON || json.Valid(trimmed)) {
 		dst = append(dst, `,"body":`...)
@@ -111,7 +96,106 @@ func appendMessage(dst []byte, m *Message) []byte {
 	}
 	if m.LatencyMS != 0 {
 		dst = append(dst, `,"latency_ms":`...)
-		dst = strconv.AppendFloat(dst, m.LatencyMS, 'f', -1, 64)
+		dst = appendLatency(dst, m.LatencyMS)
 	}
 	return append(dst, '}')
+}
+
+// timeLayout is the record's time format: UTC, milliseconds.
+const timeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// appendTime appends t as AppendFormat(timeLayout) of t.UTC() does, without
+// interpreting the layout: digits for the years 0 to 9999 (every record's),
+// AppendFormat for the others.
+func appendTime(dst []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(dst, timeLayout)
+	}
+	hour, min, sec := t.Clock()
+	ms := t.Nanosecond() / 1e6 // AppendFormat truncates too
+	return append(dst,
+		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+		byte('0'+month/10), byte('0'+month%10), '-',
+		byte('0'+day/10), byte('0'+day%10), 'T',
+		byte('0'+hour/10), byte('0'+hour%10), ':',
+		byte('0'+min/10), byte('0'+min%10), ':',
+		byte('0'+sec/10), byte('0'+sec%10), '.',
+		byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z')
+}
+
+// stackHeaders is how many header names appendHeaders sorts on the stack.
+const stackHeaders = 16
+
+// appendHeaders appends the members of a header object (without braces),
+// names in sorted order, as encoding/json writes a map.
+func appendHeaders(dst []byte, h http.Header) []byte {
+	type kv struct {
+		k string
+		v []string
+	}
+	var stack [stackHeaders]kv
+	kvs := stack[:0]
+	if len(h) > stackHeaders {
+		kvs = make([]kv, 0, len(h))
+	}
+	for k, v := range h {
+		kvs = append(kvs, kv{k, v})
+	}
+	if len(kvs) <= stackHeaders {
+		// Insertion sort: a handful of names, no allocation.
+		for i := 1; i < len(kvs); i++ {
+			for j := i; j > 0 && kvs[j].k < kvs[j-1].k; j-- {
+				kvs[j], kvs[j-1] = kvs[j-1], kvs[j]
+			}
+		}
+	} else {
+		slices.SortFunc(kvs, func(a, b kv) int { return strings.Compare(a.k, b.k) })
+	}
+	for i, e := range kvs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = jsonx.AppendString(dst, e.k)
+		dst = append(dst, ":["...)
+		for j, v := range e.v {
+			if j > 0 {
+				dst = append(dst, ',')
+			}
+			dst = jsonx.AppendString(dst, v)
+		}
+		dst = append(dst, ']')
+	}
+	return dst
+}
+
+// appendLatency appends a latency in milliseconds as
+// strconv.AppendFloat(dst, ms, 'f', -1, 64) does. A latency is a whole number
+// of microseconds divided by 1000: for such a value below 2^33 ms the
+// shortest decimal that reads back as ms is the microseconds with the point
+// moved three places and trailing zeros dropped (ms is the double nearest to
+// that decimal, and doubles there are much closer together than 0.001), so
+// it is written with integer arithmetic. Other values go to AppendFloat.
+func appendLatency(dst []byte, ms float64) []byte {
+	if !(ms > 0 && ms < 1<<33) {
+		return strconv.AppendFloat(dst, ms, 'f', -1, 64)
+	}
+	us := int64(ms*1000 + 0.5)
+	if float64(us)/1000 != ms {
+		return strconv.AppendFloat(dst, ms, 'f', -1, 64)
+	}
+	dst = strconv.AppendInt(dst, us/1000, 10)
+	frac := us % 1000
+	if frac == 0 {
+		return dst
+	}
+	dst = append(dst, '.', byte('0'+frac/100))
+	if frac%100 != 0 {
+		dst = append(dst, byte('0'+frac/10%10))
+		if frac%10 != 0 {
+			dst = append(dst, byte('0'+frac%10))
+		}
+	}
+	return dst
 }

@@ -9,6 +9,7 @@ package serve
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/imhook/imhook/fixtures"
@@ -45,7 +47,8 @@ type Config struct {
 	MaxBody int64
 	// Record receives the record of every exchange before the reply is
 	// written; when it fails the request is answered 500 and not
-	// acknowledged. It must be safe for concurrent use.
+	// acknowledged. It must be safe for concurrent use. Record and Show
+	// must not change the record's bodies, which may be shared.
 	Record func(*record.Record) error
 	// Show receives the record after the reply is written (for display).
 	Show func(*record.Record)
@@ -54,6 +57,19 @@ type Config struct {
 // Handler receives callbacks.
 type Handler struct {
 	cfg Config
+	// lookups memoises Catalogue.Lookup for the exact spellings of the
+	// catalogue's commands and their former names, which is what platforms
+	// send (Lookup lower-cases its argument, an allocation per request).
+	lookups map[string]catalogueHit
+	// answers and failAnswers hold, per entry, the reply to a good callback
+	// (Respond) and the --fail-rate reply when neither depends on the
+	// request (platform.RequestIndependent), with their outcome.
+	answers, failAnswers sync.Map // *fixtures.Entry -> *fixedAnswer
+}
+
+type catalogueHit struct {
+	e     *fixtures.Entry
+	alias *fixtures.Alias
 }
 
 // NewHandler returns a receiver for cfg.
@@ -67,7 +83,27 @@ func NewHandler(cfg Config) *Handler {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
-	return &Handler{cfg: cfg}
+	h := &Handler{cfg: cfg, lookups: map[string]catalogueHit{}}
+	for _, e := range cfg.Catalogue.Entries() {
+		names := []string{e.Command}
+		for _, a := range e.Aliases {
+			names = append(names, a.Command)
+		}
+		for _, name := range names {
+			if le, alias, ok := cfg.Catalogue.Lookup(name); ok {
+				h.lookups[name] = catalogueHit{le, alias}
+			}
+		}
+	}
+	return h
+}
+
+// lookup is cfg.Catalogue.Lookup.
+func (h *Handler) lookup(command string) (*fixtures.Entry, *fixtures.Alias, bool) {
+	if l, ok := h.lookups[command]; ok {
+		return l.e, l.alias, true
+	}
+	return h.cfg.Catalogue.Lookup(command)
 }
 
 // Rule names of the receiver's own findings.
@@ -88,13 +124,57 @@ type answer struct {
 	header http.Header
 	// fromVendor marks a reply imhook built (valid JSON by construction).
 	fromVendor bool
+	// judged marks an answer whose outcome is known already.
+	judged  bool
+	outcome string
 }
+
+// fixedAnswer is a reply that does not depend on the request, and the
+// outcome the platform gives it.
+type fixedAnswer struct {
+	body    []byte
+	json    bool // body is valid JSON
+	outcome string
+}
+
+// fixed returns the answer cached for e in cache, building and judging it the
+// first time. Only for entries whose answers and judging do not depend on the
+// request (platform.RequestIndependent). The body is shared by every request
+// that gets it: nothing may change it.
+func (h *Handler) fixed(cache *sync.Map, vendor platform.Vendor, e *fixtures.Entry, build func() []byte) answer {
+	v, ok := cache.Load(e)
+	if !ok {
+		body := build()
+		// As handle's deferred judging does, with no request to judge
+		// against: RequestIndependent says the judge does not read it.
+		_, outcome := vendor.JudgeReply(platform.Reply{Status: http.StatusOK, Body: body}, platform.JudgingFor(e, nil, true, 0, ""))
+		v, _ = cache.LoadOrStore(e, &fixedAnswer{body: body, json: json.Valid(body), outcome: outcome})
+	}
+	f := v.(*fixedAnswer)
+	return answer{status: http.StatusOK, ctype: ctypeJSON, body: f.body, fromVendor: f.json, judged: true, outcome: f.outcome}
+}
+
+const ctypeJSON = "application/json"
+
+// The Content-Type values of the answers; shared, so that setting one costs
+// no allocation (nothing changes a header value in place, and a full slice
+// makes an append copy it).
+var (
+	ctypeJSONValue = []string{ctypeJSON}[:1:1]
+	ctypeTextValue = []string{ctypeText}[:1:1]
+)
+
+const ctypeText = "text/plain; charset=utf-8"
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	// The record and its two messages in one allocation.
+	x := &exchange{}
 	// The request's header map is the request's own and is not touched
 	// after the handler returns, so the record can hold it as it is.
-	rec := &record.Record{Time: start, Request: &record.Message{Method: r.Method, URL: requestURL(r), Headers: r.Header}}
+	x.req = record.Message{Method: r.Method, URL: requestURL(r), Headers: r.Header}
+	rec := &x.rec
+	rec.Time, rec.Request = start, &x.req
 	a := h.handle(r, w, rec)
 	if h.cfg.Delay > 0 && a.status == http.StatusOK {
 		t := time.NewTimer(h.cfg.Delay)
@@ -108,11 +188,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for k, v := range a.header {
 		hdr[k] = v
 	}
-	hdr.Set("Content-Type", a.ctype)
+	switch a.ctype {
+	case ctypeJSON:
+		hdr["Content-Type"] = ctypeJSONValue
+	case ctypeText:
+		hdr["Content-Type"] = ctypeTextValue
+	default:
+		hdr.Set("Content-Type", a.ctype)
+	}
 	// net/http snapshots the header map at WriteHeader and does not change
 	// it afterwards, so no copy is needed either.
-	rec.Response = &record.Message{Status: a.status, Headers: hdr, Body: a.body,
-		LatencyMS: float64(time.Since(start).Microseconds()) / 1000, BodyIsJSON: a.ctype == "application/json" && a.fromVendor}
+	x.resp = record.Message{Status: a.status, Headers: hdr, Body: a.body,
+		LatencyMS: float64(time.Since(start).Microseconds()) / 1000, BodyIsJSON: a.ctype == ctypeJSON && a.fromVendor}
+	rec.Response = &x.resp
 	rec.Verdict = record.Verdict(true, rec.Findings)
 	// Record first, then acknowledge: a reply that was sent is always in the
 	// record file.
@@ -129,16 +217,36 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// exchange is a record with its request and response.
+type exchange struct {
+	rec       record.Record
+	req, resp record.Message
+}
+
+// requestURL is scheme://host followed by r.URL.RequestURI(), built with one
+// allocation.
 func requestURL(r *http.Request) string {
 	host := r.Host
 	if host == "" {
 		host = "localhost"
 	}
-	scheme := "http"
+	scheme := "http://"
 	if r.TLS != nil {
-		scheme = "https"
+		scheme = "https://"
 	}
-	return scheme + "://" + host + r.URL.RequestURI()
+	u := r.URL
+	if u.Opaque != "" {
+		return scheme + host + u.RequestURI()
+	}
+	// RequestURI without an opaque part.
+	p := u.EscapedPath()
+	if p == "" {
+		p = "/"
+	}
+	if u.ForceQuery || u.RawQuery != "" {
+		return scheme + host + p + "?" + u.RawQuery
+	}
+	return scheme + host + p
 }
 
 func (h *Handler) handle(r *http.Request, w http.ResponseWriter, rec *record.Record) (a answer) {
@@ -147,7 +255,7 @@ func (h *Handler) handle(r *http.Request, w http.ResponseWriter, rec *record.Rec
 	}
 	text := func(status int, rule, msg string) answer {
 		add(record.Error, rule, "", msg)
-		return answer{status: status, ctype: "text/plain; charset=utf-8", body: []byte("imhook: " + msg + "\n")}
+		return answer{status: status, ctype: ctypeText, body: []byte("imhook: " + msg + "\n")}
 	}
 	if r.Method != http.MethodPost {
 		a := text(http.StatusMethodNotAllowed, RuleMethod, fmt.Sprintf("callbacks are POST requests, this was %s. Point the platform's callback URL here and let it POST, or try: imhook simulate --all --target http://%s%s", r.Method, r.Host, r.URL.Path))
@@ -169,9 +277,9 @@ func (h *Handler) handle(r *http.Request, w http.ResponseWriter, rec *record.Rec
 	}
 	rec.Vendor, rec.Command = vendor.Name(), command
 	reply := func(mode, info string) answer {
-		return answer{status: http.StatusOK, ctype: "application/json", body: vendor.ReplyBody(mode, info), fromVendor: true}
+		return answer{status: http.StatusOK, ctype: ctypeJSON, body: vendor.ReplyBody(mode, info), fromVendor: true}
 	}
-	e, alias, ok := h.cfg.Catalogue.Lookup(command)
+	e, alias, ok := h.lookup(command)
 	if !ok || e.Vendor != vendor.Name() {
 		msg := fmt.Sprintf("%s is not a %s callback imhook knows", command, vendor.Title())
 		if s := h.cfg.Catalogue.Suggest(command); len(s) > 0 {
@@ -186,7 +294,10 @@ func (h *Handler) handle(r *http.Request, w http.ResponseWriter, rec *record.Rec
 	rec.Command = e.Command
 	// The record says what the platform would do with the answer.
 	defer func() {
-		if a.status == http.StatusOK && a.ctype == "application/json" {
+		switch {
+		case a.judged:
+			rec.Outcome = a.outcome
+		case a.status == http.StatusOK && a.ctype == ctypeJSON:
 			_, rec.Outcome = vendor.JudgeReply(platform.Reply{Status: a.status, Body: a.body},
 				platform.JudgingFor(e, body, true, 0, ""))
 		}
@@ -207,34 +318,45 @@ func (h *Handler) handle(r *http.Request, w http.ResponseWriter, rec *record.Rec
 			return reply(platform.ReplyFail, "the body is not a JSON object")
 		}
 	}
-	if b, ok := h.cfg.ReplyFiles[strings.ToLower(e.Command)]; ok {
-		return answer{status: http.StatusOK, ctype: "application/json", body: b}
+	if len(h.cfg.ReplyFiles) > 0 {
+		if b, ok := h.cfg.ReplyFiles[strings.ToLower(e.Command)]; ok {
+			return answer{status: http.StatusOK, ctype: ctypeJSON, body: b}
+		}
+		if b, ok := h.cfg.ReplyFiles[""]; ok {
+			return answer{status: http.StatusOK, ctype: ctypeJSON, body: b}
+		}
 	}
-	if b, ok := h.cfg.ReplyFiles[""]; ok {
-		return answer{status: http.StatusOK, ctype: "application/json", body: b}
-	}
+	fixed := platform.RequestIndependent(e)
 	if h.cfg.FailRate > 0 && rand.Float64() < h.cfg.FailRate {
 		add(record.Info, RuleAnswer, "", fmt.Sprintf("answered fail at random (--fail-rate %g)", h.cfg.FailRate))
+		if fixed {
+			return h.fixed(&h.failAnswers, vendor, e, func() []byte { return vendor.ReplyBody(platform.ReplyFail, "imhook --fail-rate") })
+		}
 		return reply(platform.ReplyFail, "imhook --fail-rate")
 	}
 	if h.cfg.Respond == platform.ReplyModify && (e.Kind != fixtures.Before || e.Reply == nil || len(e.Reply.Fields) == 0) {
 		add(record.Info, RuleAnswer, "", fmt.Sprintf("--respond modify: %s applies no reply field, so imhook allows it", e.Command))
 	}
-	return answer{status: http.StatusOK, ctype: "application/json", body: platform.AnswerBody(vendor, h.cfg.Respond, e, body, "")}
+	if fixed {
+		return h.fixed(&h.answers, vendor, e, func() []byte { return platform.AnswerBody(vendor, h.cfg.Respond, e, nil, "") })
+	}
+	return answer{status: http.StatusOK, ctype: ctypeJSON, body: platform.AnswerBody(vendor, h.cfg.Respond, e, body, "")}
 }
 
 // readBody reads the request body up to max bytes, in one allocation when
 // the client sent a Content-Length.
+//
+// A body of a known length within max is read as it is: it cannot pass the
+// limit, so http.MaxBytesReader would only pass the reads through.
 func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
-	body := http.MaxBytesReader(w, r.Body, max)
 	if n := r.ContentLength; n > 0 && n <= max {
 		b := make([]byte, n)
-		if _, err := io.ReadFull(body, b); err != nil {
+		if _, err := io.ReadFull(r.Body, b); err != nil {
 			return b, err
 		}
 		return b, nil
 	}
-	return io.ReadAll(body)
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, max))
 }
 
 // hasJSONError reports a body that is not valid JSON.

@@ -214,27 +214,63 @@ func clip(s string, n int) string {
 // that has none is copied as it is.
 //
 // src must be valid JSON: one pass drops the whitespace outside strings
-// without validating again.
+// without validating again. Two tight loops, one outside strings and one
+// inside, look each byte up in a table; that is about twice as fast as one
+// loop that switches on the state.
 func AppendCompact(dst, src []byte) []byte {
-	start, inString := 0, false
-	for i := 0; i < len(src); i++ {
-		c := src[i]
-		switch {
-		case inString:
-			if c == '\\' {
-				i++
-			} else if c == '"' {
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+	// Without a whitespace byte anywhere there is nothing to drop; IndexByte
+	// tells that fast (a space, the likeliest, first: when there is one the
+	// check ends early).
+	if bytes.IndexByte(src, ' ') < 0 && bytes.IndexByte(src, '\n') < 0 && bytes.IndexByte(src, '\t') < 0 && bytes.IndexByte(src, '\r') < 0 {
+		return append(dst, src...)
+	}
+	start, i, n := 0, 0, len(src)
+	for i < n {
+		for i < n && compactClass[src[i]]&outsideSpecial == 0 {
+			i++
+		}
+		if i >= n {
+			break
+		}
+		if src[i] != '"' { // whitespace
 			dst = append(dst, src[start:i]...)
-			start = i + 1
+			i++
+			start = i
+			continue
+		}
+		for i++; i < n; {
+			for i < n && compactClass[src[i]]&insideSpecial == 0 {
+				i++
+			}
+			if i >= n {
+				break
+			}
+			if src[i] == '\\' {
+				i += 2 // the backslash and the byte it escapes
+				continue
+			}
+			i++ // the closing quote
+			break
 		}
 	}
 	return append(dst, src[start:]...)
 }
+
+// compactClass marks the bytes AppendCompact stops at outside strings (a
+// quote, whitespace) and inside them (a quote, a backslash).
+var compactClass = func() (t [256]uint8) {
+	for _, c := range []byte{'"', ' ', '\t', '\r', '\n'} {
+		t[c] |= outsideSpecial
+	}
+	t['"'] |= insideSpecial
+	t['\\'] |= insideSpecial
+	return t
+}()
+
+const (
+	outsideSpecial = 1 << iota
+	insideSpecial
+)
 
 const hexDigits = "0123456789abcdef"
 
@@ -244,6 +280,13 @@ func AppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Eight bytes at a time while they are plain ASCII.
+		for i+8 <= len(s) && !stringSpecial(load64(s, i)) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
@@ -288,6 +331,23 @@ func AppendString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
+// load64 reads s[i:i+8] as a little-endian word (one load).
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// stringSpecial reports whether one of the eight bytes of x needs
+// AppendString's attention: a control byte, a quote, a backslash or a byte of
+// a multi-byte character.
+func stringSpecial(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q := x ^ (ones * '"')
+	b := x ^ (ones * '\\')
+	return ((x-ones*0x20)&^x|(q-ones)&^q|(b-ones)&^b|x)&highs != 0
+}
+
 // Parse is gjson.ParseBytes without copying b into a string. b must not
 // change while the result (or anything taken from it without copying) is in
 // use; the checkers read a body once and copy what their findings keep.
@@ -296,4 +356,10 @@ func Parse(b []byte) gjson.Result {
 		return gjson.Result{}
 	}
 	return gjson.Parse(unsafe.String(unsafe.SliceData(b), len(b)))
+}
+
+// Get is gjson.GetBytes without copying the result out of b: the result's
+// strings are views of b, with the same rule as Parse's.
+func Get(b []byte, path string) gjson.Result {
+	return gjson.Get(unsafe.String(unsafe.SliceData(b), len(b)), path)
 }

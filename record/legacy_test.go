@@ -1,0 +1,136 @@
+package record
+
+import (
+	"bytes"
+	"encoding/json"
+	"sort"
+	"strconv"
+
+	"github.com/imhook/imhook/internal/jsonx"
+)
+
+// legacyAppendJSON is AppendJSON as it was before the hand-tuned encoder
+// (commit b0a9e81), kept as the reference the tests compare with.
+func legacyAppendJSON(dst []byte, r *Record) []byte {
+	dst = append(dst, `{"time":"`...)
+	dst = r.Time.UTC().AppendFormat(dst, "2006-01-02T15:04:05.000Z07:00")
+	dst = append(dst, `","vendor":`...)
+	dst = jsonx.AppendString(dst, r.Vendor)
+	dst = append(dst, `,"command":`...)
+	dst = jsonx.AppendString(dst, r.Command)
+	dst = append(dst, `,"request":`...)
+	if r.Request == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = legacyAppendMessage(dst, r.Request)
+	}
+	if r.Response != nil {
+		dst = append(dst, `,"response":`...)
+		dst = legacyAppendMessage(dst, r.Response)
+	}
+	if r.Error != "" {
+		dst = append(dst, `,"error":`...)
+		dst = jsonx.AppendString(dst, r.Error)
+	}
+	dst = append(dst, `,"findings":[`...)
+	for i, f := range r.Findings {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"severity":`...)
+		dst = jsonx.AppendString(dst, f.Severity)
+		dst = append(dst, `,"rule":`...)
+		dst = jsonx.AppendString(dst, f.Rule)
+		if f.Path != "" {
+			dst = append(dst, `,"path":`...)
+			dst = jsonx.AppendString(dst, f.Path)
+		}
+		dst = append(dst, `,"message":`...)
+		dst = jsonx.AppendString(dst, f.Message)
+		dst = append(dst, '}')
+	}
+	dst = append(dst, ']')
+	if r.Outcome != "" {
+		dst = append(dst, `,"outcome":`...)
+		dst = jsonx.AppendString(dst, r.Outcome)
+	}
+	if r.Verdict != "" {
+		dst = append(dst, `,"verdict":`...)
+		dst = jsonx.AppendString(dst, r.Verdict)
+	}
+	return append(dst, '}')
+}
+
+func legacyAppendMessage(dst []byte, m *Message) []byte {
+	dst = append(dst, '{')
+	if m.Method != "" {
+		dst = append(dst, `"method":`...)
+		dst = jsonx.AppendString(dst, m.Method)
+		dst = append(dst, ',')
+	}
+	if m.URL != "" {
+		dst = append(dst, `"url":`...)
+		dst = jsonx.AppendString(dst, m.URL)
+		dst = append(dst, ',')
+	}
+	if m.Status != 0 {
+		dst = append(dst, `"status":`...)
+		dst = strconv.AppendInt(dst, int64(m.Status), 10)
+		dst = append(dst, ',')
+	}
+	dst = append(dst, `"headers":{`...)
+	keys := make([]string, 0, len(m.Headers))
+	for k := range m.Headers {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, k := range keys {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = jsonx.AppendString(dst, k)
+		dst = append(dst, ":["...)
+		for j, v := range m.Headers[k] {
+			if j > 0 {
+				dst = append(dst, ',')
+			}
+			dst = jsonx.AppendString(dst, v)
+		}
+		dst = append(dst, ']')
+	}
+	dst = append(dst, '}')
+	if trimmed := bytes.TrimSpace(m.Body); len(trimmed) > 0 && (m.BodyIsJSON || json.Valid(trimmed)) {
+		dst = append(dst, `,"body":`...)
+		dst = legacyAppendCompact(dst, trimmed)
+	} else {
+		dst = append(dst, `,"body_text":`...)
+		dst = jsonx.AppendString(dst, string(m.Body))
+	}
+	if m.LatencyMS != 0 {
+		dst = append(dst, `,"latency_ms":`...)
+		dst = strconv.AppendFloat(dst, m.LatencyMS, 'f', -1, 64)
+	}
+	return append(dst, '}')
+}
+
+// legacyAppendCompact is jsonx.AppendCompact as it was at b0a9e81.
+func legacyAppendCompact(dst, src []byte) []byte {
+	start, inString := 0, false
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case inString:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+			dst = append(dst, src[start:i]...)
+			start = i + 1
+		}
+	}
+	return append(dst, src[start:]...)
+}
