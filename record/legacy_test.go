@@ -101,7 +101,7 @@ func legacyAppendMessage(dst []byte, m *Message) []byte {
 	dst = append(dst, '}')
 	if trimmed := bytes.TrimSpace(m.Body); len(trimmed) > 0 && (m.BodyIsJSON || json.Valid(trimmed)) {
 		dst = append(dst, `,"body":`...)
-		dst = legacyAppendCompact(dst, trimmed)
+		dst = compactJSON(dst, trimmed)
 	} else {
 		dst = append(dst, `,"body_text":`...)
 		dst = jsonx.AppendString(dst, string(m.Body))
@@ -113,24 +113,12 @@ func legacyAppendMessage(dst []byte, m *Message) []byte {
 	return append(dst, '}')
 }
 
-// legacyAppendCompact is jsonx.AppendCompact as it was at b0a9e81.
-func legacyAppendCompact(dst, src []byte) []byte {
-	start, inString := 0, false
-	for i := 0; i < len(src); i++ {
-		c := src[i]
-		switch {
-		case inString:
-			if c == '\\' {
-				i++
-			} else if c == '"' {
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
-			dst = append(dst, src[start:i]...)
-			start = i + 1
-		}
+// compactJSON is encoding/json's Compact, the independent reference for
+// jsonx.AppendCompact (whose own tests compare it with its earlier loop).
+func compactJSON(dst, src []byte) []byte {
+	var b bytes.Buffer
+	if err := json.Compact(&b, src); err != nil {
+		panic(err)
 	}
-	return append(dst, src[start:]...)
+	return append(dst, b.Bytes()...)
 }
