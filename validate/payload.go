@@ -174,8 +174,9 @@ func (c *checker) object(f *fixtures.Field, path *where, parent int) {
 		seen = make([]bool, len(spec.Fields))
 	}
 	var unknown []string
-	// vals remembers the values met so far, for a switch sibling's selector.
-	var vals [8]gjson.Result
+	// at remembers where the values met so far start (plus one), for a
+	// switch sibling's selector.
+	var valAt [8]int
 	root := c.collect && path == nil && parent < 0
 	next := 0 // members usually come in the document's order
 	c.I++     // {
@@ -189,7 +190,7 @@ func (c *checker) object(f *fixtures.Field, path *where, parent int) {
 				c.Bad = true
 				return
 			}
-			name := c.Str().Str
+			name := c.Key()
 			c.WS()
 			if c.Peek() != ':' {
 				c.Bad = true
@@ -222,13 +223,14 @@ func (c *checker) object(f *fixtures.Field, path *where, parent int) {
 				seen[idx] = true
 				child := spec.Fields[idx]
 				if child.Switch != "" {
-					if si := spec.ChildIndex(child.Switch); si >= 0 && si < len(vals) && seen[si] {
-						c.sel = vals[si]
+					if si := spec.ChildIndex(child.Switch); si >= 0 && si < len(valAt) && seen[si] {
+						c.sel = c.ValueAt(valAt[si] - 1)
 					}
 				}
+				vstart := c.I
 				v = c.value(child, at, start)
-				if idx < len(vals) {
-					vals[idx] = v
+				if idx < len(valAt) {
+					valAt[idx] = vstart + 1
 				}
 			}
 			if root {
@@ -364,6 +366,9 @@ func (c *checker) leaf(v gjson.Result, f *fixtures.Field, at where) {
 			return
 		}
 		c.choices(v, f, at)
+		if f.MinLen == 0 && f.MaxLen == 0 {
+			return
+		}
 		n := utf8.RuneCountInString(v.Str)
 		if f.MinLen > 0 && n < f.MinLen {
 			c.add(record.Error, RuleLength, at.String(), fmt.Sprintf("expected at least %d characters, found %d", f.MinLen, n))
@@ -468,7 +473,10 @@ func (c *checker) choices(v gjson.Result, f *fixtures.Field, at where) {
 			return
 		}
 	}
-	if msg, ok := f.Discouraged[v.String()]; ok && v.Type == gjson.String {
+	if len(f.Discouraged) == 0 || v.Type != gjson.String {
+		return
+	}
+	if msg, ok := f.Discouraged[v.Str]; ok {
 		c.add(record.Warning, RuleDiscouraged, at.String(), fmt.Sprintf("%s: %s", clipRaw(v.Raw), msg))
 	}
 }

@@ -29,6 +29,27 @@ func (c *Scanner) Reset(b []byte) {
 	*c = Scanner{S: unsafe.String(unsafe.SliceData(b), len(b))}
 }
 
+// Key reads a string (an object's key) and returns its decoded text.
+func (c *Scanner) Key() string {
+	start := c.I
+	i := start + 1
+	for i < len(c.S) && plainStringByte[c.S[i]] {
+		i++
+	}
+	if i < len(c.S) && c.S[i] == '"' {
+		c.I = i + 1
+		return c.S[start+1 : i]
+	}
+	return c.Str().Str // escapes, or an error
+}
+
+// ValueAt reads the value that starts at off (read before) without moving.
+func (c *Scanner) ValueAt(off int) gjson.Result {
+	at := *c
+	at.I = off
+	return at.Value()
+}
+
 // Done skips trailing whitespace and reports whether the document was one
 // well-formed value.
 func (c *Scanner) Done() bool {
