@@ -177,7 +177,7 @@ func TestSharedOKReplyStaysIntact(t *testing.T) {
 		b := v.ReplyBody(ReplyOK, "")
 		_ = append(b[:len(b)-1], 'X')
 		b2 := v.ReplyBody(ReplyOK, "")
-		b2 = append(b2, "tail"...)
+		_ = append(b2, "tail"...)
 		if got := string(v.ReplyBody(ReplyOK, "")); got != want {
 			t.Fatalf("%s: the shared OK reply changed to %s", v.Name(), got)
 		}

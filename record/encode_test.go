@@ -221,7 +221,7 @@ func TestAppendLatencyMatchesAppendFloat(t *testing.T) {
 	for us := int64(0); us < 1_000_000; us++ {
 		check(float64(us) / 1000)
 	}
-	for _, ms := range []float64{math.NaN(), math.Inf(1), math.Inf(-1), -0.0, -1.5, 1 << 33, 1<<33 - 0.001, 1<<33 + 0.5, math.MaxFloat64,
+	for _, ms := range []float64{math.NaN(), math.Inf(1), math.Inf(-1), math.Copysign(0, -1), -1.5, 1 << 33, 1<<33 - 0.001, 1<<33 + 0.5, math.MaxFloat64,
 		math.SmallestNonzeroFloat64, 1e-4, 0.1 + 0.2, 1.0005, 2.0000000001, float64(1<<43) / 1000, 8589934.591, 8589934591.999} {
 		check(ms)
 		check(math.Nextafter(ms, 0))

@@ -167,7 +167,7 @@ func (c *checker) object(f *fixtures.Field, path *where, parent int) {
 	}
 	defer c.Leave()
 	var seenBuf [32]bool
-	seen := seenBuf[:0]
+	var seen []bool
 	if len(spec.Fields) <= len(seenBuf) {
 		seen = seenBuf[:len(spec.Fields)]
 	} else {
