@@ -42,41 +42,48 @@ const untracked = 32
 // which must not come twice; untracked for a key it checks itself; -1 when
 // the key or its value is not of the shape.
 func (d *decoder) object(member func(key string) int) bool {
-	if !d.sc.Expect('{') {
+	d.sc.WS()
+	if d.sc.Peek() != '{' {
 		return false
 	}
-	d.sc.WS()
-	if d.sc.Peek() == '}' {
-		d.sc.I++
+	if !d.sc.Open('}') {
 		return true
 	}
 	var seen uint32
 	for {
-		d.sc.WS()
-		if d.sc.Peek() != '"' {
+		k, esc, ok := d.sc.Name()
+		if !ok || esc {
 			return false
 		}
-		k := d.sc.Str()
-		if d.sc.Bad || strings.IndexByte(k.Raw, '\\') >= 0 || !d.sc.Expect(':') {
-			return false
-		}
-		d.sc.WS()
-		i := member(k.Str)
+		i := member(k)
 		if i < 0 || d.sc.Bad || i < untracked && seen&(1<<i) != 0 {
 			return false
 		}
 		if i < untracked {
 			seen |= 1 << i
 		}
-		d.sc.WS()
-		switch d.sc.Peek() {
-		case ',':
-			d.sc.I++
-		case '}':
-			d.sc.I++
-			return true
-		default:
+		if !d.sc.Next('}') {
+			return !d.sc.Bad
+		}
+	}
+}
+
+// array reads an array, calling item with the reader at each item; item
+// returns false when the item is not of the shape.
+func (d *decoder) array(item func() bool) bool {
+	d.sc.WS()
+	if d.sc.Peek() != '[' {
+		return false
+	}
+	if !d.sc.Open(']') {
+		return true
+	}
+	for {
+		if !item() || d.sc.Bad {
 			return false
+		}
+		if !d.sc.Next(']') {
+			return !d.sc.Bad
 		}
 	}
 }
@@ -207,30 +214,15 @@ func (d *decoder) headers(h *http.Header) bool {
 			return -1
 		}
 		vals := []string{}
-		if !d.sc.Expect('[') {
-			return -1
-		}
-		d.sc.WS()
-		if d.sc.Peek() == ']' {
-			d.sc.I++
-		} else {
-			for {
-				d.sc.WS()
-				var s string
-				if !d.str(&s) {
-					return -1
-				}
-				vals = append(vals, s)
-				d.sc.WS()
-				if d.sc.Peek() == ',' {
-					d.sc.I++
-					continue
-				}
-				if !d.sc.Expect(']') {
-					return -1
-				}
-				break
+		if !d.array(func() bool {
+			var v string
+			if !d.str(&v) {
+				return false
 			}
+			vals = append(vals, v)
+			return true
+		}) {
+			return -1
 		}
 		m[strings.Clone(key)] = vals
 		return untracked
@@ -241,19 +233,9 @@ func (d *decoder) headers(h *http.Header) bool {
 
 func (d *decoder) findings(fs *[]Finding) bool {
 	out := []Finding{}
-	if !d.sc.Expect('[') {
-		return false
-	}
-	d.sc.WS()
-	if d.sc.Peek() == ']' {
-		d.sc.I++
-		*fs = out
-		return true
-	}
-	for {
-		d.sc.WS()
+	good := d.array(func() bool {
 		var f Finding
-		good := d.object(func(key string) int {
+		if !d.object(func(key string) int {
 			switch key {
 			case "severity":
 				return ok(d.str(&f.Severity), 0)
@@ -265,20 +247,12 @@ func (d *decoder) findings(fs *[]Finding) bool {
 				return ok(d.str(&f.Message), 3)
 			}
 			return -1
-		})
-		if !good {
+		}) {
 			return false
 		}
 		out = append(out, f)
-		d.sc.WS()
-		if d.sc.Peek() == ',' {
-			d.sc.I++
-			continue
-		}
-		if !d.sc.Expect(']') {
-			return false
-		}
-		*fs = out
 		return true
-	}
+	})
+	*fs = out
+	return good
 }

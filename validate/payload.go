@@ -179,25 +179,12 @@ func (c *checker) object(f *fixtures.Field, path *where, parent int) {
 	var valAt [8]int
 	root := c.collect && path == nil && parent < 0
 	next := 0 // members usually come in the document's order
-	c.I++     // {
-	c.WS()
-	if c.Peek() == '}' {
-		c.I++
-	} else {
-		for !c.Bad {
-			c.WS()
-			if c.Peek() != '"' {
-				c.Bad = true
+	if c.Open('}') {
+		for {
+			name, _, ok := c.Name()
+			if !ok {
 				return
 			}
-			name := c.Key()
-			c.WS()
-			if c.Peek() != ':' {
-				c.Bad = true
-				return
-			}
-			c.I++
-			c.WS()
 			at := where{up: path, key: name}
 			idx := -1
 			if next < len(spec.Fields) && spec.Fields[next].Name == name {
@@ -236,18 +223,9 @@ func (c *checker) object(f *fixtures.Field, path *where, parent int) {
 			if root {
 				c.top = append(c.top, topValue{name, v})
 			}
-			c.WS()
-			switch c.Peek() {
-			case ',':
-				c.I++
-				continue
-			case '}':
-				c.I++
-			default:
-				c.Bad = true
-				return
+			if c.Bad || !c.Next('}') {
+				break
 			}
-			break
 		}
 	}
 	if c.Bad {
@@ -269,27 +247,13 @@ func (c *checker) array(f *fixtures.Field, at *where) {
 	}
 	defer c.Leave()
 	n := 0
-	c.I++ // [
-	c.WS()
-	if c.Peek() == ']' {
-		c.I++
-	} else {
-		for !c.Bad {
-			c.WS()
+	if c.Open(']') {
+		for {
 			c.value(f.Items, where{up: at, idx: n, index: true}, start)
 			n++
-			c.WS()
-			switch c.Peek() {
-			case ',':
-				c.I++
-				continue
-			case ']':
-				c.I++
-			default:
-				c.Bad = true
-				return
+			if c.Bad || !c.Next(']') {
+				break
 			}
-			break
 		}
 	}
 	if c.Bad {

@@ -29,18 +29,62 @@ func (c *Scanner) Reset(b []byte) {
 	*c = Scanner{S: unsafe.String(unsafe.SliceData(b), len(b))}
 }
 
-// Key reads a string (an object's key) and returns its decoded text.
-func (c *Scanner) Key() string {
+// Open reads the opening bracket at I of a container that closes with
+// closer, and reports whether items follow; for an empty container it
+// reads the closing bracket too and reports false.
+func (c *Scanner) Open(closer byte) bool {
+	c.I++
+	c.WS()
+	if c.Peek() == closer {
+		c.I++
+		return false
+	}
+	return true
+}
+
+// Name reads an object member's key and colon and leaves I at the value:
+// the key's decoded text, and whether it was spelled with escapes. ok is
+// false at a syntax error.
+func (c *Scanner) Name() (name string, esc, ok bool) {
+	c.WS()
 	start := c.I
+	if c.Peek() != '"' {
+		c.Bad = true
+		return "", false, false
+	}
 	i := start + 1
 	for i < len(c.S) && plainStringByte[c.S[i]] {
 		i++
 	}
 	if i < len(c.S) && c.S[i] == '"' {
 		c.I = i + 1
-		return c.S[start+1 : i]
+		name = c.S[start+1 : i]
+	} else {
+		name, esc = c.Str().Str, true // escapes, or an error
 	}
-	return c.Str().Str // escapes, or an error
+	if c.Bad || !c.expect(':') {
+		return "", esc, false
+	}
+	c.WS()
+	return name, esc, true
+}
+
+// Next reads what follows an item of a container that closes with closer:
+// a comma (true; I is then at the next item) or the closing bracket
+// (false). Anything else is a syntax error (false, and Bad).
+func (c *Scanner) Next(closer byte) bool {
+	c.WS()
+	switch c.Peek() {
+	case ',':
+		c.I++
+		c.WS()
+		return true
+	case closer:
+		c.I++
+	default:
+		c.Bad = true
+	}
+	return false
 }
 
 // ValueAt reads the value that starts at off (read before) without moving.
@@ -60,8 +104,8 @@ func (c *Scanner) Done() bool {
 	return !c.Bad
 }
 
-// Expect skips whitespace and then the byte ch, which must be there.
-func (c *Scanner) Expect(ch byte) bool {
+// expect skips whitespace and then the byte ch, which must be there.
+func (c *Scanner) expect(ch byte) bool {
 	c.WS()
 	if c.Peek() != ch {
 		c.Bad = true
@@ -146,38 +190,17 @@ func (c *Scanner) Skip() {
 	if c.S[c.I] == '[' {
 		closer = ']'
 	}
-	c.I++
-	c.WS()
-	if c.Peek() == closer {
-		c.I++
+	if !c.Open(closer) {
 		return
 	}
-	for !c.Bad {
-		c.WS()
+	for {
 		if closer == '}' {
-			if c.Peek() != '"' {
-				c.Bad = true
+			if _, _, ok := c.Name(); !ok {
 				return
 			}
-			c.Str()
-			c.WS()
-			if c.Peek() != ':' {
-				c.Bad = true
-				return
-			}
-			c.I++
-			c.WS()
 		}
 		c.Skip()
-		c.WS()
-		switch c.Peek() {
-		case ',':
-			c.I++
-		case closer:
-			c.I++
-			return
-		default:
-			c.Bad = true
+		if c.Bad || !c.Next(closer) {
 			return
 		}
 	}
