@@ -9,21 +9,17 @@ import (
 // that json.Marshal makes of its maps (keys sorted, HTML-escaped strings),
 // written without maps or reflection.
 
-// jsonQuoted holds each word list as json.Marshal writes it, without the
-// closing quote.
-func jsonQuoted(list []string) []string {
-	out := make([]string, len(list))
-	for i, s := range list {
-		b, _ := json.Marshal(s)
-		out[i] = string(b[:len(b)-1])
-	}
-	return out
+// marshalString quotes s as json.Marshal does (HTML characters escaped),
+// as the Go server's encoder writes OpenIM content.
+func marshalString(s string) []byte {
+	b, _ := json.Marshal(s)
+	return b
 }
 
 var (
-	jTexts     = jsonQuoted(texts)
-	jPlaces    = jsonQuoted(places)
-	jFileNames = jsonQuoted(fileNames)
+	jTexts     = quoteWith(texts, marshalString)
+	jPlaces    = quoteWith(places, marshalString)
+	jFileNames = quoteWith(fileNames, marshalString)
 )
 
 const (

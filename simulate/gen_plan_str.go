@@ -25,10 +25,16 @@ import (
 // quoted holds each word list as JSON strings without the closing quote.
 type quoted []string
 
+// quoteAll quotes each word as jsonx.AppendString does (imhook's encoder);
+// quoteWith takes another quoting, such as json.Marshal's.
 func quoteAll(list []string) quoted {
+	return quoteWith(list, func(s string) []byte { return jsonx.AppendString(nil, s) })
+}
+
+func quoteWith(list []string, quote func(string) []byte) quoted {
 	out := make(quoted, len(list))
 	for i, s := range list {
-		b := jsonx.AppendString(nil, s)
+		b := quote(s)
 		out[i] = string(b[:len(b)-1])
 	}
 	return out
