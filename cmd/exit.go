@@ -67,3 +67,18 @@ func openRecord(path string) (*record.Writer, error) {
 	}
 	return w, nil
 }
+
+// closeRecord closes --record FILE's writer (nil: nothing to close); an
+// earlier write error (writeErr) wins over the close's. Either is a usage
+// error naming the file.
+func closeRecord(rw *record.Writer, path string, writeErr error) error {
+	if rw != nil {
+		if err := rw.Close(); err != nil && writeErr == nil {
+			writeErr = err
+		}
+	}
+	if writeErr != nil {
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("--record %s: %w", path, writeErr)}
+	}
+	return nil
+}

@@ -70,13 +70,8 @@ func runLoadRun(ctx context.Context, g *Globals, lr loadRun, sender *simulate.Se
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
-	if writeErr != nil {
-		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("--record %s: %w", lr.Record, writeErr)}
-	}
-	if rw != nil {
-		if err := rw.Close(); err != nil {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("--record %s: %w", lr.Record, err)}
-		}
+	if err := closeRecord(rw, lr.Record, writeErr); err != nil {
+		return err
 	}
 	budget := "platform's"
 	if lr.Timeout > 0 {

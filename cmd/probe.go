@@ -127,10 +127,8 @@ func runProbes(ctx context.Context, g *Globals, o *simulateOptions, args []strin
 			break
 		}
 	}
-	if rw != nil {
-		if err := rw.Close(); err != nil {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("--record %s: %w", o.Record, err)}
-		}
+	if err := closeRecord(rw, o.Record, nil); err != nil {
+		return err
 	}
 	if !g.Quiet {
 		pal := g.ErrPalette()

@@ -225,13 +225,8 @@ func runReplay(ctx context.Context, g *Globals, o *replayOptions, args []string)
 		_ = bar.Finish()
 		_ = bar.Clear()
 	}
-	if rw != nil {
-		if err := rw.Close(); err != nil && writeErr == nil {
-			writeErr = err
-		}
-		if writeErr != nil {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("--record %s: %w", o.Record, writeErr)}
-		}
+	if err := closeRecord(rw, o.Record, writeErr); err != nil {
+		return err
 	}
 	if !g.Quiet {
 		s := t.summary(errPal)

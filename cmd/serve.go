@@ -157,10 +157,8 @@ func runServe(ctx context.Context, g *Globals, o *serveOptions) error {
 	sctx, cancel := context.WithTimeout(context.Background(), o.Grace)
 	defer cancel()
 	serr := srv.Shutdown(sctx)
-	if rw != nil {
-		if err := rw.Close(); err != nil {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("--record %s: %w", o.Record, err)}
-		}
+	if err := closeRecord(rw, o.Record, nil); err != nil {
+		return err
 	}
 	g.Notef("received %d callback(s), %d not passing", count.Load(), failed.Load())
 	if serr != nil {

@@ -303,10 +303,8 @@ func runSimulate(ctx context.Context, g *Globals, o *simulateOptions, args []str
 			break // the next callbacks would find the same closed door
 		}
 	}
-	if rw != nil {
-		if err := rw.Close(); err != nil {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("--record %s: %w", o.Record, err)}
-		}
+	if err := closeRecord(rw, o.Record, nil); err != nil {
+		return err
 	}
 	if !g.Quiet {
 		fmt.Fprintln(g.Streams.ErrOut, t.summary(g.ErrPalette()))

@@ -958,3 +958,25 @@ func TestFixturesShowNow(t *testing.T) {
 		t.Errorf("bad --now\n%s", r)
 	}
 }
+
+// A record file that cannot take the records (a full disk: /dev/full) is a
+// usage error naming the file, for one callback, a load run and a replay.
+func TestRecordToFullDisk(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full here")
+	}
+	in := filepath.Join(t.TempDir(), "in.jsonl")
+	if r := run(t, nil, "", "simulate", "C2C.CallbackAfterSendMsg", "--record", in, "-q"); r.code != 0 {
+		t.Fatalf("recording the replay's input: %s", r)
+	}
+	for _, args := range [][]string{
+		{"simulate", "C2C.CallbackAfterSendMsg"},
+		{"simulate", "C2C.CallbackAfterSendMsg", "--count", "20", "--concurrency", "4"},
+		{"replay", in},
+	} {
+		r := run(t, nil, "", append(args, "--record", "/dev/full", "-q")...)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, "--record /dev/full") || !strings.Contains(r.stderr, "no space left") {
+			t.Errorf("%v: want exit %d naming --record /dev/full and the full disk, got %s", args, ExitUsage, r)
+		}
+	}
+}

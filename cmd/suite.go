@@ -96,10 +96,8 @@ func runSuite(ctx context.Context, g *Globals, o *simulateOptions, args []string
 			break
 		}
 	}
-	if rw != nil {
-		if err := rw.Close(); err != nil {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("--record %s: %w", o.Record, err)}
-		}
+	if err := closeRecord(rw, o.Record, nil); err != nil {
+		return err
 	}
 	if !g.Quiet {
 		pal := g.ErrPalette()
