@@ -57,19 +57,10 @@ type Config struct {
 // Handler receives callbacks.
 type Handler struct {
 	cfg Config
-	// lookups memoises Catalogue.Lookup for the exact spellings of the
-	// catalogue's commands and their former names, which is what platforms
-	// send (Lookup lower-cases its argument, an allocation per request).
-	lookups map[string]catalogueHit
 	// answers and failAnswers hold, per entry, the reply to a good callback
 	// (Respond) and the --fail-rate reply when neither depends on the
 	// request (platform.RequestIndependent), with their outcome.
 	answers, failAnswers sync.Map // *fixtures.Entry -> *fixedAnswer
-}
-
-type catalogueHit struct {
-	e     *fixtures.Entry
-	alias *fixtures.Alias
 }
 
 // NewHandler returns a receiver for cfg.
@@ -83,27 +74,7 @@ func NewHandler(cfg Config) *Handler {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
-	h := &Handler{cfg: cfg, lookups: map[string]catalogueHit{}}
-	for _, e := range cfg.Catalogue.Entries() {
-		names := []string{e.Command}
-		for _, a := range e.Aliases {
-			names = append(names, a.Command)
-		}
-		for _, name := range names {
-			if le, alias, ok := cfg.Catalogue.Lookup(name); ok {
-				h.lookups[name] = catalogueHit{le, alias}
-			}
-		}
-	}
-	return h
-}
-
-// lookup is cfg.Catalogue.Lookup.
-func (h *Handler) lookup(command string) (*fixtures.Entry, *fixtures.Alias, bool) {
-	if l, ok := h.lookups[command]; ok {
-		return l.e, l.alias, true
-	}
-	return h.cfg.Catalogue.Lookup(command)
+	return &Handler{cfg: cfg}
 }
 
 // Rule names of the receiver's own findings.
@@ -279,7 +250,7 @@ func (h *Handler) handle(r *http.Request, w http.ResponseWriter, rec *record.Rec
 	reply := func(mode, info string) answer {
 		return answer{status: http.StatusOK, ctype: ctypeJSON, body: vendor.ReplyBody(mode, info), fromVendor: true}
 	}
-	e, alias, ok := h.lookup(command)
+	e, alias, ok := h.cfg.Catalogue.Lookup(command)
 	if !ok || e.Vendor != vendor.Name() {
 		msg := fmt.Sprintf("%s is not a %s callback imhook knows", command, vendor.Title())
 		if s := h.cfg.Catalogue.Suggest(command); len(s) > 0 {
