@@ -194,7 +194,7 @@ func describeEntry(g *Globals, e *fixtures.Entry) error {
 		if len(r.Codes) > 0 {
 			codes := make([]string, 0, len(r.Codes))
 			for k, o := range r.Codes {
-				codes = append(codes, "ErrorCode "+k+" "+o)
+				codes = append(codes, "ErrorCode "+k+" "+string(o))
 			}
 			sort.Strings(codes)
 			fmt.Fprintf(&sb, "  outcomes: %s", strings.Join(codes, ", "))

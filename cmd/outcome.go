@@ -8,12 +8,13 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/record"
 )
 
 // outcomeFlags are --expect and --openim-version, shared by simulate and
 // replay.
 type outcomeFlags struct {
-	Expect        string
+	Expect        record.Outcome
 	OpenIMVersion string
 }
 
@@ -21,7 +22,7 @@ const expectHelp = `the outcome each reply must have (default: a valid callback 
 
 func (o *outcomeFlags) register(c *cobra.Command) {
 	f := c.Flags()
-	f.StringVar(&o.Expect, "expect", "", expectHelp)
+	f.StringVar((*string)(&o.Expect), "expect", "", expectHelp)
 	f.StringVar(&o.OpenIMVersion, "openim-version", "", "OpenIM: send as this server release does: v3.7+ {url}/{command}; v3.4.2-v3.6 the older command names; v3.0-v3.4.0 {url}?command=...; default docs: {url}/{command}?contenttype=json")
 	_ = c.RegisterFlagCompletionFunc("expect", completeExpect)
 	_ = c.RegisterFlagCompletionFunc("openim-version", fixedCompletion(platform.OpenIMVersions...))
@@ -45,8 +46,8 @@ func completeExpect(c *cobra.Command, args []string, _ string) ([]string, cobra.
 			continue
 		}
 		for _, o := range fixtures.VendorOutcomes(v) {
-			if !slices.ContainsFunc(out, func(s string) bool { return strings.HasPrefix(s, o+"\t") }) {
-				out = append(out, o+"\t"+v)
+			if !slices.ContainsFunc(out, func(s string) bool { return strings.HasPrefix(s, string(o)+"\t") }) {
+				out = append(out, string(o)+"\t"+v)
 			}
 		}
 	}
@@ -71,8 +72,16 @@ func (o *outcomeFlags) check(vendors ...string) error {
 	for _, v := range vendors {
 		if !slices.Contains(fixtures.VendorOutcomes(v), o.Expect) {
 			return usageErrorf("--expect %q is not an outcome of %s callbacks; use one of %s", o.Expect, platform.For(v).Title(),
-				strings.Join(fixtures.VendorOutcomes(v), ", "))
+				joinOutcomes(fixtures.VendorOutcomes(v)))
 		}
 	}
 	return nil
+}
+
+func joinOutcomes(os []record.Outcome) string {
+	s := make([]string, len(os))
+	for i, o := range os {
+		s[i] = string(o)
+	}
+	return strings.Join(s, ", ")
 }

@@ -15,21 +15,21 @@ import (
 
 // wantOutcome is the outcome imhook's receiver answers a before-callback
 // with in a --respond mode, by the catalogue's reply section.
-func wantOutcome(e *fixtures.Entry, mode string) string {
+func wantOutcome(e *fixtures.Entry, mode string) record.Outcome {
 	if e.Vendor == fixtures.OpenIM {
 		switch mode {
 		case platform.ReplyReject, platform.ReplyDiscard:
-			return fixtures.OutcomeStop
+			return record.OutcomeStop
 		case platform.ReplyModify:
 			if len(e.Reply.Fields) > 0 {
-				return fixtures.OutcomeModify
+				return record.OutcomeModify
 			}
 		}
-		return fixtures.OutcomeContinue
+		return record.OutcomeContinue
 	}
 	switch mode {
 	case platform.ReplyFail:
-		return fixtures.OutcomeFail
+		return record.OutcomeFail
 	case platform.ReplyReject:
 		o, _ := e.Reply.CodeOutcome(1)
 		return o
@@ -38,10 +38,10 @@ func wantOutcome(e *fixtures.Entry, mode string) string {
 		return o
 	case platform.ReplyModify:
 		if len(e.Reply.Fields) > 0 {
-			return fixtures.OutcomeModify
+			return record.OutcomeModify
 		}
 	}
-	return fixtures.OutcomeOK
+	return record.OutcomeOK
 }
 
 // Every before-callback of both vendors, through a real `imhook serve
@@ -57,13 +57,13 @@ func TestOutcomesThroughServeAndExpect(t *testing.T) {
 			groups := map[[2]string][]string{} // vendor, outcome -> commands
 			for _, e := range fixtures.Default().Entries() {
 				if e.Kind == fixtures.Before {
-					k := [2]string{e.Vendor, wantOutcome(e, mode)}
+					k := [2]string{e.Vendor, string(wantOutcome(e, mode))}
 					groups[k] = append(groups[k], e.Command)
 				}
 			}
 			for k, cmds := range groups {
-				vendor, outcome := k[0], k[1]
-				args := append([]string{"simulate", "--target", url, "--expect", outcome, "-o", "json", "--seed", "7"}, cmds...)
+				vendor, outcome := k[0], record.Outcome(k[1])
+				args := append([]string{"simulate", "--target", url, "--expect", string(outcome), "-o", "json", "--seed", "7"}, cmds...)
 				r := run(t, nil, "", args...)
 				if r.code != 0 {
 					t.Errorf("%s --expect %s: %s", vendor, outcome, r)
@@ -82,7 +82,7 @@ func TestOutcomesThroughServeAndExpect(t *testing.T) {
 							t.Errorf("%s: %v", rec.Command, f)
 						}
 					}
-					if outcome == fixtures.OutcomeModify && rec.Vendor == fixtures.Tencent && strings.HasSuffix(rec.Command, "SendMsg") {
+					if outcome == record.OutcomeModify && rec.Vendor == fixtures.Tencent && strings.HasSuffix(rec.Command, "SendMsg") {
 						if got := gjson.GetBytes(rec.Response.Body, "MsgBody.0.MsgContent.Text").Str; got != platform.ModifiedText {
 							t.Errorf("%s: modified MsgBody %s", rec.Command, rec.Response.Body)
 						}
@@ -93,14 +93,14 @@ func TestOutcomesThroughServeAndExpect(t *testing.T) {
 					if other == outcome {
 						continue
 					}
-					r := run(t, nil, "", "simulate", "--target", url, "--expect", other, "-o", "json", cmds[0])
+					r := run(t, nil, "", "simulate", "--target", url, "--expect", string(other), "-o", "json", cmds[0])
 					recs := records(t, r)
 					if r.code != ExitContract || len(recs) != 1 {
 						t.Fatalf("%s --expect %s against %s: %s", cmds[0], other, outcome, r)
 					}
 					found := false
 					for _, f := range recs[0].Findings {
-						if f.Rule == platform.RuleExpect && strings.Contains(f.Message, "expected the outcome "+other+", found "+outcome) {
+						if f.Rule == platform.RuleExpect && strings.Contains(f.Message, "expected the outcome "+string(other)+", found "+string(outcome)) {
 							found = true
 						}
 					}
@@ -132,7 +132,7 @@ func TestServeRecordsOutcome(t *testing.T) {
 		if err := json.Unmarshal([]byte(line), &rec); err != nil {
 			t.Fatal(err)
 		}
-		outcomes = append(outcomes, rec.Outcome)
+		outcomes = append(outcomes, string(rec.Outcome))
 		for _, f := range rec.Findings {
 			if f.Rule == platform.RuleOpenIMVersion {
 				releases = append(releases, f.Message)
@@ -156,7 +156,7 @@ func TestExpectBuiltIn(t *testing.T) {
 	for cmd, outcome := range map[string]string{"C2C.CallbackBeforeSendMsg": "discard", "Group.CallbackBeforeSendMsg": "reject",
 		"callbackBeforeSendSingleMsgCommand": "stop", "callbackBeforeSetGroupInfoCommand": "modify"} {
 		r := run(t, nil, "", "simulate", cmd, "--expect", outcome, "-o", "json")
-		if recs := records(t, r); r.code != 0 || len(recs) != 1 || recs[0].Outcome != outcome {
+		if recs := records(t, r); r.code != 0 || len(recs) != 1 || string(recs[0].Outcome) != outcome {
 			t.Errorf("%s --expect %s: %s", cmd, outcome, r)
 		}
 	}

@@ -67,14 +67,17 @@ func records(t *testing.T, r result) []record.Record {
 }
 
 // finding is a severity and a rule.
-type finding struct{ sev, rule string }
+type finding struct {
+	sev  record.Severity
+	rule string
+}
 
 func findingSet(fs []record.Finding) []finding {
 	out := make([]finding, 0, len(fs))
 	for _, f := range fs {
 		out = append(out, finding{f.Severity, f.Rule})
 	}
-	slices.SortFunc(out, func(a, b finding) int { return strings.Compare(a.sev+a.rule, b.sev+b.rule) })
+	slices.SortFunc(out, func(a, b finding) int { return strings.Compare(string(a.sev)+a.rule, string(b.sev)+b.rule) })
 	return out
 }
 
@@ -147,7 +150,7 @@ type exchangeCase struct {
 	reply   reply
 	args    []string // extra flags
 	code    int
-	verdict string
+	verdict record.Verdict
 	want    []finding // exactly these findings (payload and reply)
 	stderr  string    // stderr holds this
 }
@@ -239,7 +242,7 @@ func runExchange(t *testing.T, command, path string, tc exchangeCase) (*backend,
 		t.Errorf("verdict %q, want %q\n%s", rec.Verdict, tc.verdict, r)
 	}
 	want := append([]finding{}, tc.want...)
-	slices.SortFunc(want, func(a, b finding) int { return strings.Compare(a.sev+a.rule, b.sev+b.rule) })
+	slices.SortFunc(want, func(a, b finding) int { return strings.Compare(string(a.sev)+a.rule, string(b.sev)+b.rule) })
 	if got := findingSet(rec.Findings); !slices.Equal(got, want) {
 		t.Errorf("findings %v, want %v\n%s", got, want, r)
 	}

@@ -72,7 +72,7 @@ func runSuite(ctx context.Context, g *Globals, o *simulateOptions, args []string
 		ok := len(misses) == 0 && !unreachable
 		if ok {
 			passed++
-			rec.Findings = append(rec.Findings, record.Finding{Severity: record.Info, Rule: "suite.step", Path: st.Name, Message: "step " + st.Name + ": as expected (verdict " + st.Expect.Verdict + ")"})
+			rec.Findings = append(rec.Findings, record.Finding{Severity: record.Info, Rule: "suite.step", Path: st.Name, Message: "step " + st.Name + ": as expected (verdict " + string(st.Expect.Verdict) + ")"})
 		} else {
 			failed++
 		}
@@ -121,7 +121,7 @@ func checkStepOutcome(s *suite.Suite, st *suite.Step, vendor string) error {
 		return nil
 	}
 	return usageErrorf("--suite %s: step %q (#%d): expect.outcome: %q is not an outcome of %s callbacks; use one of %s", s.File, st.Name, st.Index,
-		st.Expect.Outcome, platform.For(vendor).Title(), strings.Join(fixtures.VendorOutcomes(vendor), ", "))
+		st.Expect.Outcome, platform.For(vendor).Title(), joinOutcomes(fixtures.VendorOutcomes(vendor)))
 }
 
 // suiteCallback makes the step's callback: its data or a generated body,
@@ -164,7 +164,7 @@ func suiteCallback(g *Globals, o *simulateOptions, st *suite.Step) (simulate.Cal
 // an expectation was missed.
 func stepCase(st *suite.Step, rec *record.Record, ok bool) junit.Case {
 	var exp []string
-	exp = append(exp, "verdict "+st.Expect.Verdict)
+	exp = append(exp, "verdict "+string(st.Expect.Verdict))
 	if st.Expect.MaxLatency > 0 {
 		exp = append(exp, "a reply within "+st.Expect.MaxLatency.String())
 	}

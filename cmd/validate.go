@@ -128,7 +128,7 @@ func runValidate(ctx context.Context, g *Globals, o *validateOptions, args []str
 	defer debug.SetGCPercent(debug.SetGCPercent(200))
 	out := bufio.NewWriterSize(g.Streams.Out, 64<<10)
 	pal := g.OutPalette()
-	fails := func(sev string) bool { return sev == record.Error || (o.Strict && sev == record.Warning) }
+	fails := func(sev record.Severity) bool { return sev == record.Error || (o.Strict && sev == record.Warning) }
 	st := validate.Stream(ctx, sources, vo, func(f stream.Finding) {
 		if g.Quiet && !fails(f.Severity) {
 			return

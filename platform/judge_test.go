@@ -15,8 +15,9 @@ import (
 // want is one expected finding: severity, rule, path and words its message
 // must hold.
 type want struct {
-	sev, rule, path string
-	contains        []string
+	sev        record.Severity
+	rule, path string
+	contains   []string
 }
 
 type judgeCase struct {
@@ -79,7 +80,7 @@ func checkFindings(t *testing.T, got []record.Finding, wants []want) {
 		if f.Rule == "" || f.Message == "" {
 			t.Errorf("finding without rule or message: %+v", f)
 		}
-		if !slices.Contains([]string{record.Error, record.Warning, record.Info}, f.Severity) {
+		if !slices.Contains([]record.Severity{record.Error, record.Warning, record.Info}, f.Severity) {
 			t.Errorf("bad severity in %+v", f)
 		}
 	}
@@ -243,11 +244,11 @@ func TestOpenIMJudgeReply(t *testing.T) {
 // The 500-with-a-good-body reply passes: OpenIM ignores the status.
 func TestOpenIM500IsAPass(t *testing.T) {
 	fs, _ := OpenIM.JudgeReply(Reply{Status: 500, Body: []byte(openimOK)}, Judging{Kind: fixtures.After, PayloadValid: true})
-	if v := record.Verdict(true, fs); v != record.Pass {
+	if v := record.VerdictOf(true, fs); v != record.Pass {
 		t.Fatalf("verdict %s, want pass: %v", v, fs)
 	}
 	fs, _ = Tencent.JudgeReply(Reply{Status: 500, Body: []byte(tencentOK)}, Judging{Kind: fixtures.After, PayloadValid: true})
-	if v := record.Verdict(true, fs); v != record.Fail {
+	if v := record.VerdictOf(true, fs); v != record.Fail {
 		t.Fatalf("Tencent 500: verdict %s, want fail: %v", v, fs)
 	}
 }
@@ -261,7 +262,7 @@ func TestTruncatedReply(t *testing.T) {
 	}
 }
 
-func hasRule(fs []record.Finding, sev, rule string) bool {
+func hasRule(fs []record.Finding, sev record.Severity, rule string) bool {
 	for _, f := range fs {
 		if f.Severity == sev && f.Rule == rule {
 			return true

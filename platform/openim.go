@@ -304,7 +304,7 @@ var openimFields = []struct {
 // (the operation continues with a reply field of the callback's reply
 // section that changes something), else continue; after-callbacks always
 // continue. An undecodable reply has no outcome.
-func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome string) {
+func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome record.Outcome) {
 	var f findings
 	defer func() { f.expect(j, outcome); fs = f }()
 	if r.Status != http.StatusOK {
@@ -329,7 +329,7 @@ func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome strin
 	root := jsonx.Parse(r.Body)
 	if root.Type == gjson.Null {
 		f.add(record.Warning, RuleEmptyObject, "", "the reply is null: every field decodes to zero, so the server carries on")
-		return f, fixtures.OutcomeContinue
+		return f, record.OutcomeContinue
 	}
 	if !root.IsObject() {
 		f.add(record.Error, RuleObject, "", "expected a JSON object, found "+jsonx.Describe(root.Raw)+undecodable)
@@ -417,12 +417,12 @@ func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome strin
 			f.add(record.Info, RuleMissing, "", "missing "+strings.Join(missing, ", ")+": they decode to zero")
 		}
 	}
-	outcome = fixtures.OutcomeContinue
+	outcome = record.OutcomeContinue
 	switch {
 	case j.Kind == fixtures.Before && rep.ActionCode == 0 && rep.NextCode == 1:
-		outcome = fixtures.OutcomeStop
+		outcome = record.OutcomeStop
 	case j.Kind == fixtures.Before && applied:
-		outcome = fixtures.OutcomeModify
+		outcome = record.OutcomeModify
 	}
 	switch {
 	case rep.ActionCode != 0:

@@ -19,7 +19,7 @@ const (
 )
 
 // expect compares the outcome with the expected one, when one is set.
-func (f *findings) expect(j Judging, outcome string) {
+func (f *findings) expect(j Judging, outcome record.Outcome) {
 	if j.Expect == "" || j.Expect == outcome {
 		return
 	}
@@ -550,12 +550,12 @@ func firstListedID(root gjson.Result) gjson.Result {
 // ReplyModeFor is the receiver's reply mode (ReplyModes) whose answer has
 // the outcome: the Tencent outcomes share the modes' names; OpenIM's continue
 // is ok and stop is reject.
-func ReplyModeFor(outcome string) string {
+func ReplyModeFor(outcome record.Outcome) string {
 	switch outcome {
-	case fixtures.OutcomeContinue:
+	case record.OutcomeContinue:
 		return ReplyOK
-	case fixtures.OutcomeStop:
+	case record.OutcomeStop:
 		return ReplyReject
 	}
-	return outcome
+	return string(outcome)
 }

@@ -21,7 +21,7 @@ func entry(t *testing.T, cmd string) *fixtures.Entry {
 	return e
 }
 
-func judge(t *testing.T, cmd, body, expect string, valid bool) ([]record.Finding, string) {
+func judge(t *testing.T, cmd, body string, expect record.Outcome, valid bool) ([]record.Finding, record.Outcome) {
 	t.Helper()
 	e := entry(t, cmd)
 	v := For(e.Vendor)
@@ -35,8 +35,9 @@ func TestOutcomes(t *testing.T) {
 		return `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":` + strconv.Itoa(code) + extra + `}`
 	}
 	for _, tc := range []struct {
-		name, cmd, body, outcome string
-		want                     []want
+		name, cmd, body string
+		outcome         record.Outcome
+		want            []want
 	}{
 		{"allow", c2c, tok(0, ""), "ok", nil},
 		{"fail", c2c, `{"ActionStatus":"FAIL","ErrorInfo":"x","ErrorCode":1}`, "fail", []want{{record.Error, RuleRefused, "ActionStatus", nil}}},
@@ -91,9 +92,9 @@ func TestOutcomes(t *testing.T) {
 			if tc.outcome != "" && (hasRule(efs, record.Error, RuleRefused) || hasRule(efs, record.Error, RuleExpect)) {
 				t.Errorf("--expect %s: %v", tc.outcome, efs)
 			}
-			other := fixtures.OutcomeModify
+			other := record.OutcomeModify
 			if tc.outcome == other {
-				other = fixtures.OutcomeOK
+				other = record.OutcomeOK
 			}
 			efs, _ = judge(t, tc.cmd, tc.body, other, true)
 			if !hasRule(efs, record.Error, RuleExpect) {
@@ -119,12 +120,12 @@ func TestAnswerBodies(t *testing.T) {
 		}
 		v := For(e.Vendor)
 		for _, mode := range ReplyModes {
-			want := mode
+			want := record.Outcome(mode)
 			switch {
 			case e.Vendor == fixtures.OpenIM && mode == ReplyOK, e.Vendor == fixtures.OpenIM && mode == ReplyFail:
-				want = fixtures.OutcomeContinue
+				want = record.OutcomeContinue
 			case e.Vendor == fixtures.OpenIM && (mode == ReplyReject || mode == ReplyDiscard):
-				want = fixtures.OutcomeStop
+				want = record.OutcomeStop
 			case mode == ReplyModify && len(e.Reply.Fields) == 0:
 				want = fixtures.VendorOutcomes(e.Vendor)[0]
 			case e.Vendor == fixtures.Tencent && mode == ReplyReject:

@@ -59,11 +59,11 @@ type Judging struct {
 	Request []byte
 	// Expect is the outcome the reply must have; "" means a valid callback
 	// must be accepted (a refusal is an error, response.refused).
-	Expect string
+	Expect record.Outcome
 }
 
 // JudgingFor is the Judging of a catalogue entry's callback.
-func JudgingFor(e *fixtures.Entry, request []byte, payloadValid bool, budget time.Duration, expect string) Judging {
+func JudgingFor(e *fixtures.Entry, request []byte, payloadValid bool, budget time.Duration, expect record.Outcome) Judging {
 	return Judging{Kind: e.Kind, PayloadValid: payloadValid, Budget: budget, Reply: e.Reply, Request: request, Expect: expect}
 }
 
@@ -91,9 +91,9 @@ type Vendor interface {
 	// NewRequest builds the request the platform sends for a callback.
 	NewRequest(target, command string, body []byte, p Params) (*http.Request, error)
 	// JudgeReply checks a reply against the platform's reply contract and
-	// returns the outcome the platform would act on (fixtures.Outcome*),
+	// returns the outcome the platform would act on (record.Outcome*),
 	// or "" when the reply breaks the contract.
-	JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome string)
+	JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome record.Outcome)
 	// ReplyBody is a reply in the platform's shape for a mode of ReplyModes
 	// (modify answers as ok; AnswerBody adds the reply fields).
 	ReplyBody(mode, info string) []byte
@@ -177,7 +177,7 @@ const (
 
 type findings []record.Finding
 
-func (f *findings) add(sev, rule, path, msg string) {
+func (f *findings) add(sev record.Severity, rule, path, msg string) {
 	*f = append(*f, record.Finding{Severity: sev, Rule: rule, Path: path, Message: msg})
 }
 

@@ -280,7 +280,7 @@ func jsonString(s string) string {
 // in its reply section (ok, reject, discard), and modify when an allowed
 // reply carries a field the platform applies that changes something; for an
 // after-callback ok. A reply that breaks the contract has no outcome.
-func (tencent) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome string) {
+func (tencent) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome record.Outcome) {
 	var f findings
 	defer func() { f.expect(j, outcome); fs = f }()
 	if r.Status != http.StatusOK {
@@ -353,7 +353,7 @@ func (tencent) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome stri
 			if n != 0 {
 				f.add(record.Warning, RuleErrorCode, "ErrorCode", fmt.Sprintf("ErrorCode %d with ActionStatus OK: 0 means success; Tencent ignores an after-callback's result, so this is only suspicious", n))
 			}
-			outcome = fixtures.OutcomeOK
+			outcome = record.OutcomeOK
 			break
 		}
 		documented := true
@@ -365,11 +365,11 @@ func (tencent) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome stri
 		if !documented {
 			f.add(record.Warning, RuleErrorCode, "ErrorCode", fmt.Sprintf("ErrorCode %d with ActionStatus OK: this before-callback documents %s; imhook takes it as %s", n, tencentCodesLabel(j.Reply), outcome))
 		}
-		if outcome == fixtures.OutcomeOK && applied {
-			outcome = fixtures.OutcomeModify
+		if outcome == record.OutcomeOK && applied {
+			outcome = record.OutcomeModify
 		}
-		if j.Expect == "" && documented && (outcome == fixtures.OutcomeReject || outcome == fixtures.OutcomeDiscard) {
-			verb := map[string]string{fixtures.OutcomeReject: "rejects", fixtures.OutcomeDiscard: "silently discards"}[outcome]
+		if j.Expect == "" && documented && (outcome == record.OutcomeReject || outcome == record.OutcomeDiscard) {
+			verb := map[record.Outcome]string{record.OutcomeReject: "rejects", record.OutcomeDiscard: "silently discards"}[outcome]
 			if j.PayloadValid {
 				f.add(record.Error, RuleRefused, "ErrorCode", fmt.Sprintf("ErrorCode %d %s the operation of a valid callback; a backend should allow a valid callback (ErrorCode 0), or use --expect %s", n, verb, outcome))
 			} else {
@@ -377,7 +377,7 @@ func (tencent) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome stri
 			}
 		}
 	case "FAIL":
-		outcome = fixtures.OutcomeFail
+		outcome = record.OutcomeFail
 		if j.Expect != "" {
 			break
 		}
@@ -401,16 +401,16 @@ func (tencent) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome stri
 
 // tencentDefaultCode is the general before-callback rule, for a callback
 // without a reply section: 0 allow, 1 reject, 2 discard.
-func tencentDefaultCode(n int64) (string, bool) {
+func tencentDefaultCode(n int64) (record.Outcome, bool) {
 	switch n {
 	case 0:
-		return fixtures.OutcomeOK, true
+		return record.OutcomeOK, true
 	case 1:
-		return fixtures.OutcomeReject, true
+		return record.OutcomeReject, true
 	case 2:
-		return fixtures.OutcomeDiscard, true
+		return record.OutcomeDiscard, true
 	}
-	return fixtures.OutcomeReject, false
+	return record.OutcomeReject, false
 }
 
 // tencentCodesLabel lists a reply section's documented codes for messages.
@@ -421,7 +421,7 @@ func tencentCodesLabel(spec *fixtures.ReplySpec) string {
 	codes := make([]string, 0, len(spec.Codes)+1)
 	for _, k := range []string{"0", "1", "2"} {
 		if o, ok := spec.Codes[k]; ok {
-			codes = append(codes, k+" ("+o+")")
+			codes = append(codes, k+" ("+string(o)+")")
 		}
 	}
 	if c := spec.Custom; c != nil {

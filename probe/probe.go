@@ -189,7 +189,7 @@ func (r *Runner) exchange(ctx context.Context, p *Probe, ex Exchange) Result {
 	default:
 		pass(refusedRule(p), "answered in the reply shape: "+what)
 	}
-	rec.Verdict = record.Verdict(true, rec.Findings)
+	rec.Verdict = record.VerdictOf(true, rec.Findings)
 	return Result{Probe: p, Record: rec}
 }
 

@@ -134,7 +134,7 @@ func TestRunnerVerdicts(t *testing.T) {
 		name    string
 		handler http.HandlerFunc
 		rule    string
-		verdict string
+		verdict record.Verdict
 	}{
 		{"ok", func(w http.ResponseWriter, _ *http.Request) {
 			w.Write([]byte(`{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`))

@@ -89,6 +89,17 @@ func (d *decoder) array(item func() bool) bool {
 }
 
 // str reads a string value as encoding/json decodes it.
+// strAs is str for a string type of the record's (Severity, Verdict,
+// Outcome).
+func strAs[T ~string](d *decoder, dst *T) bool {
+	var s string
+	if !d.str(&s) {
+		return false
+	}
+	*dst = T(s)
+	return true
+}
+
 func (d *decoder) str(dst *string) bool {
 	if d.sc.Peek() != '"' {
 		return false
@@ -140,9 +151,9 @@ func (d *decoder) record(r *Record) bool {
 		case "findings":
 			return ok(d.findings(&r.Findings), 6)
 		case "outcome":
-			return ok(d.str(&r.Outcome), 7)
+			return ok(strAs(d, &r.Outcome), 7)
 		case "verdict":
-			return ok(d.str(&r.Verdict), 8)
+			return ok(strAs(d, &r.Verdict), 8)
 		}
 		return -1
 	})
@@ -238,7 +249,7 @@ func (d *decoder) findings(fs *[]Finding) bool {
 		if !d.object(func(key string) int {
 			switch key {
 			case "severity":
-				return ok(d.str(&f.Severity), 0)
+				return ok(strAs(d, &f.Severity), 0)
 			case "rule":
 				return ok(d.str(&f.Rule), 1)
 			case "path":

@@ -251,7 +251,7 @@ func FuzzAppendJSONMatchesLegacy(f *testing.F) {
 		r := &Record{Time: time.Unix(sec, nsec), Vendor: method, Command: hv,
 			Request:  &Message{Method: method, URL: url, Headers: h, Body: body, BodyIsJSON: isJSON},
 			Response: &Message{Status: int(nsec % 1000), Headers: http.Header{hv: {url}}, Body: body, LatencyMS: lat},
-			Findings: []Finding{{Severity: hk, Rule: hv, Path: url, Message: method}}, Outcome: hk, Verdict: hv}
+			Findings: []Finding{{Severity: Severity(hk), Rule: hv, Path: url, Message: method}}, Outcome: Outcome(hk), Verdict: Verdict(hv)}
 		got, want := AppendJSON(nil, r), legacyAppendJSON(nil, r)
 		if !bytes.Equal(got, want) {
 			t.Fatalf("\n got %s\nwant %s", got, want)

@@ -38,7 +38,7 @@ func legacyAppendJSON(dst []byte, r *Record) []byte {
 			dst = append(dst, ',')
 		}
 		dst = append(dst, `{"severity":`...)
-		dst = jsonx.AppendString(dst, f.Severity)
+		dst = jsonx.AppendString(dst, string(f.Severity))
 		dst = append(dst, `,"rule":`...)
 		dst = jsonx.AppendString(dst, f.Rule)
 		if f.Path != "" {
@@ -52,11 +52,11 @@ func legacyAppendJSON(dst []byte, r *Record) []byte {
 	dst = append(dst, ']')
 	if r.Outcome != "" {
 		dst = append(dst, `,"outcome":`...)
-		dst = jsonx.AppendString(dst, r.Outcome)
+		dst = jsonx.AppendString(dst, string(r.Outcome))
 	}
 	if r.Verdict != "" {
 		dst = append(dst, `,"verdict":`...)
-		dst = jsonx.AppendString(dst, r.Verdict)
+		dst = jsonx.AppendString(dst, string(r.Verdict))
 	}
 	return append(dst, '}')
 }

@@ -15,26 +15,50 @@ import (
 	"time"
 )
 
+// Severity is how much a finding weighs.
+type Severity string
+
 // Severities of a finding.
 const (
-	Error   = "error"   // the platform would treat the exchange as failed, or the spec is broken
-	Warning = "warning" // legal but suspicious
-	Info    = "info"
+	Error   Severity = "error"   // the platform would treat the exchange as failed, or the spec is broken
+	Warning Severity = "warning" // legal but suspicious
+	Info    Severity = "info"
 )
+
+// Verdict is what an exchange came to.
+type Verdict string
 
 // Verdicts of an exchange.
 const (
-	Pass    = "pass"  // every contract rule held (warnings allowed)
-	Fail    = "fail"  // the contract was broken
-	NoReply = "error" // no reply came
+	Pass    Verdict = "pass"  // every contract rule held (warnings allowed)
+	Fail    Verdict = "fail"  // the contract was broken
+	NoReply Verdict = "error" // no reply came
+)
+
+// Outcome is what the platform would do with a reply; each vendor has its
+// own set (platform's Vendor.Outcomes).
+type Outcome string
+
+// Outcomes of the vendors' replies.
+const (
+	// Tencent.
+	OutcomeOK      Outcome = "ok"      // allow (ErrorCode 0); after-callbacks: ActionStatus OK
+	OutcomeFail    Outcome = "fail"    // ActionStatus FAIL: the backend failed
+	OutcomeReject  Outcome = "reject"  // ErrorCode 1 or a custom code: the operation is refused
+	OutcomeDiscard Outcome = "discard" // ErrorCode 2: dropped silently, the sender sees success
+	// OpenIM.
+	OutcomeContinue Outcome = "continue" // the operation goes on (also every after-callback reply)
+	OutcomeStop     Outcome = "stop"     // actionCode 0 with nextCode 1: the operation stops
+	// Both.
+	OutcomeModify Outcome = "modify" // allowed, with reply fields the platform applies
 )
 
 // Finding is one observation about a payload or a reply.
 type Finding struct {
-	Severity string `json:"severity"`
-	Rule     string `json:"rule"`
-	Path     string `json:"path,omitempty"`
-	Message  string `json:"message"`
+	Severity Severity `json:"severity"`
+	Rule     string   `json:"rule"`
+	Path     string   `json:"path,omitempty"`
+	Message  string   `json:"message"`
 }
 
 func (f Finding) String() string {
@@ -110,11 +134,11 @@ type Record struct {
 	// Error is why no reply came (absent when one did).
 	Error    string    `json:"error,omitempty"`
 	Findings []Finding `json:"findings"`
-	// Outcome is what the platform would do with the reply (fixtures.Outcome*:
+	// Outcome is what the platform would do with the reply (record.Outcome*:
 	// ok, fail, reject, discard, modify; continue, stop, modify); absent when
 	// the reply broke the contract or none came.
-	Outcome string `json:"outcome,omitempty"`
-	Verdict string `json:"verdict,omitempty"`
+	Outcome Outcome `json:"outcome,omitempty"`
+	Verdict Verdict `json:"verdict,omitempty"`
 }
 
 // MarshalJSON writes the record as AppendJSON does.
@@ -122,9 +146,9 @@ func (r Record) MarshalJSON() ([]byte, error) {
 	return AppendJSON(nil, &r), nil
 }
 
-// Verdict computes pass/fail from findings; a record without a response and
+// VerdictOf computes pass/fail from findings; a record without a response and
 // with an error is NoReply.
-func Verdict(hasReply bool, fs []Finding) string {
+func VerdictOf(hasReply bool, fs []Finding) Verdict {
 	switch {
 	case !hasReply:
 		return NoReply

@@ -99,8 +99,8 @@ func asLineError(err error, le **LineError) bool {
 }
 
 func TestVerdict(t *testing.T) {
-	if Verdict(false, nil) != NoReply || Verdict(true, nil) != Pass ||
-		Verdict(true, []Finding{{Severity: Warning}}) != Pass || Verdict(true, []Finding{{Severity: Info}, {Severity: Error}}) != Fail {
+	if VerdictOf(false, nil) != NoReply || VerdictOf(true, nil) != Pass ||
+		VerdictOf(true, []Finding{{Severity: Warning}}) != Pass || VerdictOf(true, []Finding{{Severity: Info}, {Severity: Error}}) != Fail {
 		t.Error("Verdict")
 	}
 }

@@ -178,7 +178,7 @@ func (o *Options) one(ctx context.Context, limiter *rate.Limiter, it *stream.Ite
 		out.Findings = diffs
 	}
 	out.Findings = append(p.notes, out.Findings...)
-	out.Verdict = record.Verdict(out.Response != nil, out.Findings)
+	out.Verdict = record.VerdictOf(out.Response != nil, out.Findings)
 	return &Result{Record: out, Unreachable: unreachable, File: it.File, Line: it.Line}
 }
 
@@ -196,7 +196,7 @@ type prepared struct {
 // prepare reads an item: the callback to send, or a result that reports a
 // problem with it, or neither when it is filtered out.
 func (o *Options) prepare(it *stream.Item) (*prepared, *Result) {
-	problem := func(sev, rule, msg string) *Result {
+	problem := func(sev record.Severity, rule, msg string) *Result {
 		return &Result{File: it.File, Line: it.Line, Problem: &stream.Finding{File: it.File, Line: it.Line,
 			Finding: record.Finding{Severity: sev, Rule: rule, Message: msg}}}
 	}

@@ -97,7 +97,7 @@ type answer struct {
 	fromVendor bool
 	// judged marks an answer whose outcome is known already.
 	judged  bool
-	outcome string
+	outcome record.Outcome
 }
 
 // fixedAnswer is a reply that does not depend on the request, and the
@@ -105,7 +105,7 @@ type answer struct {
 type fixedAnswer struct {
 	body    []byte
 	json    bool // body is valid JSON
-	outcome string
+	outcome record.Outcome
 }
 
 // fixed returns the answer cached for e in cache, building and judging it the
@@ -172,7 +172,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x.resp = record.Message{Status: a.status, Headers: hdr, Body: a.body,
 		LatencyMS: float64(time.Since(start).Microseconds()) / 1000, BodyIsJSON: a.ctype == ctypeJSON && a.fromVendor}
 	rec.Response = &x.resp
-	rec.Verdict = record.Verdict(true, rec.Findings)
+	rec.Verdict = record.VerdictOf(true, rec.Findings)
 	// Record first, then acknowledge: a reply that was sent is always in the
 	// record file.
 	if h.cfg.Record != nil {
@@ -221,7 +221,7 @@ func requestURL(r *http.Request) string {
 }
 
 func (h *Handler) handle(r *http.Request, w http.ResponseWriter, rec *record.Record) (a answer) {
-	add := func(sev, rule, path, msg string) {
+	add := func(sev record.Severity, rule, path, msg string) {
 		rec.Findings = append(rec.Findings, record.Finding{Severity: sev, Rule: rule, Path: path, Message: msg})
 	}
 	text := func(status int, rule, msg string) answer {

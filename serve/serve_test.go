@@ -85,7 +85,7 @@ func do(t *testing.T, req *http.Request) (int, []byte) {
 func rules(r *record.Record) string {
 	var s []string
 	for _, f := range r.Findings {
-		s = append(s, f.Severity+":"+f.Rule)
+		s = append(s, string(f.Severity)+":"+f.Rule)
 	}
 	return strings.Join(s, " ")
 }
@@ -225,7 +225,8 @@ func TestOpenIMRecognition(t *testing.T) {
 	post("/callbackExample/callbackNoSuchCommand", good, true)
 	rs := recs()
 	want := []struct {
-		verdict, rule string
+		verdict record.Verdict
+		rule    string
 	}{
 		{record.Pass, ""},
 		{record.Pass, "warning:quirk.legacy_command"},

@@ -35,9 +35,9 @@ type Stats struct {
 	Elapsed      time.Duration
 	TargetRate   float64
 	Status       map[int]int64
-	Verdicts     map[string]int64
-	Outcomes     map[string]int64 // what the platform would do with the replies
-	Rules        map[string]int64 // findings by "severity rule"
+	Verdicts     map[record.Verdict]int64
+	Outcomes     map[record.Outcome]int64 // what the platform would do with the replies
+	Rules        map[string]int64         // findings by "severity rule"
 	BudgetMisses int64
 	Unreachable  int64
 	FirstError   string
@@ -45,8 +45,9 @@ type Stats struct {
 	// A worker's run of equal verdicts, outcomes and statuses is counted
 	// here and added to the maps when it ends (or on merge): a map update
 	// per request cost more than the rest of the bookkeeping.
-	runVerdict, runOutcome tally[string]
-	runStatus              tally[int]
+	runVerdict tally[record.Verdict]
+	runOutcome tally[record.Outcome]
+	runStatus  tally[int]
 }
 
 type tally[K comparable] struct {
@@ -79,7 +80,7 @@ func (s *Stats) flush() {
 }
 
 func newStats() *Stats {
-	return &Stats{Status: map[int]int64{}, Verdicts: map[string]int64{}, Outcomes: map[string]int64{}, Rules: map[string]int64{},
+	return &Stats{Status: map[int]int64{}, Verdicts: map[record.Verdict]int64{}, Outcomes: map[record.Outcome]int64{}, Rules: map[string]int64{},
 		hist: hdrhistogram.New(1, int64(10*time.Minute/time.Microsecond), 3)}
 }
 
@@ -127,7 +128,7 @@ func (s *Stats) add(r *result) {
 	}
 	for _, f := range r.findings {
 		if f.Severity != record.Info {
-			s.Rules[f.Severity+" "+f.Rule]++
+			s.Rules[string(f.Severity)+" "+f.Rule]++
 		}
 	}
 }

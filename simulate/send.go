@@ -64,9 +64,9 @@ type Sender struct {
 	// Timeout overrides each vendor's budget when non-zero.
 	Timeout time.Duration
 	Client  *http.Client
-	// Expect is the outcome each reply must have (fixtures.Outcome*); ""
+	// Expect is the outcome each reply must have (record.Outcome*); ""
 	// means a valid callback must be accepted.
-	Expect string
+	Expect record.Outcome
 }
 
 // NewClient is the HTTP client imhook sends with: redirects are not
@@ -157,8 +157,8 @@ type result struct {
 	status      int
 	latency     time.Duration
 	findings    []record.Finding
-	verdict     string
-	outcome     string
+	verdict     record.Verdict
+	outcome     record.Outcome
 	unreachable bool
 	budgetMiss  bool
 	err         string
@@ -234,7 +234,7 @@ func (s *Sender) exchange(ctx context.Context, c Callback, keep bool, cc *connCl
 		if len(judged) > 0 {
 			res.findings = append(append([]record.Finding{}, c.Findings...), judged...)
 		}
-		res.verdict = record.Verdict(true, res.findings)
+		res.verdict = record.VerdictOf(true, res.findings)
 	}
 	if keep {
 		rec := requestRecord(c, req, body)

@@ -37,7 +37,7 @@ func TestSendTruncatesLargeReplies(t *testing.T) {
 	}
 	var rules []string
 	for _, f := range rec.Findings {
-		rules = append(rules, f.Severity+" "+f.Rule)
+		rules = append(rules, string(f.Severity)+" "+f.Rule)
 	}
 	if got := strings.Join(rules, ", "); got != "error response.too_large, error response.json" {
 		t.Errorf("findings %s", got)

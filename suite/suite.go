@@ -42,7 +42,7 @@ const SecretVar = "IMHOOK_TOKEN"
 const Version = 1
 
 // Verdicts a step may expect (record verdicts).
-var Verdicts = []string{record.Pass, record.Fail, record.NoReply}
+var Verdicts = []string{string(record.Pass), string(record.Fail), string(record.NoReply)}
 
 // Suite is a loaded suite file.
 type Suite struct {
@@ -81,8 +81,8 @@ type Set struct {
 type Expect struct {
 	MaxLatency time.Duration
 	Reply      []ReplyField
-	Verdict    string // default pass
-	Outcome    string
+	Verdict    record.Verdict // default pass
+	Outcome    record.Outcome
 }
 
 // ReplyField is a reply body value at a gjson path.
@@ -350,7 +350,7 @@ func (s *Suite) parse(rs *RawStep, tree map[string]any, lenient bool) (*Step, er
 			if !contains(Verdicts, str) {
 				return nil, ferr("expect.verdict", "expected one of %s, found %s", strings.Join(Verdicts, ", "), describe(v))
 			}
-			st.Expect.Verdict = str
+			st.Expect.Verdict = record.Verdict(str)
 		}
 		if v, ok := m["reply"]; ok {
 			rm, isMap := v.(map[string]any)
@@ -367,7 +367,7 @@ func (s *Suite) parse(rs *RawStep, tree map[string]any, lenient bool) (*Step, er
 			if !isStr || str == "" {
 				return nil, ferr("expect.outcome", "expected an outcome name, found %s", describe(v))
 			}
-			st.Expect.Outcome = str
+			st.Expect.Outcome = record.Outcome(str)
 		}
 	}
 	return st, nil
@@ -382,7 +382,7 @@ func (st *Step) Check(rec *record.Record) []record.Finding {
 			Message: fmt.Sprintf("step %s: expected %s, found %s", st.Name, expected, found)})
 	}
 	if rec.Verdict != st.Expect.Verdict {
-		miss("verdict", "verdict "+st.Expect.Verdict, "verdict "+rec.Verdict)
+		miss("verdict", "verdict "+string(st.Expect.Verdict), "verdict "+string(rec.Verdict))
 	}
 	if st.Expect.MaxLatency > 0 {
 		switch {

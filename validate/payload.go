@@ -140,7 +140,7 @@ func (c *checker) get(base gjson.Result, isRoot bool, p string) gjson.Result {
 	return base.Get(p)
 }
 
-func (c *checker) add(sev, rule, path, msg string) {
+func (c *checker) add(sev record.Severity, rule, path, msg string) {
 	c.out = append(c.out, record.Finding{Severity: sev, Rule: rule, Path: path, Message: msg})
 }
 
@@ -348,7 +348,7 @@ func (c *checker) leaf(v gjson.Result, f *fixtures.Field, at where) {
 				typeErr()
 				return
 			}
-			c.add(a.Severity, a.Rule, at.String(), a.Message)
+			c.add(record.Severity(a.Severity), a.Rule, at.String(), a.Message)
 			raw = v.Str
 		} else if v.Type != gjson.Number {
 			typeErr()
@@ -404,7 +404,7 @@ func (c *checker) leaf(v gjson.Result, f *fixtures.Field, at where) {
 func (c *checker) choices(v gjson.Result, f *fixtures.Field, at where) {
 	if len(f.Const) > 0 && !sameJSON(v, f.ConstValue()) {
 		if a := acceptedValue(f, v); a != nil {
-			c.add(a.Severity, a.Rule, at.String(), a.Message)
+			c.add(record.Severity(a.Severity), a.Rule, at.String(), a.Message)
 			return
 		}
 		c.add(record.Error, RuleConst, at.String(), fmt.Sprintf("expected %s, found %s", f.Const, clipRaw(v.Raw)))
@@ -420,7 +420,7 @@ func (c *checker) choices(v gjson.Result, f *fixtures.Field, at where) {
 		}
 		if !ok {
 			if a := acceptedValue(f, v); a != nil {
-				c.add(a.Severity, a.Rule, at.String(), a.Message)
+				c.add(record.Severity(a.Severity), a.Rule, at.String(), a.Message)
 				return
 			}
 			vals := make([]string, len(f.Enum))
@@ -544,7 +544,7 @@ func (c *checker) rule(root gjson.Result, r *fixtures.Rule) {
 			return true
 		})
 		if len(hits) > r.Max {
-			c.add(r.Severity, RulePrefix+r.ID, hits[r.Max], fmt.Sprintf("%s; found %d items where %s (%s)",
+			c.add(record.Severity(r.Severity), RulePrefix+r.ID, hits[r.Max], fmt.Sprintf("%s; found %d items where %s (%s)",
 				r.Doc, len(hits), r.If, strings.Join(hits, ", ")))
 		}
 		return
@@ -608,7 +608,7 @@ func (c *checker) ruleAt(base gjson.Result, prefix string, r *fixtures.Rule) {
 			}
 		}
 		if want := sb.String(); got.Str != want {
-			c.add(r.Severity, RulePrefix+r.ID, at(r.Path), fmt.Sprintf("%s: expected %q, found %q", r.Doc, want, got.Str))
+			c.add(record.Severity(r.Severity), RulePrefix+r.ID, at(r.Path), fmt.Sprintf("%s: expected %q, found %q", r.Doc, want, got.Str))
 		}
 	case "iff", "implies":
 		a, knownA := c.cond(base, isRoot, r.If)
@@ -621,7 +621,7 @@ func (c *checker) ruleAt(base gjson.Result, prefix string, r *fixtures.Rule) {
 			broken = true
 		}
 		if broken {
-			c.add(r.Severity, RulePrefix+r.ID, at(r.Then.Path), fmt.Sprintf("%s; found %s = %s and %s = %s",
+			c.add(record.Severity(r.Severity), RulePrefix+r.ID, at(r.Then.Path), fmt.Sprintf("%s; found %s = %s and %s = %s",
 				r.Doc, r.If.Path, clipRaw(c.get(base, isRoot, r.If.Path).Raw), r.Then.Path, clipRaw(c.get(base, isRoot, r.Then.Path).Raw)))
 		}
 	}

@@ -70,8 +70,9 @@ func TestSampleQuirks(t *testing.T) {
 }
 
 type want struct {
-	sev, rule, path string
-	contains        []string
+	sev        record.Severity
+	rule, path string
+	contains   []string
 }
 
 func assertFindings(t *testing.T, got []record.Finding, wants []want) {

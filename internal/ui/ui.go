@@ -96,18 +96,18 @@ func (p *Palette) Dim(s string) string    { return p.dim.Sprint(s) }
 func (p *Palette) Bold(s string) string   { return p.bold.Sprint(s) }
 
 // Severity colours a severity word.
-func (p *Palette) Severity(s string) string {
+func (p *Palette) Severity(s record.Severity) string {
 	switch s {
 	case record.Error:
-		return p.Red(s)
+		return p.Red(string(s))
 	case record.Warning:
-		return p.Yellow(s)
+		return p.Yellow(string(s))
 	}
-	return p.Dim(s)
+	return p.Dim(string(s))
 }
 
 // Verdict colours a verdict word, upper-cased.
-func (p *Palette) Verdict(v string) string {
+func (p *Palette) Verdict(v record.Verdict) string {
 	switch v {
 	case record.Pass:
 		return p.Green("PASS")
@@ -116,7 +116,7 @@ func (p *Palette) Verdict(v string) string {
 	case record.NoReply:
 		return p.Red("ERROR")
 	}
-	return p.Dim(strings.ToUpper(v))
+	return p.Dim(strings.ToUpper(string(v)))
 }
 
 // Status colours an HTTP status.
@@ -191,7 +191,7 @@ func (p *Printer) exchange(r *record.Record, received bool) {
 		if r.Response != nil {
 			fmt.Fprintf(&sb, "  %s %s %s", pal.Cyan("-->"), pal.Status(r.Response.Status), FormatMS(r.Response.LatencyMS))
 			if r.Outcome != "" {
-				fmt.Fprintf(&sb, " %s", pal.Dim(r.Outcome))
+				fmt.Fprintf(&sb, " %s", pal.Dim(string(r.Outcome)))
 			}
 		}
 		sb.WriteByte('\n')
@@ -201,7 +201,7 @@ func (p *Printer) exchange(r *record.Record, received bool) {
 		case r.Response != nil:
 			fmt.Fprintf(&sb, "  %s %s %s", pal.Cyan("<--"), pal.Status(r.Response.Status), FormatMS(r.Response.LatencyMS))
 			if r.Outcome != "" {
-				fmt.Fprintf(&sb, " %s", pal.Dim(r.Outcome))
+				fmt.Fprintf(&sb, " %s", pal.Dim(string(r.Outcome)))
 			}
 		case r.Error != "":
 			fmt.Fprintf(&sb, "  %s %s", pal.Cyan("<--"), pal.Red("no reply"))

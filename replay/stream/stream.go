@@ -53,12 +53,12 @@ type Finding struct {
 // MarshalJSON writes the six fields always, path too ("" at the top).
 func (f Finding) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
-		File     string `json:"file"`
-		Line     int    `json:"line"`
-		Severity string `json:"severity"`
-		Rule     string `json:"rule"`
-		Path     string `json:"path"`
-		Message  string `json:"message"`
+		File     string          `json:"file"`
+		Line     int             `json:"line"`
+		Severity record.Severity `json:"severity"`
+		Rule     string          `json:"rule"`
+		Path     string          `json:"path"`
+		Message  string          `json:"message"`
 	}{f.File, f.Line, f.Severity, f.Rule, f.Path, f.Message})
 }
 
