@@ -12,7 +12,7 @@ import (
 	"github.com/tidwall/sjson"
 
 	"github.com/imhook/imhook/fixtures"
-	"github.com/imhook/imhook/simulate"
+	"github.com/imhook/imhook/generate"
 )
 
 // payloadOptions are the flags that shape a generated payload; fixtures show
@@ -45,7 +45,7 @@ func (p *payloadOptions) resolve(c *cobra.Command) error {
 	}
 	switch {
 	case p.Now == "" && p.seedSet:
-		p.now = simulate.SeedEpoch
+		p.now = generate.SeedEpoch
 	case p.Now == "" || p.Now == "now":
 		p.now = time.Now()
 	default:
@@ -71,7 +71,7 @@ func (p *payloadOptions) resolve(c *cobra.Command) error {
 
 // generate makes the i-th payload of a run for e.
 func (p *payloadOptions) generate(e *fixtures.Entry, i int) ([]byte, error) {
-	b, err := simulate.Generate(e, simulate.GenOptions{Seed: p.Seed + uint64(i), Now: p.now, Variant: p.Variant})
+	b, err := generate.Generate(e, generate.GenOptions{Seed: p.Seed + uint64(i), Now: p.now, Variant: p.Variant})
 	if err != nil {
 		return nil, usageErrorf("%v", err)
 	}

@@ -13,8 +13,8 @@ import (
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/replay"
-	"github.com/imhook/imhook/replay/stream"
 	"github.com/imhook/imhook/simulate"
+	"github.com/imhook/imhook/stream"
 )
 
 type replayOptions struct {

@@ -18,11 +18,11 @@ import (
 	"time"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/generate"
 	"github.com/imhook/imhook/internal/ui"
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/serve"
-	"github.com/imhook/imhook/simulate"
 )
 
 // rpResult is what one imhook run printed and returned.
@@ -272,7 +272,7 @@ func TestReplayPayloadInputs(t *testing.T) {
 	dir := t.TempDir()
 	var bodies []string
 	for i, e := range fixtures.Default().Entries() {
-		b, err := simulate.Generate(e, simulate.GenOptions{Seed: uint64(i), Now: time.Now()})
+		b, err := generate.Generate(e, generate.GenOptions{Seed: uint64(i), Now: time.Now()})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/simulate"
 )
 
@@ -13,7 +14,7 @@ func registerScenario(c *cobra.Command, o *simulateOptions) {
 	c.Flags().StringVar(&o.Scenario, "scenario", "", "send a generated, consistent sequence of callbacks instead of single ones: conversation (--count N callbacks, default 24)")
 	c.Long += "\n\n" + scenarioHelp
 	c.Example += "\n" + scenarioExamples
-	_ = c.RegisterFlagCompletionFunc("scenario", fixedCompletion(simulate.Scenarios...))
+	_ = c.RegisterFlagCompletionFunc("scenario", fixedCompletion(platform.Tencent.(platform.Storyteller).Scenarios()...))
 }
 
 const scenarioHelp = `Scenarios: --scenario conversation sends a realistic, consistent sequence of Tencent
@@ -44,14 +45,14 @@ func checkScenario(o *simulateOptions, args []string) error {
 		return nil
 	}
 	known := false
-	for _, s := range simulate.Scenarios {
+	for _, s := range platform.Tencent.(platform.Storyteller).Scenarios() {
 		if s == o.Scenario {
 			known = true
 		}
 	}
 	switch {
 	case !known:
-		return usageErrorf("--scenario %q: the scenarios are %s", o.Scenario, strings.Join(simulate.Scenarios, ", "))
+		return usageErrorf("--scenario %q: the scenarios are %s", o.Scenario, strings.Join(platform.Tencent.(platform.Storyteller).Scenarios(), ", "))
 	case len(args) > 0 || o.All || o.Data != "":
 		return usageErrorf("--scenario makes its own callbacks; drop the COMMAND arguments, --all and --data")
 	case o.ci.Suite != "" || o.ci.Probe != "":
@@ -64,8 +65,8 @@ func checkScenario(o *simulateOptions, args []string) error {
 		return usageErrorf("--scenario conversation is made of Tencent callbacks; drop --vendor %s", o.Vendor)
 	case o.Count < 0:
 		return usageErrorf("--count must not be negative")
-	case o.Count > 0 && o.Count < simulate.MinScenarioCount:
-		return usageErrorf("--count %d: a conversation has at least %d callbacks", o.Count, simulate.MinScenarioCount)
+	case o.Count > 0 && o.Count < platform.MinScenarioCount:
+		return usageErrorf("--count %d: a conversation has at least %d callbacks", o.Count, platform.MinScenarioCount)
 	case o.Count > 1_000_000:
 		return usageErrorf("--count %d: a scenario has at most 1000000 callbacks", o.Count)
 	}
@@ -74,10 +75,14 @@ func checkScenario(o *simulateOptions, args []string) error {
 
 // scenarioCallbacks makes the scenario's callbacks.
 func scenarioCallbacks(o *simulateOptions) ([]simulate.Callback, error) {
-	cbs, err := simulate.Scenario(fixtures.Default(), o.Scenario,
-		simulate.ScenarioOptions{Seed: o.payload.Seed, Now: o.payload.now, Count: int(o.Count)})
+	ps, err := platform.Tencent.(platform.Storyteller).Scenario(fixtures.Default(), o.Scenario,
+		platform.ScenarioOptions{Seed: o.payload.Seed, Now: o.payload.now, Count: int(o.Count)})
 	if err != nil {
 		return nil, usageErrorf("--scenario: %v", err)
+	}
+	cbs := make([]simulate.Callback, len(ps))
+	for i, p := range ps {
+		cbs[i] = simulate.NewCallback(p.Entry, p.Body)
 	}
 	return cbs, nil
 }

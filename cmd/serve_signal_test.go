@@ -19,6 +19,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/generate"
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/simulate"
@@ -91,7 +92,7 @@ func TestServeSIGTERMUnderLoad(t *testing.T) {
 					return
 				default:
 				}
-				b, _ := simulate.Generate(e, simulate.GenOptions{Seed: uint64(seq.Add(1))})
+				b, _ := generate.Generate(e, generate.GenOptions{Seed: uint64(seq.Add(1))})
 				req, _ := platform.Tencent.NewRequest(url, e.Command, b, platform.Params{})
 				resp, err := client.Do(req)
 				if err != nil {

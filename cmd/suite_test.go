@@ -10,8 +10,8 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/generate"
 	"github.com/imhook/imhook/platform"
-	"github.com/imhook/imhook/simulate"
 )
 
 func writeSuite(t *testing.T, dir, text string) string {
@@ -26,7 +26,7 @@ func writeSuite(t *testing.T, dir, text string) string {
 func TestSuiteReferencesAndExpectations(t *testing.T) {
 	dir := t.TempDir()
 	e, _, _ := fixtures.Default().Lookup(tencentCmd)
-	body, err := simulate.Generate(e, simulate.GenOptions{Seed: 5, Now: simulate.SeedEpoch})
+	body, err := generate.Generate(e, generate.GenOptions{Seed: 5, Now: generate.SeedEpoch})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,8 +10,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"
-	"github.com/imhook/imhook/replay/stream"
+	"github.com/imhook/imhook/stream"
 	"github.com/imhook/imhook/validate"
 )
 
@@ -68,7 +69,7 @@ C2C.CallbackAfterMsgReport, C2C.CallbackAfterMsgReadAll, Group.CallbackAfterSend
 Group.CallbackAfterReadReceipt (others take no part). Its findings are errors, at the line of
 the item that breaks the story; its state is per user, conversation and group (a group
 remembers its last 4096 messages), so memory does not grow with the recording. The rules:
-` + validate.ConsistencyDoc + `
+` + platform.Tencent.(platform.Storyteller).ConsistencyDoc() + `
 
 Exit status: 0 when nothing is wrong (warnings allowed, unless --strict), 1 when an item
 breaks the spec or the contract, 2 when an input cannot be read.`,

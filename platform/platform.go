@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/generate"
 	"github.com/imhook/imhook/record"
 )
 
@@ -108,6 +109,45 @@ type Vendor interface {
 	CheckRequest(r *http.Request, body []byte, e *fixtures.Entry, exp Expect) []record.Finding
 }
 
+// Storyteller is a vendor with a conversation model: scenarios that make a
+// consistent sequence of callbacks (simulate --scenario), and a check that a
+// recording keeps the model's invariants (validate --consistency).
+type Storyteller interface {
+	Vendor
+	// Scenarios names the vendor's scenarios.
+	Scenarios() []string
+	// Scenario makes the callbacks of a scenario, in order.
+	Scenario(cat *fixtures.Catalogue, name string, o ScenarioOptions) ([]generate.Payload, error)
+	// NewConsistency starts a check of a recording, item by item in order.
+	NewConsistency() Consistency
+	// ConsistencyDoc defines the invariants for help texts.
+	ConsistencyDoc() string
+}
+
+// ScenarioOptions shape a generated scenario.
+type ScenarioOptions struct {
+	Seed  uint64
+	Now   time.Time // the last callback's time is at most Now
+	Count int       // callbacks in all (0: DefaultScenarioCount)
+}
+
+// DefaultScenarioCount is the number of callbacks of a scenario when no
+// count is given; MinScenarioCount the fewest it makes.
+const (
+	DefaultScenarioCount = 24
+	MinScenarioCount     = 4
+)
+
+// Consistency checks, item by item in input order, that records and
+// payloads tell one consistent story; items of other vendors or commands
+// take no part. Its memory is bounded whatever the length of the input.
+type Consistency interface {
+	// Record checks a record (JSON, as record.Writer writes it).
+	Record(raw []byte) []record.Finding
+	// Payload checks a callback's body.
+	Payload(raw []byte) []record.Finding
+}
+
 // Expect is what a receiver expects of the requests it gets.
 type Expect struct {
 	SdkAppID string // Tencent: the app's SDKAppID ("" accepts any)
@@ -132,10 +172,17 @@ const (
 	RuleOpenIMVersion = "request.openim_version"
 )
 
+// registry lists the vendors imhook knows, in the order they are tried and
+// shown. It is the only list of vendors.
+var registry = []Vendor{Tencent, OpenIM}
+
+// All returns the vendors, in the registry's order.
+func All() []Vendor { return registry }
+
 // Identify finds the vendor and command of a received callback: Tencent by
 // its CallbackCommand query parameter, OpenIM by the last path segment.
 func Identify(r *http.Request) (Vendor, string) {
-	for _, v := range []Vendor{Tencent, OpenIM} {
+	for _, v := range registry {
 		if cmd := v.Identify(r); cmd != "" {
 			return v, cmd
 		}
@@ -143,15 +190,53 @@ func Identify(r *http.Request) (Vendor, string) {
 	return nil, ""
 }
 
-var vendors = map[string]Vendor{fixtures.Tencent: Tencent, fixtures.OpenIM: OpenIM}
-
 // For returns the wire rules of a catalogue vendor.
 func For(name string) Vendor {
-	v, ok := vendors[name]
+	v, ok := Lookup(name)
 	if !ok {
 		panic("platform: unknown vendor " + name)
 	}
 	return v
+}
+
+// Lookup returns the vendor of a name ("tencent", "openim").
+func Lookup(name string) (Vendor, bool) {
+	for _, v := range registry {
+		if v.Name() == name {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// NewConsistency checks items against the conversation model of every
+// vendor that has one (Storyteller).
+func NewConsistency() Consistency {
+	var cs consistencies
+	for _, v := range registry {
+		if s, ok := v.(Storyteller); ok {
+			cs = append(cs, s.NewConsistency())
+		}
+	}
+	return cs
+}
+
+type consistencies []Consistency
+
+func (cs consistencies) Record(raw []byte) []record.Finding {
+	var out []record.Finding
+	for _, c := range cs {
+		out = append(out, c.Record(raw)...)
+	}
+	return out
+}
+
+func (cs consistencies) Payload(raw []byte) []record.Finding {
+	var out []record.Finding
+	for _, c := range cs {
+		out = append(out, c.Payload(raw)...)
+	}
+	return out
 }
 
 // Rule names of reply findings, shared by both vendors' judges.

@@ -14,9 +14,9 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/generate"
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"
-	"github.com/imhook/imhook/simulate"
 )
 
 func builder(t *testing.T, token string) (*Builder, *fixtures.Entry) {
@@ -27,7 +27,7 @@ func builder(t *testing.T, token string) (*Builder, *fixtures.Entry) {
 	}
 	now := time.Unix(1_800_000_000, 0)
 	gen := func(e *fixtures.Entry, i int) ([]byte, error) {
-		return simulate.Generate(e, simulate.GenOptions{Seed: uint64(i), Now: now})
+		return generate.Generate(e, generate.GenOptions{Seed: uint64(i), Now: now})
 	}
 	return &Builder{Target: "http://127.0.0.1:9/cb?x=1", Gen: gen, Now: func() time.Time { return now },
 		Params: platform.Params{SdkAppID: "1400000005", Token: token, Now: func() time.Time { return now }}}, e

@@ -8,8 +8,8 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/record"
-	"github.com/imhook/imhook/replay/stream"
 	"github.com/imhook/imhook/simulate"
+	"github.com/imhook/imhook/stream"
 )
 
 // What a load run over an input holds in memory: its items are read once and

@@ -11,8 +11,8 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/record"
-	"github.com/imhook/imhook/replay/stream"
 	"github.com/imhook/imhook/simulate"
+	"github.com/imhook/imhook/stream"
 )
 
 const reportPayload = `{"CallbackCommand":"C2C.CallbackAfterMsgReport","Report_Account":"a","Peer_Account":"b","LastReadTime":1767225550,"UnreadMsgNum":0}`

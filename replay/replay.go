@@ -17,8 +17,8 @@ import (
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"
-	"github.com/imhook/imhook/replay/stream"
 	"github.com/imhook/imhook/simulate"
+	"github.com/imhook/imhook/stream"
 	"github.com/imhook/imhook/validate"
 )
 

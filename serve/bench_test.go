@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/generate"
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"
-	"github.com/imhook/imhook/simulate"
 )
 
 // BenchmarkServeHTTP measures the receiver's own work per callback: identify,
@@ -65,6 +65,6 @@ func lookup(cmd string) (*fixtures.Entry, *fixtures.Alias, bool) {
 }
 
 func genBody(e *fixtures.Entry) []byte {
-	b, _ := simulate.Generate(e, simulate.GenOptions{Seed: 1})
+	b, _ := generate.Generate(e, generate.GenOptions{Seed: 1})
 	return b
 }

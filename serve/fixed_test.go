@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/generate"
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"
-	"github.com/imhook/imhook/simulate"
 )
 
 // Every answer, cached or not, is the one AnswerBody builds for the request
@@ -26,7 +26,7 @@ func TestAnswersAndOutcomesAsJudged(t *testing.T) {
 			for round := 0; round < 2; round++ {
 				for _, e := range cat.Entries() {
 					for seed := uint64(1); seed <= 2; seed++ {
-						body, err := simulate.Generate(e, simulate.GenOptions{Seed: seed})
+						body, err := generate.Generate(e, generate.GenOptions{Seed: seed})
 						if err != nil {
 							t.Fatal(err)
 						}

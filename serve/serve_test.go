@@ -16,9 +16,9 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/generate"
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"
-	"github.com/imhook/imhook/simulate"
 )
 
 // start runs a receiver on a real loopback listener and collects its records.
@@ -53,7 +53,7 @@ func entry(t *testing.T, cmd string) *fixtures.Entry {
 }
 
 func body(t *testing.T, cmd string) []byte {
-	b, err := simulate.Generate(entry(t, cmd), simulate.GenOptions{Seed: 1})
+	b, err := generate.Generate(entry(t, cmd), generate.GenOptions{Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +338,7 @@ func TestConcurrentRecording(t *testing.T) {
 		go func(g int) {
 			defer wg.Done()
 			for i := 0; i < 50; i++ {
-				b, _ := simulate.Generate(e, simulate.GenOptions{Seed: uint64(g*1000 + i)})
+				b, _ := generate.Generate(e, generate.GenOptions{Seed: uint64(g*1000 + i)})
 				req, _ := platform.Tencent.NewRequest(srv.URL, e.Command, b, platform.Params{})
 				resp, err := http.DefaultClient.Do(req)
 				if err != nil {

@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"github.com/imhook/imhook/generate"
 	"testing"
 	"time"
 
@@ -17,7 +18,7 @@ func BenchmarkGenerate(b *testing.B) {
 			defer reportCPU(b)()
 			for b.Loop() {
 				i++
-				if _, err := Generate(e, GenOptions{Seed: i, Now: now}); err != nil {
+				if _, err := generate.Generate(e, generate.GenOptions{Seed: i, Now: now}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -27,7 +28,7 @@ func BenchmarkGenerate(b *testing.B) {
 
 func BenchmarkBuildRequest(b *testing.B) {
 	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
-	body, _ := Generate(e, GenOptions{Seed: 1})
+	body, _ := generate.Generate(e, generate.GenOptions{Seed: 1})
 	for _, token := range []string{"xxxxyyyy", ""} {
 		name := "token"
 		if token == "" {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/imhook/imhook/generate"
 	"io"
 	"net"
 	"net/http"
@@ -301,7 +302,7 @@ func TestAppendRequestURI(t *testing.T) {
 
 func BenchmarkEncode(b *testing.B) {
 	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
-	body, _ := Generate(e, GenOptions{Seed: 1})
+	body, _ := generate.Generate(e, generate.GenOptions{Seed: 1})
 	s := &Sender{Target: "http://127.0.0.1:9000/im/callback", Params: platform.Params{Token: "xxxxyyyy"}}
 	req, _ := s.Build(Callback{Entry: e, Body: body})
 	cc := newConnClient()

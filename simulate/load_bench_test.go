@@ -3,6 +3,7 @@ package simulate
 import (
 	"bytes"
 	"context"
+	"github.com/imhook/imhook/generate"
 	"net"
 	"strconv"
 	"testing"
@@ -78,7 +79,7 @@ func BenchmarkLoad(b *testing.B) {
 	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
 	s := &Sender{Target: cannedServer(b)}
 	src := func(i int64) (Callback, error) {
-		body, err := Generate(e, GenOptions{Seed: uint64(i)})
+		body, err := generate.Generate(e, generate.GenOptions{Seed: uint64(i)})
 		return Callback{Entry: e, Body: body}, err
 	}
 	b.ReportAllocs()

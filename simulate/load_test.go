@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"context"
+	"github.com/imhook/imhook/generate"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -35,7 +36,7 @@ func okServer(t *testing.T, delay time.Duration, hits *atomic.Int64) *httptest.S
 func sendMsgSource(t *testing.T) Source {
 	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
 	return func(i int64) (Callback, error) {
-		b, err := Generate(e, GenOptions{Seed: uint64(i)})
+		b, err := generate.Generate(e, generate.GenOptions{Seed: uint64(i)})
 		return Callback{Entry: e, Body: b}, err
 	}
 }
@@ -164,7 +165,7 @@ func TestLoadRoute(t *testing.T) {
 	}))
 	defer srv.Close()
 	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
-	body, err := Generate(e, GenOptions{Seed: 1})
+	body, err := generate.Generate(e, generate.GenOptions{Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"context"
+	"github.com/imhook/imhook/generate"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -19,7 +20,7 @@ func sendOne(t *testing.T, h http.HandlerFunc, timeout time.Duration) (*record.R
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
-	body, err := Generate(e, GenOptions{Seed: 1, Now: time.Now()})
+	body, err := generate.Generate(e, generate.GenOptions{Seed: 1, Now: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}

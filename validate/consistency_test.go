@@ -10,15 +10,16 @@ import (
 	"github.com/tidwall/sjson"
 
 	"github.com/imhook/imhook/fixtures"
-	"github.com/imhook/imhook/replay/stream"
-	"github.com/imhook/imhook/simulate"
+	"github.com/imhook/imhook/generate"
+	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/stream"
 	"github.com/imhook/imhook/validate"
 )
 
 // conversation is a scenario's payloads, one per line.
 func conversation(t *testing.T, seed uint64, n int) [][]byte {
 	t.Helper()
-	cbs, err := simulate.Conversation(fixtures.Default(), simulate.ScenarioOptions{Seed: seed, Now: simulate.SeedEpoch, Count: n})
+	cbs, err := platform.Tencent.(platform.Storyteller).Scenario(fixtures.Default(), platform.ScenarioConversation, platform.ScenarioOptions{Seed: seed, Now: generate.SeedEpoch, Count: n})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func TestConsistencyBroken(t *testing.T) {
 		path   string
 		break_ func(t *testing.T, lines [][]byte) int // edits one line, returns its index
 	}{
-		{validate.RuleUnread, "UnreadMsgNum", func(t *testing.T, l [][]byte) int {
+		{platform.RuleUnread, "UnreadMsgNum", func(t *testing.T, l [][]byte) int {
 			// a message to a user whose count is known: it received one before
 			i := find(l, "C2C.CallbackAfterSendMsg", 0, func(i int) bool {
 				return find(l[:i], "C2C.CallbackAfterSendMsg", 0, func(j int) bool {
@@ -90,22 +91,22 @@ func TestConsistencyBroken(t *testing.T) {
 			l[i] = set(t, l[i], "UnreadMsgNum", get(l[i], "UnreadMsgNum")+3)
 			return i
 		}},
-		{validate.RuleUnread, "UnreadMsgNum", func(t *testing.T, l [][]byte) int {
+		{platform.RuleUnread, "UnreadMsgNum", func(t *testing.T, l [][]byte) int {
 			i := find(l, "C2C.CallbackAfterMsgReport", 0, nil)
 			l[i] = set(t, l[i], "UnreadMsgNum", get(l[i], "UnreadMsgNum")+1)
 			return i
 		}},
-		{validate.RuleReadTime, "LastReadTime", func(t *testing.T, l [][]byte) int {
+		{platform.RuleReadTime, "LastReadTime", func(t *testing.T, l [][]byte) int {
 			i := find(l, "C2C.CallbackAfterMsgReport", 0, nil)
 			l[i] = set(t, l[i], "LastReadTime", get(l[0], "MsgTime")-1)
 			return i
 		}},
-		{validate.RuleReadReceipt, "GroupMsgReceiptList.0.UnreadNum", func(t *testing.T, l [][]byte) int {
+		{platform.RuleReadReceipt, "GroupMsgReceiptList.0.UnreadNum", func(t *testing.T, l [][]byte) int {
 			i := find(l, "Group.CallbackAfterReadReceipt", 1, nil)
 			l[i] = set(t, l[i], "GroupMsgReceiptList.0.UnreadNum", get(l[i], "GroupMsgReceiptList.0.UnreadNum")+1)
 			return i
 		}},
-		{validate.RuleReadReceipt, "GroupMsgReceiptList.0.ReadNum", func(t *testing.T, l [][]byte) int {
+		{platform.RuleReadReceipt, "GroupMsgReceiptList.0.ReadNum", func(t *testing.T, l [][]byte) int {
 			// a later receipt of a message already reported: its ReadNum falls
 			first := find(l, "Group.CallbackAfterReadReceipt", 0, nil)
 			seq := get(l[first], "GroupMsgReceiptList.0.MsgSeq")
@@ -116,13 +117,13 @@ func TestConsistencyBroken(t *testing.T) {
 			l[i] = b
 			return i
 		}},
-		{validate.RuleTimeOrder, "MsgTime", func(t *testing.T, l [][]byte) int {
+		{platform.RuleTimeOrder, "MsgTime", func(t *testing.T, l [][]byte) int {
 			first := find(l, "Group.CallbackAfterSendMsg", 0, nil)
 			i := find(l, "Group.CallbackAfterSendMsg", 1, nil)
 			l[i] = set(t, l[i], "MsgTime", get(l[first], "MsgTime")-1)
 			return i
 		}},
-		{validate.RuleTimeOrder, "MsgTime", func(t *testing.T, l [][]byte) int {
+		{platform.RuleTimeOrder, "MsgTime", func(t *testing.T, l [][]byte) int {
 			// a later message of the first conversation
 			pair := func(b []byte) string {
 				a, c := gjson.GetBytes(b, "From_Account").String(), gjson.GetBytes(b, "To_Account").String()
@@ -132,7 +133,7 @@ func TestConsistencyBroken(t *testing.T) {
 			l[i] = set(t, l[i], "MsgTime", get(l[0], "MsgTime")-1)
 			return i
 		}},
-		{validate.RuleMsgSeq, "MsgSeq", func(t *testing.T, l [][]byte) int {
+		{platform.RuleMsgSeq, "MsgSeq", func(t *testing.T, l [][]byte) int {
 			first := find(l, "Group.CallbackAfterSendMsg", 0, nil)
 			i := find(l, "Group.CallbackAfterSendMsg", 1, nil)
 			l[i] = set(t, l[i], "MsgSeq", get(l[first], "MsgSeq"))
@@ -197,15 +198,5 @@ func TestConsistencyByHand(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-}
-
-func TestConsistencyBoundedGroupState(t *testing.T) {
-	c := validate.NewConsistency()
-	for i := 1; i <= 10000; i++ {
-		c.Payload([]byte(fmt.Sprintf(`{"CallbackCommand":"Group.CallbackAfterSendMsg","GroupId":"g","From_Account":"a","MsgSeq":%d,"MsgTime":%d,"EventTime":%d}`, i, i, i*1000)))
-	}
-	if n := validate.GroupSeqs(c, "g"); n > 4096 {
-		t.Errorf("the group remembers %d messages", n)
 	}
 }

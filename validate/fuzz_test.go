@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/generate"
 	"github.com/imhook/imhook/record"
-	"github.com/imhook/imhook/simulate"
 	"github.com/imhook/imhook/validate"
 )
 
@@ -19,14 +19,14 @@ func FuzzPayload(f *testing.F) {
 	for _, e := range entries {
 		f.Add([]byte(e.Sample))
 		for seed := uint64(0); seed < 5; seed++ {
-			b, err := simulate.Generate(e, simulate.GenOptions{Seed: seed, Now: simulate.SeedEpoch})
+			b, err := generate.Generate(e, generate.GenOptions{Seed: seed, Now: generate.SeedEpoch})
 			if err != nil {
 				f.Fatal(err)
 			}
 			f.Add(b)
 		}
 		for _, v := range e.Variants {
-			b, err := simulate.Generate(e, simulate.GenOptions{Seed: 1, Now: simulate.SeedEpoch, Variant: v.Name})
+			b, err := generate.Generate(e, generate.GenOptions{Seed: 1, Now: generate.SeedEpoch, Variant: v.Name})
 			if err != nil {
 				f.Fatal(err)
 			}
@@ -64,7 +64,7 @@ func TestGeneratedPayloadsAtOtherClocks(t *testing.T) {
 	for _, now := range []time.Time{time.Unix(1e9, 0), time.Date(2099, 12, 31, 0, 0, 0, 0, time.UTC)} {
 		for _, e := range fixtures.Default().Entries() {
 			for seed := uint64(0); seed < 50; seed++ {
-				b, err := simulate.Generate(e, simulate.GenOptions{Seed: seed, Now: now})
+				b, err := generate.Generate(e, generate.GenOptions{Seed: seed, Now: now})
 				if err != nil {
 					t.Fatal(err)
 				}

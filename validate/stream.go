@@ -14,7 +14,7 @@ import (
 	"github.com/imhook/imhook/internal/jsonx"
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"
-	"github.com/imhook/imhook/replay/stream"
+	"github.com/imhook/imhook/stream"
 )
 
 // What an item is taken for (Options.As).
@@ -109,9 +109,9 @@ func Stream(ctx context.Context, sources []stream.Source, o Options, emit func(s
 		workers = runtime.GOMAXPROCS(0)
 	}
 	st := Stats{Files: len(sources)}
-	var cons *Consistency
+	var cons platform.Consistency
 	if o.Consistency {
-		cons = NewConsistency()
+		cons = platform.NewConsistency()
 	}
 	in := make(chan *batch)
 	go func() {
@@ -247,7 +247,7 @@ func (o *Options) Item(it *stream.Item) []stream.Finding {
 
 // consistency runs the consistency check on an item: a record's request
 // body or a payload (replies and unreadable items have no part in it).
-func (o *Options) consistency(c *Consistency, it *stream.Item) []stream.Finding {
+func (o *Options) consistency(c platform.Consistency, it *stream.Item) []stream.Finding {
 	if it.Err != nil || len(it.Raw) == 0 {
 		return nil
 	}

@@ -17,11 +17,12 @@ import (
 	"github.com/tidwall/sjson"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/generate"
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"
-	"github.com/imhook/imhook/replay/stream"
 	"github.com/imhook/imhook/serve"
 	"github.com/imhook/imhook/simulate"
+	"github.com/imhook/imhook/stream"
 	"github.com/imhook/imhook/validate"
 )
 
@@ -44,9 +45,9 @@ func rules(fs []stream.Finding) string {
 	return strings.Join(out, " ")
 }
 
-func generate(t testing.TB, e *fixtures.Entry, seed uint64) []byte {
+func genPayload(t testing.TB, e *fixtures.Entry, seed uint64) []byte {
 	t.Helper()
-	b, err := simulate.Generate(e, simulate.GenOptions{Seed: seed, Now: time.Now()})
+	b, err := generate.Generate(e, generate.GenOptions{Seed: seed, Now: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +68,7 @@ func firstRequired(e *fixtures.Entry) string {
 func TestPayloadsOfEveryCallback(t *testing.T) {
 	for _, e := range fixtures.Default().Entries() {
 		t.Run(e.Command, func(t *testing.T) {
-			good := generate(t, e, 1)
+			good := genPayload(t, e, 1)
 			missing := firstRequired(e)
 			if missing == "" {
 				t.Fatal("no required field")
@@ -145,7 +146,7 @@ func recording(t testing.TB, respond string) string {
 	s := &simulate.Sender{Target: srv.URL, Client: simulate.NewClient()}
 	for i, name := range seedCommands {
 		e, _, _ := fixtures.Default().Lookup(name)
-		rec, unreachable := s.Send(context.Background(), simulate.NewCallback(e, generate(t, e, uint64(i))))
+		rec, unreachable := s.Send(context.Background(), simulate.NewCallback(e, genPayload(t, e, uint64(i))))
 		if unreachable {
 			t.Fatal(rec.Error)
 		}
@@ -213,11 +214,11 @@ func TestSyntaxErrorsAtFilePositions(t *testing.T) {
 func TestFilesInOrderAndUnreadable(t *testing.T) {
 	dir := t.TempDir()
 	e := fixtures.Default().Entries()[0]
-	bad, _ := sjson.DeleteBytes(generate(t, e, 1), firstRequired(e))
+	bad, _ := sjson.DeleteBytes(genPayload(t, e, 1), firstRequired(e))
 	var srcs []stream.Source
 	for i := range 3 {
 		p := filepath.Join(dir, fmt.Sprintf("f%d.jsonl", i))
-		os.WriteFile(p, []byte(strings.Repeat(string(generate(t, e, 2))+"\n", 500)+string(bad)+"\n"), 0o644)
+		os.WriteFile(p, []byte(strings.Repeat(string(genPayload(t, e, 2))+"\n", 500)+string(bad)+"\n"), 0o644)
 		srcs = append(srcs, stream.Source{Name: p, Path: p})
 	}
 	srcs = append(srcs, stream.Source{Name: filepath.Join(dir, "gone.json"), Path: filepath.Join(dir, "gone.json")})

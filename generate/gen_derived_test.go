@@ -1,4 +1,4 @@
-package simulate
+package generate
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package simulate
+package generate
 
 import (
 	"bytes"
@@ -16,6 +16,12 @@ import (
 // SeedEpoch anchors the timestamps of seeded payloads when no clock is given,
 // so that the same seed gives the same bytes on every run.
 var SeedEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Payload is a generated callback body and the catalogue entry it is of.
+type Payload struct {
+	Entry *fixtures.Entry
+	Body  []byte
+}
 
 // GenOptions control one generated payload.
 type GenOptions struct {

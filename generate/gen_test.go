@@ -1,8 +1,9 @@
-package simulate
+package generate_test
 
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/imhook/imhook/generate"
 	"testing"
 	"time"
 
@@ -19,7 +20,7 @@ func TestGeneratedPayloadsPassTheirRules(t *testing.T) {
 	for _, e := range fixtures.Default().Entries() {
 		t.Run(e.Command, func(t *testing.T) {
 			for seed := uint64(0); seed < 2000; seed++ {
-				b, err := Generate(e, GenOptions{Seed: seed, Now: now})
+				b, err := generate.Generate(e, generate.GenOptions{Seed: seed, Now: now})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -35,7 +36,7 @@ func TestEveryVariantPasses(t *testing.T) {
 	for _, e := range fixtures.Default().Entries() {
 		for _, v := range e.Variants {
 			for seed := uint64(0); seed < 200; seed++ {
-				b, err := Generate(e, GenOptions{Seed: seed, Variant: v.Name})
+				b, err := generate.Generate(e, generate.GenOptions{Seed: seed, Variant: v.Name})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -61,9 +62,9 @@ func fmtJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
 
 func TestSameSeedSameBytes(t *testing.T) {
 	for _, e := range fixtures.Default().Entries() {
-		a, _ := Generate(e, GenOptions{Seed: 42, Now: SeedEpoch})
-		b, _ := Generate(e, GenOptions{Seed: 42, Now: SeedEpoch})
-		c, _ := Generate(e, GenOptions{Seed: 43, Now: SeedEpoch})
+		a, _ := generate.Generate(e, generate.GenOptions{Seed: 42, Now: generate.SeedEpoch})
+		b, _ := generate.Generate(e, generate.GenOptions{Seed: 42, Now: generate.SeedEpoch})
+		c, _ := generate.Generate(e, generate.GenOptions{Seed: 43, Now: generate.SeedEpoch})
 		if !bytes.Equal(a, b) {
 			t.Errorf("%s: seed 42 gave two payloads:\n%s\n%s", e.Command, a, b)
 		}
@@ -81,7 +82,7 @@ func TestGeneratedPayloadsAreVaried(t *testing.T) {
 	types := map[string]int{}
 	failures := 0
 	for seed := uint64(0); seed < 500; seed++ {
-		b, _ := Generate(send, GenOptions{Seed: seed})
+		b, _ := generate.Generate(send, generate.GenOptions{Seed: seed})
 		gjson.GetBytes(b, "MsgBody.#.MsgType").ForEach(func(_, v gjson.Result) bool { types[v.Str]++; return true })
 		if gjson.GetBytes(b, "SendMsgResult").Int() != 0 {
 			failures++
@@ -96,7 +97,7 @@ func TestGeneratedPayloadsAreVaried(t *testing.T) {
 		t.Errorf("%d of 500 sends failed; want about 10%%", failures)
 	}
 	rr, _, _ := cat.Lookup("Group.CallbackAfterReadReceipt")
-	b, _ := Generate(rr, GenOptions{Seed: 1})
+	b, _ := generate.Generate(rr, generate.GenOptions{Seed: 1})
 	if id := gjson.GetBytes(b, "GroupId").Str; len(id) != 14 || id[:5] != "@TGS#" {
 		t.Errorf("GroupId %q does not look like @TGS#2TTV7VSII", id)
 	}

@@ -1,4 +1,4 @@
-package simulate
+package platform
 
 import (
 	"fmt"
@@ -12,35 +12,20 @@ import (
 	"github.com/tidwall/sjson"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/generate"
 )
 
-// Scenarios simulate --scenario knows.
+// The scenario of Tencent's conversation model.
 const ScenarioConversation = "conversation"
 
-// Scenarios lists the scenario names.
-var Scenarios = []string{ScenarioConversation}
-
-// DefaultScenarioCount is the number of callbacks of a scenario when no
-// count is given; MinScenarioCount the fewest it makes.
-const (
-	DefaultScenarioCount = 24
-	MinScenarioCount     = 4
-)
-
-// ScenarioOptions shape a generated scenario.
-type ScenarioOptions struct {
-	Seed  uint64
-	Now   time.Time // the last callback's time is at most Now
-	Count int       // callbacks in all (0: DefaultScenarioCount)
-}
+func (tencent) Scenarios() []string { return []string{ScenarioConversation} }
 
 // Scenario builds the callbacks of a named scenario, in order.
-func Scenario(cat *fixtures.Catalogue, name string, o ScenarioOptions) ([]Callback, error) {
-	switch name {
-	case ScenarioConversation:
-		return Conversation(cat, o)
+func (t tencent) Scenario(cat *fixtures.Catalogue, name string, o ScenarioOptions) ([]generate.Payload, error) {
+	if name != ScenarioConversation {
+		return nil, fmt.Errorf("unknown scenario %q; %s's scenarios: %v", name, t.Title(), t.Scenarios())
 	}
-	return nil, fmt.Errorf("unknown scenario %q; scenarios: %v", name, Scenarios)
+	return tencentConversation(cat, o)
 }
 
 // Conversation commands.
@@ -74,7 +59,7 @@ type groupMsg struct {
 	readers []string
 }
 
-// Conversation is a consistent sequence of Tencent callbacks: two or three
+// tencentConversation is a consistent sequence of Tencent callbacks: two or three
 // users exchange one-to-one messages (C2C.CallbackAfterSendMsg) and read
 // them (C2C.CallbackAfterMsgReport), then a group of M members (those users
 // and others) exchanges messages (Group.CallbackAfterSendMsg) and reads them
@@ -93,7 +78,7 @@ type groupMsg struct {
 //     MsgSeq_MsgRandom_MsgTime.
 //
 // The same Seed and Now give the same callbacks.
-func Conversation(cat *fixtures.Catalogue, o ScenarioOptions) ([]Callback, error) {
+func tencentConversation(cat *fixtures.Catalogue, o ScenarioOptions) ([]generate.Payload, error) {
 	n := o.Count
 	if n == 0 {
 		n = DefaultScenarioCount
@@ -122,15 +107,15 @@ func Conversation(cat *fixtures.Catalogue, o ScenarioOptions) ([]Callback, error
 	s.users = names[:nUsers]
 	m := 4 + rng.IntN(3) // 4-6 members: ReadReceiptMembers lists at most 5
 	s.members = names[:m]
-	s.group = "@TGS#" + []string{"1", "2", "3", "a"}[rng.IntN(4)] + chars(rng, upperAlnum, 8)
+	s.group = "@TGS#" + []string{"1", "2", "3", "a"}[rng.IntN(4)] + chars(rng, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 8)
 	s.gtype = []string{"Public", "Work", "Meeting"}[rng.IntN(3)]
 	s.seq = 1 + rng.Int64N(500)
 
 	c2c := n * 3 / 5
-	out := make([]Callback, 0, n)
+	out := make([]generate.Payload, 0, n)
 	for i := 0; i < n; i++ {
 		s.t += 1 + rng.Int64N(20)
-		opts := GenOptions{Seed: o.Seed + uint64(i), Now: time.Unix(s.t, 0)}
+		opts := generate.GenOptions{Seed: o.Seed + uint64(i), Now: time.Unix(s.t, 0)}
 		var cmd string
 		var body []byte
 		var err error
@@ -154,7 +139,7 @@ func Conversation(cat *fixtures.Catalogue, o ScenarioOptions) ([]Callback, error
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", cmd, err)
 		}
-		out = append(out, NewCallback(entries[cmd], body))
+		out = append(out, generate.Payload{Entry: entries[cmd], Body: body})
 	}
 	return out, nil
 }
@@ -214,9 +199,9 @@ func (s *convo) pickReport(must bool) (reporter, peer string) {
 	return c[0], c[1]
 }
 
-func (s *convo) c2cSend(e *fixtures.Entry, o GenOptions) ([]byte, error) {
+func (s *convo) c2cSend(e *fixtures.Entry, o generate.GenOptions) ([]byte, error) {
 	o.Variant = "delivered"
-	b, err := Generate(e, o)
+	b, err := generate.Generate(e, o)
 	if err != nil {
 		return nil, err
 	}
@@ -238,8 +223,8 @@ func (s *convo) c2cSend(e *fixtures.Entry, o GenOptions) ([]byte, error) {
 	return st.body, st.err
 }
 
-func (s *convo) report(e *fixtures.Entry, o GenOptions, reporter, peer string) ([]byte, error) {
-	b, err := Generate(e, o)
+func (s *convo) report(e *fixtures.Entry, o generate.GenOptions, reporter, peer string) ([]byte, error) {
+	b, err := generate.Generate(e, o)
 	if err != nil {
 		return nil, err
 	}
@@ -252,8 +237,8 @@ func (s *convo) report(e *fixtures.Entry, o GenOptions, reporter, peer string) (
 	return st.body, st.err
 }
 
-func (s *convo) groupSend(e *fixtures.Entry, o GenOptions) ([]byte, error) {
-	b, err := Generate(e, o)
+func (s *convo) groupSend(e *fixtures.Entry, o generate.GenOptions) ([]byte, error) {
+	b, err := generate.Generate(e, o)
 	if err != nil {
 		return nil, err
 	}
@@ -293,8 +278,8 @@ func (s *convo) readable() []*groupMsg {
 	return out
 }
 
-func (s *convo) receipt(e *fixtures.Entry, o GenOptions, msgs []*groupMsg) ([]byte, error) {
-	b, err := Generate(e, o)
+func (s *convo) receipt(e *fixtures.Entry, o generate.GenOptions, msgs []*groupMsg) ([]byte, error) {
+	b, err := generate.Generate(e, o)
 	if err != nil {
 		return nil, err
 	}

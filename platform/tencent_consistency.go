@@ -1,4 +1,4 @@
-package validate
+package platform
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 	"github.com/imhook/imhook/record"
 )
 
-// Rules of the consistency check (Options.Consistency, validate --consistency).
+// Rules of the consistency check (validate --consistency).
 const (
 	RuleUnread      = "consistency.unread"
 	RuleReadTime    = "consistency.read_time"
@@ -27,13 +27,13 @@ const maxSeqs = 4096
 // one consistent story (see ConsistencyDoc). Its state is per user, per
 // one-to-one conversation and per group, so memory does not grow with the
 // length of a recording. The zero value is not ready: use NewConsistency.
-type Consistency struct {
+type tencentConsistency struct {
 	users  map[string]*unreadState
 	groups map[string]*groupState
 }
 
-// ConsistencyDoc defines the invariants, for help texts.
-const ConsistencyDoc = `  consistency.unread       C2C.CallbackAfterSendMsg (SendMsgResult 0): UnreadMsgNum, the
+// tencentConsistencyDoc defines the invariants, for help texts.
+const tencentConsistencyDoc = `  consistency.unread       C2C.CallbackAfterSendMsg (SendMsgResult 0): UnreadMsgNum, the
                            receiver's unread one-to-one messages in all, is one more than
                            the receiver had; C2C.CallbackAfterMsgReport: UnreadMsgNum is the
                            reporter's total less its unread messages from Peer_Account (they
@@ -85,12 +85,16 @@ type seqState struct {
 	readNum int64  // -1 before any receipt
 }
 
+func (tencent) ConsistencyDoc() string { return tencentConsistencyDoc }
+
 // NewConsistency returns a checker with no state.
-func NewConsistency() *Consistency {
-	return &Consistency{users: map[string]*unreadState{}, groups: map[string]*groupState{}}
+func (tencent) NewConsistency() Consistency { return newTencentConsistency() }
+
+func newTencentConsistency() *tencentConsistency {
+	return &tencentConsistency{users: map[string]*unreadState{}, groups: map[string]*groupState{}}
 }
 
-func (c *Consistency) user(id string) *unreadState {
+func (c *tencentConsistency) user(id string) *unreadState {
 	u := c.users[id]
 	if u == nil {
 		u = &unreadState{peers: map[string]*peerState{}}
@@ -116,7 +120,7 @@ func (u *unreadState) resync(found int) {
 	u.known, u.total, u.base = true, found, max(found, 0)
 }
 
-func (c *Consistency) group(id string) *groupState {
+func (c *tencentConsistency) group(id string) *groupState {
 	g := c.groups[id]
 	if g == nil {
 		g = &groupState{seqs: map[int64]*seqState{}}
@@ -140,7 +144,7 @@ func (g *groupState) seq(n int64) *seqState {
 }
 
 // Record checks the request body of a record (paths start request.body).
-func (c *Consistency) Record(raw []byte) []record.Finding {
+func (c *tencentConsistency) Record(raw []byte) []record.Finding {
 	body := gjson.GetBytes(raw, "request.body")
 	if !body.IsObject() {
 		return nil
@@ -149,7 +153,7 @@ func (c *Consistency) Record(raw []byte) []record.Finding {
 }
 
 // Payload checks a callback payload.
-func (c *Consistency) Payload(raw []byte) []record.Finding {
+func (c *tencentConsistency) Payload(raw []byte) []record.Finding {
 	body := gjson.ParseBytes(raw)
 	if !body.IsObject() {
 		return nil
@@ -157,7 +161,7 @@ func (c *Consistency) Payload(raw []byte) []record.Finding {
 	return c.check(body, "")
 }
 
-func (c *Consistency) check(body gjson.Result, prefix string) []record.Finding {
+func (c *tencentConsistency) check(body gjson.Result, prefix string) []record.Finding {
 	var fs []record.Finding
 	add := func(rule, path, format string, a ...any) {
 		fs = append(fs, record.Finding{Severity: record.Error, Rule: rule, Path: prefix + path, Message: fmt.Sprintf(format, a...)})
