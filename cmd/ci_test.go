@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -77,7 +78,7 @@ func TestJUnitSimulateAndReplay(t *testing.T) {
 	dir := t.TempDir()
 	target := startServe(t, platform.Expect{})
 	j := filepath.Join(dir, "sim.xml")
-	r := run(t, nil, "", "simulate", tencentCmd, openimCmd, "--target", target, "--junit", j)
+	r := runCmd(t, nil, "", append([]string{"simulate", tencentCmd, openimCmd, "--junit", j}, toBoth(target)...)...)
 	if r.code != 0 {
 		t.Fatal(r)
 	}
@@ -95,7 +96,7 @@ func TestJUnitSimulateAndReplay(t *testing.T) {
 	bad := newBackend(t, reply{status: 500, body: "oops\x00\x01\x1b[31m\xff\xfe 😀"})
 	j2 := filepath.Join(dir, "bad.xml")
 	rec := filepath.Join(dir, "bad.jsonl")
-	r = run(t, nil, "", "simulate", tencentCmd, "--target", bad.URL, "--junit", j2, "--record", rec)
+	r = runCmd(t, nil, "", "simulate", tencentCmd, "--target", bad.URL, "--junit", j2, "--record", rec)
 	if r.code != 1 {
 		t.Fatal(r)
 	}
@@ -111,7 +112,7 @@ func TestJUnitSimulateAndReplay(t *testing.T) {
 
 	// replay --junit: one case per replayed exchange.
 	j3 := filepath.Join(dir, "replay.xml")
-	r = run(t, nil, "", "replay", rec, "--target", target, "--junit", j3)
+	r = runCmd(t, nil, "", "replay", rec, "--target", target, "--junit", j3)
 	if r.code != 0 {
 		t.Fatal(r)
 	}
@@ -123,7 +124,7 @@ func TestJUnitSimulateAndReplay(t *testing.T) {
 	// A timeout is an error case.
 	slow := newBackend(t, reply{body: tencentOK, delay: 400 * time.Millisecond})
 	j4 := filepath.Join(dir, "slow.xml")
-	r = run(t, nil, "", "simulate", tencentCmd, "--target", slow.URL, "--timeout", "100ms", "--junit", j4)
+	r = runCmd(t, nil, "", "simulate", tencentCmd, "--target", slow.URL, "--timeout", "100ms", "--junit", j4)
 	if r.code != 1 {
 		t.Fatal(r)
 	}
@@ -132,11 +133,38 @@ func TestJUnitSimulateAndReplay(t *testing.T) {
 	}
 }
 
-func TestJUnitUnwritable(t *testing.T) {
+// An output that cannot be written (--junit, --record) is exit 2 before
+// anything is sent, in every mode.
+func TestOutputUnwritable(t *testing.T) {
 	bad := newBackend(t, reply{status: 500})
-	r := run(t, nil, "", "simulate", tencentCmd, "--target", bad.URL, "--junit", filepath.Join(t.TempDir(), "no", "dir.xml"))
-	if r.code != 2 || !strings.Contains(r.stderr, "--junit") || !strings.Contains(r.stderr, "exit 1") {
+	missing := filepath.Join(t.TempDir(), "no", "dir.xml")
+	dir := t.TempDir()
+	input := filepath.Join(dir, "in.jsonl")
+	if r := runCmd(t, nil, "", "simulate", tencentCmd, "-o", "json", "--record", input); r.code != 0 {
 		t.Fatal(r)
+	}
+	suiteFile := writeSuite(t, dir, `{"version":1,"steps":[{"name":"a","command":"`+tencentCmd+`"}]}`)
+	for _, args := range [][]string{
+		{"simulate", tencentCmd, "--junit", missing},
+		{"simulate", tencentCmd, "--record", missing},
+		{"simulate", tencentCmd, "--count", "5", "--record", missing},
+		{"simulate", "--suite", suiteFile, "--junit", missing},
+		{"simulate", "--probe", "robustness", "--vendor", "tencent", "--record", missing},
+		{"simulate", "--scenario", "conversation", "--junit", missing},
+		{"replay", input, "--junit", missing},
+		{"replay", input, "--count", "5", "--record", missing},
+	} {
+		r := runCmd(t, nil, "", append(args, "--target", bad.URL)...)
+		flag := "--junit"
+		if slices.Contains(args, "--record") {
+			flag = "--record"
+		}
+		if r.code != 2 || !strings.Contains(r.stderr, flag) || !strings.Contains(r.stderr, "no such file or directory") {
+			t.Errorf("%v: %s", args, r)
+		}
+	}
+	if n := bad.hits(); n != 0 {
+		t.Errorf("%d request(s) sent with an output that cannot be written", n)
 	}
 }
 
@@ -146,7 +174,7 @@ func TestJUnitUsage(t *testing.T) {
 		{"simulate", tencentCmd, "--junit", "x.xml", "--dry-run"},
 		{"simulate", tencentCmd, "--junit", filepath.Join(t.TempDir(), "no", "such", "dir.xml")},
 	} {
-		if r := run(t, nil, "", args...); r.code != 2 || !strings.Contains(r.stderr, "--junit") {
+		if r := runCmd(t, nil, "", args...); r.code != 2 || !strings.Contains(r.stderr, "--junit") {
 			t.Errorf("%v: %s", args, r)
 		}
 	}
@@ -180,7 +208,7 @@ func TestTokenNeverWritten(t *testing.T) {
 	}
 	codes := []int{0, 0, 0, 0, 0, 0, 2, 1, 0}
 	for i, args := range runs {
-		r := run(t, env, "", args...)
+		r := runCmd(t, env, "", args...)
 		outputs = append(outputs, r.stdout, r.stderr)
 		if r.code != codes[i] {
 			t.Errorf("%v: want exit %d\n%s", args, codes[i], r)
@@ -205,7 +233,7 @@ func TestTokenNeverWritten(t *testing.T) {
 }
 
 func TestHelpEnvironment(t *testing.T) {
-	r := run(t, nil, "", "help", "environment")
+	r := runCmd(t, nil, "", "help", "environment")
 	if r.code != 0 {
 		t.Fatal(r)
 	}
@@ -220,7 +248,13 @@ func TestHelpEnvironment(t *testing.T) {
 			t.Errorf("help environment lacks exit code %d", code)
 		}
 	}
-	if r := run(t, nil, "", "simulate", "--help"); !strings.Contains(r.stdout, "--suite FILE runs the steps") || !strings.Contains(r.stdout, "--probe security sends") {
+	if r := runCmd(t, nil, "", "simulate", "--help"); !strings.Contains(r.stdout, "imhook help suites") || !strings.Contains(r.stdout, "imhook help probes") {
 		t.Errorf("simulate --help:\n%s", r.stdout)
+	}
+	if r := runCmd(t, nil, "", "help", "suites"); !strings.Contains(r.stdout, "--suite FILE runs the steps") {
+		t.Errorf("imhook help suites:\n%s", r.stdout)
+	}
+	if r := runCmd(t, nil, "", "help", "probes"); !strings.Contains(r.stdout, "--probe security sends") {
+		t.Errorf("imhook help probes:\n%s", r.stdout)
 	}
 }

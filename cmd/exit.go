@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/imhook/imhook/record"
+	"github.com/imhook/imhook/run"
+	"github.com/imhook/imhook/suite"
 )
 
-// Exit codes (DESIGN.md).
+// Exit codes ('imhook help environment').
 const (
 	ExitOK          = 0
 	ExitContract    = 1   // a reply or payload broke the contract
@@ -34,21 +35,37 @@ func (e *ExitError) Error() string {
 
 func (e *ExitError) Unwrap() error { return e.Err }
 
+// usageErrorf is a usage or configuration error (exit 2).
 func usageErrorf(format string, a ...any) error {
 	return &ExitError{Code: ExitUsage, Err: fmt.Errorf(format, a...)}
 }
 
 // ExitCode maps an error to imhook's exit code; this is the only place that
-// does.
+// does. The domain's errors are typed (package run: a target that cannot be
+// reached, a broken contract, an input or output that fails, an
+// interruption; package suite: a bad suite file).
 func ExitCode(err error) int {
-	if err == nil {
-		return ExitOK
-	}
-	var ee *ExitError
+	var (
+		ee          *ExitError
+		unreachable *run.UnreachableError
+		contract    *run.ContractError
+		input       *run.InputError
+		output      *run.OutputError
+		interrupted *run.InterruptedError
+		suiteErr    *suite.Error
+	)
 	switch {
+	case err == nil:
+		return ExitOK
 	case errors.As(err, &ee):
 		return ee.Code
-	case errors.Is(err, context.Canceled):
+	case errors.As(err, &unreachable):
+		return ExitUnreachable
+	case errors.As(err, &contract):
+		return ExitContract
+	case errors.As(err, &input), errors.As(err, &output), errors.As(err, &suiteErr):
+		return ExitUsage
+	case errors.As(err, &interrupted), errors.Is(err, context.Canceled):
 		return ExitInterrupted
 	}
 	// Anything else (cobra's argument errors, unreadable files) is a usage
@@ -56,29 +73,9 @@ func ExitCode(err error) int {
 	return ExitUsage
 }
 
-// openRecord opens --record FILE for appending; no path, no writer.
-func openRecord(path string) (*record.Writer, error) {
-	if path == "" {
-		return nil, nil
-	}
-	w, err := record.OpenFile(path)
-	if err != nil {
-		return nil, usageErrorf("--record: %v", err)
-	}
-	return w, nil
-}
-
-// closeRecord closes --record FILE's writer (nil: nothing to close); an
-// earlier write error (writeErr) wins over the close's. Either is a usage
-// error naming the file.
-func closeRecord(rw *record.Writer, path string, writeErr error) error {
-	if rw != nil {
-		if err := rw.Close(); err != nil && writeErr == nil {
-			writeErr = err
-		}
-	}
-	if writeErr != nil {
-		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("--record %s: %w", path, writeErr)}
-	}
-	return nil
+// silent reports an error whose story the output has told already.
+func silent(err error) bool {
+	var ee *ExitError
+	var contract *run.ContractError
+	return errors.As(err, &contract) || (errors.As(err, &ee) && ee.Silent)
 }

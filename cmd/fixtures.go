@@ -12,6 +12,7 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/internal/ui"
+	"github.com/imhook/imhook/platform"
 )
 
 func newFixturesCmd(g *Globals) *cobra.Command {
@@ -41,8 +42,8 @@ func newFixturesListCmd(g *Globals) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error { return runFixturesList(g, o) },
 	}
-	c.Flags().StringVar(&o.Vendor, "vendor", "", "only this vendor's callbacks: tencent or openim")
-	_ = c.RegisterFlagCompletionFunc("vendor", fixedCompletion(fixtures.Tencent, fixtures.OpenIM))
+	c.Flags().StringVar(&o.Vendor, "vendor", "", "only this vendor's callbacks: "+strings.Join(platform.Names(), " or "))
+	_ = c.RegisterFlagCompletionFunc("vendor", fixedCompletion(platform.Names()...))
 	return c
 }
 
@@ -271,7 +272,7 @@ func runFixturesSchema(g *Globals, o *fixturesSchemaOptions, name string) error 
 	e := es[0]
 	s := e.Schema()
 	if o.Reply {
-		s = e.ReplySchema()
+		s = platform.For(e.Vendor).ReplySchema(e)
 	}
 	var b []byte
 	if g.JSON() {

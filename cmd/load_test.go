@@ -45,7 +45,7 @@ func TestSimulateLoadMode(t *testing.T) {
 	keys := &keyCollector{ch: make(chan string, 1000)}
 	ok := loadBackend(t, platform.Tencent.ReplyBody(platform.ReplyOK, ""), &hits, keys)
 	rec := filepath.Join(t.TempDir(), "load.jsonl")
-	r := run(t, nil, "", "simulate", "C2C.CallbackAfterSendMsg", "--target", ok.URL, "--count", "300", "--concurrency", "8", "-o", "json", "--record", rec)
+	r := runCmd(t, nil, "", "simulate", "C2C.CallbackAfterSendMsg", "--target", ok.URL, "--count", "300", "--concurrency", "8", "-o", "json", "--record", rec)
 	if r.code != 0 {
 		t.Fatalf("%s", r)
 	}
@@ -56,11 +56,11 @@ func TestSimulateLoadMode(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &sum); err != nil {
 		t.Fatal(err)
 	}
-	if sum["requests"] != 300.0 || hits.Load() != 300 || gjson.Get(r.stdout, "verdicts.pass").Int() != 300 || gjson.Get(r.stdout, "status.200").Int() != 300 {
+	if gjson.Get(r.stdout, "summary.exchanges").Int() != 300 || hits.Load() != 300 || gjson.Get(r.stdout, "summary.verdicts.pass").Int() != 300 || gjson.Get(r.stdout, "summary.status.200").Int() != 300 {
 		t.Errorf("summary %s, backend saw %d", r.stdout, hits.Load())
 	}
-	for _, k := range []string{"latency_ms.p50", "latency_ms.p90", "latency_ms.p99", "latency_ms.p99_9", "latency_ms.max", "budget_misses", "rate"} {
-		if !gjson.Get(r.stdout, k).Exists() {
+	for _, k := range []string{"latency_ms.p50", "latency_ms.p90", "latency_ms.p99", "latency_ms.p99_9", "latency_ms.max", "budget_misses", "rate", "histogram"} {
+		if !gjson.Get(r.stdout, "summary."+k).Exists() {
 			t.Errorf("summary has no %s", k)
 		}
 	}
@@ -89,13 +89,13 @@ func TestSimulateLoadMode(t *testing.T) {
 	// A backend that answers FAIL: exit 1, the rule counted in the summary.
 	var failHits atomic.Int64
 	bad := loadBackend(t, platform.Tencent.ReplyBody(platform.ReplyFail, "no"), &failHits, nil)
-	r = run(t, nil, "", "simulate", "C2C.CallbackAfterSendMsg", "--target", bad.URL, "--count", "50")
-	if r.code != ExitContract || !strings.Contains(r.stderr, "error response.refused: 50") || !strings.Contains(r.stderr, "requests   50") {
+	r = runCmd(t, nil, "", "simulate", "C2C.CallbackAfterSendMsg", "--target", bad.URL, "--count", "50")
+	if r.code != ExitContract || !strings.Contains(r.stderr, "error response.refused: 50") || !strings.Contains(r.stderr, "50 callback(s)") {
 		t.Errorf("failing backend: %s", r)
 	}
 	// Usage errors.
 	for _, args := range [][]string{{"--rate", "10"}, {"--count", "5", "--dry-run"}, {"--count", "-1"}} {
-		r := run(t, nil, "", append([]string{"simulate", "C2C.CallbackAfterSendMsg", "--target", ok.URL}, args...)...)
+		r := runCmd(t, nil, "", append([]string{"simulate", "C2C.CallbackAfterSendMsg", "--target", ok.URL}, args...)...)
 		if r.code != ExitUsage {
 			t.Errorf("%v: exit %d, want 2\n%s", args, r.code, r)
 		}
@@ -104,11 +104,11 @@ func TestSimulateLoadMode(t *testing.T) {
 
 func TestSetRejectsPatterns(t *testing.T) {
 	for _, p := range []string{"MsgBody.#.MsgType=x", "Msg*=1", "a|b=1", "@this=1"} {
-		if r := run(t, nil, "", "fixtures", "show", "C2C.CallbackAfterSendMsg", "--set", p); r.code != ExitUsage || !strings.Contains(r.stderr, "only read") {
+		if r := runCmd(t, nil, "", "fixtures", "show", "C2C.CallbackAfterSendMsg", "--set", p); r.code != ExitUsage || !strings.Contains(r.stderr, "only read") {
 			t.Errorf("--set %s: %s", p, r)
 		}
 	}
-	if r := run(t, nil, "", "fixtures", "show", "C2C.CallbackAfterSendMsg", "--set", `From_Account\.x=1`, "-o", "json"); r.code != 0 || gjson.Get(r.stdout, `From_Account\.x`).Int() != 1 {
+	if r := runCmd(t, nil, "", "fixtures", "show", "C2C.CallbackAfterSendMsg", "--set", `From_Account\.x=1`, "-o", "json"); r.code != 0 || gjson.Get(r.stdout, `From_Account\.x`).Int() != 1 {
 		t.Errorf("escaped dot: %s", r)
 	}
 }

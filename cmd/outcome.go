@@ -11,21 +11,23 @@ import (
 	"github.com/imhook/imhook/record"
 )
 
-// outcomeFlags are --expect and --openim-version, shared by simulate and
-// replay.
+// outcomeFlags is --expect, shared by simulate and replay.
 type outcomeFlags struct {
-	Expect        record.Outcome
-	OpenIMVersion string
+	Expect record.Outcome
 }
 
-const expectHelp = `the outcome each reply must have (default: a valid callback is accepted): Tencent ok, fail, reject, discard, modify; OpenIM continue, stop, modify`
-
 func (o *outcomeFlags) register(c *cobra.Command) {
-	f := c.Flags()
-	f.StringVar((*string)(&o.Expect), "expect", "", expectHelp)
-	f.StringVar(&o.OpenIMVersion, "openim-version", "", "OpenIM: send as this server release does: v3.7+ {url}/{command}; v3.4.2-v3.6 the older command names; v3.0-v3.4.0 {url}?command=...; default docs: {url}/{command}?contenttype=json")
+	c.Flags().StringVar((*string)(&o.Expect), "expect", "", "the outcome each reply must have (default: a valid callback is accepted): "+allOutcomes()+" ('imhook help outcomes')")
 	_ = c.RegisterFlagCompletionFunc("expect", completeExpect)
-	_ = c.RegisterFlagCompletionFunc("openim-version", fixedCompletion(platform.OpenIMVersions...))
+}
+
+// allOutcomes lists each vendor's outcomes for help texts.
+func allOutcomes() string {
+	var parts []string
+	for _, v := range platform.All() {
+		parts = append(parts, v.Title()+" "+joinOutcomes(v.Outcomes()))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // completeExpect offers the outcomes of the vendors of the named commands
@@ -41,38 +43,37 @@ func completeExpect(c *cobra.Command, args []string, _ string) ([]string, cobra.
 		}
 	}
 	var out []string
-	for _, v := range []string{fixtures.Tencent, fixtures.OpenIM} {
-		if len(vendors) > 0 && !vendors[v] {
+	for _, v := range platform.All() {
+		if len(vendors) > 0 && !vendors[v.Name()] {
 			continue
 		}
-		for _, o := range fixtures.VendorOutcomes(v) {
+		for _, o := range v.Outcomes() {
 			if !slices.ContainsFunc(out, func(s string) bool { return strings.HasPrefix(s, string(o)+"\t") }) {
-				out = append(out, string(o)+"\t"+v)
+				out = append(out, string(o)+"\t"+v.Name())
 			}
 		}
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
-// check validates the flags against the vendors of the callbacks to send
-// (none known: any vendor's outcome).
+// check holds --expect against the vendors of the callbacks to send (none
+// known: any vendor's outcome will do).
 func (o *outcomeFlags) check(vendors ...string) error {
-	if _, _, err := platform.OpenIMForm(o.OpenIMVersion); err != nil {
-		return usageErrorf("--openim-version: %v", err)
-	}
 	if o.Expect == "" {
 		return nil
 	}
 	if len(vendors) == 0 {
-		vendors = []string{fixtures.Tencent, fixtures.OpenIM}
-		if slices.Contains(fixtures.VendorOutcomes(fixtures.Tencent), o.Expect) || slices.Contains(fixtures.VendorOutcomes(fixtures.OpenIM), o.Expect) {
-			return nil
+		for _, v := range platform.All() {
+			if slices.Contains(v.Outcomes(), o.Expect) {
+				return nil
+			}
 		}
+		return usageErrorf("--expect %q is not an outcome; use one of %s", o.Expect, allOutcomes())
 	}
-	for _, v := range vendors {
-		if !slices.Contains(fixtures.VendorOutcomes(v), o.Expect) {
-			return usageErrorf("--expect %q is not an outcome of %s callbacks; use one of %s", o.Expect, platform.For(v).Title(),
-				joinOutcomes(fixtures.VendorOutcomes(v)))
+	for _, name := range vendors {
+		v := platform.For(name)
+		if !slices.Contains(v.Outcomes(), o.Expect) {
+			return usageErrorf("--expect %q is not an outcome of %s callbacks; use one of %s", o.Expect, v.Title(), joinOutcomes(v.Outcomes()))
 		}
 	}
 	return nil

@@ -64,7 +64,7 @@ func TestOutcomesThroughServeAndExpect(t *testing.T) {
 			for k, cmds := range groups {
 				vendor, outcome := k[0], record.Outcome(k[1])
 				args := append([]string{"simulate", "--target", url, "--expect", string(outcome), "-o", "json", "--seed", "7"}, cmds...)
-				r := run(t, nil, "", args...)
+				r := runCmd(t, nil, "", args...)
 				if r.code != 0 {
 					t.Errorf("%s --expect %s: %s", vendor, outcome, r)
 					continue
@@ -93,7 +93,7 @@ func TestOutcomesThroughServeAndExpect(t *testing.T) {
 					if other == outcome {
 						continue
 					}
-					r := run(t, nil, "", "simulate", "--target", url, "--expect", string(other), "-o", "json", cmds[0])
+					r := runCmd(t, nil, "", "simulate", "--target", url, "--expect", string(other), "-o", "json", cmds[0])
 					recs := records(t, r)
 					if r.code != ExitContract || len(recs) != 1 {
 						t.Fatalf("%s --expect %s against %s: %s", cmds[0], other, outcome, r)
@@ -117,15 +117,15 @@ func TestOutcomesThroughServeAndExpect(t *testing.T) {
 func TestServeRecordsOutcome(t *testing.T) {
 	path := t.TempDir() + "/calls.jsonl"
 	_, url := startImhook(t, "serve", "--addr", "127.0.0.1:0", "--respond", "modify", "--record", path)
-	r := run(t, nil, "", "simulate", "--target", url, "--expect", "modify", "C2C.CallbackBeforeSendMsg")
+	r := runCmd(t, nil, "", "simulate", "--target", url, "--expect", "modify", "C2C.CallbackBeforeSendMsg")
 	if r.code != 0 {
 		t.Fatal(r)
 	}
-	r = run(t, nil, "", "simulate", "--target", url, "callbackBeforeUpdateUserInfoCommand", "--expect", "modify", "--openim-version", "v3.6")
+	r = runCmd(t, nil, "", "simulate", "--target", url, "callbackBeforeUpdateUserInfoCommand", "--expect", "modify", "--openim-version", "v3.6")
 	if r.code != 0 {
 		t.Fatal(r)
 	}
-	r = run(t, nil, "", "validate", "--as", "record", path, "-o", "json")
+	r = runCmd(t, nil, "", "validate", "--as", "record", path, "-o", "json")
 	var outcomes, releases []string
 	for _, line := range strings.Split(strings.TrimSpace(readFile(t, path)), "\n") {
 		var rec record.Record
@@ -155,14 +155,14 @@ func TestServeRecordsOutcome(t *testing.T) {
 func TestExpectBuiltIn(t *testing.T) {
 	for cmd, outcome := range map[string]string{"C2C.CallbackBeforeSendMsg": "discard", "Group.CallbackBeforeSendMsg": "reject",
 		"callbackBeforeSendSingleMsgCommand": "stop", "callbackBeforeSetGroupInfoCommand": "modify"} {
-		r := run(t, nil, "", "simulate", cmd, "--expect", outcome, "-o", "json")
+		r := runCmd(t, nil, "", "simulate", cmd, "--expect", outcome, "-o", "json")
 		if recs := records(t, r); r.code != 0 || len(recs) != 1 || string(recs[0].Outcome) != outcome {
 			t.Errorf("%s --expect %s: %s", cmd, outcome, r)
 		}
 	}
 	// By default a valid callback must be accepted.
 	b := newBackend(t, reply{body: `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":1}`})
-	r := run(t, nil, "", "simulate", "C2C.CallbackBeforeSendMsg", "--target", b.URL, "-o", "json")
+	r := runCmd(t, nil, "", "simulate", "C2C.CallbackBeforeSendMsg", "--target", b.URL, "-o", "json")
 	if recs := records(t, r); r.code != ExitContract || len(recs) != 1 || recs[0].Outcome != "reject" || !hasFinding(recs[0].Findings, platform.RuleRefused) {
 		t.Errorf("default expectation: %s", r)
 	}
@@ -191,18 +191,18 @@ func TestExpectAndVersionUsage(t *testing.T) {
 		{[]string{"replay", "-", "--expect", "maybe"}, "--expect"},
 		{[]string{"replay", "-", "--expect", "ok", "--compare"}, "--compare"},
 	} {
-		r := run(t, nil, "", tc.args...)
+		r := runCmd(t, nil, "", tc.args...)
 		if r.code != ExitUsage || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("%v: want exit 2 saying %q: %s", tc.args, tc.want, r)
 		}
 	}
-	r := run(t, nil, "", "__complete", "simulate", "C2C.CallbackBeforeSendMsg", "--expect", "")
+	r := runCmd(t, nil, "", "__complete", "simulate", "C2C.CallbackBeforeSendMsg", "--expect", "")
 	for _, w := range []string{"ok\ttencent", "discard\ttencent", "modify\ttencent"} {
 		if !strings.Contains(r.stdout, w) || strings.Contains(r.stdout, "stop") {
 			t.Errorf("completion of --expect lacks %q or offers OpenIM's: %s", w, r.stdout)
 		}
 	}
-	r = run(t, nil, "", "__complete", "simulate", "--openim-version", "")
+	r = runCmd(t, nil, "", "__complete", "simulate", "--openim-version", "")
 	if !strings.Contains(r.stdout, "v3.4.2") {
 		t.Errorf("completion of --openim-version: %s", r.stdout)
 	}
@@ -221,7 +221,7 @@ func TestSimulateOpenIMVersion(t *testing.T) {
 		if version != "" {
 			args = append(args, "--openim-version", version)
 		}
-		r := run(t, nil, "", args...)
+		r := runCmd(t, nil, "", args...)
 		if r.code != 0 || b.hits() != 1 {
 			t.Fatalf("%s: %s", version, r)
 		}
@@ -251,22 +251,22 @@ func readFile(t *testing.T, path string) string {
 func TestReplayExpect(t *testing.T) {
 	dir := t.TempDir()
 	path := dir + "/run.jsonl"
-	r := run(t, nil, "", "simulate", "C2C.CallbackBeforeSendMsg", "--record", path)
+	r := runCmd(t, nil, "", "simulate", "C2C.CallbackBeforeSendMsg", "--record", path)
 	if r.code != 0 {
 		t.Fatal(r)
 	}
 	b := newBackend(t, reply{body: `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":2}`})
-	r = run(t, nil, "", "replay", path, "--target", b.URL, "--expect", "discard", "-o", "json")
+	r = runCmd(t, nil, "", "replay", path, "--target", b.URL, "--expect", "discard", "-o", "json")
 	if recs := records(t, r); r.code != 0 || len(recs) != 1 || recs[0].Outcome != "discard" {
 		t.Errorf("replay --expect discard: %s", r)
 	}
-	r = run(t, nil, "", "replay", path, "--target", b.URL, "--expect", "reject", "-o", "json")
+	r = runCmd(t, nil, "", "replay", path, "--target", b.URL, "--expect", "reject", "-o", "json")
 	if recs := records(t, r); r.code != ExitContract || len(recs) != 1 || !hasFinding(recs[0].Findings, platform.RuleExpect) {
 		t.Errorf("replay --expect reject: %s", r)
 	}
 	o := newBackend(t, reply{body: `{"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0}`})
 	payload := `{"callbackCommand":"callbackAfterGroupMsgReadCommand","groupID":"g1","userID":"u1","seqs":[1],"contentType":101,"sessionType":3}`
-	r = run(t, nil, payload, "replay", "-", "--target", o.URL+"/cb", "--openim-version", "v3.5")
+	r = runCmd(t, nil, payload, "replay", "-", "--target", o.URL+"/cb", "--openim-version", "v3.5")
 	if o.hits() != 1 || o.requests[0].URL.RequestURI() != "/cb/callbackGroupMsgReadCommand" {
 		t.Errorf("replay --openim-version v3.5: %s %v", r, o.requests)
 	}
@@ -274,8 +274,8 @@ func TestReplayExpect(t *testing.T) {
 
 // A load run counts the outcomes.
 func TestLoadOutcomes(t *testing.T) {
-	r := run(t, nil, "", "simulate", "C2C.CallbackBeforeSendMsg", "--count", "20", "--expect", "discard", "-o", "json")
-	if r.code != 0 || gjson.Get(r.stdout, "outcomes.discard").Int() != 20 {
+	r := runCmd(t, nil, "", "simulate", "C2C.CallbackBeforeSendMsg", "--count", "20", "--expect", "discard", "-o", "json")
+	if r.code != 0 || gjson.Get(r.stdout, "summary.outcomes.discard").Int() != 20 {
 		t.Errorf("load outcomes: %s", r)
 	}
 }

@@ -1,141 +1,85 @@
 package cmd
 
 import (
-	"context"
-	"fmt"
+	"slices"
+	"time"
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/probe"
-	"github.com/imhook/imhook/record"
+	"github.com/imhook/imhook/run"
 	"github.com/imhook/imhook/serve"
 	"github.com/imhook/imhook/simulate"
 )
 
 var probeKinds = []string{probe.Security, probe.Robustness}
 
-// Default callbacks of the probes.
-var probeDefaults = map[string][]string{
-	probe.Security:   {"C2C.CallbackAfterSendMsg"},
-	probe.Robustness: {"C2C.CallbackAfterSendMsg", "callbackAfterSendSingleMsgCommand"},
-}
-
-// runProbes is simulate --probe KIND: a baseline (a valid callback must be
-// accepted) and then each probe of the kind, for each callback.
-func runProbes(ctx context.Context, g *Globals, o *simulateOptions, args []string) error {
-	kind := o.ci.Probe
-	if _, ok := probeDefaults[kind]; !ok {
-		return usageErrorf("--probe must be security or robustness, not %q", kind)
+// probeMode is simulate --probe KIND: for each callback (the COMMANDs, or
+// each vendor's probe callback), a baseline (a valid callback must be
+// accepted) and then each probe of the kind. The probes' requests carry the
+// target, so they are built once the targets are known.
+func (o *simulateOptions) probeMode(sender *simulate.Sender) (*mode, error) {
+	g := o.g
+	kind := o.Probe
+	if !slices.Contains(probeKinds, kind) {
+		return nil, usageErrorf("--probe must be security or robustness, not %q", kind)
 	}
-	if o.Data != "" {
-		return usageErrorf("--probe builds its own bodies; drop --data")
-	}
-	if len(args) == 0 {
-		args = probeDefaults[kind]
-	}
-	entries, err := lookupEntries(g, args)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if kind == probe.Security && e.Vendor != fixtures.Tencent {
-			return usageErrorf("--probe security forges Tencent's SdkAppid and Sign; %s is an OpenIM callback (OpenIM callbacks carry no signature)", e.Command)
-		}
-	}
-	if o.Target != "" {
-		if err := checkTarget(o.Target); err != nil {
-			return err
+	var entries []*fixtures.Entry
+	if len(o.Commands) > 0 {
+		var err error
+		if entries, err = lookupEntries(g, o.Commands); err != nil {
+			return nil, err
 		}
 	} else {
-		// The built-in receiver, as careful as the flags allow.
-		srv, err := serve.Start("127.0.0.1:0", serve.NewHandler(serve.Config{Expect: platform.Expect{SdkAppID: o.SdkAppID, Token: o.Token}}))
-		if err != nil {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("cannot start the built-in receiver: %w", err)}
+		for _, v := range platform.All() {
+			if !o.targets.allows(v.Name()) || (kind == probe.Security && len(v.Forgeries(o.request.params(), time.Now())) == 0) {
+				continue
+			}
+			e, _, _ := fixtures.Default().Lookup(v.ProbeCommand())
+			entries = append(entries, e)
 		}
-		defer func() { _ = srv.Shutdown(context.Background()) }()
-		g.Notef("no --target given: probing the built-in receiver at %s (set --target or IMHOOK_TARGET for your backend)", srv.URL)
-		o.Target = srv.URL
 	}
-	if kind == probe.Security && o.Token == "" {
-		g.Notef("no --token: only the SdkAppid probe runs; give the callback token to probe Sign and RequestTime too")
-	}
-	b := &probe.Builder{Target: o.Target, Gen: o.payload.generate,
-		Params: platform.Params{SdkAppID: o.SdkAppID, ClientIP: o.ClientIP, OptPlatform: o.Platform, Token: o.Token}}
-	var probes []*probe.Probe
+	var vendors []string
 	for _, e := range entries {
-		base, err := b.Baseline(e)
-		if err != nil {
-			return usageErrorf("%v", err)
+		if !slices.Contains(vendors, e.Vendor) {
+			vendors = append(vendors, e.Vendor)
 		}
-		var ps []*probe.Probe
-		if kind == probe.Security {
-			ps, err = b.Security(e)
-		} else {
-			ps, err = b.Robustness(e)
+		if kind == probe.Security && len(platform.For(e.Vendor).Forgeries(o.request.params(), time.Now())) == 0 {
+			return nil, usageErrorf("--probe security: %s is a %s callback, and %s requests carry nothing to forge (no app ID, no signature); probe a callback of another vendor",
+				e.Command, e.Vendor, platform.For(e.Vendor).Title())
 		}
-		if err != nil {
-			return usageErrorf("%v", err)
-		}
-		probes = append(append(probes, base), ps...)
 	}
-	rw, err := openRecord(o.Record)
-	if err != nil {
-		return err
+	if len(entries) == 0 {
+		return nil, usageErrorf("--probe %s: no callback to probe for the vendors of this run", kind)
 	}
-	if rw != nil {
-		defer rw.Close()
+	m := &mode{vendors: vendors,
+		// The built-in receiver is as careful as the flags allow.
+		receiver: serve.Config{Expect: o.request.expect()},
+		spec:     chainSpec{Name: "imhook simulate --probe " + kind, Mode: "probe", Print: true, ShowInfo: true, Progress: true}}
+	if kind == probe.Security && o.request.Token == "" {
+		g.Notef("no --token: only the app-ID probe runs; give the callback token to probe the signature too")
 	}
-	runner := &probe.Runner{Client: simulate.NewClient(), Timeout: o.Timeout}
-	printer := g.Printer()
-	printer.ShowInfo = true // the probe's own finding says what it checked
-	t := &tally{}
-	failed, passed := 0, 0
-	stopped := false
-	for _, p := range probes {
-		if ctx.Err() != nil {
-			break
-		}
-		ok := true
-		results := runner.Run(ctx, p)
-		for i, res := range results {
-			printer.Record(res.Record)
-			name := p.Name + " " + p.Command
-			if len(p.Exchanges) > 1 {
-				name += fmt.Sprintf(" (%d/%d)", i+1, len(p.Exchanges))
+	m.build = func() (run.Producer, error) {
+		var probes []*probe.Probe
+		for _, e := range entries {
+			b := &probe.Builder{Target: sender.TargetFor(e.Vendor), Gen: o.payload.generate, Params: o.request.params()}
+			base, err := b.Baseline(e)
+			if err != nil {
+				return nil, usageErrorf("%v", err)
 			}
-			o.ci.observeAs(name, p.Expected(), res.Record)
-			if rw != nil {
-				if err := rw.Write(res.Record); err != nil {
-					return &ExitError{Code: ExitUsage, Err: fmt.Errorf("--record %s: %w", o.Record, err)}
-				}
+			var ps []*probe.Probe
+			if kind == probe.Security {
+				ps, err = b.Security(e)
+			} else {
+				ps, err = b.Robustness(e)
 			}
-			t.add(res.Record, res.Unreachable)
-			ok = ok && res.Record.Verdict == record.Pass
-			if res.Unreachable {
-				stopped = true
+			if err != nil {
+				return nil, usageErrorf("%v", err)
 			}
+			probes = append(append(probes, base), ps...)
 		}
-		if ok {
-			passed++
-		} else {
-			failed++
-		}
-		if stopped || (o.ci.MaxFailures > 0 && failed >= o.ci.MaxFailures) {
-			if !stopped {
-				g.Notef("stopping after %d failed probe(s) (--max-failures)", failed)
-			}
-			break
-		}
+		r := &probe.Runner{Client: sender.Client, Timeout: o.Timeout}
+		return r.Producer(probes), nil
 	}
-	if err := closeRecord(rw, o.Record, nil); err != nil {
-		return err
-	}
-	if !g.Quiet {
-		pal := g.ErrPalette()
-		fmt.Fprintf(g.Streams.ErrOut, "%d %s probe(s): %s passed, %s failed (%s)\n", passed+failed, kind, pal.Green(fmt.Sprint(passed)), redIf(pal, failed), t.summary(pal))
-	}
-	if ctx.Err() != nil {
-		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("interrupted")}
-	}
-	return t.err()
+	return m, nil
 }

@@ -51,11 +51,11 @@ func TestReplayLoadCounts(t *testing.T) {
 		t.Fatalf("-o json printed %d lines, want one summary object:\n%s", len(lines), r.out)
 	}
 	hits := b.got()
-	if n := gjson.Get(r.out, "requests").Int(); n != 300 || len(hits) != 300 || gjson.Get(r.out, "status.200").Int() != 300 {
+	if n := gjson.Get(r.out, "summary.exchanges").Int(); n != 300 || len(hits) != 300 || gjson.Get(r.out, "summary.status.200").Int() != 300 {
 		t.Fatalf("summary %s; the backend got %d", r.out, len(hits))
 	}
 	// Every reply passes the contract; the recorded Sign is a warning each time.
-	if gjson.Get(r.out, "verdicts.fail").Int() != 0 || gjson.Get(r.out, `findings.warning replay\.stale_sign`).Int() != 100 {
+	if gjson.Get(r.out, "summary.verdicts.fail").Int() != 0 || gjson.Get(r.out, `summary.findings.warning replay\.stale_sign`).Int() != 100 {
 		t.Errorf("summary %s", r.out)
 	}
 	by := map[string]int{}
@@ -76,7 +76,7 @@ func TestReplayLoadCounts(t *testing.T) {
 	// --resign: fresh signatures on every request, no warning.
 	b2 := rpNewBackend(t, "", nil)
 	r = rpRun(t, "", "replay", in, "--target", b2.URL+"/im", "--count", "30", "--resign", "--token", "t0ken", "-o", "json")
-	if r.code != 0 || gjson.Get(r.out, "requests").Int() != 30 || len(gjson.Get(r.out, "findings").Map()) != 0 {
+	if r.code != 0 || gjson.Get(r.out, "summary.exchanges").Int() != 30 || len(gjson.Get(r.out, "summary.findings").Map()) != 0 {
 		t.Fatalf("--resign: exit %d\n%s\n%s", r.code, r.out, r.errOut)
 	}
 	for _, h := range b2.got() {
@@ -86,7 +86,7 @@ func TestReplayLoadCounts(t *testing.T) {
 	}
 	// The text summary on stderr.
 	r = rpRun(t, "", "replay", in, "--target", b.URL+"/im", "--count", "9")
-	if r.code != 0 || !strings.Contains(r.errOut, "requests   9 in") || !strings.Contains(r.errOut, "warning replay.stale_sign: 3") || r.out != "" {
+	if r.code != 0 || !strings.Contains(r.errOut, "9 callback(s): 9 passed") || !strings.Contains(r.errOut, "warning replay.stale_sign: 3") || r.out != "" {
 		t.Errorf("text summary: exit %d\n%s\n%s", r.code, r.out, r.errOut)
 	}
 }
@@ -103,7 +103,7 @@ func TestReplayLoadDuration(t *testing.T) {
 	if el < 400*time.Millisecond || el > 1500*time.Millisecond {
 		t.Errorf("--duration 400ms took %s", el)
 	}
-	if n := gjson.Get(r.out, "requests").Int(); n == 0 || int(n) != len(b.got()) {
+	if n := gjson.Get(r.out, "summary.exchanges").Int(); n == 0 || int(n) != len(b.got()) {
 		t.Errorf("summary says %d requests, the backend got %d", n, len(b.got()))
 	}
 }
@@ -118,9 +118,9 @@ func TestReplayLoadPacedHoldsRate(t *testing.T) {
 	if r.code != 0 || len(b.got()) != 150 {
 		t.Fatalf("exit %d, %d hits\n%s\n%s", r.code, len(b.got()), r.out, r.errOut)
 	}
-	el := time.Duration(gjson.Get(r.out, "elapsed_ms").Float() * float64(time.Millisecond))
+	el := time.Duration(gjson.Get(r.out, "summary.elapsed_ms").Float() * float64(time.Millisecond))
 	if el < 1490*time.Millisecond || el > 1725*time.Millisecond {
-		t.Errorf("150 requests at 100/s took %s; want 1.5s (rate %.1f/s)", el, gjson.Get(r.out, "rate").Float())
+		t.Errorf("150 requests at 100/s took %s; want 1.5s (rate %.1f/s)", el, gjson.Get(r.out, "summary.rate").Float())
 	}
 }
 
@@ -129,7 +129,7 @@ func TestReplayLoadFailingBackend(t *testing.T) {
 	var hits atomic.Int64
 	bad := loadBackend(t, platform.Tencent.ReplyBody(platform.ReplyFail, "no"), &hits, nil)
 	r := rpRun(t, "", "replay", rlInput(t), "--target", bad.URL, "--count", "60", "--resign", "--token", "t")
-	if r.code != ExitContract || !strings.Contains(r.errOut, "error response.refused: 60") || !strings.Contains(r.errOut, "requests   60") || hits.Load() != 60 {
+	if r.code != ExitContract || !strings.Contains(r.errOut, "error response.refused: 60") || !strings.Contains(r.errOut, "60 callback(s)") || hits.Load() != 60 {
 		t.Errorf("exit %d, %d hits\n%s\n%s", r.code, hits.Load(), r.out, r.errOut)
 	}
 }
@@ -159,7 +159,7 @@ func TestReplayLoadInputsAndUsage(t *testing.T) {
 	// A corrupt line is reported; the rest is sent, and the exit code is 1.
 	payload := `{"CallbackCommand":"C2C.CallbackAfterMsgReport","Report_Account":"a","Peer_Account":"b","LastReadTime":1767225550,"UnreadMsgNum":0}`
 	r := rpRun(t, payload+"\n{oops\n", "replay", "-", "--target", b.URL, "--count", "20")
-	if r.code != ExitContract || !strings.Contains(r.errOut, "-:2:") || !strings.Contains(r.errOut, "requests   20") || len(b.got()) != 20 {
+	if r.code != ExitContract || !strings.Contains(r.errOut, "-:2:") || !strings.Contains(r.errOut, "20 callback(s)") || len(b.got()) != 20 {
 		t.Errorf("corrupt line: exit %d, %d hits\n%s", r.code, len(b.got()), r.errOut)
 	}
 	// An input over the limit is refused before anything is sent.
@@ -177,7 +177,7 @@ func TestReplayLoadInputsAndUsage(t *testing.T) {
 		t.Fatalf("simulate --record: %d\n%s", r.code, r.errOut)
 	}
 	r = rpRun(t, "", "replay", rec, "--count", "12", "--expect", "reject", "-o", "json")
-	if r.code != 0 || gjson.Get(r.out, "outcomes.reject").Int() != 12 || gjson.Get(r.out, "requests").Int() != 12 {
+	if r.code != 0 || gjson.Get(r.out, "summary.outcomes.reject").Int() != 12 || gjson.Get(r.out, "summary.exchanges").Int() != 12 {
 		t.Errorf("--expect reject: exit %d\n%s\n%s", r.code, r.out, r.errOut)
 	}
 }

@@ -34,7 +34,7 @@ type rpResult struct {
 // rpRun is run (simulate_e2e_test.go) with no environment.
 func rpRun(t *testing.T, stdin string, args ...string) rpResult {
 	t.Helper()
-	r := run(t, nil, stdin, args...)
+	r := runCmd(t, nil, stdin, args...)
 	return rpResult{r.code, r.stdout, r.stderr}
 }
 
@@ -130,7 +130,7 @@ func TestReplaySimulateRecording(t *testing.T) {
 	dir := t.TempDir()
 	rec := filepath.Join(dir, "run.jsonl")
 	first := rpNewBackend(t, "", nil)
-	r := rpRun(t, "", "simulate", "--all", "--record", rec, "--target", first.URL+"/im", "--sdkappid", "1400999999", "--platform", "Android", "-q")
+	r := rpRun(t, "", append([]string{"simulate", "--all", "--record", rec, "--sdkappid", "1400999999", "--platform", "Android", "-q"}, toBoth(first.URL+"/im")...)...)
 	if r.code != 0 {
 		t.Fatalf("simulate: %d %s", r.code, r.errOut)
 	}
@@ -192,7 +192,7 @@ func TestReplayReceiverRecording(t *testing.T) {
 	receiver := rpNewBackend(t, "", func(r *record.Record) { _ = rw.Write(r) })
 	// Concurrent traffic, as a platform sends it; the recording's order is
 	// the receiver's.
-	r := rpRun(t, "", "simulate", "--all", "--target", receiver.URL+"/hook", "--token", "s3cret", "-q")
+	r := rpRun(t, "", append([]string{"simulate", "--all", "--token", "s3cret", "-q"}, toBoth(receiver.URL+"/hook")...)...)
 	if r.code != 0 {
 		t.Fatalf("simulate: %d %s", r.code, r.errOut)
 	}
@@ -323,7 +323,7 @@ func TestReplayCompare(t *testing.T) {
 	dir := t.TempDir()
 	rec := filepath.Join(dir, "run.jsonl")
 	ok := rpNewBackend(t, platform.ReplyOK, nil)
-	if r := rpRun(t, "", "simulate", "--all", "--record", rec, "--target", ok.URL, "-q"); r.code != 0 {
+	if r := rpRun(t, "", append([]string{"simulate", "--all", "--record", rec, "-q"}, toBoth(ok.URL)...)...); r.code != 0 {
 		t.Fatalf("simulate: %s", r.errOut)
 	}
 	// The same backend: no differences.
@@ -363,7 +363,7 @@ func TestReplayCorruptLines(t *testing.T) {
 	dir := t.TempDir()
 	rec := filepath.Join(dir, "run.jsonl")
 	b := rpNewBackend(t, "", nil)
-	if r := rpRun(t, "", "simulate", "--all", "--record", rec, "--target", b.URL, "-q"); r.code != 0 {
+	if r := rpRun(t, "", append([]string{"simulate", "--all", "--record", rec, "-q"}, toBoth(b.URL)...)...); r.code != 0 {
 		t.Fatalf("simulate: %s", r.errOut)
 	}
 	data, _ := os.ReadFile(rec)

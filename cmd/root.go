@@ -5,7 +5,6 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -108,7 +107,11 @@ Supported: Tencent Cloud Chat / IM third-party callbacks and OpenIM webhooks.`,
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w\nsee '%s --help'", err, c.CommandPath())}
 	})
 
-	root.AddCommand(newFixturesCmd(g), newSimulateCmd(g), newServeCmd(g), newReplayCmd(g), newValidateCmd(g), newVersionCmd(g), newEnvironmentTopic())
+	root.AddCommand(newFixturesCmd(g), newSimulateCmd(g, nil), newServeCmd(g, nil), newReplayCmd(g, nil), newValidateCmd(g, nil),
+		newReportCmd(g, nil), newVersionCmd(g))
+	for _, t := range helpTopics() {
+		root.AddCommand(t)
+	}
 	return root
 }
 
@@ -126,8 +129,7 @@ func Run(ctx context.Context, s *ui.Streams, args []string) int {
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	code := ExitCode(err)
-	var ee *ExitError
-	if err != nil && !(errors.As(err, &ee) && ee.Silent) {
+	if err != nil && !silent(err) {
 		msg := err.Error()
 		if strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") || strings.HasPrefix(msg, "unknown shorthand") {
 			msg += "\nsee 'imhook --help'"
@@ -179,11 +181,4 @@ func lookupEntries(g *Globals, names []string) ([]*fixtures.Entry, error) {
 		out = append(out, e)
 	}
 	return out, nil
-}
-
-func checkVendor(v string) error {
-	if v != "" && v != fixtures.Tencent && v != fixtures.OpenIM {
-		return usageErrorf("--vendor must be tencent or openim, not %q", v)
-	}
-	return nil
 }

@@ -3,13 +3,12 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,13 +16,16 @@ import (
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"
+	"github.com/imhook/imhook/run"
 	"github.com/imhook/imhook/serve"
 )
 
 type serveOptions struct {
+	g   *Globals
+	ctx context.Context
+
 	Addr         string
-	SdkAppID     string
-	Token        string
+	request      requestOptions
 	Respond      string
 	RespondFiles []string
 	Delay        time.Duration
@@ -33,38 +35,25 @@ type serveOptions struct {
 	Grace        time.Duration
 }
 
-func newServeCmd(g *Globals) *cobra.Command {
-	o := &serveOptions{}
+func newServeCmd(g *Globals, runF func(*serveOptions) error) *cobra.Command {
+	o := &serveOptions{g: g}
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Receive callbacks: check them, answer as told and record every exchange",
 		Long: `Run a receiver that a real IM platform (or imhook simulate) can call. Each request is
-recognised (Tencent by its CallbackCommand query parameter, OpenIM by the last path segment,
-which must agree with the body's callbackCommand), checked (the query, the signature when
---token is given, the body against the catalogue) and answered in the vendor's reply shape.
+recognised, checked (the query, the signature when a token is given, the body against the
+catalogue) and answered in the vendor's reply shape ('imhook help requests').
 
-A careful backend refuses what it cannot trust: another app's SdkAppid, a missing, bad or
-stale signature (RequestTime more than 60 s from now), a body that is not JSON. Those get
-FAIL (Tencent) or actionCode 1 (OpenIM). Everything else is answered by --respond:
-  ok       accept (default)
-  fail     Tencent ActionStatus FAIL / ErrorCode 1; OpenIM actionCode 1 (the server carries on)
-  reject   Tencent OK / ErrorCode 1; OpenIM actionCode 0, nextCode 1 (stops a before-callback)
-  discard  Tencent OK / ErrorCode 2 (silently drop); OpenIM as reject
-  modify   a before-callback's allowing reply with the fields the platform applies, changed,
-           built from the catalogue's reply section: Tencent ErrorCode 0 with MsgBody (one
-           TIMTextElem "[modified by imhook]"), CloudCustomData, RefusedMembers_Account, ...;
-           OpenIM actionCode 0, nextCode 0 with nickName, userIDList, ... A --respond-file for
-           the command wins. Callbacks that apply no reply field are allowed.
-ok answers carry what the platform needs besides: OpenIM's set-group-info callbacks echo the
-fields the server always copies back; Sns.CallbackPrev* allow every target in ResultItem.
-Each record carries the outcome of the answer (see imhook simulate --help); OpenIM records
-say which server release a request looks like (info request.openim_version).
+A careful backend refuses what it cannot trust: another app's ID, a missing, bad or stale
+signature, a body that is not JSON. Those get the vendor's failure reply. Everything else is
+answered by --respond (ok, fail, reject, discard or modify; 'imhook help outcomes'). A
+--respond-file for the command wins. Each record carries the outcome of the answer.
 
 --record appends one record per exchange, written before the reply is sent: a reply that
 was sent is always in the file. SIGINT or SIGTERM stops accepting, finishes the requests in
-flight, flushes and closes the file, and exits 0.`,
+flight, flushes and closes the file, prints the summary of what was received and exits 0.`,
 		Example: `  imhook serve
-  imhook serve --addr 127.0.0.1:9000 --sdkappid 1400000000 --token "$TOKEN" --record calls.jsonl
+  imhook serve --addr 127.0.0.1:9000 --sdkappid 1400000000 --record calls.jsonl   # token in IMHOOK_TOKEN
   imhook serve --respond reject                                # refuse before-callbacks
   imhook serve --respond modify -o json | jq .outcome          # modify what before-callbacks allow
   imhook serve --respond-file C2C.CallbackBeforeSendMsg=modified.json --respond-file ok.json
@@ -72,6 +61,7 @@ flight, flushes and closes the file, and exits 0.`,
   imhook serve --fail-rate 0.1 -o json | jq .verdict`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			o.ctx = c.Context()
 			for flag, env := range map[string]string{"sdkappid": "IMHOOK_SDKAPPID", "token": "IMHOOK_TOKEN"} {
 				if !c.Flags().Changed(flag) {
 					if v := g.getenv(env); v != "" {
@@ -79,13 +69,15 @@ flight, flushes and closes the file, and exits 0.`,
 					}
 				}
 			}
-			return runServe(c.Context(), g, o)
+			if runF != nil {
+				return runF(o)
+			}
+			return serveRun(o)
 		},
 	}
 	f := c.Flags()
 	f.StringVar(&o.Addr, "addr", "127.0.0.1:9000", "address to listen on (a non-loopback address gets a warning)")
-	f.StringVar(&o.SdkAppID, "sdkappid", "", "Tencent: refuse callbacks whose SdkAppid differs (env IMHOOK_SDKAPPID)")
-	f.StringVar(&o.Token, "token", "", "Tencent: verify Sign and RequestTime with this callback token (env IMHOOK_TOKEN; never printed)")
+	o.request.registerReceiver(c)
 	f.StringVar(&o.Respond, "respond", platform.ReplyOK, "how to answer good callbacks: "+strings.Join(platform.ReplyModes, ", "))
 	f.StringArrayVar(&o.RespondFiles, "respond-file", nil, "send this file's JSON as the reply: [COMMAND=]FILE (per command, or for all); repeatable")
 	f.DurationVar(&o.Delay, "delay", 0, "wait this long before answering")
@@ -97,7 +89,12 @@ flight, flushes and closes the file, and exits 0.`,
 	return c
 }
 
-func runServe(ctx context.Context, g *Globals, o *serveOptions) error {
+// serveRun runs the receiver as the producer of a run: every exchange that
+// comes in goes through the chain (printed, summed up), and the run ends
+// when the context does (SIGINT, SIGTERM). The handler writes each record
+// itself, before it answers.
+func serveRun(o *serveOptions) error {
+	g := o.g
 	if !slices.Contains(platform.ReplyModes, o.Respond) {
 		return usageErrorf("--respond must be one of %s, not %q", strings.Join(platform.ReplyModes, ", "), o.Respond)
 	}
@@ -112,59 +109,82 @@ func runServe(ctx context.Context, g *Globals, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	printer := g.Printer()
-	rw, err := openRecord(o.Record)
+	var rw *record.Writer
+	if o.Record != "" {
+		if rw, err = record.OpenFile(o.Record); err != nil {
+			return &run.OutputError{Flag: "--record", Err: err}
+		}
+	}
+	spec := chainSpec{Name: "imhook serve", Mode: "serve", Print: true, Received: true}
+	chain, err := g.newChain(o.ctx, &outputOptions{}, spec)
 	if err != nil {
 		return err
 	}
-	var count, failed atomic.Int64
 	cfg := serve.Config{
-		Expect:     platform.Expect{SdkAppID: o.SdkAppID, Token: o.Token},
+		Expect:     o.request.expect(),
 		Respond:    o.Respond,
 		ReplyFiles: files,
 		Delay:      o.Delay,
 		FailRate:   o.FailRate,
 		MaxBody:    maxBody,
-		Show: func(r *record.Record) {
-			count.Add(1)
-			if r.Verdict != record.Pass {
-				failed.Add(1)
-			}
-			printer.Received(r)
-		},
+		Show:       func(r *record.Record) { chain.Emit(run.Event{Record: r}) },
 	}
 	if rw != nil {
 		cfg.Record = rw.Write
 	}
 	// The receiver's live heap is small and every request allocates a
-	// record; a less eager collector is worth a few percent (GOGC wins).
-	if g.getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
-	srv, err := serve.Start(o.Addr, serve.NewHandler(cfg))
-	if err != nil {
-		if rw != nil {
-			rw.Close()
+	// record; a less eager collector is worth a few percent.
+	g.lessEagerGC(400)
+	producer := func(ctx context.Context, sink run.Sink) error {
+		srv, err := serve.Start(o.Addr, serve.NewHandler(cfg))
+		if err != nil {
+			return usageErrorf("cannot listen on %s: %v", o.Addr, err)
 		}
-		return usageErrorf("cannot listen on %s: %v", o.Addr, err)
+		if !serve.IsLoopback(o.Addr) {
+			g.Notef("warning: %s is not a loopback address: anyone who can reach it can post callbacks to this receiver", o.Addr)
+		}
+		g.Notef("listening on %s; %s", srv.URL, configureAll(srv.URL))
+		<-ctx.Done()
+		g.Notef("stopping: finishing the requests in flight")
+		sctx, cancel := context.WithTimeout(context.Background(), o.Grace)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			return &run.InterruptedError{}
+		}
+		return nil
 	}
-	if !serve.IsLoopback(o.Addr) {
-		g.Notef("warning: %s is not a loopback address: anyone who can reach it can post callbacks to this receiver", o.Addr)
+	err = run.Run(context.Background(), chain, func(_ context.Context, sink run.Sink) error { return producer(o.ctx, sink) })
+	if rerr := closeRecord(rw, o.Record); rerr != nil {
+		return rerr
 	}
-	g.Notef("listening on %s; %s; %s", srv.URL, platform.Tencent.Configure(srv.URL+"/"), platform.OpenIM.Configure(srv.URL))
-	<-ctx.Done()
-	g.Notef("stopping: finishing the requests in flight")
-	sctx, cancel := context.WithTimeout(context.Background(), o.Grace)
-	defer cancel()
-	serr := srv.Shutdown(sctx)
-	if err := closeRecord(rw, o.Record, nil); err != nil {
-		return err
+	var contract *run.ContractError
+	var unreachable *run.UnreachableError
+	if errors.As(err, &contract) || errors.As(err, &unreachable) {
+		// What the platform sent is the platform's business: serve reports
+		// it in the summary and its records, and exits 0.
+		return nil
 	}
-	g.Notef("received %d callback(s), %d not passing", count.Load(), failed.Load())
-	if serr != nil {
-		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("requests still in flight after %s: %w", o.Grace, serr)}
+	return err
+}
+
+// closeRecord closes --record's writer (nil: nothing to close).
+func closeRecord(rw *record.Writer, path string) error {
+	if rw == nil {
+		return nil
+	}
+	if err := rw.Close(); err != nil {
+		return &run.OutputError{Flag: "--record", Path: path, Err: err}
 	}
 	return nil
+}
+
+// configureAll says how to point each platform at a receiver URL.
+func configureAll(u string) string {
+	var out []string
+	for _, v := range platform.All() {
+		out = append(out, v.Configure(u))
+	}
+	return strings.Join(out, "; ")
 }
 
 // readReplyFiles reads --respond-file [COMMAND=]FILE values.

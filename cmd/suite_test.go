@@ -45,7 +45,7 @@ func TestSuiteReferencesAndExpectations(t *testing.T) {
 	]}`)
 	be := newBackend(t, reply{body: tencentOK})
 	j := filepath.Join(dir, "suite.xml")
-	r := run(t, map[string]string{"SENDER": "bob"}, "", "simulate", "--suite", p, "--target", be.URL, "--junit", j, "-o", "json")
+	r := runCmd(t, map[string]string{"SENDER": "bob"}, "", "simulate", "--suite", p, "--target", be.URL, "--junit", j, "-o", "json")
 	if r.code != 0 {
 		t.Fatal(r)
 	}
@@ -86,7 +86,7 @@ func TestSuiteFailuresAndMaxFailures(t *testing.T) {
 	]}`)
 	be := newBackend(t, reply{body: tencentOK})
 	j := filepath.Join(dir, "suite.xml")
-	r := run(t, nil, "", "simulate", "--suite", p, "--target", be.URL, "--junit", j, "-o", "json")
+	r := runCmd(t, nil, "", "simulate", "--suite", p, "--target", be.URL, "--junit", j, "-o", "json")
 	if r.code != 1 || be.hits() != 3 {
 		t.Fatal(r)
 	}
@@ -102,7 +102,7 @@ func TestSuiteFailuresAndMaxFailures(t *testing.T) {
 		t.Errorf("failure %+v", f)
 	}
 	be2 := newBackend(t, reply{body: tencentOK})
-	r = run(t, nil, "", "simulate", "--suite", p, "--target", be2.URL, "--max-failures", "1")
+	r = runCmd(t, nil, "", "simulate", "--suite", p, "--target", be2.URL, "--max-failures", "1")
 	if r.code != 1 || be2.hits() != 1 || !strings.Contains(r.stderr, "--max-failures") {
 		t.Fatalf("%d hits\n%s", be2.hits(), r)
 	}
@@ -141,54 +141,34 @@ func TestSuiteErrors(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			p := writeSuite(t, t.TempDir(), c.text)
-			r := run(t, nil, "", "simulate", "--suite", p, "--target", be.URL)
+			r := runCmd(t, nil, "", "simulate", "--suite", p, "--target", be.URL)
 			if r.code != 2 || !strings.Contains(r.stderr, c.want) {
 				t.Errorf("want exit 2 and %q\n%s", c.want, r)
 			}
 		})
 	}
-	if r := run(t, nil, "", "simulate", "--suite", "/no/such/suite.json"); r.code != 2 {
+	if r := runCmd(t, nil, "", "simulate", "--suite", "/no/such/suite.json"); r.code != 2 {
 		t.Error(r)
 	}
-	if r := run(t, nil, "", "simulate", tencentCmd, "--suite", "x.json"); r.code != 2 {
+	if r := runCmd(t, nil, "", "simulate", tencentCmd, "--suite", "x.json"); r.code != 2 {
 		t.Error(r)
 	}
 }
 
-// TestREADMESuite runs the suite file the README's CI section shows.
-func TestREADMESuite(t *testing.T) {
-	b, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(b)
-	i := strings.Index(s, "## Contract checks in CI")
-	if i < 0 {
-		t.Fatal("no CI section in README.md")
-	}
-	s = s[i:]
-	start := strings.Index(s, "```json\n")
-	end := strings.Index(s[start+8:], "```")
-	p := writeSuite(t, t.TempDir(), s[start+8:start+8+end])
-	target := startServe(t, platform.Expect{})
-	if r := run(t, nil, "", "simulate", "--suite", p, "--target", target); r.code != 0 {
-		t.Fatal(r)
-	}
-}
-
-// TestHelpSuite runs the suite simulate --help shows (its data file aside).
+// TestHelpSuite runs the suite 'imhook help suites' shows (its data file
+// aside).
 func TestHelpSuite(t *testing.T) {
-	r := run(t, nil, "", "simulate", "--help")
+	r := runCmd(t, nil, "", "help", "suites")
 	i := strings.Index(r.stdout, `  {"version": 1,`)
 	j := strings.Index(r.stdout[i:], "]}\n")
 	if i < 0 || j < 0 {
-		t.Fatalf("no suite in simulate --help:\n%s", r.stdout)
+		t.Fatalf("no suite in imhook help suites:\n%s", r.stdout)
 	}
 	text := r.stdout[i : i+j+2]
 	text = strings.Replace(text, `"data": "payload.json"`, `"command": "C2C.CallbackAfterSendMsg", "set": {"MsgSeq": -1}`, 1)
 	p := writeSuite(t, t.TempDir(), text)
 	target := startServe(t, platform.Expect{})
-	if r := run(t, nil, "", "simulate", "--suite", p, "--target", target); r.code != 0 {
+	if r := runCmd(t, nil, "", "simulate", "--suite", p, "--target", target); r.code != 0 {
 		t.Fatal(r)
 	}
 }
@@ -201,7 +181,7 @@ func TestSuiteOutcome(t *testing.T) {
 	p := writeSuite(t, dir, `{"version": 1, "steps": [
 		{"name": "refused", "command": "C2C.CallbackBeforeSendMsg", "expect": {"outcome": "reject"}},
 		{"name": "allowed", "command": "C2C.CallbackBeforeSendMsg", "expect": {"outcome": "ok"}}]}`)
-	r := run(t, nil, "", "simulate", "--suite", p, "--target", refusing.URL, "-o", "json")
+	r := runCmd(t, nil, "", "simulate", "--suite", p, "--target", refusing.URL, "-o", "json")
 	recs := records(t, r)
 	if r.code != ExitContract || len(recs) != 2 {
 		t.Fatalf("%s", r)

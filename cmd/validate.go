@@ -1,15 +1,18 @@
 package cmd
 
 import (
+	"strings"
+	"time"
+
 	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/schollz/progressbar/v3"
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
-	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/stream"
@@ -17,6 +20,10 @@ import (
 )
 
 type validateOptions struct {
+	g   *Globals
+	ctx context.Context
+
+	Inputs  []string
 	As      string
 	Command string
 	Vendor  string
@@ -25,8 +32,8 @@ type validateOptions struct {
 	Consistency bool
 }
 
-func newValidateCmd(g *Globals) *cobra.Command {
-	o := &validateOptions{}
+func newValidateCmd(g *Globals, runF func(*validateOptions) error) *cobra.Command {
+	o := &validateOptions{g: g}
 	c := &cobra.Command{
 		Use:   "validate FILE...|-",
 		Short: "Check payloads, replies and recordings against the spec, offline",
@@ -69,7 +76,7 @@ C2C.CallbackAfterMsgReport, C2C.CallbackAfterMsgReadAll, Group.CallbackAfterSend
 Group.CallbackAfterReadReceipt (others take no part). Its findings are errors, at the line of
 the item that breaks the story; its state is per user, conversation and group (a group
 remembers its last 4096 messages), so memory does not grow with the recording. The rules:
-` + platform.Tencent.(platform.Storyteller).ConsistencyDoc() + `
+` + platform.ConsistencyDoc() + `
 
 Exit status: 0 when nothing is wrong (warnings allowed, unless --strict), 1 when an item
 breaks the spec or the contract, 2 when an input cannot be read.`,
@@ -81,22 +88,27 @@ breaks the spec or the contract, 2 when an input cannot be read.`,
   imhook validate --consistency conversation.jsonl     # simulate --scenario conversation --record conversation.jsonl`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			return runValidate(c.Context(), g, o, args)
+			o.Inputs, o.ctx = args, c.Context()
+			if runF != nil {
+				return runF(o)
+			}
+			return validateRun(o)
 		},
 	}
 	f := c.Flags()
 	f.StringVar(&o.As, "as", validate.AsAuto, "what the items are: auto, request, response or record")
 	f.StringVar(&o.Command, "command", "", "check payloads as this callback (and judge replies for its kind)")
-	f.StringVar(&o.Vendor, "vendor", "", "the vendor of replies whose fields do not say: tencent or openim")
+	f.StringVar(&o.Vendor, "vendor", "", "the vendor of replies whose fields do not say: "+strings.Join(platform.Names(), " or "))
 	f.BoolVar(&o.Strict, "strict", false, "warnings fail too (exit 1)")
 	f.BoolVar(&o.Consistency, "consistency", false, "also check that the items, in order, are consistent: unread counts, read times, read receipts, time order, group MsgSeq (consistency.* rules)")
 	_ = c.RegisterFlagCompletionFunc("as", fixedCompletion(validate.AsAuto, validate.AsRequest, validate.AsResponse, validate.AsRecord))
 	_ = c.RegisterFlagCompletionFunc("command", completeCommands(&o.Vendor))
-	_ = c.RegisterFlagCompletionFunc("vendor", fixedCompletion(fixtures.Tencent, fixtures.OpenIM))
+	_ = c.RegisterFlagCompletionFunc("vendor", fixedCompletion(platform.Names()...))
 	return c
 }
 
-func runValidate(ctx context.Context, g *Globals, o *validateOptions, args []string) error {
+func validateRun(o *validateOptions) error {
+	g, ctx, args := o.g, o.ctx, o.Inputs
 	switch o.As {
 	case validate.AsAuto, validate.AsRequest, validate.AsResponse, validate.AsRecord:
 	default:
@@ -190,4 +202,30 @@ func yellowIfWord(p interface{ Yellow(string) string }, n int, word string) stri
 		return p.Yellow(s)
 	}
 	return s
+}
+
+// progressBar is a byte-counting bar on stderr when it is a terminal and
+// not -q; nil otherwise. With stdin among the sources the total is unknown
+// and the bar is a spinner.
+func progressBar(g *Globals, sources []stream.Source, what string) *progressbar.ProgressBar {
+	if !g.Streams.ErrTTY || g.Quiet {
+		return nil
+	}
+	var total int64
+	for _, s := range sources {
+		if s.Size < 0 {
+			total = -1
+			break
+		}
+		total += s.Size
+	}
+	return progressbar.NewOptions64(total,
+		progressbar.OptionSetWriter(g.Streams.ErrOut),
+		progressbar.OptionSetDescription(what),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionSetRenderBlankState(true),
+	)
 }

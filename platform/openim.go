@@ -437,3 +437,52 @@ func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome recor
 	}
 	return f, outcome
 }
+
+func (openim) Outcomes() []record.Outcome { return fixtures.VendorOutcomes(fixtures.OpenIM) }
+func (openim) ProbeCommand() string       { return "callbackAfterSendSingleMsgCommand" }
+func (openim) UnknownCommand() string     { return "callbackAfterImhookProbeCommand" }
+
+func (openim) ReplyFields() []string {
+	out := make([]string, len(openimFields))
+	for i, f := range openimFields {
+		out[i] = f.name
+	}
+	return out
+}
+
+// ReplySchema is OpenIM's CommonCallbackResp: five fields, none required,
+// int32 numbers.
+func (openim) ReplySchema(e *fixtures.Entry) map[string]any {
+	int32s := func(doc string) map[string]any {
+		return map[string]any{"type": "integer", "minimum": int64(-1 << 31), "maximum": int64(1<<31 - 1), "description": doc}
+	}
+	return withApplied(map[string]any{
+		"$schema":     fixtures.SchemaDialect,
+		"$id":         "urn:imhook:schema:openim:reply",
+		"title":       "OpenIM webhook reply (CommonCallbackResp)",
+		"description": "The business server's reply; OpenIM decodes it into int32 and string fields (a string nextCode fails with 90007). A before-callback stops the operation only when actionCode is 0 and nextCode is 1. Before-callbacks may carry extra fields that modify the operation.",
+		"type":        "object",
+		"properties": map[string]any{
+			"actionCode": int32s("0: the business server handled the request"),
+			"errCode":    int32s("error code passed to the client when rejecting (20001-29999 advised)"),
+			"errMsg":     map[string]any{"type": "string", "description": "error message passed to the client"},
+			"errDlt":     map[string]any{"type": "string", "description": "error detail"},
+			"nextCode":   int32s("1 with actionCode 0: stop the operation"),
+		},
+	}, e, func(fs map[string]any) map[string]any {
+		// The server decodes null into any field: it applies nothing.
+		return map[string]any{"anyOf": []any{fs, map[string]any{"type": "null"}}}
+	})
+}
+
+// Forgeries: OpenIM's requests carry no signature or app ID, so there is
+// nothing to forge; a backend relies on its network instead.
+func (openim) Forgeries(Params, time.Time) []Forgery { return nil }
+
+// Replay keeps a recording's operationID header.
+func (openim) Replay(rec *record.Record, target string, p Params, _ Keep, _ time.Time) (string, Params, []record.Finding) {
+	if op := rec.Request.Headers.Get("operationID"); op != "" {
+		p.OperationID = op
+	}
+	return target, p, nil
+}

@@ -107,6 +107,57 @@ type Vendor interface {
 	// headers, signature, and the command named in the body. Error findings
 	// mean a careful backend refuses the callback.
 	CheckRequest(r *http.Request, body []byte, e *fixtures.Entry, exp Expect) []record.Finding
+
+	// Outcomes lists the outcomes of the vendor's replies.
+	Outcomes() []record.Outcome
+	// ReplyFields are the body fields of the reply contract, in the
+	// document's order (replay --compare compares them; they tell a reply
+	// of this vendor from other JSON).
+	ReplyFields() []string
+	// ReplySchema is the JSON Schema of the reply the vendor expects of a
+	// callback (nil: of any callback): the contract's fields, plus the
+	// fields of the callback's reply section that the platform applies.
+	ReplySchema(e *fixtures.Entry) map[string]any
+	// ProbeCommand is the callback the probes use when none is named.
+	ProbeCommand() string
+	// UnknownCommand is a command in the vendor's spelling that no callback
+	// has (a robustness probe sends it).
+	UnknownCommand() string
+	// Forgeries are the otherwise valid callbacks a careful backend of this
+	// vendor must refuse (security probes), made from the request settings
+	// p at time now; none when the vendor's requests carry nothing to forge.
+	Forgeries(p Params, now time.Time) []Forgery
+	// Replay returns the target and parameters to resend a recorded
+	// request with: p with what the recording keeps applied (keep says
+	// which of the user's settings a recorded value may replace), and notes
+	// about it (a recorded signature that is sent again).
+	Replay(rec *record.Record, target string, p Params, keep Keep, now time.Time) (string, Params, []record.Finding)
+}
+
+// Forgery is one forged variant of a valid callback.
+type Forgery struct {
+	Name   string // "wrong_sdkappid"
+	Risk   string // what it means when a backend accepts it
+	Params Params // the settings the request is built with
+	// Edit changes the built request (nil: none).
+	Edit func(*http.Request)
+}
+
+// Keep says which settings a recording's own values replace when it is
+// replayed: true where the user did not set the flag. Resign drops a
+// recorded signature and signs afresh.
+type Keep struct {
+	SdkAppID, ClientIP, OptPlatform bool
+	Resign                          bool
+}
+
+// Names lists the vendors' names, in the registry's order.
+func Names() []string {
+	out := make([]string, len(registry))
+	for i, v := range registry {
+		out[i] = v.Name()
+	}
+	return out
 }
 
 // Storyteller is a vendor with a conversation model: scenarios that make a
@@ -339,33 +390,70 @@ func statusText(code int) string {
 	return fmt.Sprint(code)
 }
 
-// ReplyFields are the body fields of a vendor's reply contract, in the
-// document's order; replay --compare compares them.
-func ReplyFields(vendor string) []string {
-	switch vendor {
-	case fixtures.Tencent:
-		return append([]string{}, tencentReplyFields...)
-	case fixtures.OpenIM:
-		out := make([]string, len(openimFields))
-		for i, f := range openimFields {
-			out[i] = f.name
-		}
-		return out
-	}
-	return nil
-}
-
 // ReplyVendor tells whose reply a JSON object body is by its contract
 // fields (exact keys): ActionStatus, ErrorCode or ErrorInfo is Tencent's,
 // actionCode, errCode, errMsg, errDlt or nextCode OpenIM's. It returns ""
 // when the body has none of them.
 func ReplyVendor(fields func(name string) bool) string {
-	for _, v := range []string{fixtures.Tencent, fixtures.OpenIM} {
-		for _, f := range ReplyFields(v) {
+	for _, v := range registry {
+		for _, f := range v.ReplyFields() {
 			if fields(f) {
-				return v
+				return v.Name()
 			}
 		}
 	}
 	return ""
+}
+
+// withApplied adds an entry's applied reply fields to a vendor's reply
+// schema; wrap, when not nil, changes each field's schema.
+func withApplied(s map[string]any, e *fixtures.Entry, wrap func(map[string]any) map[string]any) map[string]any {
+	if e == nil || e.Reply == nil {
+		return s
+	}
+	s["$id"] = "urn:imhook:schema:" + e.Vendor + ":" + e.Command + ":reply"
+	s["title"] = e.Command + " reply"
+	s["description"] = e.Reply.Doc
+	props := s["properties"].(map[string]any)
+	for _, f := range e.Reply.Fields {
+		fs := fixtures.FieldSchema(f)
+		if wrap != nil {
+			fs = wrap(fs)
+		}
+		props[f.Name] = fs
+	}
+	return s
+}
+
+// Rewrites reports whether NewRequest with p may send another body than
+// the one it is given (an OpenIM release's older command name).
+func Rewrites(p Params) bool { return p.OpenIMVersion != "" }
+
+// SentBody is the body a request carries (body when it cannot be read).
+func SentBody(req *http.Request, body []byte) []byte {
+	if req.GetBody == nil {
+		return body
+	}
+	rc, err := req.GetBody()
+	if err != nil {
+		return body
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		return body
+	}
+	return b
+}
+
+// ConsistencyDoc joins the consistency rules of every vendor that has a
+// conversation model, for help texts.
+func ConsistencyDoc() string {
+	var docs []string
+	for _, v := range registry {
+		if s, ok := v.(Storyteller); ok {
+			docs = append(docs, s.ConsistencyDoc())
+		}
+	}
+	return strings.Join(docs, "\n")
 }

@@ -241,7 +241,7 @@ func containsFold(list []string, s string) bool {
 
 // Configure says where to enter the receiver's URL.
 func (tencent) Configure(u string) string {
-	return "Tencent: set the callback URL to " + u + " (Chat console > Callback Configuration)"
+	return "Tencent: set the callback URL to " + strings.TrimRight(u, "/") + "/ (Chat console > Callback Configuration)"
 }
 
 // ReplyBody is {"ActionStatus","ErrorInfo","ErrorCode"}: ok is OK/0, fail is
@@ -450,4 +450,130 @@ func tencentField(f *findings, root gjson.Result, name string, v gjson.Result, w
 	if v.Type != want {
 		f.add(record.Error, RuleType, name, fmt.Sprintf("expected %s, found %s", label, jsonx.Describe(v.Raw)))
 	}
+}
+
+func (tencent) Outcomes() []record.Outcome { return fixtures.VendorOutcomes(fixtures.Tencent) }
+func (tencent) ReplyFields() []string      { return append([]string{}, tencentReplyFields...) }
+func (tencent) ProbeCommand() string       { return "C2C.CallbackAfterSendMsg" }
+func (tencent) UnknownCommand() string     { return "C2C.CallbackAfterImhookProbe" }
+
+// ReplySchema is the reply Tencent expects: ActionStatus, ErrorCode and
+// ErrorInfo, all required; before-callbacks may add the fields they apply.
+func (tencent) ReplySchema(e *fixtures.Entry) map[string]any {
+	return withApplied(map[string]any{
+		"$schema":     fixtures.SchemaDialect,
+		"$id":         "urn:imhook:schema:tencent:reply",
+		"title":       "Tencent Cloud Chat callback reply",
+		"description": "The app backend's reply to a third-party callback: HTTP 200 with this JSON body. Before-callbacks may carry extra fields (MsgBody, CloudCustomData, RefusedMembers_Account, ResultItem).",
+		"type":        "object",
+		"required":    []string{"ActionStatus", "ErrorCode", "ErrorInfo"},
+		"properties": map[string]any{
+			"ActionStatus": map[string]any{"type": "string", "enum": []string{"OK", "FAIL"}, "description": "Result of the request: OK or FAIL"},
+			"ErrorCode":    map[string]any{"type": "integer", "description": "0 allow/success; for before-callbacks 1 reject, 2 discard, or a custom code"},
+			"ErrorInfo":    map[string]any{"type": "string", "description": "Error information"},
+		},
+	}, e, nil)
+}
+
+// Forgeries of a Tencent callback: a wrong SdkAppid, and with a token no
+// Sign, a bad Sign and a RequestTime ten minutes old.
+func (tencent) Forgeries(p Params, now time.Time) []Forgery {
+	app := p.SdkAppID
+	if app == "" {
+		app = DefaultSdkAppID
+	}
+	wrong := p
+	wrong.SdkAppID = wrongSdkAppID(app)
+	out := []Forgery{{Name: "wrong_sdkappid", Params: wrong,
+		Risk: fmt.Sprintf("a callback for another app (SdkAppid %s, not %s) must be refused, or another app's traffic (or anyone's) is taken as yours", wrong.SdkAppID, app)}}
+	if p.Token == "" {
+		return out
+	}
+	stale := p
+	then := now.Add(-10 * time.Minute)
+	stale.Now = func() time.Time { return then }
+	return append(out,
+		Forgery{Name: "no_sign", Params: p, Edit: func(r *http.Request) { editQuery(r, "Sign", "", true) },
+			Risk: "a callback without Sign must be refused when callback authentication is on, or anyone who knows the URL can forge callbacks"},
+		Forgery{Name: "bad_sign", Params: p, Edit: func(r *http.Request) {
+			editQuery(r, "Sign", Sign("not-the-token", queryValue(r.URL.RawQuery, "RequestTime")), false)
+		}, Risk: "a callback whose Sign does not match sha256(token + RequestTime) must be refused, or anyone can forge callbacks"},
+		Forgery{Name: "stale_request_time", Params: stale,
+			Risk: "a correctly signed callback with a RequestTime ten minutes old must be refused (Tencent's window is 60 s), or a captured callback can be replayed"})
+}
+
+// wrongSdkAppID is an app ID that is not the one given.
+func wrongSdkAppID(id string) string {
+	if n, err := strconv.ParseUint(id, 10, 64); err == nil {
+		return strconv.FormatUint(n+1, 10)
+	}
+	return "1400000001"
+}
+
+// editQuery replaces (or, with drop, removes) a query parameter in place,
+// keeping the order the platform sends.
+func editQuery(req *http.Request, name string, value string, drop bool) {
+	parts := strings.Split(req.URL.RawQuery, "&")
+	out := parts[:0]
+	for _, kv := range parts {
+		k, _, _ := strings.Cut(kv, "=")
+		if k == name {
+			if drop {
+				continue
+			}
+			kv = name + "=" + value
+		}
+		out = append(out, kv)
+	}
+	req.URL.RawQuery = strings.Join(out, "&")
+}
+
+// RuleStaleSign: a recorded Sign is sent again.
+const RuleStaleSign = "replay.stale_sign"
+
+// Replay keeps a recording's SdkAppid, ClientIP and OptPlatform (where
+// keep says so) and sends its Sign and RequestTime again as recorded (in
+// the target's query, with a warning that says how old they are), unless
+// keep.Resign asks for a fresh signature.
+func (tencent) Replay(rec *record.Record, target string, p Params, keep Keep, now time.Time) (string, Params, []record.Finding) {
+	q, sign, rt := TencentQuery(rec.Request.URL)
+	if keep.SdkAppID && q.SdkAppID != "" {
+		p.SdkAppID = q.SdkAppID
+	}
+	if keep.ClientIP && q.ClientIP != "" {
+		p.ClientIP = q.ClientIP
+	}
+	if keep.OptPlatform && q.OptPlatform != "" {
+		p.OptPlatform = q.OptPlatform
+	}
+	if sign == "" || keep.Resign {
+		return target, p, nil
+	}
+	// Send the recorded signature as it was: the platform's query carries
+	// it, and a receiver that checks it will judge its age.
+	p.Token = ""
+	u, err := url.Parse(target)
+	if err != nil {
+		return target, p, nil
+	}
+	sq := "Sign=" + url.QueryEscape(sign) + "&RequestTime=" + url.QueryEscape(rt)
+	if u.RawQuery != "" {
+		sq = u.RawQuery + "&" + sq
+	}
+	u.RawQuery = sq
+	age := "of unknown age"
+	if n, err := strconv.ParseInt(rt, 10, 64); err == nil {
+		d := now.Sub(time.Unix(n, 0)).Round(time.Second)
+		switch {
+		case d > SignWindow:
+			age = d.String() + " old, so stale"
+		case d < -SignWindow:
+			age = "from " + (-d).String() + " in the future, so not yet valid"
+		default:
+			age = fmt.Sprintf("%s old, so stale in %s", d, SignWindow-d)
+		}
+	}
+	return u.String(), p, []record.Finding{{Severity: record.Warning, Rule: RuleStaleSign, Path: "Sign",
+		Message: fmt.Sprintf("the recorded Sign and RequestTime are sent again, %s: a receiver that checks them refuses a RequestTime more than %s away. Replay with --resign --token TOKEN for a fresh signature",
+			age, SignWindow)}}
 }

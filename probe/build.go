@@ -3,8 +3,6 @@ package probe
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -42,32 +40,6 @@ func (b *Builder) request(e *fixtures.Entry, command string, body []byte, p plat
 	return Exchange{Req: req, Body: body}, nil
 }
 
-// editQuery replaces (or, with drop, removes) a query parameter in place,
-// keeping the order the platform sends.
-func editQuery(req *http.Request, name string, value string, drop bool) {
-	parts := strings.Split(req.URL.RawQuery, "&")
-	out := parts[:0]
-	for _, kv := range parts {
-		k, _, _ := strings.Cut(kv, "=")
-		if k == name {
-			if drop {
-				continue
-			}
-			kv = name + "=" + value
-		}
-		out = append(out, kv)
-	}
-	req.URL.RawQuery = strings.Join(out, "&")
-}
-
-// wrongSdkAppID is an app ID that is not the one given.
-func wrongSdkAppID(id string) string {
-	if n, err := strconv.ParseUint(id, 10, 64); err == nil {
-		return strconv.FormatUint(n+1, 10)
-	}
-	return "1400000001"
-}
-
 // Baseline is a valid, signed callback: a backend must accept it, or the
 // refusals of the other probes mean nothing.
 func (b *Builder) Baseline(e *fixtures.Entry) (*Probe, error) {
@@ -83,58 +55,25 @@ func (b *Builder) Baseline(e *fixtures.Entry) (*Probe, error) {
 		Risk: "a valid callback must be accepted"}, nil
 }
 
-// Security builds the probes of a Tencent callback: a wrong SdkAppid, and
-// with a token no Sign, a bad Sign and a RequestTime ten minutes old. Each
-// is otherwise valid.
+// Security builds the vendor's security probes of a callback: each of the
+// vendor's forgeries (platform's Vendor.Forgeries) of an otherwise valid
+// callback. A vendor whose requests carry nothing to forge has none.
 func (b *Builder) Security(e *fixtures.Entry) ([]*Probe, error) {
-	if e.Vendor != fixtures.Tencent {
-		return nil, fmt.Errorf("security probes forge Tencent's SdkAppid and Sign; %s is an %s callback (OpenIM callbacks carry no signature)", e.Command, e.Vendor)
-	}
 	var out []*Probe
-	add := func(name, risk string, p platform.Params, edit func(*http.Request)) error {
+	for _, fg := range platform.For(e.Vendor).Forgeries(b.Params, b.now()) {
 		body, err := b.Gen(e, len(out)+1)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		ex, err := b.request(e, e.Command, body, p)
+		ex, err := b.request(e, e.Command, body, fg.Params)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if edit != nil {
-			edit(ex.Req)
+		if fg.Edit != nil {
+			fg.Edit(ex.Req)
 		}
-		out = append(out, &Probe{Name: "security." + name, Kind: Security, Vendor: e.Vendor, Command: e.Command, Entry: e,
-			Exchanges: []Exchange{ex}, Risk: risk})
-		return nil
-	}
-	app := b.Params.SdkAppID
-	if app == "" {
-		app = platform.DefaultSdkAppID
-	}
-	wrong := b.Params
-	wrong.SdkAppID = wrongSdkAppID(app)
-	if err := add("wrong_sdkappid", fmt.Sprintf("a callback for another app (SdkAppid %s, not %s) must be refused, or another app's traffic (or anyone's) is taken as yours", wrong.SdkAppID, app), wrong, nil); err != nil {
-		return nil, err
-	}
-	if b.Params.Token == "" {
-		return out, nil
-	}
-	if err := add("no_sign", "a callback without Sign must be refused when callback authentication is on, or anyone who knows the URL can forge callbacks", b.Params,
-		func(r *http.Request) { editQuery(r, "Sign", "", true) }); err != nil {
-		return nil, err
-	}
-	if err := add("bad_sign", "a callback whose Sign does not match sha256(token + RequestTime) must be refused, or anyone can forge callbacks", b.Params,
-		func(r *http.Request) {
-			rt := r.URL.Query().Get("RequestTime")
-			editQuery(r, "Sign", platform.Sign("not-the-token", rt), false)
-		}); err != nil {
-		return nil, err
-	}
-	stale := b.Params
-	then := b.now().Add(-10 * time.Minute)
-	stale.Now = func() time.Time { return then }
-	if err := add("stale_request_time", "a correctly signed callback with a RequestTime ten minutes old must be refused (Tencent's window is 60 s), or a captured callback can be replayed", stale, nil); err != nil {
-		return nil, err
+		out = append(out, &Probe{Name: "security." + fg.Name, Kind: Security, Vendor: e.Vendor, Command: e.Command, Entry: e,
+			Exchanges: []Exchange{ex}, Risk: fg.Risk})
 	}
 	return out, nil
 }
@@ -180,10 +119,7 @@ func (b *Builder) Robustness(e *fixtures.Entry) ([]*Probe, error) {
 		return nil, err
 	}
 	// An unknown command, named in the URL and in the body.
-	unknown := "C2C.CallbackAfterImhookProbe"
-	if e.Vendor == fixtures.OpenIM {
-		unknown = "callbackAfterImhookProbeCommand"
-	}
+	unknown := platform.For(e.Vendor).UnknownCommand()
 	ub, _ := sjson.SetBytes(body, gjsonEscape(e.CommandField), unknown)
 	ex, err := b.request(e, unknown, ub, b.Params)
 	if err != nil {

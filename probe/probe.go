@@ -21,8 +21,10 @@ import (
 	"time"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/internal/junit"
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"
+	"github.com/imhook/imhook/run"
 )
 
 // Kinds of probe.
@@ -245,4 +247,25 @@ func (p *Probe) Expected() string {
 		return fmt.Sprintf("an answer within the budget: a reply in the %s shape (FAIL is fine) or an HTTP 4xx; no 5xx, HTML, reset or hang", platform.For(p.Vendor).Title())
 	}
 	return "the valid callback accepted (the baseline for the other probes)"
+}
+
+// Producer sends the probes in order and emits each exchange, named in the
+// JUnit report after its probe and held to what the probe expects.
+func (r *Runner) Producer(probes []*Probe) run.Producer {
+	return func(ctx context.Context, sink run.Sink) error {
+		for _, p := range probes {
+			results := r.Run(ctx, p)
+			for i, res := range results {
+				name := p.Name + " " + p.Command
+				if len(p.Exchanges) > 1 {
+					name += fmt.Sprintf(" (%d/%d)", i+1, len(p.Exchanges))
+				}
+				c := junit.FromRecordExpect(name, res.Record, p.Expected())
+				if !sink.Emit(run.Event{Record: res.Record, Unreachable: res.Unreachable, Case: &c}) {
+					return nil
+				}
+			}
+		}
+		return nil
+	}
 }

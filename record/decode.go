@@ -148,6 +148,10 @@ func (d *decoder) record(r *Record) bool {
 			return ok(d.message(r.Response), 4)
 		case "error":
 			return ok(d.str(&r.Error), 5)
+		case "waited_ms":
+			x, err := strconv.ParseFloat(string(d.number()), 64)
+			r.WaitedMS = x
+			return ok(err == nil, 9)
 		case "findings":
 			return ok(d.findings(&r.Findings), 6)
 		case "outcome":

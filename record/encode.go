@@ -38,6 +38,10 @@ func AppendJSON(dst []byte, r *Record) []byte {
 		dst = append(dst, `,"error":`...)
 		dst = jsonx.AppendString(dst, r.Error)
 	}
+	if r.WaitedMS != 0 {
+		dst = append(dst, `,"waited_ms":`...)
+		dst = appendLatency(dst, r.WaitedMS)
+	}
 	dst = append(dst, `,"findings":[`...)
 	for i, f := range r.Findings {
 		if i > 0 {

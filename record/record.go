@@ -132,7 +132,10 @@ type Record struct {
 	Request  *Message  `json:"request"`
 	Response *Message  `json:"response,omitempty"`
 	// Error is why no reply came (absent when one did).
-	Error    string    `json:"error,omitempty"`
+	Error string `json:"error,omitempty"`
+	// WaitedMS is how long imhook waited for the reply that did not come
+	// (absent when one came, or when the target could not be reached).
+	WaitedMS float64   `json:"waited_ms,omitempty"`
 	Findings []Finding `json:"findings"`
 	// Outcome is what the platform would do with the reply (record.Outcome*:
 	// ok, fail, reject, discard, modify; continue, stop, modify); absent when

@@ -44,7 +44,7 @@ func Compare(vendor string, recorded *record.Message, recErr string, got *record
 		}
 		return out
 	}
-	for _, f := range platform.ReplyFields(vendor) {
+	for _, f := range platform.For(vendor).ReplyFields() {
 		x, y := ra.Get(f), rb.Get(f)
 		if sameValue(x, y) {
 			continue

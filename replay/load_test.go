@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/simulate"
 	"github.com/imhook/imhook/stream"
@@ -54,7 +55,7 @@ func TestCallbacks(t *testing.T) {
 		!strings.Contains(r.Target, "Sign=abc") || r.Params.Token != "" {
 		t.Errorf("the record's route: %+v", r)
 	}
-	if len(cbs[0].Findings) == 0 || cbs[0].Findings[0].Rule != RuleStaleSign {
+	if len(cbs[0].Findings) == 0 || cbs[0].Findings[0].Rule != platform.RuleStaleSign {
 		t.Errorf("the record's findings: %v", cbs[0].Findings)
 	}
 	if cbs[1].Route != nil || len(cbs[1].Findings) != 0 || string(cbs[1].Body) != reportPayload {

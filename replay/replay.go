@@ -6,9 +6,7 @@ package replay
 
 import (
 	"context"
-	"fmt"
-	"net/url"
-	"strconv"
+	"slices"
 	"sync"
 	"time"
 
@@ -25,7 +23,6 @@ import (
 // Rule names of replay's own findings.
 const (
 	RuleDiff        = "replay.diff"           // the reply differs from the recorded one (--compare)
-	RuleStaleSign   = "replay.stale_sign"     // a recorded Sign is sent again
 	RuleCommand     = "replay.command"        // the item names no callback imhook knows
 	RuleNotCallback = "replay.not_replayable" // a reply, or an object that is not a callback
 	RuleNothing     = "replay.no_recorded_reply"
@@ -43,8 +40,10 @@ type Options struct {
 	Resign bool
 	// Command is the callback of payloads that do not name their own.
 	Command *fixtures.Entry
-	// Filter, when not empty, replays only these callbacks.
-	Filter []*fixtures.Entry
+	// Filter, when not empty, replays only these callbacks; Vendors, when
+	// not empty, only these vendors' callbacks.
+	Filter  []*fixtures.Entry
+	Vendors []string
 	// Compare compares each reply with the recorded one instead of judging
 	// it by the contract.
 	Compare bool
@@ -84,9 +83,8 @@ type job struct {
 }
 
 // Run replays every item of the sources and calls emit with each result in
-// input order. It stops at the first unreachable target (the rest would
-// find the same closed door) and when ctx ends.
-func Run(ctx context.Context, sources []stream.Source, o Options, emit func(Result)) Stats {
+// input order. It stops when emit returns false and when ctx ends.
+func Run(ctx context.Context, sources []stream.Source, o Options, emit func(Result) bool) Stats {
 	if o.Catalogue == nil {
 		o.Catalogue = fixtures.Default()
 	}
@@ -144,8 +142,7 @@ func Run(ctx context.Context, sources []stream.Source, o Options, emit func(Resu
 		default:
 			st.Sent++
 		}
-		emit(*r)
-		if r.Unreachable {
+		if !emit(*r) {
 			stopped = true
 			cancel()
 		}
@@ -222,6 +219,8 @@ func (o *Options) prepare(it *stream.Item) (*prepared, *Result) {
 		if command == "" {
 			return nil, problem(record.Warning, RuleCommand, "the record names no callback (the receiver did not recognise the request); it is skipped")
 		}
+	case stream.KindSummary:
+		return nil, nil // a run's summary line: nothing to send
 	case stream.KindResponse:
 		return nil, problem(record.Error, RuleNotCallback, "this is a reply, not a callback: replay sends payloads and records (check replies with imhook validate --as response)")
 	case stream.KindPayload:
@@ -241,7 +240,7 @@ func (o *Options) prepare(it *stream.Item) (*prepared, *Result) {
 			return nil, problem(f.Severity, f.Rule, f.Message+"; it is not replayed")
 		}
 	}
-	if len(o.Filter) > 0 && !containsEntry(o.Filter, e) {
+	if len(o.Filter) > 0 && !containsEntry(o.Filter, e) || len(o.Vendors) > 0 && !slices.Contains(o.Vendors, e.Vendor) {
 		return nil, nil
 	}
 	p := &prepared{entry: e, body: body, rec: rec, sender: *o.Sender}
@@ -260,54 +259,12 @@ func containsEntry(es []*fixtures.Entry, e *fixtures.Entry) bool {
 	return false
 }
 
-// recorded applies what a record keeps to s: Tencent's query values and
-// signature, OpenIM's operationID; it returns notes about them.
+// recorded applies what a record keeps to s (the vendor's Replay) and
+// returns notes about it.
 func (o *Options) recorded(s *simulate.Sender, e *fixtures.Entry, rec *record.Record) []record.Finding {
-	if e.Vendor == fixtures.OpenIM {
-		if op := rec.Request.Headers.Get("operationID"); op != "" {
-			s.Params.OperationID = op
-		}
-		return nil
-	}
-	p, sign, rt := platform.TencentQuery(rec.Request.URL)
-	if o.KeepSdkAppID && p.SdkAppID != "" {
-		s.Params.SdkAppID = p.SdkAppID
-	}
-	if o.KeepClientIP && p.ClientIP != "" {
-		s.Params.ClientIP = p.ClientIP
-	}
-	if o.KeepOptPlatform && p.OptPlatform != "" {
-		s.Params.OptPlatform = p.OptPlatform
-	}
-	if sign == "" || o.Resign {
-		return nil
-	}
-	// Send the recorded signature as it was: the platform's query carries
-	// it, and a receiver that checks it will judge its age.
-	s.Params.Token = ""
-	u, err := url.Parse(s.Target)
-	if err != nil {
-		return nil
-	}
-	q := "Sign=" + url.QueryEscape(sign) + "&RequestTime=" + url.QueryEscape(rt)
-	if u.RawQuery != "" {
-		q = u.RawQuery + "&" + q
-	}
-	u.RawQuery = q
-	s.Target = u.String()
-	age := "of unknown age"
-	if n, err := strconv.ParseInt(rt, 10, 64); err == nil {
-		d := o.Now().Sub(time.Unix(n, 0)).Round(time.Second)
-		switch {
-		case d > platform.SignWindow:
-			age = d.String() + " old, so stale"
-		case d < -platform.SignWindow:
-			age = "from " + (-d).String() + " in the future, so not yet valid"
-		default:
-			age = fmt.Sprintf("%s old, so stale in %s", d, platform.SignWindow-d)
-		}
-	}
-	return []record.Finding{{Severity: record.Warning, Rule: RuleStaleSign, Path: "Sign",
-		Message: fmt.Sprintf("the recorded Sign and RequestTime are sent again, %s: a receiver that checks them refuses a RequestTime more than %s away. Replay with --resign --token TOKEN for a fresh signature",
-			age, platform.SignWindow)}}
+	keep := platform.Keep{SdkAppID: o.KeepSdkAppID, ClientIP: o.KeepClientIP, OptPlatform: o.KeepOptPlatform, Resign: o.Resign}
+	var notes []record.Finding
+	s.Target, s.Params, notes = platform.For(e.Vendor).Replay(rec, s.TargetFor(e.Vendor), s.Params, keep, o.Now())
+	s.Targets = nil
+	return notes
 }

@@ -2,20 +2,13 @@ package simulate
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
-	"os"
-	"runtime/debug"
-	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
-
 	"github.com/imhook/imhook/record"
+	"github.com/imhook/imhook/run"
 )
 
 // LoadOptions shape a load run. Count or Duration (or both) bound it.
@@ -29,245 +22,34 @@ type LoadOptions struct {
 // Source gives the i-th callback of a run (a fresh payload each time).
 type Source func(i int64) (Callback, error)
 
-// Stats summarise a load run; nothing per request is kept.
-type Stats struct {
-	Requests     int64
-	Elapsed      time.Duration
-	TargetRate   float64
-	Status       map[int]int64
-	Verdicts     map[record.Verdict]int64
-	Outcomes     map[record.Outcome]int64 // what the platform would do with the replies
-	Rules        map[string]int64         // findings by "severity rule"
-	BudgetMisses int64
-	Unreachable  int64
-	FirstError   string
-	hist         *hdrhistogram.Histogram // microseconds
-	// A worker's run of equal verdicts, outcomes and statuses is counted
-	// here and added to the maps when it ends (or on merge): a map update
-	// per request cost more than the rest of the bookkeeping.
-	runVerdict tally[record.Verdict]
-	runOutcome tally[record.Outcome]
-	runStatus  tally[int]
+// observe counts an exchange in a worker's summary.
+func observe(s *run.Summary, c *Callback, r *result) {
+	s.Observe(&run.Observation{Vendor: c.Entry.Vendor, Command: c.Entry.Command, Status: r.status, Latency: r.latency,
+		Verdict: r.verdict, Outcome: r.outcome, Findings: r.findings, Unreachable: r.unreachable, BudgetMiss: r.budgetMiss, Err: r.err})
 }
 
-type tally[K comparable] struct {
-	key K
-	n   int64
-}
-
-// count counts k, flushing the run into m when k differs from the run's.
-func (t *tally[K]) count(k K, m map[K]int64) {
-	if t.n > 0 && t.key == k {
-		t.n++
-		return
-	}
-	t.flush(m)
-	t.key, t.n = k, 1
-}
-
-func (t *tally[K]) flush(m map[K]int64) {
-	if t.n > 0 {
-		m[t.key] += t.n
-		t.n = 0
+// Load is the load engine as a producer: it sends callbacks from src under
+// opts, judging every reply, with Concurrency workers each on its own
+// keep-alive connection, until Count requests were sent, Duration passed or
+// the sink's context ended (requests in flight then finish first). Each
+// worker sums its exchanges up in a summary of its own, merged into the
+// sink's at the end; a record is built and emitted only when the sink wants
+// records. A source error ends the run with it.
+func (s *Sender) Load(o LoadOptions, src Source) run.Producer {
+	return func(ctx context.Context, sink run.Sink) error {
+		return s.load(ctx, o, src, sink)
 	}
 }
 
-// flush adds the runs to the maps.
-func (s *Stats) flush() {
-	s.runVerdict.flush(s.Verdicts)
-	s.runOutcome.flush(s.Outcomes)
-	s.runStatus.flush(s.Status)
-}
-
-func newStats() *Stats {
-	return &Stats{Status: map[int]int64{}, Verdicts: map[record.Verdict]int64{}, Outcomes: map[record.Outcome]int64{}, Rules: map[string]int64{},
-		hist: hdrhistogram.New(1, int64(10*time.Minute/time.Microsecond), 3)}
-}
-
-func (s *Stats) merge(o *Stats) {
-	o.flush()
-	s.Requests += o.Requests
-	for k, v := range o.Status {
-		s.Status[k] += v
-	}
-	for k, v := range o.Verdicts {
-		s.Verdicts[k] += v
-	}
-	for k, v := range o.Outcomes {
-		s.Outcomes[k] += v
-	}
-	for k, v := range o.Rules {
-		s.Rules[k] += v
-	}
-	s.BudgetMisses += o.BudgetMisses
-	s.Unreachable += o.Unreachable
-	if s.FirstError == "" {
-		s.FirstError = o.FirstError
-	}
-	s.hist.Merge(o.hist)
-}
-
-func (s *Stats) add(r *result) {
-	s.Requests++
-	s.runVerdict.count(r.verdict, s.Verdicts)
-	if r.outcome != "" {
-		s.runOutcome.count(r.outcome, s.Outcomes)
-	}
-	if r.status != 0 {
-		s.runStatus.count(r.status, s.Status)
-		_ = s.hist.RecordValue(max(1, r.latency.Microseconds()))
-	}
-	if r.budgetMiss {
-		s.BudgetMisses++
-	}
-	if r.unreachable {
-		s.Unreachable++
-	}
-	if r.err != "" && s.FirstError == "" {
-		s.FirstError = r.err
-	}
-	for _, f := range r.findings {
-		if f.Severity != record.Info {
-			s.Rules[string(f.Severity)+" "+f.Rule]++
-		}
-	}
-}
-
-// Failed counts exchanges that broke the contract or got no reply.
-func (s *Stats) Failed() int64 { return s.Verdicts[record.Fail] + s.Verdicts[record.NoReply] }
-
-// Rate is the achieved request rate.
-func (s *Stats) Rate() float64 {
-	if s.Elapsed <= 0 {
-		return 0
-	}
-	return float64(s.Requests) / s.Elapsed.Seconds()
-}
-
-// Percentile returns a latency percentile.
-func (s *Stats) Percentile(p float64) time.Duration {
-	return time.Duration(s.hist.ValueAtQuantile(p)) * time.Microsecond
-}
-
-// Max returns the largest latency.
-func (s *Stats) Max() time.Duration { return time.Duration(s.hist.Max()) * time.Microsecond }
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-// MarshalJSON is the -o json summary.
-func (s *Stats) MarshalJSON() ([]byte, error) {
-	status := map[string]int64{}
-	for k, v := range s.Status {
-		status[fmt.Sprint(k)] = v
-	}
-	return json.Marshal(map[string]any{
-		"requests":      s.Requests,
-		"elapsed_ms":    ms(s.Elapsed),
-		"rate":          s.Rate(),
-		"target_rate":   s.TargetRate,
-		"status":        status,
-		"verdicts":      s.Verdicts,
-		"outcomes":      s.Outcomes,
-		"findings":      s.Rules,
-		"budget_misses": s.BudgetMisses,
-		"unreachable":   s.Unreachable,
-		"latency_ms": map[string]float64{
-			"p50": ms(s.Percentile(50)), "p90": ms(s.Percentile(90)), "p99": ms(s.Percentile(99)),
-			"p99_9": ms(s.Percentile(99.9)), "max": ms(s.Max()),
-		},
-	})
-}
-
-// Text is the human summary.
-func (s *Stats) Text(budget string) string {
-	var sb strings.Builder
-	target := ""
-	if s.TargetRate > 0 {
-		target = fmt.Sprintf("; target %.0f/s", s.TargetRate)
-	}
-	fmt.Fprintf(&sb, "requests   %d in %s (%.0f/s%s)\n", s.Requests, s.Elapsed.Round(time.Millisecond), s.Rate(), target)
-	fmt.Fprintf(&sb, "status     %s\n", joinCounts(s.Status))
-	fmt.Fprintf(&sb, "verdicts   %s\n", joinCounts(s.Verdicts))
-	if len(s.Outcomes) > 0 {
-		fmt.Fprintf(&sb, "outcomes   %s\n", joinCounts(s.Outcomes))
-	}
-	if s.hist.TotalCount() > 0 {
-		fmt.Fprintf(&sb, "latency    p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n",
-			round(s.Percentile(50)), round(s.Percentile(90)), round(s.Percentile(99)), round(s.Percentile(99.9)), round(s.Max()))
-	}
-	fmt.Fprintf(&sb, "budget     %d repl(ies) missed the %s budget\n", s.BudgetMisses, budget)
-	if len(s.Rules) > 0 {
-		keys := make([]string, 0, len(s.Rules))
-		for k := range s.Rules {
-			keys = append(keys, k)
-		}
-		sort.Slice(keys, func(i, j int) bool {
-			return s.Rules[keys[i]] > s.Rules[keys[j]] || (s.Rules[keys[i]] == s.Rules[keys[j]] && keys[i] < keys[j])
-		})
-		for i, k := range keys {
-			label := "findings  "
-			if i > 0 {
-				label = "          "
-			}
-			fmt.Fprintf(&sb, "%s %s: %d\n", label, k, s.Rules[k])
-		}
-	}
-	if s.FirstError != "" {
-		fmt.Fprintf(&sb, "first error: %s\n", s.FirstError)
-	}
-	return sb.String()
-}
-
-func round(d time.Duration) string {
-	switch {
-	case d >= time.Second:
-		return d.Round(time.Millisecond).String()
-	case d >= time.Millisecond:
-		return d.Round(10 * time.Microsecond).String()
-	}
-	return d.String()
-}
-
-func joinCounts[K comparable](m map[K]int64) string {
-	if len(m) == 0 {
-		return "-"
-	}
-	parts := make([]string, 0, len(m))
-	for k, v := range m {
-		parts = append(parts, fmt.Sprintf("%v: %d", k, v))
-	}
-	sort.Strings(parts)
-	return strings.Join(parts, ", ")
-}
-
-// Progress is a live view of a run for a progress line.
-type Progress struct {
-	Sent, Failed atomic.Int64
-}
-
-// Load sends callbacks from src under opts, judging every reply. each, when
-// not nil, receives every record (from many goroutines; it must be safe for
-// concurrent use); without it no record is built. The run ends when Count
-// requests were sent, Duration passed, or ctx ended (requests in flight then
-// finish first).
-func (s *Sender) Load(ctx context.Context, o LoadOptions, src Source, each func(*record.Record, bool), prog *Progress) (*Stats, error) {
+func (s *Sender) load(ctx context.Context, o LoadOptions, src Source, sink run.Sink) error {
 	if o.Concurrency < 1 {
 		o.Concurrency = 1
 	}
 	if o.Count <= 0 && o.Duration <= 0 {
 		o.Count = 1
 	}
-	if s.Client == nil {
-		s.Client = NewClientFor(o.Concurrency)
-	}
-	if prog == nil {
-		prog = &Progress{}
-	}
-	// A load run allocates short-lived payloads and replies at a high rate;
-	// a less eager collector buys about 5% throughput. GOGC still wins.
-	if os.Getenv("GOGC") == "" {
-		defer debug.SetGCPercent(debug.SetGCPercent(400))
-	}
+	prog := sink.Progress()
+	keep := sink.WantsRecords()
 	// stop ends scheduling; requests already started finish under ctx.
 	stop, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -295,11 +77,10 @@ func (s *Sender) Load(ctx context.Context, o LoadOptions, src Source, each func(
 		go pace(stop, o.Rate, tokens, claim)
 	}
 	var srcErr atomic.Pointer[error]
-	per := make([]*Stats, o.Concurrency)
+	per := make([]*run.Summary, o.Concurrency)
 	var wg sync.WaitGroup
-	start := time.Now()
 	for w := 0; w < o.Concurrency; w++ {
-		st := newStats()
+		st := run.NewSummary("")
 		per[w] = st
 		wg.Add(1)
 		go func() {
@@ -324,29 +105,32 @@ func (s *Sender) Load(ctx context.Context, o LoadOptions, src Source, each func(
 					cancel()
 					return
 				}
-				r := s.exchange(ctx, c, each != nil, cc)
-				st.add(&r)
+				r := s.exchange(ctx, c, keep, cc)
+				if keep {
+					if !sink.Emit(run.Event{Record: r.rec, Unreachable: r.unreachable}) {
+						cancel()
+					}
+					continue
+				}
+				observe(st, &c, &r)
 				prog.Sent.Add(1)
 				if r.verdict != record.Pass {
 					prog.Failed.Add(1)
-				}
-				if each != nil {
-					each(r.rec, r.unreachable)
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	total := newStats()
-	total.Elapsed = time.Since(start)
+	total := run.NewSummary("")
 	total.TargetRate = o.Rate
 	for _, st := range per {
-		total.merge(st)
+		total.Merge(st)
 	}
+	sink.Merge(total)
 	if p := srcErr.Load(); p != nil {
-		return total, *p
+		return *p
 	}
-	return total, nil
+	return nil
 }
 
 // pace hands out request indices at the limiter's rate to the workers.

@@ -85,7 +85,7 @@ func BenchmarkLoad(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	defer reportCPU(b)()
-	st, err := s.Load(context.Background(), LoadOptions{Count: int64(b.N), Concurrency: 8}, src, nil, nil)
+	st, _, err := loadRun(context.Background(), s, LoadOptions{Count: int64(b.N), Concurrency: 8}, src, nil)
 	if err != nil || st.Verdicts[record.Pass] != int64(b.N) {
 		b.Fatalf("%v %v", err, st.Verdicts)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"
+	"github.com/imhook/imhook/run"
 )
 
 func okServer(t *testing.T, delay time.Duration, hits *atomic.Int64) *httptest.Server {
@@ -47,20 +48,20 @@ func TestLoadCountsAddUp(t *testing.T) {
 	srv := okServer(t, 0, &hits)
 	s := &Sender{Target: srv.URL}
 	var recs atomic.Int64
-	st, err := s.Load(context.Background(), LoadOptions{Count: 500, Concurrency: 16}, sendMsgSource(t),
-		func(r *record.Record, _ bool) {
+	st, _, err := loadRun(context.Background(), s, LoadOptions{Count: 500, Concurrency: 16}, sendMsgSource(t),
+		func(r *record.Record) {
 			if r.Verdict == record.Pass && r.Response.Status == 200 {
 				recs.Add(1)
 			}
-		}, nil)
+		})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Requests != 500 || st.Verdicts[record.Pass] != 500 || st.Status[200] != 500 || hits.Load() != 500 || recs.Load() != 500 {
-		t.Fatalf("requests %d, pass %d, 200s %d, hits %d, records %d; want 500 each", st.Requests, st.Verdicts[record.Pass], st.Status[200], hits.Load(), recs.Load())
+	if st.Exchanges != 500 || st.Verdicts[record.Pass] != 500 || st.Status[200] != 500 || hits.Load() != 500 || recs.Load() != 500 {
+		t.Fatalf("requests %d, pass %d, 200s %d, hits %d, records %d; want 500 each", st.Exchanges, st.Verdicts[record.Pass], st.Status[200], hits.Load(), recs.Load())
 	}
-	if st.hist.TotalCount() != 500 || st.Percentile(50) <= 0 || st.Max() < st.Percentile(99) {
-		t.Errorf("histogram: %d values, p50 %s, p99 %s, max %s", st.hist.TotalCount(), st.Percentile(50), st.Percentile(99), st.Max())
+	if st.Latencies() != 500 || st.Percentile(50) <= 0 || st.Max() < st.Percentile(99) {
+		t.Errorf("histogram: %d values, p50 %s, p99 %s, max %s", st.Latencies(), st.Percentile(50), st.Percentile(99), st.Max())
 	}
 }
 
@@ -80,20 +81,20 @@ func TestLoadPacedHoldsRate(t *testing.T) {
 	var late []string
 	for attempt := 0; attempt < 3; attempt++ {
 		hits.Store(0)
-		st, err := s.Load(context.Background(), LoadOptions{Count: 200, Rate: 100, Concurrency: 16}, sendMsgSource(t), nil, nil)
+		st, elapsed, err := loadRun(context.Background(), s, LoadOptions{Count: 200, Rate: 100, Concurrency: 16}, sendMsgSource(t), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.Requests != 200 || st.Failed() != 0 || hits.Load() != 200 {
-			t.Fatalf("%d requests, %d failed, %d hits", st.Requests, st.Failed(), hits.Load())
+		if st.Exchanges != 200 || st.Failed() != 0 || hits.Load() != 200 {
+			t.Fatalf("%d requests, %d failed, %d hits", st.Exchanges, st.Failed(), hits.Load())
 		}
-		if st.Elapsed < 1990*time.Millisecond {
-			t.Fatalf("200 requests at 100/s took %s; want 2s (rate %.1f/s): faster than asked", st.Elapsed, st.Rate())
+		if elapsed < 1990*time.Millisecond {
+			t.Fatalf("200 requests at 100/s took %s; want 2s: faster than asked", elapsed)
 		}
-		if st.Elapsed <= 2300*time.Millisecond {
+		if elapsed <= 2300*time.Millisecond {
 			return
 		}
-		late = append(late, st.Elapsed.String())
+		late = append(late, elapsed.String())
 	}
 	t.Errorf("200 requests at 100/s took %v in three attempts; want 2s, at most 2.3s", late)
 }
@@ -112,15 +113,17 @@ func TestLoadStalledTargetIsBudgetMisses(t *testing.T) {
 	defer close(release)
 	s := &Sender{Target: srv.URL, Timeout: 100 * time.Millisecond}
 	t0 := time.Now()
-	st, err := s.Load(context.Background(), LoadOptions{Count: 20, Concurrency: 4}, sendMsgSource(t), nil, nil)
+	st, _, err := loadRun(context.Background(), s, LoadOptions{Count: 20, Concurrency: 4}, sendMsgSource(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d := time.Since(t0); d > 3*time.Second {
 		t.Errorf("the run took %s; a stalled target must not hang it", d)
 	}
-	if st.BudgetMisses != 20 || st.Verdicts[record.NoReply] != 20 || st.Rules["error "+platform.RuleTimeout] != 20 {
-		t.Errorf("misses %d, no-reply %d, rules %v; want 20 timeouts", st.BudgetMisses, st.Verdicts[record.NoReply], st.Rules)
+	if st.BudgetMisses != 20 || st.Verdicts[record.NoReply] != 20 || st.Callbacks["C2C.CallbackAfterSendMsg"].Findings["error "+platform.RuleTimeout] != 20 ||
+		st.NoReplyWaited != 20 || st.Percentile(50) < 100*time.Millisecond {
+		t.Errorf("misses %d, no-reply %d, waited %d, p50 %s, findings %v; want 20 timeouts counted at 100ms", st.BudgetMisses, st.Verdicts[record.NoReply],
+			st.NoReplyWaited, st.Percentile(50), st.Callbacks)
 	}
 }
 
@@ -131,9 +134,9 @@ func TestLoadCancel(t *testing.T) {
 	time.AfterFunc(200*time.Millisecond, cancel)
 	s := &Sender{Target: srv.URL}
 	t0 := time.Now()
-	st, _ := s.Load(ctx, LoadOptions{Duration: time.Minute, Concurrency: 4}, sendMsgSource(t), nil, nil)
-	if time.Since(t0) > 5*time.Second || st.Requests == 0 {
-		t.Errorf("cancel: %d requests after %s", st.Requests, time.Since(t0))
+	st, _, _ := loadRun(ctx, s, LoadOptions{Duration: time.Minute, Concurrency: 4}, sendMsgSource(t), nil)
+	if time.Since(t0) > 5*time.Second || st.Exchanges == 0 {
+		t.Errorf("cancel: %d requests after %s", st.Exchanges, time.Since(t0))
 	}
 }
 
@@ -172,29 +175,22 @@ func TestLoadRoute(t *testing.T) {
 	routed := &Route{Target: srv.URL + "/other", Params: platform.Params{SdkAppID: "1400000002"}}
 	cbs := []Callback{{Entry: e, Body: body}, {Entry: e, Body: body, Route: routed}}
 	s := &Sender{Target: srv.URL + "/cb", Params: platform.Params{SdkAppID: "1400000001"}}
-	st, err := s.Load(context.Background(), LoadOptions{Count: 10, Concurrency: 2},
-		func(i int64) (Callback, error) { return cbs[i%2], nil }, nil, nil)
+	st, _, err := loadRun(context.Background(), s, LoadOptions{Count: 10, Concurrency: 2},
+		func(i int64) (Callback, error) { return cbs[i%2], nil }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Requests != 10 || st.Verdicts[record.Pass] != 10 || apps["/cb 1400000001"] != 5 || apps["/other 1400000002"] != 5 {
-		t.Errorf("requests %d, verdicts %v, backend saw %v", st.Requests, st.Verdicts, apps)
+	if st.Exchanges != 10 || st.Verdicts[record.Pass] != 10 || apps["/cb 1400000001"] != 5 || apps["/other 1400000002"] != 5 {
+		t.Errorf("requests %d, verdicts %v, backend saw %v", st.Exchanges, st.Verdicts, apps)
 	}
 }
 
-// A worker's counts reach the totals whatever the order of its results.
-func TestStatsRunsAddUp(t *testing.T) {
-	w := newStats()
-	seq := []result{{verdict: record.Pass, outcome: "ok", status: 200}, {verdict: record.Pass, outcome: "ok", status: 200},
-		{verdict: record.Fail, status: 500}, {verdict: record.Pass, outcome: "ok", status: 200}, {verdict: record.NoReply}}
-	for i := range seq {
-		w.add(&seq[i])
-	}
-	total := newStats()
-	total.merge(w)
-	total.merge(newStats())
-	if total.Verdicts[record.Pass] != 3 || total.Verdicts[record.Fail] != 1 || total.Verdicts[record.NoReply] != 1 ||
-		total.Outcomes["ok"] != 3 || len(total.Outcomes) != 1 || total.Status[200] != 3 || total.Status[500] != 1 || len(total.Status) != 2 {
-		t.Errorf("verdicts %v outcomes %v status %v", total.Verdicts, total.Outcomes, total.Status)
-	}
+// loadRun runs the load engine through a chain (print receives each record
+// when not nil, which makes the engine build them) and returns the summary
+// and how long the run took.
+func loadRun(ctx context.Context, s *Sender, o LoadOptions, src Source, print func(*record.Record)) (*run.Summary, time.Duration, error) {
+	c := run.NewChain(ctx, run.Options{Print: print})
+	t0 := time.Now()
+	err := s.Load(o, src)(c.Context(), c)
+	return c.Summary(), time.Since(t0), err
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"
+	"github.com/imhook/imhook/run"
 	"github.com/imhook/imhook/validate"
 )
 
@@ -49,7 +50,16 @@ func (s *Sender) route(c *Callback) (string, *platform.Params) {
 	if c.Route != nil {
 		return c.Route.Target, &c.Route.Params
 	}
-	return s.Target, &s.Params
+	return s.TargetFor(c.Entry.Vendor), &s.Params
+}
+
+// TargetFor is where a vendor's callbacks go: its own target when Targets
+// has one, else Target.
+func (s *Sender) TargetFor(vendor string) string {
+	if t, ok := s.Targets[vendor]; ok {
+		return t
+	}
+	return s.Target
 }
 
 // NewCallback checks body against e and returns the callback to send.
@@ -59,8 +69,11 @@ func NewCallback(e *fixtures.Entry, body []byte) Callback {
 
 // Sender sends callbacks to one target and judges the replies.
 type Sender struct {
-	Target string
-	Params platform.Params
+	// Target is the callback URL; Targets, by vendor name, wins over it
+	// for that vendor's callbacks.
+	Target  string
+	Targets map[string]string
+	Params  platform.Params
 	// Timeout overrides each vendor's budget when non-zero.
 	Timeout time.Duration
 	Client  *http.Client
@@ -90,6 +103,10 @@ func NewClient() *http.Client {
 	}
 }
 
+// defaultClient is the client of a Sender without one: made once, so that
+// its connections are kept alive from one send to the next.
+var defaultClient = sync.OnceValue(NewClient)
+
 // Budget is the timeout that applies to a vendor's callbacks.
 func (s *Sender) Budget(v platform.Vendor) time.Duration {
 	if s.Timeout > 0 {
@@ -111,26 +128,16 @@ func (s *Sender) Build(c Callback) (*http.Request, error) {
 
 // RequestRecord describes a built request without sending it (--dry-run).
 func RequestRecord(c Callback, req *http.Request) *record.Record {
-	return requestRecord(c, req, sentBody(c, req, true))
+	return requestRecord(c, req, platform.SentBody(req, c.Body))
 }
 
-// sentBody is the body req carries: c.Body, unless the vendor's request
-// rules rewrote it (an OpenIM release's older command name); read only when
-// that can happen.
-func sentBody(c Callback, req *http.Request, mayDiffer bool) []byte {
-	if !mayDiffer || req.GetBody == nil {
+// sentBody is the body req carries: c.Body, unless the vendor's rules for
+// p may have rewritten it (read only then).
+func sentBody(c Callback, req *http.Request, p *platform.Params) []byte {
+	if !platform.Rewrites(*p) {
 		return c.Body
 	}
-	rc, err := req.GetBody()
-	if err != nil {
-		return c.Body
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		return c.Body
-	}
-	return b
+	return platform.SentBody(req, c.Body)
 }
 
 func requestRecord(c Callback, req *http.Request, body []byte) *record.Record {
@@ -182,7 +189,7 @@ func (s *Sender) exchange(ctx context.Context, c Callback, keep bool, cc *connCl
 		}
 		return res
 	}
-	body := sentBody(c, req, params.OpenIMVersion != "")
+	body := sentBody(c, req, params)
 	budget := s.Budget(v)
 	if cc == nil {
 		// The worker's connection carries its own deadline; net/http needs
@@ -193,7 +200,7 @@ func (s *Sender) exchange(ctx context.Context, c Callback, keep bool, cc *connCl
 	}
 	client := s.Client
 	if client == nil {
-		client = NewClient()
+		client = defaultClient()
 	}
 	buf := bodyPool.Get().(*bytes.Buffer)
 	buf.Reset()
@@ -243,6 +250,9 @@ func (s *Sender) exchange(ctx context.Context, c Callback, keep bool, cc *connCl
 		rec.Verdict = res.verdict
 		rec.Outcome = res.outcome
 		rec.Error = res.err
+		if res.status == 0 && !res.unreachable {
+			rec.WaitedMS = float64(res.latency.Microseconds()) / 1000
+		}
 		if res.status != 0 {
 			rec.Response = &record.Message{Status: res.status, Headers: resp.Header, Body: bytes.Clone(buf.Bytes()),
 				LatencyMS: float64(res.latency.Microseconds()) / 1000}
@@ -324,3 +334,20 @@ func (e *TargetError) Error() string {
 	return fmt.Sprintf("the target %q is not a usable URL: %v", e.Target, e.Err)
 }
 func (e *TargetError) Unwrap() error { return e.Err }
+
+// Sequence is the producer of a list of callbacks (the named callbacks,
+// --all, a scenario): each is sent in turn and its exchange emitted.
+func (s *Sender) Sequence(cbs []Callback) run.Producer {
+	return func(ctx context.Context, sink run.Sink) error {
+		for _, c := range cbs {
+			if ctx.Err() != nil {
+				return nil
+			}
+			rec, unreachable := s.Send(ctx, c)
+			if !sink.Emit(run.Event{Record: rec, Unreachable: unreachable}) {
+				return nil
+			}
+		}
+		return nil
+	}
+}

@@ -15,6 +15,7 @@ const (
 	KindRecord   = "record"   // an exchange record (DESIGN.md)
 	KindPayload  = "payload"  // a callback's request body
 	KindResponse = "response" // a backend's reply body
+	KindSummary  = "summary"  // a run's summary ({"summary": {...}}, as -o json ends)
 	KindUnknown  = ""
 )
 
@@ -34,6 +35,9 @@ func Classify(raw []byte) (kind, vendor string) {
 	if start := bytes.TrimLeft(raw, " \t\r\n"); len(start) == 0 || start[0] != '{' {
 		return KindUnknown, ""
 	}
+	if s := gjson.GetBytes(raw, "summary"); s.IsObject() && s.Get("exchanges").Exists() {
+		return KindSummary, ""
+	}
 	if gjson.GetBytes(raw, "request").IsObject() {
 		for _, f := range recordFields {
 			if gjson.GetBytes(raw, f).Exists() {
@@ -45,9 +49,9 @@ func Classify(raw []byte) (kind, vendor string) {
 		return KindPayload, v
 	}
 	root := gjson.ParseBytes(raw)
-	for i, f := range fixtures.CommandFields() {
-		if root.Get(f).Exists() {
-			return KindPayload, []string{fixtures.Tencent, fixtures.OpenIM}[i]
+	for _, v := range platform.All() {
+		if root.Get(fixtures.CommandField(v.Name())).Exists() {
+			return KindPayload, v.Name()
 		}
 	}
 	// A reply is mostly its contract's fields (a payload may carry some of
@@ -56,16 +60,16 @@ func Classify(raw []byte) (kind, vendor string) {
 	hits := map[string]int{}
 	root.ForEach(func(k, _ gjson.Result) bool {
 		keys++
-		for _, v := range []string{fixtures.Tencent, fixtures.OpenIM} {
-			if slices.Contains(platform.ReplyFields(v), k.Str) {
-				hits[v]++
+		for _, v := range platform.All() {
+			if slices.Contains(v.ReplyFields(), k.Str) {
+				hits[v.Name()]++
 			}
 		}
 		return true
 	})
-	for _, v := range []string{fixtures.Tencent, fixtures.OpenIM} {
-		if hits[v] > 0 && 2*hits[v] > keys {
-			return KindResponse, v
+	for _, v := range platform.All() {
+		if n := hits[v.Name()]; n > 0 && 2*n > keys {
+			return KindResponse, v.Name()
 		}
 	}
 	return KindUnknown, ""

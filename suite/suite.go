@@ -31,6 +31,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/record"
 )
 
@@ -523,5 +524,28 @@ func sortedKeys(m map[string]any) []string {
 		out = append(out, k)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// Commands lists the callbacks the steps name, as far as the file says
+// without running it: a literal "command", or the command field of inline
+// data. Steps that name theirs by a reference are left out.
+func (s *Suite) Commands() []string {
+	var out []string
+	for _, rs := range s.Steps {
+		switch c := rs.tree["command"].(type) {
+		case string:
+			if !strings.Contains(c, "${") {
+				out = append(out, c)
+			}
+			continue
+		}
+		if d, ok := rs.tree["data"].(map[string]any); ok {
+			b, _ := json.Marshal(d)
+			if c, _ := fixtures.BodyCommand(b); c != "" && !strings.Contains(c, "${") {
+				out = append(out, c)
+			}
+		}
+	}
 	return out
 }

@@ -235,6 +235,9 @@ func (o *Options) Item(it *stream.Item) []stream.Finding {
 	}
 	var fs []record.Finding
 	switch kind {
+	case stream.KindSummary:
+		// A run's summary line (simulate -o json ends with one): not a
+		// callback, nothing to check.
 	case AsRequest, stream.KindPayload:
 		fs = o.payload(it.Raw)
 	case AsResponse:

@@ -1,0 +1,121 @@
+package cmd
+
+import (
+	"context"
+	"os"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+
+	"github.com/imhook/imhook/record"
+	"github.com/imhook/imhook/run"
+	"github.com/imhook/imhook/stream"
+)
+
+// outputOptions are the flags of where a run's records and report go and
+// when it stops, shared by every sending command.
+type outputOptions struct {
+	Record      string
+	JUnit       string
+	MaxFailures int
+}
+
+// register adds --record, and --junit and --max-failures where the command
+// takes them.
+func (o *outputOptions) register(c *cobra.Command, junit, maxFailures bool) {
+	f := c.Flags()
+	f.StringVar(&o.Record, "record", "", "append a record of every exchange to this file (JSON Lines)")
+	if junit {
+		f.StringVar(&o.JUnit, "junit", "", "write a JUnit XML report to this file: one test case per exchange (CI systems read it)")
+	}
+	if maxFailures {
+		f.IntVar(&o.MaxFailures, "max-failures", 0, "stop after this many failed exchanges, steps or probes (0: run them all)")
+	}
+}
+
+// chainSpec is what a mode asks of its chain.
+type chainSpec struct {
+	Name string // "imhook simulate --suite contract.json"
+	Mode string // JUnit case names: "<mode> #n <command>"
+	// Print shows one line per exchange (not in a load run); Received says
+	// the exchanges came in (serve); ShowInfo shows info findings too.
+	Print, Received, ShowInfo bool
+	// Progress draws the live progress line on a terminal; Total is how
+	// many exchanges to expect (0: not known).
+	Progress bool
+	Total    int64
+}
+
+// newChain opens the run's outputs (--record, --junit), so that one that
+// cannot be written is an error before anything is sent, and builds the
+// run's consumer chain on the globals' streams.
+func (g *Globals) newChain(ctx context.Context, out *outputOptions, spec chainSpec) (*run.Chain, error) {
+	if out.MaxFailures < 0 {
+		return nil, usageErrorf("--max-failures must not be negative")
+	}
+	o := run.Options{Name: spec.Name, Mode: spec.Mode, MaxFailures: int64(out.MaxFailures), Palette: g.ErrPalette(),
+		SummaryText: g.Streams.ErrOut, QuietSummary: g.Quiet}
+	if !g.Quiet {
+		o.Notes = g.Streams.ErrOut
+	}
+	if g.JSON() {
+		o.SummaryJSON = g.Streams.Out
+	}
+	if out.JUnit != "" {
+		f, err := os.Create(out.JUnit)
+		if err != nil {
+			return nil, &run.OutputError{Flag: "--junit", Err: err}
+		}
+		o.JUnit, o.JUnitPath = f, out.JUnit
+	}
+	if out.Record != "" {
+		w, err := record.OpenFile(out.Record)
+		if err != nil {
+			if o.JUnit != nil {
+				o.JUnit.Close()
+			}
+			return nil, &run.OutputError{Flag: "--record", Err: err}
+		}
+		o.Record, o.RecordPath = w, out.Record
+	}
+	if spec.Print {
+		printer := g.Printer()
+		printer.ShowInfo = spec.ShowInfo
+		o.Print = printer.Record
+		if spec.Received {
+			o.Print = printer.Received
+		}
+	}
+	errPal := g.ErrPalette()
+	o.Problem = func(p *stream.Finding) {
+		if g.Quiet && p.Severity != record.Error {
+			return
+		}
+		g.Notef("%s:%d: %s %s: %s", p.File, p.Line, errPal.Severity(p.Severity), p.Rule, p.Message)
+	}
+	c := run.NewChain(ctx, o)
+	c.Progress().Total = spec.Total
+	return c, nil
+}
+
+// runPipeline runs a producer through its chain and returns the run's
+// result. A live progress line shows on stderr when it is a terminal,
+// unless -q, or the records print one line per exchange on the same
+// terminal (they show the progress themselves).
+func (g *Globals) runPipeline(ctx context.Context, c *run.Chain, spec chainSpec, p run.Producer) error {
+	if spec.Progress && g.Streams.ErrTTY && !g.Quiet && !(spec.Print && g.Streams.OutTTY) {
+		stop := run.ShowProgress(g.Streams.ErrOut, c.Progress())
+		defer stop()
+	}
+	return run.Run(ctx, c, p)
+}
+
+// lessEagerGC makes the collector less eager for the rest of a command that
+// allocates short-lived bodies at a high rate (a load run, serve): about 5%
+// more throughput. GOGC, when set, wins. The command line decides this,
+// never a library.
+func (g *Globals) lessEagerGC(percent int) {
+	if g.getenv("GOGC") == "" {
+		debug.SetGCPercent(percent)
+	}
+}

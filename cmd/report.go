@@ -1,0 +1,124 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/imhook/imhook/record"
+	"github.com/imhook/imhook/run"
+	"github.com/imhook/imhook/stream"
+)
+
+// reportOptions are report's arguments.
+type reportOptions struct {
+	g   *Globals
+	ctx context.Context
+
+	Inputs []string
+}
+
+func newReportCmd(g *Globals, runF func(*reportOptions) error) *cobra.Command {
+	o := &reportOptions{g: g}
+	c := &cobra.Command{
+		Use:   "report FILE...|-",
+		Short: "Sum up recordings and run summaries: the same summary every run prints",
+		Long: `Read recordings (the records simulate --record, replay --record and serve --record write, or
+-o json prints) and run summaries (the {"summary": ...} line that -o json ends with) and print
+one summary of them all: exchanges by vendor, callback, verdict, outcome and status, findings
+by callback and rule, budget misses by callback, and the latency percentiles. Several inputs
+merge: the same recording given twice counts twice. Summaries merge exactly (each carries its
+latency histogram), so a load run split over several machines sums up as one:
+
+  # on each of N machines (a CI matrix, a Kubernetes Indexed Job), a share of the rate:
+  imhook simulate --all --vendor tencent --duration 5m --rate $((2000 / N)) --target $URL -o json -q > part-$I.json
+  # then, with every part in one place:
+  imhook report part-*.json
+
+Latencies: an exchange that got no reply counts at the time waited for it (a record's
+waited_ms), so a slow target cannot hide in the percentiles. The time span runs from the first
+exchange to the end of the last; the rate is exchanges over it. Text on stdout, or with -o json
+one {"summary": ...} object, which report reads back. Exit 0 when every input could be read
+(whatever the exchanges say), 2 otherwise.`,
+		Example: `  imhook report calls.jsonl
+  imhook simulate --all -o json > run.jsonl && imhook report run.jsonl
+  imhook report part-*.json -o json
+  cat a.jsonl b.jsonl | imhook report -`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			o.Inputs, o.ctx = args, c.Context()
+			if runF != nil {
+				return runF(o)
+			}
+			return reportRun(o)
+		},
+	}
+	return c
+}
+
+// reportRun reads the inputs as streams into one Summary.
+func reportRun(o *reportOptions) error {
+	g := o.g
+	sources, err := stream.Expand(o.Inputs)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	sum := run.NewSummary("imhook report")
+	errPal := g.ErrPalette()
+	problem := func(file string, line int, msg string) {
+		sum.Input.Problems++
+		sum.Input.Errors++
+		g.Notef("%s:%d: %s report.input: %s", file, line, errPal.Severity(record.Error), msg)
+	}
+	err = stream.Walk(sources, stream.Options{Stdin: g.Streams.In}, func(it *stream.Item) error {
+		if err := o.ctx.Err(); err != nil {
+			return err
+		}
+		if f, line := it.Check(); f != nil {
+			if f.Rule == stream.RuleRead {
+				sum.Input.Unreadable++
+			}
+			problem(it.File, line, f.Message)
+			return nil
+		}
+		switch kind, _ := stream.Classify(it.Raw); kind {
+		case stream.KindRecord:
+			var rec record.Record
+			if err := record.Unmarshal(it.Raw, &rec); err != nil {
+				problem(it.File, it.Line, "not a record: "+err.Error())
+				return nil
+			}
+			sum.Add(&run.Event{Record: &rec})
+		case stream.KindSummary:
+			var s run.Summary
+			if err := s.UnmarshalJSON(it.Raw); err != nil {
+				problem(it.File, it.Line, err.Error())
+				return nil
+			}
+			sum.Merge(&s)
+		default:
+			problem(it.File, it.Line, "neither a record nor a run summary (payloads and replies have no exchange to count: imhook validate checks them)")
+		}
+		return nil
+	})
+	if err != nil && o.ctx.Err() == nil {
+		return &run.InputError{Err: err}
+	}
+	if g.JSON() {
+		b, err := sum.MarshalJSON()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(g.Streams.Out, "%s\n", b)
+	} else {
+		fmt.Fprint(g.Streams.Out, sum.Text(g.OutPalette()))
+	}
+	switch {
+	case o.ctx.Err() != nil:
+		return &run.InterruptedError{Exchanges: sum.Exchanges}
+	case sum.Input.Unreadable > 0:
+		return &run.InputError{Err: fmt.Errorf("%d input(s) could not be read", sum.Input.Unreadable)}
+	}
+	return nil
+}

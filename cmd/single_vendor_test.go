@@ -1,0 +1,194 @@
+package cmd
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tidwall/gjson"
+)
+
+// tencentOnly is a realistic backend that serves Tencent callbacks alone,
+// as a new user's would: at /im/callback it answers a request whose query
+// names a CallbackCommand, checking the app ID and the signature; anything
+// else is 404. It counts what it got.
+type tencentOnly struct {
+	*httptest.Server
+	app, token string
+
+	mu              sync.Mutex
+	callbacks, lost int // requests answered as callbacks; requests answered 404
+}
+
+func newTencentOnly(t *testing.T, app, token string) *tencentOnly {
+	t.Helper()
+	b := &tencentOnly{app: app, token: token}
+	reply := func(w http.ResponseWriter, status, code int, info string) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		b, _ := json.Marshal(map[string]any{"ActionStatus": map[bool]string{true: "OK", false: "FAIL"}[code == 0], "ErrorCode": code, "ErrorInfo": info})
+		w.Write(b)
+	}
+	b.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if r.URL.Path != "/im/callback" || q.Get("CallbackCommand") == "" {
+			b.mu.Lock()
+			b.lost++
+			b.mu.Unlock()
+			http.NotFound(w, r)
+			return
+		}
+		b.mu.Lock()
+		b.callbacks++
+		b.mu.Unlock()
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20+1))
+		switch {
+		case q.Get("SdkAppid") != b.app:
+			reply(w, http.StatusForbidden, 1, "wrong app")
+		case b.token != "" && !b.signed(q.Get("Sign"), q.Get("RequestTime")):
+			reply(w, http.StatusForbidden, 1, "bad signature")
+		case err != nil || len(body) > 1<<20:
+			reply(w, http.StatusOK, 1, "too large")
+		case !json.Valid(body) || !gjson.ParseBytes(body).IsObject():
+			reply(w, http.StatusOK, 1, "not JSON")
+		case gjson.GetBytes(body, "CallbackCommand").Str != q.Get("CallbackCommand") && gjson.GetBytes(body, "Events.0.CallbackCommand").Str != q.Get("CallbackCommand"),
+			!strings.Contains(q.Get("CallbackCommand"), ".") || strings.Contains(q.Get("CallbackCommand"), "Imhook"):
+			reply(w, http.StatusOK, 1, "unknown command")
+		default:
+			reply(w, http.StatusOK, 0, "")
+		}
+	}))
+	t.Cleanup(b.Close)
+	return b
+}
+
+func (b *tencentOnly) signed(sign, requestTime string) bool {
+	n, err := strconv.ParseInt(requestTime, 10, 64)
+	if err != nil || time.Since(time.Unix(n, 0)).Abs() > time.Minute {
+		return false
+	}
+	sum := sha256.Sum256([]byte(b.token + requestTime))
+	return strings.EqualFold(sign, hex.EncodeToString(sum[:]))
+}
+
+func (b *tencentOnly) counts() (callbacks, lost int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.callbacks, b.lost
+}
+
+// A backend that serves one vendor passes every mode narrowed to that
+// vendor, and gets none of the other vendor's callbacks; a bare --target
+// for callbacks of both vendors is a usage error before anything is sent.
+func TestTencentOnlyBackend(t *testing.T) {
+	t.Parallel()
+	const app, token = "1400123456", "t0k3n"
+	b := newTencentOnly(t, app, token)
+	url := b.URL + "/im/callback"
+	for _, args := range [][]string{
+		{"simulate", "--all", "--vendor", "tencent", "--target", url, "--sdkappid", app, "--token", token},
+		{"simulate", "--probe", "robustness", "--vendor", "tencent", "--target", url, "--sdkappid", app, "--token", token},
+		{"simulate", "--probe", "security", "--vendor", "tencent", "--target", url, "--sdkappid", app, "--token", token},
+		{"simulate", "--all", "--target", "tencent=" + url, "--sdkappid", app, "--token", token},
+		{"simulate", "--scenario", "conversation", "--vendor", "tencent", "--target", url, "--sdkappid", app, "--token", token},
+	} {
+		if r := runCmd(t, nil, "", append(args, "-q")...); r.code != 0 {
+			t.Errorf("%v: %s", args, r)
+		}
+	}
+	if calls, lost := b.counts(); calls == 0 || lost != 0 {
+		t.Errorf("the backend answered %d callbacks and got %d requests that were not Tencent callbacks", calls, lost)
+	}
+	before, _ := b.counts()
+	r := runCmd(t, nil, "", "simulate", "--all", "--target", url, "--sdkappid", app, "--token", token)
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "--vendor") || !strings.Contains(r.stderr, "tencent=URL") {
+		t.Errorf("--all with a bare target: %s", r)
+	}
+	if after, _ := b.counts(); after != before {
+		t.Errorf("the usage error sent %d request(s)", after-before)
+	}
+}
+
+// The README's CI recipe passes, as written, against a backend that
+// serves one vendor: its contract.json, its workflow's environment and the
+// imhook commands of its steps.
+func TestREADMECIRecipe(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(readme)
+	i := strings.Index(s, "## Contract checks in CI")
+	if i < 0 {
+		t.Fatal("no CI section in README.md")
+	}
+	s = s[i:]
+	block := func(lang string) string {
+		start := strings.Index(s, "```"+lang+"\n")
+		if start < 0 {
+			t.Fatalf("no %s block in the CI section", lang)
+		}
+		body := s[start+len(lang)+4:]
+		return body[:strings.Index(body, "```")]
+	}
+	suite, workflow := block("json"), block("yaml")
+	env := map[string]string{}
+	envRE := regexp.MustCompile(`(?m)^      (IMHOOK_[A-Z_]+): ("[^"]*"|\$\{\{[^}]*\}\}|\S+)`)
+	for _, m := range envRE.FindAllStringSubmatch(workflow, -1) {
+		env[m[1]] = strings.Trim(m[2], `"`)
+	}
+	const token = "ci-token"
+	b := newTencentOnly(t, env["IMHOOK_SDKAPPID"], token)
+	if env["IMHOOK_TARGET"] == "" || env["IMHOOK_SDKAPPID"] == "" || !strings.Contains(env["IMHOOK_TOKEN"], "secrets.") {
+		t.Fatalf("the workflow's env: %v", env)
+	}
+	env["IMHOOK_TARGET"] = strings.ReplaceAll(env["IMHOOK_TARGET"], "http://127.0.0.1:8080", b.URL)
+	env["IMHOOK_TOKEN"] = token
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "contract.json"), []byte(suite), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runRE := regexp.MustCompile(`(?m)^\s+run: (.*imhook simulate.*)$`)
+	runs := runRE.FindAllStringSubmatch(workflow, -1)
+	if len(runs) < 3 {
+		t.Fatalf("the workflow runs %d imhook commands", len(runs))
+	}
+	for _, m := range runs {
+		for _, part := range strings.Split(m[1], "&&") {
+			fields := strings.Fields(part)
+			switch {
+			case len(fields) == 3 && fields[0] == "mkdir" && fields[1] == "-p":
+				if err := os.MkdirAll(filepath.Join(dir, fields[2]), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			case len(fields) > 1 && fields[0] == "imhook":
+				args := fields[1:]
+				for i, a := range args {
+					if a == "contract.json" || strings.HasPrefix(a, "reports/") {
+						args[i] = filepath.Join(dir, a)
+					}
+				}
+				if r := runCmd(t, env, "", args...); r.code != 0 {
+					t.Errorf("%s: %s", part, r)
+				}
+			default:
+				t.Fatalf("the workflow runs %q, which this test does not know", part)
+			}
+		}
+	}
+	if calls, lost := b.counts(); calls == 0 || lost != 0 {
+		t.Errorf("the backend answered %d callbacks and got %d requests that were not Tencent callbacks", calls, lost)
+	}
+}

@@ -1,0 +1,209 @@
+package cmd
+
+import "github.com/spf13/cobra"
+
+// helpTopics are the 'imhook help TOPIC' pages: the long explanations that
+// the commands' help links to. This file and vendorflags.go are the only
+// ones of cmd/ that speak of a vendor by name.
+func helpTopics() []*cobra.Command {
+	topic := func(use, short, long string) *cobra.Command {
+		return &cobra.Command{Use: use, Short: short, Long: long}
+	}
+	return []*cobra.Command{
+		topic("environment", "Exit codes and environment variables", topicEnvironment),
+		topic("requests", "How each platform builds its requests, and its reply budget", topicRequests),
+		topic("outcomes", "What each platform does with a reply: the outcomes, --expect and --respond", topicOutcomes),
+		topic("suites", "Suite files: named steps, references and expectations (simulate --suite)", topicSuites),
+		topic("probes", "Security and robustness probes (simulate --probe)", topicProbes),
+		topic("scenarios", "Generated, consistent sequences of callbacks (simulate --scenario)", topicScenarios),
+		topic("load", "Load runs: --count, --duration, --concurrency, --rate, and the summary", topicLoad),
+	}
+}
+
+const topicEnvironment = `Exit codes (every command):
+
+  0    every exchange met the contract (warnings allowed); every suite step and probe passed
+  1    a contract failure: a reply or payload broke the contract, a reply did not come within
+       the platform's budget (--timeout), a suite step's expectation was not met, or a probe
+       failed (a forged callback was accepted, bad input got no proper answer)
+  2    usage, configuration or input error: a bad flag, an unknown callback, an unreadable
+       file, an error in a suite file (the message names the step and the key), a --junit or
+       --record file that cannot be written
+  3    the target could not be reached at all (connection refused, DNS, TLS): no exchange of
+       the run reached it. An exchange that cannot reach the target after others did is a
+       failed exchange (1); the run goes on. A run stops at once when its first exchange
+       cannot reach the target (the next ones would find the same closed door).
+  130  interrupted (SIGINT or SIGTERM)
+
+Environment variables:
+
+  IMHOOK_TARGET     the backend's callback URL when --target is not given (simulate, replay):
+                    one URL, or VENDOR=URL per vendor separated by commas
+                    (tencent=http://127.0.0.1:8080/im,openim=http://127.0.0.1:10006/cb);
+                    without either, imhook runs against its built-in receiver
+  IMHOOK_SDKAPPID   the Tencent SdkAppid when --sdkappid is not given (simulate, replay; serve
+                    refuses callbacks for another app)
+  IMHOOK_TOKEN      the Tencent callback authentication token when --token is not given
+                    (simulate and replay sign with it, serve verifies Sign and RequestTime).
+                    The token is never printed or written: not in output, records or JUnit
+                    reports (only the Sign derived from it travels in the URL)
+  NO_COLOR          any value turns colour off, whatever CLICOLOR_FORCE says (https://no-color.org)
+  CLICOLOR_FORCE    a value other than 0 turns colour on, even when the output is not a terminal
+  CLICOLOR          0 turns colour off
+                    With --color auto (the default) colour is decided per stream: stdout and
+                    stderr are coloured only when they are terminals, unless the variables above
+                    say otherwise. --color always and --color never override them all.
+
+Suite files (simulate --suite) read the environment too: ${env:VAR|default} in any string of a
+step takes VAR's value, or the default when VAR is unset or empty; ${env:VAR} without a default
+requires VAR to be set.
+
+In CI, pass the token through the environment (a secret) rather than on the command line,
+where other processes can see it:
+
+  IMHOOK_TOKEN=${{ secrets.IM_CALLBACK_TOKEN }} imhook simulate --probe security --target http://127.0.0.1:8080/im`
+
+const topicRequests = `Tencent: POST {target}?SdkAppid=..&CallbackCommand=..&contenttype=json&ClientIP=..&OptPlatform=..
+(with --token also &Sign=hex(sha256(token+RequestTime))&RequestTime=<Unix seconds>). The reply
+must be HTTP 200 with {"ActionStatus":"OK"|"FAIL","ErrorCode":<integer>,"ErrorInfo":<string>}
+within 2 s; redirects are not followed. The documents show no Content-Type on the request;
+imhook sends application/json.
+
+OpenIM: POST {target}/{command}?contenttype=json (the documents' form; the v3 server itself
+sends no query) with Content-Type: application/json; charset=utf-8 and an operationID header.
+--openim-version sends what a server release sends instead: v3.7 and later {target}/{command}
+with no query; v3.4.2 to v3.6.x the same with the older command names in URL and body
+(callbackGroupMsgReadCommand, ...); v3.0 to v3.4.0 {target}?command={command}.
+The server ignores the HTTP status and decodes the body into
+{actionCode, errCode, errMsg, errDlt, nextCode} with int32 numbers and strings: anything it
+cannot decode (an empty body, HTML, "nextCode": "" as in the document's own sample, a float,
+an out-of-range integer) fails the call with error 90007. Budget: 5 s (webhooks.yml default).
+
+Targets. A backend serves one vendor on a URL. --target URL sends every callback of the run
+there, so a run whose callbacks are of both vendors needs --vendor (tencent or openim) or a
+target per vendor: --target tencent=URL --target openim=URL (IMHOOK_TARGET takes the same,
+separated by commas). With targets for some vendors only, the run sends those vendors'
+callbacks. A run with a bare URL and callbacks of both vendors is a usage error (exit 2)
+before anything is sent. replay sends each recording to its vendor's target.
+
+Replays keep what a recording carries: a Tencent recording's SdkAppid, ClientIP and
+OptPlatform query values (unless --sdkappid, --client-ip or --platform say otherwise), and its
+Sign and RequestTime, sent again as recorded with a warning (replay.stale_sign) that says how
+old they are: a receiver that checks them refuses a RequestTime more than 60 s away; --resign
+with the token signs afresh. An OpenIM recording keeps its operationID header.`
+
+const topicOutcomes = `Outcomes. Each record carries the outcome the platform would act on, read from the
+catalogue's reply section of the callback (imhook fixtures show COMMAND --doc):
+  Tencent  ok       ActionStatus OK, ErrorCode 0 (after-callbacks: any OK reply)
+           fail     ActionStatus FAIL
+           reject   ErrorCode 1, or a code of the callback's custom range (C2C 120001-130000,
+                    groups 10100-10200) that is passed to the client
+           discard  ErrorCode 2 (dropped silently; the sender sees success)
+           modify   ErrorCode 0 with a reply field the platform applies that changes something:
+                    MsgBody, CloudCustomData, RefusedMembers_Account, a refusing ResultItem, RspData
+  OpenIM   continue the operation goes on (after-callbacks: always)
+           stop     actionCode 0 with nextCode 1 (errCode and errMsg reach the caller)
+           modify   continue, with a reply field the server applies (nickName, userIDList, ...)
+Applied reply fields are checked for type: a wrong type is an error (OpenIM: error 90007).
+A reply that breaks the contract has no outcome.
+
+By default a valid callback must be accepted: a FAIL, reject, discard or stop reply to it
+fails the check (response.refused). --expect OUTCOME asks for that outcome instead: any other
+outcome fails (expect.outcome, with expected and found), and the refusal is not an error.
+Without --target, the built-in receiver answers with the expected outcome.
+
+serve --respond answers a valid callback with a reply whose outcome is:
+  ok       accept (default)
+  fail     Tencent ActionStatus FAIL / ErrorCode 1; OpenIM actionCode 1 (the server carries on)
+  reject   Tencent OK / ErrorCode 1; OpenIM actionCode 0, nextCode 1 (stops a before-callback)
+  discard  Tencent OK / ErrorCode 2 (silently drop); OpenIM as reject
+  modify   a before-callback's allowing reply with the fields the platform applies, changed,
+           built from the catalogue's reply section: Tencent ErrorCode 0 with MsgBody (one
+           TIMTextElem "[modified by imhook]"), CloudCustomData, RefusedMembers_Account, ...;
+           OpenIM actionCode 0, nextCode 0 with nickName, userIDList, ...
+ok answers carry what the platform needs besides: OpenIM's set-group-info callbacks echo the
+fields the server always copies back; Sns.CallbackPrev* allow every target in ResultItem.`
+
+const topicSuites = `--suite FILE runs the steps of a suite file in order:
+
+  {"version": 1,
+   "steps": [
+     {"name": "send", "command": "C2C.CallbackAfterSendMsg",
+      "set": {"From_Account": "${env:SENDER|alice}"},
+      "expect": {"max_latency": "500ms", "reply": {"ActionStatus": "OK"}, "verdict": "pass"}},
+     {"name": "answer", "command": "C2C.CallbackAfterSendMsg",
+      "set": {"To_Account": "${step:send.request.body.From_Account}"}},
+     {"name": "raw", "data": "payload.json", "expect": {"verdict": "fail"}}]}
+
+A step sends one callback: a generated body (or "data": a file, relative to the suite file,
+or an inline object) with "set" overrides (gjson/sjson path: JSON value). "expect" holds
+max_latency (a duration), reply (gjson path into the reply body: the JSON value it must
+equal), verdict (pass, the default, fail or error: the exchange's verdict) and outcome (the
+platform's outcome, as with --expect: Tencent ok, fail, reject, discard, modify; OpenIM
+continue, stop, modify). Strings may use
+${env:VAR|default} and ${step:NAME.PATH}, a gjson path into an earlier step's record (its
+request, response and findings, as -o json prints them); a string that is just one reference
+takes the value with its JSON type (${env:IMHOOK_TOKEN} is refused: the token is never
+written, and bodies are). Errors in the file name the step and the key (exit 2).
+--max-failures N stops after N failed steps or probes.
+
+With --vendor, or targets for some vendors only, steps of other vendors are skipped with a
+note. Each step goes to its vendor's target.`
+
+const topicProbes = `--probe security sends a valid, signed Tencent callback (baseline.valid: it must be accepted)
+and then otherwise valid forgeries a careful backend must refuse: a wrong SdkAppid and, with
+--token, no Sign, a bad Sign and a RequestTime ten minutes old. A probe fails (probe.accepted:
+forged callbacks accepted) when the backend answers OK; HTTP 4xx, FAIL or a non-zero
+ErrorCode pass. Default callback: C2C.CallbackAfterSendMsg, or the COMMAND given.
+
+--probe robustness sends malformed JSON, missing required fields, wrong types, an unknown
+command, a body over 1 MiB, unicode, emoji and control characters in strings, the same message
+twice and messages out of order (Tencent C2C.CallbackAfterSendMsg and OpenIM
+callbackAfterSendSingleMsgCommand, or the COMMANDs given). Each must get an answer within the
+budget in the vendor's reply shape (FAIL is fine, so is a 4xx); a 5xx, HTML, a reset or a hang
+fails the probe (probe.robustness). Each record's probe.* finding names the probe in its path.
+
+Without COMMANDs, each vendor of the run probes its usual callback (with --vendor, or
+per-vendor targets, only those vendors'): C2C.CallbackAfterSendMsg for Tencent and
+callbackAfterSendSingleMsgCommand for OpenIM. OpenIM requests carry no app ID and no
+signature: there is nothing to forge, so --probe security probes Tencent callbacks only.`
+
+const topicScenarios = `Scenarios: --scenario conversation sends a realistic, consistent sequence of Tencent
+callbacks (--count N of them, default 24, at least 4; --seed N makes it repeatable). Two or
+three users exchange one-to-one messages and read them (C2C.CallbackAfterSendMsg,
+C2C.CallbackAfterMsgReport; about the first 3/5 of the callbacks), then a group of M = 4 to 6
+members (those users and others) exchanges messages and read receipts
+(Group.CallbackAfterSendMsg, Group.CallbackAfterReadReceipt). Each payload is generated from
+the catalogue, its state fields are then set, and it passes validate with no errors:
+  - a message raises the receiver's UnreadMsgNum (its total over all one-to-one
+    conversations, as the document says) by one;
+  - a read report sets the reporter's unread messages from that peer to 0 and reports the
+    new total; its LastReadTime is not before the MsgTime of the messages read;
+  - the group's MsgSeq increases by one a message; a read receipt gives, for each MsgSeq,
+    ReadNum + UnreadNum = M - 1 (the members other than the sender) and ReadNum never
+    falls; ReadReceiptMembers lists the members who have read it;
+  - MsgTime, EventTime and LastReadTime move forward (1 to 20 s a callback, the last at or
+    before --now); MsgKey stays MsgSeq_MsgRandom_MsgTime.
+Record it (--record run.jsonl) and 'imhook validate --consistency run.jsonl' checks that a
+recording keeps these invariants.`
+
+const topicLoad = `--count N or --duration D turns simulate (and replay) into a load run: a paced scheduler
+(--rate R, requests a second in all) feeds a fixed pool of --concurrency workers (default 64),
+each on its own keep-alive connection; every request carries a freshly generated payload
+(distinct MsgSeq, MsgRandom, MsgKey, fresh timestamps) unless --data gives one, and every reply
+is judged. A slow target lowers the achieved rate rather than piling up connections.
+
+The summary (the same in every mode): exchanges, the achieved rate (and the target rate),
+verdicts, outcomes, statuses, latency p50/p90/p99/p99.9/max from an HDR histogram, budget
+misses by callback, findings by callback and rule, and the first error; text on stderr, or with
+-o json one {"summary": ...} line on stdout. An exchange that got no reply counts in the
+latencies at the time waited for it (its timeout), and the summary says how many did. Nothing
+per request is kept in memory unless --record FILE asks for every exchange.
+
+replay FILE... --count N | --duration D is the same load run over recorded traffic: the input
+is read once (at most 100 000 callbacks and 256 MiB; a larger one is a usage error), then its
+callbacks are sent round-robin, each request built as a plain replay builds it.
+
+A run too large for one machine: run N copies with --rate R/N (a CI matrix, a Kubernetes
+Indexed Job), each with -o json, and merge their summary lines with 'imhook report': the
+histograms merge exactly.`

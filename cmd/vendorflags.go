@@ -1,0 +1,90 @@
+package cmd
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/imhook/imhook/platform"
+)
+
+// requestOptions are the vendors' request settings: Tencent's query values
+// (SdkAppid, ClientIP, OptPlatform) and callback token, and the OpenIM
+// server release whose requests to reproduce. This file and topics.go are
+// the only ones of cmd/ that speak of a vendor by name.
+type requestOptions struct {
+	SdkAppID      string
+	ClientIP      string
+	Platform      string
+	Token         string
+	OpenIMVersion string
+
+	// changed records the query flags the user gave: a replay keeps the
+	// recorded values of the others.
+	changed map[string]bool
+}
+
+// register adds the flags; recorded says a replay's recordings may carry
+// the values.
+func (r *requestOptions) register(c *cobra.Command, recorded bool) {
+	f := c.Flags()
+	rec := ""
+	if recorded {
+		rec = "; a recording's own value wins unless this flag is given"
+	}
+	f.StringVar(&r.SdkAppID, "sdkappid", platform.DefaultSdkAppID, "Tencent: the SdkAppid query value (env IMHOOK_SDKAPPID)"+rec)
+	f.StringVar(&r.ClientIP, "client-ip", platform.DefaultClientIP, "Tencent: the ClientIP query value"+rec)
+	f.StringVar(&r.Platform, "platform", platform.DefaultOptPlatform, "Tencent: the OptPlatform query value ("+strings.Join(platform.TencentPlatforms, ", ")+")"+rec)
+	f.StringVar(&r.Token, "token", "", "Tencent: callback authentication token; adds RequestTime and Sign (prefer env IMHOOK_TOKEN: a flag shows in ps; never printed)")
+	f.StringVar(&r.OpenIMVersion, "openim-version", "", "OpenIM: send as this server release does: v3.7+ {url}/{command}; v3.4.2-v3.6 the older command names; v3.0-v3.4.0 {url}?command=...; default docs: {url}/{command}?contenttype=json")
+	_ = c.RegisterFlagCompletionFunc("platform", fixedCompletion(platform.TencentPlatforms...))
+	_ = c.RegisterFlagCompletionFunc("openim-version", fixedCompletion(platform.OpenIMVersions...))
+}
+
+// resolve reads the environment for flags not given and checks the values.
+func (r *requestOptions) resolve(g *Globals, c *cobra.Command) error {
+	r.changed = map[string]bool{}
+	for _, f := range []string{"sdkappid", "client-ip", "platform"} {
+		r.changed[f] = c.Flags().Changed(f)
+	}
+	for flag, env := range map[string]string{"sdkappid": "IMHOOK_SDKAPPID", "token": "IMHOOK_TOKEN"} {
+		if !c.Flags().Changed(flag) {
+			if v := g.getenv(env); v != "" {
+				_ = c.Flags().Set(flag, v)
+				r.changed[flag] = true
+			}
+		}
+	}
+	if r.Platform != "" && !slices.Contains(platform.TencentPlatforms, r.Platform) {
+		return usageErrorf("--platform %q is not a documented OptPlatform value; use one of %s", r.Platform, strings.Join(platform.TencentPlatforms, ", "))
+	}
+	if _, _, err := platform.OpenIMForm(r.OpenIMVersion); err != nil {
+		return usageErrorf("--openim-version: %v", err)
+	}
+	return nil
+}
+
+// params are the request settings for the sender.
+func (r *requestOptions) params() platform.Params {
+	return platform.Params{SdkAppID: r.SdkAppID, ClientIP: r.ClientIP, OptPlatform: r.Platform, Token: r.Token, OpenIMVersion: r.OpenIMVersion}
+}
+
+// keep says which recorded values a replay keeps: those whose flag the user
+// did not give.
+func (r *requestOptions) keep(resign bool) platform.Keep {
+	return platform.Keep{SdkAppID: !r.changed["sdkappid"], ClientIP: !r.changed["client-ip"], OptPlatform: !r.changed["platform"], Resign: resign}
+}
+
+// expect reads the receiver's expectations (serve): the app and token.
+func (r *requestOptions) expect() platform.Expect {
+	return platform.Expect{SdkAppID: r.SdkAppID, Token: r.Token}
+}
+
+// registerReceiver adds serve's flags: what a receiver expects of the
+// requests it gets.
+func (r *requestOptions) registerReceiver(c *cobra.Command) {
+	f := c.Flags()
+	f.StringVar(&r.SdkAppID, "sdkappid", "", "Tencent: refuse callbacks whose SdkAppid differs (env IMHOOK_SDKAPPID)")
+	f.StringVar(&r.Token, "token", "", "Tencent: verify Sign and RequestTime with this callback token (prefer env IMHOOK_TOKEN: a flag shows in ps; never printed)")
+}
