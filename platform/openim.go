@@ -19,9 +19,9 @@ import (
 )
 
 // OpenIM is OpenIM Server's webhook wire rules. Sources: the webhook docs
-// (docs.openim.io/restapi/webhooks) and the server code
-// (pkg/common/webhook/http_client.go, pkg/callbackstruct/common.go); see
-// shared/reference/openim-webhooks.md §1.
+// (https://docs.openim.io/restapi/webhooks) and the server's code
+// (github.com/openimsdk/open-im-server: pkg/common/webhook/http_client.go,
+// pkg/callbackstruct/common.go).
 var OpenIM Vendor = openim{}
 
 type openim struct{}
@@ -33,8 +33,8 @@ func (openim) Title() string { return "OpenIM" }
 // (5 s); the server caps any setting at its client's 15 s.
 func (openim) Timeout() time.Duration { return 5 * time.Second }
 
-// The URL forms of OpenIM Server releases (shared/reference/openim-webhooks.md
-// §1.1).
+// The URL forms of OpenIM Server releases: the documents' form, and what
+// each release's webhook client sends (its http_client.go).
 const (
 	FormDocs  = "docs"  // {url}/{command}?contenttype=json: the documents, no release
 	FormPath  = "path"  // {url}/{command}: v3.4.2 and later

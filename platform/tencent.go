@@ -20,8 +20,9 @@ import (
 )
 
 // Tencent is Tencent Cloud Chat / IM's wire rules. Sources: the Third-Party
-// Callback Overview (1047/34354, 269/1522) and the callback configuration
-// page (269/32431); see shared/reference/tencent-im-callbacks.md §1-§3.
+// Callback Overview (https://www.tencentcloud.com/document/product/1047/34354,
+// mainland https://cloud.tencent.com/document/product/269/1522) and the
+// callback configuration page (https://cloud.tencent.com/document/product/269/32431).
 var Tencent Vendor = tencent{}
 
 type tencent struct{}

@@ -13,7 +13,7 @@ import (
 )
 
 // AppendJSON appends r as one compact JSON object (without a newline) in the
-// field order of DESIGN.md. It is what Writer and MarshalJSON use: a direct
+// field order of ARCHITECTURE.md ("The record"). It is what Writer and MarshalJSON use: a direct
 // encoder, because encoding/json re-validates and re-compacts the output of
 // every MarshalJSON, which made a record's body pass through the scanner
 // three times.

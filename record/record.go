@@ -1,6 +1,6 @@
 // Package record holds the exchange record that simulate, serve and replay
 // write and that replay and validate read (JSON Lines, one record a line; see
-// DESIGN.md), and the Finding type every checker produces.
+// ARCHITECTURE.md, "The record"), and the Finding type every checker produces.
 package record
 
 import (

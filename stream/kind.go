@@ -12,7 +12,7 @@ import (
 
 // Kinds of item.
 const (
-	KindRecord   = "record"   // an exchange record (DESIGN.md)
+	KindRecord   = "record"   // an exchange record (ARCHITECTURE.md, "The record")
 	KindPayload  = "payload"  // a callback's request body
 	KindResponse = "response" // a backend's reply body
 	KindSummary  = "summary"  // a run's summary ({"summary": {...}}, as -o json ends)
