@@ -59,6 +59,7 @@ const cornerSpec = `{"command":"T.Corner","vendor":"tencent","kind":"after","tit
    {"id":"t3","kind":"template","doc":"d","path":"U","template":"{Nul.X}-{Info.B}"}],
  "variants":[{"name":"one","weight":1,"set":{"Info.A":"set \"A\"","Nul.X":7}},{"name":"two","weight":2,"set":{"Info":{"A":"whole"},"C":"d"}},
    {"name":"three","weight":1,"set":{"Info.B":3}}],
+ "basis":{"kind":"table","source":"https://example.com/corner"},
  "sample":{"CallbackCommand":"T.Corner"}}`
 
 func TestPlanMatchesTreeCorners(t *testing.T) {
