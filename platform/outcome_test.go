@@ -233,7 +233,9 @@ func TestJudgeAllocations(t *testing.T) {
 // cannot show give a warning.
 func TestReplyChecks(t *testing.T) {
 	const modify, infoEx = "callbackBeforeMsgModifyCommand", "callbackBeforeUpdateUserInfoExCommand"
-	ok := func(extra string) string { return `{"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0` + extra + `}` }
+	ok := func(extra string) string {
+		return `{"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0` + extra + `}`
+	}
 	withNull := `{"callbackCommand":"callbackBeforeUpdateUserInfoExCommand","userID":"1","nickName":null,"faceURL":"https://x/a.png","ex":null}`
 	for _, tc := range []struct {
 		name, cmd, request, body string
