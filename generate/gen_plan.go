@@ -13,6 +13,7 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/internal/jsonx"
+	"github.com/tidwall/gjson"
 )
 
 // A plan is an entry compiled for generation: each field's generator with
@@ -557,6 +558,24 @@ func (g *planGen) text(dst []byte, id int32) []byte {
 	return append(dst, str...)
 }
 
+// within finds a path whose head is a value written whole (a variant's
+// object) and reads the rest of the path in that value's JSON.
+func (g *planGen) within(p *plan, obj int32, path []int32) (gjson.Result, bool) {
+	for k := len(path) - 1; k > 0; k-- {
+		id := g.get(obj, path[:k])
+		if id < 0 {
+			continue
+		}
+		var rest []string
+		for _, seg := range path[k:] {
+			rest = append(rest, jsonx.Escape(p.names[seg]))
+		}
+		v := gjson.GetBytes(g.render(p, nil, id), strings.Join(rest, "."))
+		return v, v.Exists() && v.Type != gjson.Null
+	}
+	return gjson.Result{}, false
+}
+
 func (g *planGen) template(p *plan, obj int32, t *ptemplate) {
 	g.tmp = g.tmp[:0]
 	for _, part := range t.parts {
@@ -565,12 +584,31 @@ func (g *planGen) template(p *plan, obj int32, t *ptemplate) {
 			continue
 		}
 		id := g.get(obj, part.path)
+		if id < 0 && len(part.path) > 1 {
+			// Inside a value a variant set whole ({"Info": {"A": ...}}):
+			// read it from that value's JSON, as the checker does.
+			v, ok := g.within(p, obj, part.path)
+			if !ok {
+				return
+			}
+			if v.Type == gjson.String {
+				g.tmp = append(g.tmp, v.Str...)
+			} else {
+				g.tmp = append(g.tmp, v.Raw...)
+			}
+			continue
+		}
 		if id < 0 || g.nodes[id].kind == kNil {
 			return
 		}
-		if g.nodes[id].kind == kStr {
+		switch n := &g.nodes[id]; {
+		case n.kind == kStr:
 			g.tmp = g.text(g.tmp, id)
-		} else {
+		case n.kind == kRaw && n.raw >= 0 && len(g.raws[n.raw]) > 0 && g.raws[n.raw][0] == '"':
+			// A string from a choice or a variant: its text, as the
+			// checker reads a template's string parts.
+			g.tmp = append(g.tmp, rawStringNoCopy(g.raws[n.raw])...)
+		default:
 			g.tmp = g.render(p, g.tmp, id)
 		}
 	}
