@@ -127,6 +127,7 @@ func (o *simulateOptions) resolve(c *cobra.Command) error {
 	if err := o.request.resolve(o.g, c); err != nil {
 		return err
 	}
+	o.payload.release = o.request.release()
 	modes := 0
 	for _, m := range []string{o.Suite, o.Probe, o.Scenario} {
 		if m != "" {
