@@ -989,3 +989,26 @@ func TestRecordToFullDisk(t *testing.T) {
 func toBoth(url string) []string {
 	return []string{"--target", "tencent=" + url, "--target", "openim=" + url}
 }
+
+// --openim-version main shows the ?key= query on the three after-send
+// callbacks, and no other callback carries it.
+func TestOpenIMMainDryRunShowsKey(t *testing.T) {
+	r := runCmd(t, nil, "", "simulate", "callbackAfterSendSingleMsgCommand", "callbackAfterSendGroupMsgCommand", "callbackAfterMsgSaveDBCommand",
+		"callbackBeforeSendSingleMsgCommand", "--openim-version", "main", "--dry-run", "--seed", "3", "--target", "http://127.0.0.1:10006/callbackExample")
+	if r.code != 0 {
+		t.Fatal(r)
+	}
+	for _, cmd := range []string{"callbackAfterSendSingleMsgCommand", "callbackAfterSendGroupMsgCommand", "callbackAfterMsgSaveDBCommand"} {
+		if !strings.Contains(r.stdout, "POST http://127.0.0.1:10006/callbackExample/"+cmd+"?key=") {
+			t.Errorf("no ?key= on %s:\n%s", cmd, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "callbackBeforeSendSingleMsgCommand?") {
+		t.Errorf("the before-callback carries a query:\n%s", r.stdout)
+	}
+	// A release before main sends no key.
+	r = runCmd(t, nil, "", "simulate", "callbackAfterSendSingleMsgCommand", "--openim-version", "v3.8.3-patch.16", "--dry-run", "--target", "http://127.0.0.1:10006/callbackExample")
+	if r.code != 0 || strings.Contains(r.stdout, "?key=") {
+		t.Errorf("v3.8.3-patch.16: %s", r)
+	}
+}
