@@ -252,6 +252,9 @@ func TestReplyChecks(t *testing.T) {
 		{"faceURL over a set request value", infoEx, withNull, ok(`,"faceURL":"https://x/b.png"`), "modify", nil},
 		{"null nickName over a null request value", infoEx, withNull, ok(`,"nickName":null`), "continue", nil},
 		{"ex may not apply", infoEx, withNull, ok(`,"ex":"{}"`), "modify", []want{{record.Warning, RuleApply, "ex", []string{"never shows"}}}},
+		{"offline push info null applies nothing", "callbackBeforeOfflinePushCommand", "", ok(`,"offlinePushInfo":null`), "continue", nil},
+		{"offline push info replaces", "callbackBeforeOfflinePushCommand", "", ok(`,"offlinePushInfo":{"title":"t","desc":"d"}`), "modify", nil},
+		{"empty push targets apply nothing", "callbackBeforeOfflinePushCommand", "", ok(`,"userIDList":[]`), "continue", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := entry(t, tc.cmd)
