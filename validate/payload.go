@@ -254,26 +254,35 @@ func (c *checker) required(spec *fixtures.Field, seen []bool, at func(name strin
 	if len(forms) == 0 {
 		return
 	}
-	var best *fixtures.Form
-	var bestMissing []*fixtures.Field
-	bestHas := -1
-	for _, fm := range forms {
-		has := 0
-		var missing []*fixtures.Field
+	// The payload is in a form whose own fields it carries (any of them, when
+	// it carries none of any form's: a form may have no fields of its own).
+	has := make([]int, len(forms))
+	missing := make([][]*fixtures.Field, len(forms))
+	carries := false
+	for k, fm := range forms {
 		for i, sf := range spec.Fields {
 			switch {
 			case sf.Form != fm.Name:
 			case seen[i]:
-				has++
+				has[k]++
 			case sf.Required:
-				missing = append(missing, sf)
+				missing[k] = append(missing[k], sf)
 			}
 		}
-		if len(missing) == 0 {
+		carries = carries || has[k] > 0
+	}
+	var best *fixtures.Form
+	var bestMissing []*fixtures.Field
+	bestHas := -1
+	for k, fm := range forms {
+		if carries && has[k] == 0 {
+			continue
+		}
+		if len(missing[k]) == 0 {
 			return // the payload is in this form
 		}
-		if has > bestHas || has == bestHas && len(missing) < len(bestMissing) {
-			best, bestMissing, bestHas = fm, missing, has
+		if has[k] > bestHas || has[k] == bestHas && len(missing[k]) < len(bestMissing) {
+			best, bestMissing, bestHas = fm, missing[k], has[k]
 		}
 	}
 	var others []string

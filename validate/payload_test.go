@@ -353,3 +353,32 @@ func TestUserIDIsCountedInBytes(t *testing.T) {
 		t.Errorf("a 20-character Chinese UserID: %v", fs)
 	}
 }
+
+// A payload takes one of its entry's forms: either page's fields pass, and
+// a payload with neither gets the missing field of the form it is closest to,
+// with both pages named.
+func TestPayloadForms(t *testing.T) {
+	e := entry(t, "C2C.CallbackAfterMsgWithDraw")
+	base := `{"CallbackCommand":"C2C.CallbackAfterMsgWithDraw","From_Account":"jared","To_Account":"Jonh","MsgKey":"48374_2837546_1557481126"`
+	for body, want := range map[string]string{
+		base + `,"UnreadMsgNum":7}`:                           "",
+		base + `,"EventTime":1670574414123}`:                  "",
+		base + `,"UnreadMsgNum":7,"EventTime":1670574414123}`: "",
+		base + `}`: "the required field UnreadMsgNum (integer (int32)) of the international page (https://www.tencentcloud.com/document/product/1047/43466) is missing, and the payload is not in another page's form either: the mainland page (https://cloud.tencent.cn/document/product/269/61697) has EventTime",
+	} {
+		fs := Payload(e, []byte(body))
+		switch {
+		case want == "" && len(fs) != 0:
+			t.Errorf("%s: %v", body, fs)
+		case want != "" && (len(fs) != 1 || fs[0].Rule != RuleRequired || fs[0].Message != want):
+			t.Errorf("%s: %v", body, fs)
+		}
+	}
+	// The offline push with push info needs all six of its fields.
+	push := entry(t, "callbackBeforeOfflinePushCommand")
+	b, _ := sjson.DeleteBytes(append([]byte{}, push.Sample...), "desc")
+	fs := Payload(push, b)
+	if len(fs) != 1 || fs[0].Path != "desc" || !strings.Contains(fs[0].Message, "with push info") {
+		t.Errorf("push info without desc: %v", fs)
+	}
+}
