@@ -157,6 +157,7 @@ func describeEntry(g *Globals, e *fixtures.Entry) error {
 	for _, a := range e.Aliases {
 		fmt.Fprintf(&sb, "Former name: %s (%s)\n", a.Command, a.Versions)
 	}
+	describeBasis(&sb, e)
 	sb.WriteString("\nFields:\n")
 	tw := tabwriter.NewWriter(&sb, 0, 4, 2, ' ', 0)
 	var walk func(prefix string, fs []*fixtures.Field)
@@ -179,7 +180,8 @@ func describeEntry(g *Globals, e *fixtures.Entry) error {
 			if f.Nullable {
 				extra += " or null"
 			}
-			fmt.Fprintf(tw, "  %s%s\t%s%s\t%s\t%s\n", prefix, f.Name, f.TypeLabel(), extra, req, f.Doc)
+			lenExtra, doc := fieldNotes(f)
+			fmt.Fprintf(tw, "  %s%s\t%s%s%s\t%s\t%s\n", prefix, f.Name, f.TypeLabel(), extra, lenExtra, req, doc)
 			switch {
 			case f.Type == "object" && f.Switch == "":
 				walk(prefix+f.Name+".", f.Fields)
@@ -212,7 +214,9 @@ func describeEntry(g *Globals, e *fixtures.Entry) error {
 			}
 			_ = rw.Flush()
 		}
+		describeChecks(&sb, r)
 	}
+	describeReleases(&sb, e)
 	if len(e.Rules) > 0 {
 		sb.WriteString("\nRules:\n")
 		for _, r := range e.Rules {

@@ -25,6 +25,9 @@ type payloadOptions struct {
 
 	seedSet bool
 	now     time.Time
+	// release is the OpenIM Server release whose shapes to generate (nil:
+	// the documents').
+	release *fixtures.Release
 }
 
 func (p *payloadOptions) register(c *cobra.Command) {
@@ -71,7 +74,7 @@ func (p *payloadOptions) resolve(c *cobra.Command) error {
 
 // generate makes the i-th payload of a run for e.
 func (p *payloadOptions) generate(e *fixtures.Entry, i int) ([]byte, error) {
-	b, err := generate.Generate(e, generate.GenOptions{Seed: p.Seed + uint64(i), Now: p.now, Variant: p.Variant})
+	b, err := generate.Generate(e, generate.GenOptions{Seed: p.Seed + uint64(i), Now: p.now, Variant: p.Variant, Release: p.release})
 	if err != nil {
 		return nil, usageErrorf("%v", err)
 	}

@@ -114,12 +114,13 @@ func TestSecurityProbesAgainstNaiveBackend(t *testing.T) {
 func TestRobustnessProbesAgainstServe(t *testing.T) {
 	t.Parallel()
 	target := startServe(t, platform.Expect{})
-	r := runCmd(t, nil, "", append([]string{"simulate", "--probe", "robustness", "-o", "json"}, toBoth(target)...)...)
+	// (--timeout is also the retried delivery's gap.)
+	r := runCmd(t, nil, "", append([]string{"simulate", "--probe", "robustness", "-o", "json", "--timeout", "1s"}, toBoth(target)...)...)
 	if r.code != 0 {
 		t.Fatal(r)
 	}
 	got := probeFindings(t, r)
-	for _, name := range []string{"malformed_json", "missing_required", "wrong_types", "unknown_command", "oversized_body", "unicode_strings", "duplicate_message", "out_of_order"} {
+	for _, name := range []string{"malformed_json", "missing_required", "wrong_types", "unknown_command", "oversized_body", "unicode_strings", "duplicate_message", "retried_delivery", "out_of_order"} {
 		if got["robustness."+name] != probe.RuleAnswered {
 			t.Errorf("%s: %q", name, got["robustness."+name])
 		}

@@ -44,6 +44,8 @@ type simulateOptions struct {
 	Suite    string
 	Probe    string
 	Scenario string
+
+	RetryOnTimeout bool // --retry-on-timeout (retry.go)
 }
 
 // loadMode reports whether the run is a load run (--count or --duration;
@@ -110,6 +112,7 @@ codes ('imhook help environment').`,
 	f.StringVar(&o.Scenario, "scenario", "", "send a generated, consistent sequence of callbacks: "+strings.Join(scenarioNames(), ", ")+" ('imhook help scenarios'; --count N callbacks)")
 	o.payload.register(c)
 	o.outcome.register(c)
+	registerRetryFlag(c, &o.RetryOnTimeout)
 	_ = c.RegisterFlagCompletionFunc("probe", fixedCompletion(probeKinds...))
 	_ = c.RegisterFlagCompletionFunc("scenario", fixedCompletion(scenarioNames()...))
 	return c
@@ -127,6 +130,7 @@ func (o *simulateOptions) resolve(c *cobra.Command) error {
 	if err := o.request.resolve(o.g, c); err != nil {
 		return err
 	}
+	o.payload.release = o.request.release()
 	modes := 0
 	for _, m := range []string{o.Suite, o.Probe, o.Scenario} {
 		if m != "" {
@@ -150,6 +154,8 @@ func (o *simulateOptions) resolve(c *cobra.Command) error {
 		return usageErrorf("--suite and --probe do not go with --count or --duration")
 	case o.loadMode() && o.DryRun:
 		return usageErrorf("--dry-run shows single requests; drop --count/--duration")
+	case o.loadMode() && o.RetryOnTimeout:
+		return usageErrorf("--retry-on-timeout resends single sends; drop --count/--duration")
 	case o.loadMode() && o.out.JUnit != "":
 		return usageErrorf("--junit writes one test case per exchange; it does not go with --count/--duration")
 	case o.DryRun && (o.Suite != "" || o.Probe != ""):
@@ -168,7 +174,7 @@ func simulateRun(o *simulateOptions) error {
 	if o.DryRun {
 		return dryRun(o)
 	}
-	sender := &simulate.Sender{Timeout: o.Timeout, Client: simulate.NewClient(), Expect: o.outcome.Expect, Params: o.request.params()}
+	sender := &simulate.Sender{Timeout: o.Timeout, Client: simulate.NewClient(), Expect: o.outcome.Expect, Params: o.request.params(), RetryOnTimeout: o.RetryOnTimeout}
 	m, err := o.mode(sender)
 	if err != nil {
 		return err

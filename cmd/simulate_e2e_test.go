@@ -989,3 +989,59 @@ func TestRecordToFullDisk(t *testing.T) {
 func toBoth(url string) []string {
 	return []string{"--target", "tencent=" + url, "--target", "openim=" + url}
 }
+
+// --openim-version main shows the ?key= query on the three after-send
+// callbacks, and no other callback carries it.
+func TestOpenIMMainDryRunShowsKey(t *testing.T) {
+	r := runCmd(t, nil, "", "simulate", "callbackAfterSendSingleMsgCommand", "callbackAfterSendGroupMsgCommand", "callbackAfterMsgSaveDBCommand",
+		"callbackBeforeSendSingleMsgCommand", "--openim-version", "main", "--dry-run", "--seed", "3", "--target", "http://127.0.0.1:10006/callbackExample")
+	if r.code != 0 {
+		t.Fatal(r)
+	}
+	for _, cmd := range []string{"callbackAfterSendSingleMsgCommand", "callbackAfterSendGroupMsgCommand", "callbackAfterMsgSaveDBCommand"} {
+		if !strings.Contains(r.stdout, "POST http://127.0.0.1:10006/callbackExample/"+cmd+"?key=") {
+			t.Errorf("no ?key= on %s:\n%s", cmd, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "callbackBeforeSendSingleMsgCommand?") {
+		t.Errorf("the before-callback carries a query:\n%s", r.stdout)
+	}
+	// A release before main sends no key.
+	r = runCmd(t, nil, "", "simulate", "callbackAfterSendSingleMsgCommand", "--openim-version", "v3.8.3-patch.16", "--dry-run", "--target", "http://127.0.0.1:10006/callbackExample")
+	if r.code != 0 || strings.Contains(r.stdout, "?key=") {
+		t.Errorf("v3.8.3-patch.16: %s", r)
+	}
+}
+
+// --retry-on-timeout sends a Tencent after-callback again, with the same
+// body, when its reply missed the budget; the run still fails (the first
+// reply was late), and the flag does not go with a load run.
+func TestRetryOnTimeout(t *testing.T) {
+	var mu sync.Mutex
+	var bodies []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, string(b))
+		n := len(bodies)
+		mu.Unlock()
+		if n == 1 {
+			time.Sleep(300 * time.Millisecond)
+		}
+		io.WriteString(w, `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`)
+	}))
+	defer srv.Close()
+	r := runCmd(t, nil, "", "simulate", "C2C.CallbackAfterSendMsg", "--target", srv.URL, "--timeout", "50ms", "--retry-on-timeout", "-o", "json")
+	recs := records(t, r)
+	mu.Lock()
+	defer mu.Unlock()
+	if r.code != 1 || len(recs) != 2 || len(bodies) != 2 || bodies[0] != bodies[1] || recs[1].Verdict != record.Pass {
+		t.Fatalf("%d requests\n%s", len(bodies), r)
+	}
+	if !strings.Contains(r.stdout, `"rule":"request.retry"`) {
+		t.Errorf("the retry's record does not say so:\n%s", r.stdout)
+	}
+	if r := runCmd(t, nil, "", "simulate", "C2C.CallbackAfterSendMsg", "--count", "2", "--retry-on-timeout", "--target", srv.URL); r.code != 2 {
+		t.Errorf("with --count: %s", r)
+	}
+}

@@ -67,13 +67,25 @@ const topicRequests = `Tencent: POST {target}?SdkAppid=..&CallbackCommand=..&con
 (with --token also &Sign=hex(sha256(token+RequestTime))&RequestTime=<Unix seconds>). The reply
 must be HTTP 200 with {"ActionStatus":"OK"|"FAIL","ErrorCode":<integer>,"ErrorInfo":<string>}
 within 2 s; redirects are not followed. The documents show no Content-Type on the request;
-imhook sends application/json.
+imhook sends application/json. Some callbacks' pages show fewer query parameters
+(Push.OfflinePush, Push.AllMemberPush, ContentCallback.ResultNotify: SdkAppid, CallbackCommand,
+contenttype; Alert.RequestOverLimit: no ClientIP): imhook sends what the page shows.
+Retries: Tencent never retries a before-callback; it retries an after-callback whose reply
+missed the 2 s budget only when retry on timeout is switched on in its console
+(simulate --retry-on-timeout does the same), and delays and retries push callbacks over
+1000 QPS. A backend must take the same callback twice (robustness probe retried_delivery).
 
 OpenIM: POST {target}/{command}?contenttype=json (the documents' form; the v3 server itself
 sends no query) with Content-Type: application/json; charset=utf-8 and an operationID header.
 --openim-version sends what a server release sends instead: v3.7 and later {target}/{command}
 with no query; v3.4.2 to v3.6.x the same with the older command names in URL and body
-(callbackGroupMsgReadCommand, ...); v3.0 to v3.4.0 {target}?command={command}.
+(callbackGroupMsgReadCommand, ...); v3.0 to v3.4.0 {target}?command={command}; main adds
+?key=<base64 of {"sendID","recvID","groupID"}> to afterSendSingleMsg, afterSendGroupMsg and
+afterMsgSaveDB. A release's body is written as Go's encoder writes it (<, >, & escaped, a
+trailing newline) and carries the values the release really sends (an empty operationID in
+the set-group-info callbacks, groupType U+0002, the owner first in initMemberList, ...:
+'imhook fixtures show COMMAND --doc' lists them), accepted with a warning where the document
+says otherwise. OpenIM Server never retries a callback.
 The server ignores the HTTP status and decodes the body into
 {actionCode, errCode, errMsg, errDlt, nextCode} with int32 numbers and strings: anything it
 cannot decode (an empty body, HTML, "nextCode": "" as in the document's own sample, a float,
@@ -158,7 +170,9 @@ ErrorCode pass. Default callback: C2C.CallbackAfterSendMsg, or the COMMAND given
 
 --probe robustness sends malformed JSON, missing required fields, wrong types, an unknown
 command, a body over 1 MiB, unicode, emoji and control characters in strings, the same message
-twice and messages out of order (Tencent C2C.CallbackAfterSendMsg and OpenIM
+twice, a retried delivery (Tencent after-callbacks: the same body again after a gap as long as
+the budget, as Tencent resends after a timeout when retry is switched on in its console; OpenIM
+never retries) and messages out of order (Tencent C2C.CallbackAfterSendMsg and OpenIM
 callbackAfterSendSingleMsgCommand, or the COMMANDs given). Each must get an answer within the
 budget in the vendor's reply shape (FAIL is fine, so is a 4xx); a 5xx, HTML, a reset or a hang
 fails the probe (probe.robustness). Each record's probe.* finding names the probe in its path.

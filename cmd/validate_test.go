@@ -108,3 +108,17 @@ func TestProgressBarOnlyOnATerminal(t *testing.T) {
 		}
 	}
 }
+
+// The vendors' page samples and the OpenIM server's requests in the
+// catalogue's testdata (fixtures/testdata/SOURCES.json says where each comes
+// from) validate with no error: exit 0, warnings only where a document or a
+// release has a quirk.
+func TestValidateTestdata(t *testing.T) {
+	r := rpRun(t, "", "validate", "../fixtures/testdata/pages", "../fixtures/testdata/server", "-o", "json")
+	if r.code != 0 || strings.Contains(r.out, `"severity":"error"`) || !strings.Contains(r.errOut, " 0 error(s)") {
+		t.Fatalf("validate testdata: exit %d\n%s\n%s", r.code, r.out, r.errOut)
+	}
+	if !strings.Contains(r.out, "quirk.group_type_rune") {
+		t.Errorf("the server's groupType U+0002 gave no warning: %s", r.out)
+	}
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/platform"
 )
 
@@ -37,7 +38,7 @@ func (r *requestOptions) register(c *cobra.Command, recorded bool) {
 	f.StringVar(&r.ClientIP, "client-ip", platform.DefaultClientIP, "Tencent: the ClientIP query value"+rec)
 	f.StringVar(&r.Platform, "platform", platform.DefaultOptPlatform, "Tencent: the OptPlatform query value ("+strings.Join(platform.TencentPlatforms, ", ")+")"+rec)
 	f.StringVar(&r.Token, "token", "", "Tencent: callback authentication token; adds RequestTime and Sign (prefer env IMHOOK_TOKEN: a flag shows in ps; never printed)")
-	f.StringVar(&r.OpenIMVersion, "openim-version", "", "OpenIM: send as this server release does: v3.7+ {url}/{command}; v3.4.2-v3.6 the older command names; v3.0-v3.4.0 {url}?command=...; default docs: {url}/{command}?contenttype=json")
+	f.StringVar(&r.OpenIMVersion, "openim-version", "", "OpenIM: send as this server release does: v3.7+ {url}/{command}; v3.4.2-v3.6 the older command names; v3.0-v3.4.0 {url}?command=...; main adds ?key= to the after-send callbacks; a release's values (empty operationID, groupType U+0002, ...) and Go's encoding (HTML escapes, a trailing newline); default docs: {url}/{command}?contenttype=json")
 	_ = c.RegisterFlagCompletionFunc("platform", fixedCompletion(platform.TencentPlatforms...))
 	_ = c.RegisterFlagCompletionFunc("openim-version", fixedCompletion(platform.OpenIMVersions...))
 }
@@ -63,6 +64,16 @@ func (r *requestOptions) resolve(g *Globals, c *cobra.Command) error {
 		return usageErrorf("--openim-version: %v", err)
 	}
 	return nil
+}
+
+// release is the OpenIM Server release --openim-version names, whose
+// request shapes generation reproduces; nil for the documents' form.
+func (r *requestOptions) release() *fixtures.Release {
+	form, rel, err := platform.OpenIMForm(r.OpenIMVersion)
+	if err != nil || form == platform.FormDocs {
+		return nil
+	}
+	return &rel
 }
 
 // params are the request settings for the sender.

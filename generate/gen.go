@@ -30,6 +30,11 @@ type GenOptions struct {
 	Now time.Time
 	// Variant picks a named variant of the entry; empty picks by weight.
 	Variant string
+	// Release, when set, generates what that OpenIM Server release sends:
+	// the entry's release shapes that cover it (values the release gives
+	// where the document says otherwise) apply after the variant. Nil
+	// generates the documents' form.
+	Release *fixtures.Release
 }
 
 // Generate builds a payload for e from the catalogue alone: per-field
@@ -112,6 +117,15 @@ var places = []string{"Tencent Building, Shenzhen", "Shanghai Tower", "West Lake
 var fileNames = []string{"report-2026Q3.pdf", "IMG_4021.HEIC", "meeting-notes.docx", "invoice_8841.xlsx", "设计稿v2.fig", "logs.tar.gz"}
 
 var words = []string{"alpha", "beta", "gamma", "delta", "note", "hello", "sync", "demo"}
+
+func sortedKeys2(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
 
 func sortedKeys(m map[string]json.RawMessage) []string {
 	keys := make([]string, 0, len(m))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/internal/jsonx"
+	"github.com/tidwall/gjson"
 )
 
 // A plan is an entry compiled for generation: each field's generator with
@@ -29,6 +30,7 @@ type plan struct {
 	cases    map[*fixtures.Field]*pfield
 	counters int
 	variants map[*fixtures.Variant][]psetv
+	releases map[*fixtures.ReleaseShape]prelease
 	tmpls    []ptemplate
 	// Member names are interned: nodes hold a name's index, and names[i]
 	// is written as keys[i] ("Name":).
@@ -37,6 +39,16 @@ type plan struct {
 	ids   map[string]int32
 	// The sibling names the derived strings read.
 	idMsgTime, idMsgRandom, idPlatformID, idContentType, idSessionType, idConversationType []int32
+}
+
+// prelease is a release shape compiled: the values it sets and copies.
+type prelease struct {
+	sets   []psetv
+	copies []pcopy
+}
+
+type pcopy struct {
+	to, from []int32
 }
 
 type psetv struct {
@@ -100,6 +112,8 @@ type pfield struct {
 	name     int32
 	required bool
 	omit     float64
+	// form is the name of the entry's form that alone has the field.
+	form string
 
 	cnst     json.RawMessage
 	cnstC    []byte
@@ -158,7 +172,7 @@ type compiler struct {
 }
 
 func compilePlan(e *fixtures.Entry) *plan {
-	p := &plan{e: e, cases: map[*fixtures.Field]*pfield{}, ids: map[string]int32{}, variants: map[*fixtures.Variant][]psetv{}}
+	p := &plan{e: e, cases: map[*fixtures.Field]*pfield{}, ids: map[string]int32{}, variants: map[*fixtures.Variant][]psetv{}, releases: map[*fixtures.ReleaseShape]prelease{}}
 	c := &compiler{p: p, memo: map[*fixtures.Field]*pfield{}, ctr: map[*fixtures.Field]int{}}
 	p.idMsgTime, p.idMsgRandom, p.idPlatformID = p.path("MsgTime"), p.path("MsgRandom"), p.path("platformID")
 	p.idContentType, p.idSessionType, p.idConversationType = p.path("contentType"), p.path("sessionType"), p.path("conversationType")
@@ -169,6 +183,16 @@ func compilePlan(e *fixtures.Entry) *plan {
 			sets = append(sets, psetv{segs: p.segs(path), raw: v.Set[path], comp: jsonx.AppendCompact(nil, v.Set[path])})
 		}
 		p.variants[v] = sets
+	}
+	for _, rs := range e.Releases {
+		var r prelease
+		for _, path := range sortedKeys(rs.Set) {
+			r.sets = append(r.sets, psetv{segs: p.segs(path), raw: rs.Set[path], comp: jsonx.AppendCompact(nil, rs.Set[path])})
+		}
+		for _, to := range sortedKeys2(rs.Copy) {
+			r.copies = append(r.copies, pcopy{to: p.segs(to), from: p.segs(rs.Copy[to])})
+		}
+		p.releases[rs] = r
 	}
 	for _, r := range e.Rules {
 		if r.Kind != "template" {
@@ -217,7 +241,7 @@ func (c *compiler) field(f *fixtures.Field) *pfield {
 	if h == nil {
 		h = &fixtures.Gen{}
 	}
-	pf := &pfield{f: f, h: h, name: c.p.intern(f.Name), required: f.Required, kind: h.Kind, counter: -1}
+	pf := &pfield{f: f, h: h, name: c.p.intern(f.Name), required: f.Required, kind: h.Kind, counter: -1, form: f.Form}
 	c.memo[f] = pf
 	pf.omit = 0.15
 	if h.Omit > 0 {
@@ -357,9 +381,12 @@ type node struct {
 }
 
 type planGen struct {
-	pcg      rand.PCG
-	rng      *rand.Rand
-	now      time.Time
+	pcg rand.PCG
+	rng *rand.Rand
+	now time.Time
+	// form is the entry's form this payload takes ("" for an entry without
+	// forms): the other forms' fields are left out.
+	form     string
 	buf      []byte
 	ext      []byte
 	tmp      []byte
@@ -395,6 +422,10 @@ func (p *plan) generate(o GenOptions) ([]byte, error) {
 	}
 	g.counters, g.hasCtr = g.counters[:p.counters], g.hasCtr[:p.counters]
 	clear(g.hasCtr)
+	g.form = ""
+	if n := len(p.e.Forms); n > 0 {
+		g.form = p.e.Forms[g.rng.IntN(n)].Name
+	}
 	root := g.newNode(-1, -1)
 	g.object(p, p.root.fields, 0, root)
 	g.nodes[root].pending = false
@@ -407,6 +438,26 @@ func (p *plan) generate(o GenOptions) ([]byte, error) {
 			start := len(g.ext)
 			g.ext = append(g.ext, s.comp...)
 			g.set(p, root, s.segs, kRaw, s.raw, start)
+		}
+	}
+	if o.Release != nil {
+		for _, rs := range p.e.ReleaseShapes(*o.Release) {
+			r := p.releases[rs]
+			for _, s := range r.sets {
+				start := len(g.ext)
+				g.ext = append(g.ext, s.comp...)
+				g.set(p, root, s.segs, kRaw, s.raw, start)
+			}
+			for _, c := range r.copies {
+				from := g.get(root, c.from)
+				if from < 0 {
+					continue
+				}
+				start := len(g.ext)
+				g.ext = g.render(p, g.ext, from)
+				raw := json.RawMessage(bytes.Clone(g.ext[start:]))
+				g.set(p, root, c.to, kRaw, raw, start)
+			}
 		}
 	}
 	for i := range p.tmpls {
@@ -459,6 +510,20 @@ func (g *planGen) get(obj int32, path []int32) int32 {
 	return -1
 }
 
+// item returns the node of the array arr's item at the index idx, or -1.
+func (g *planGen) item(arr int32, idx string) int32 {
+	k, _ := strconv.Atoi(idx)
+	for j := arr + 1; j < int32(len(g.nodes)); j++ {
+		if n := &g.nodes[j]; n.parent == arr && !n.pending {
+			if k == 0 {
+				return j
+			}
+			k--
+		}
+	}
+	return -1
+}
+
 func (g *planGen) markDirty(id int32) {
 	for id >= 0 && !g.nodes[id].dirty {
 		g.nodes[id].dirty = true
@@ -475,10 +540,21 @@ func (g *planGen) set(p *plan, obj int32, segs []int32, kind uint8, raw json.Raw
 		if n.parent != obj || n.pending || n.name != segs[0] {
 			continue
 		}
-		if len(segs) == 1 {
+		switch {
+		case len(segs) == 1:
 			g.replace(j, kind, raw, start)
-		} else if n.kind == kObj {
+		case n.kind == kObj:
 			g.set(p, j, segs[1:], kind, raw, start)
+		case n.kind == kArr && fixtures.IsIndex(p.names[segs[1]]):
+			// A path into an array item (initMemberList.0.roleLevel): an
+			// item that was not generated is not made up.
+			if item := g.item(j, p.names[segs[1]]); item >= 0 {
+				if len(segs) == 2 {
+					g.replace(item, kind, raw, start)
+				} else if g.nodes[item].kind == kObj {
+					g.set(p, item, segs[2:], kind, raw, start)
+				}
+			}
 		}
 		return
 	}
@@ -557,7 +633,28 @@ func (g *planGen) text(dst []byte, id int32) []byte {
 	return append(dst, str...)
 }
 
+// within finds a path whose head is a value written whole (a variant's
+// object) and reads the rest of the path in that value's JSON.
+func (g *planGen) within(p *plan, obj int32, path []int32) (gjson.Result, bool) {
+	for k := len(path) - 1; k > 0; k-- {
+		id := g.get(obj, path[:k])
+		if id < 0 {
+			continue
+		}
+		var rest []string
+		for _, seg := range path[k:] {
+			rest = append(rest, jsonx.Escape(p.names[seg]))
+		}
+		v := gjson.GetBytes(g.render(p, nil, id), strings.Join(rest, "."))
+		return v, v.Exists() && v.Type != gjson.Null
+	}
+	return gjson.Result{}, false
+}
+
 func (g *planGen) template(p *plan, obj int32, t *ptemplate) {
+	if g.get(obj, t.segs) < 0 {
+		return // an optional field left out stays out (a group event has no MsgKey)
+	}
 	g.tmp = g.tmp[:0]
 	for _, part := range t.parts {
 		if part.path == nil {
@@ -565,12 +662,31 @@ func (g *planGen) template(p *plan, obj int32, t *ptemplate) {
 			continue
 		}
 		id := g.get(obj, part.path)
+		if id < 0 && len(part.path) > 1 {
+			// Inside a value a variant set whole ({"Info": {"A": ...}}):
+			// read it from that value's JSON, as the checker does.
+			v, ok := g.within(p, obj, part.path)
+			if !ok {
+				return
+			}
+			if v.Type == gjson.String {
+				g.tmp = append(g.tmp, v.Str...)
+			} else {
+				g.tmp = append(g.tmp, v.Raw...)
+			}
+			continue
+		}
 		if id < 0 || g.nodes[id].kind == kNil {
 			return
 		}
-		if g.nodes[id].kind == kStr {
+		switch n := &g.nodes[id]; {
+		case n.kind == kStr:
 			g.tmp = g.text(g.tmp, id)
-		} else {
+		case n.kind == kRaw && n.raw >= 0 && len(g.raws[n.raw]) > 0 && g.raws[n.raw][0] == '"':
+			// A string from a choice or a variant: its text, as the
+			// checker reads a template's string parts.
+			g.tmp = append(g.tmp, rawStringNoCopy(g.raws[n.raw])...)
+		default:
 			g.tmp = g.render(p, g.tmp, id)
 		}
 	}
@@ -585,6 +701,9 @@ func (g *planGen) object(p *plan, fields []*pfield, idx int, id int32) {
 	g.buf = append(g.buf, '{')
 	first := true
 	for _, f := range fields {
+		if f.form != "" && f.form != g.form {
+			continue
+		}
 		if !f.required && g.rng.Float64() < f.omit {
 			continue
 		}

@@ -3,11 +3,13 @@ package platform
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -91,17 +93,34 @@ func (openim) NewRequest(target, command string, body []byte, p Params) (*http.R
 			u += "?contenttype=json"
 		}
 	default:
-		if e, _, ok := fixtures.Default().Lookup(command); ok && e.Vendor == fixtures.OpenIM {
+		e, _, ok := fixtures.Default().Lookup(command)
+		if ok && e.Vendor == fixtures.OpenIM {
 			if name := e.NameIn(rel); name != command {
 				body = renameCommand(body, name)
 				command = name
 			}
+		} else {
+			e = nil
 		}
 		if form == FormQuery {
 			u = target + "?command=" + command
 		} else {
 			u = target + "/" + command
 		}
+		if key := releaseKey(e, rel, body); key != "" {
+			// main's after-send callbacks: the server parses the URL and
+			// sets key in its query (url.Values.Encode, so + / = arrive
+			// percent-encoded and the parameters sorted).
+			pu, err := url.Parse(u)
+			if err != nil {
+				return nil, err
+			}
+			q := pu.Query()
+			q.Set("key", key)
+			pu.RawQuery = q.Encode()
+			u = pu.String()
+		}
+		body = goEncoded(body)
 	}
 	req, err := http.NewRequest(http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
@@ -110,11 +129,68 @@ func (openim) NewRequest(target, command string, body []byte, p Params) (*http.R
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	op := p.OperationID
 	if op == "" {
+		// The server sends the operation's ID in the header and, where the
+		// request struct has it, in the body: one value.
+		if v := jsonx.Get(body, "operationID").String(); headerSafe(v) {
+			op = v
+		}
+	}
+	if op == "" {
 		op = NewOperationID()
 	}
 	// The server sets "operationID"; Go canonicalises it on the wire.
 	req.Header.Set("operationID", op)
 	return req, nil
+}
+
+// headerSafe reports a value net/http sends as a header value as it is:
+// printable ASCII (a body's operationID may hold anything).
+func headerSafe(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if v[i] < 0x20 || v[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// releaseKey is the key query parameter a release sends with a callback
+// (the catalogue's release shapes say which): base64 (standard, padded) of
+// the JSON object of the named fields of the message, a field the body
+// lacks empty, as OpenIM Server main's buildKeyMsgDataQuery makes it for
+// afterSendSingleMsg, afterSendGroupMsg and afterMsgSaveDB.
+func releaseKey(e *fixtures.Entry, rel fixtures.Release, body []byte) string {
+	if e == nil {
+		return ""
+	}
+	for _, rs := range e.ReleaseShapes(rel) {
+		if len(rs.Key) == 0 {
+			continue
+		}
+		b := []byte{'{'}
+		for i, k := range rs.Key {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsonx.AppendString(b, k)
+			b = append(b, ':')
+			b = jsonx.AppendString(b, jsonx.Get(body, jsonx.Escape(k)).String())
+		}
+		b = append(b, '}')
+		return base64.StdEncoding.EncodeToString(b)
+	}
+	return ""
+}
+
+// goEncoded returns the body as the server's Go encoder writes it
+// (json.Encoder): <, > and & in strings escaped as \u003c, \u003e and
+// \u0026, and a trailing newline.
+func goEncoded(body []byte) []byte {
+	var buf bytes.Buffer
+	buf.Grow(len(body) + 16)
+	json.HTMLEscape(&buf, bytes.TrimRight(body, " \t\r\n"))
+	buf.WriteByte('\n')
+	return buf.Bytes()
 }
 
 // renameCommand returns a copy of body whose callbackCommand is name.

@@ -2,6 +2,7 @@ package platform
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -25,7 +26,7 @@ func (f *findings) expect(j Judging, outcome record.Outcome) {
 	}
 	found := outcome
 	if found == "" {
-		found = "no outcome (the reply breaks the contract)"
+		found = "no outcome (the reply breaks the contract, or the platform fails on it)"
 	}
 	f.add(record.Error, RuleExpect, "", fmt.Sprintf("expected the outcome %s, found %s", j.Expect, found))
 }
@@ -50,7 +51,17 @@ func (f *findings) extras(root gjson.Result, spec *fixtures.ReplySpec, request [
 		}
 		n := typeErrs
 		typeErrs += f.typeCheck(v, fd, jsonx.Escape(fd.Name), nullOK, suffix)
-		if typeErrs > n || v.Type == gjson.Null || applied {
+		if typeErrs > n || v.Type == gjson.Null {
+			continue
+		}
+		// The conditions the platform puts on applying the field: a failed
+		// error check means the platform fails the operation, so the reply
+		// has no outcome, as a reply of the wrong type has none.
+		if failed := f.applyChecks(v, fd, spec, request); failed {
+			typeErrs++
+			continue
+		}
+		if applied {
 			continue
 		}
 		if spec.IsNonEmpty(fd.Name) && (v.Type == gjson.String && v.Str == "" || v.IsArray() && !v.Get("0").Exists()) {
@@ -67,6 +78,41 @@ func (f *findings) extras(root gjson.Result, spec *fixtures.ReplySpec, request [
 		applied = true
 	}
 	return typeErrs, applied
+}
+
+// RuleApply is a reply field that the platform cannot apply as it stands.
+const RuleApply = "response.apply"
+
+// applyChecks holds a present, non-null reply field to the reply section's
+// checks on it and reports whether an error check failed.
+func (f *findings) applyChecks(v gjson.Result, fd *fixtures.Field, spec *fixtures.ReplySpec, request []byte) (failed bool) {
+	for _, c := range spec.ChecksOn(fd.Name) {
+		var what string
+		switch c.Must {
+		case fixtures.MustJSONObject:
+			if v.Type != gjson.String || json.Unmarshal([]byte(v.Str), &struct{}{}) == nil {
+				continue
+			}
+			what = fmt.Sprintf("%s is %s, which is not the text of a JSON object", fd.Name, jsonx.Describe(v.Raw))
+		case fixtures.MustRequestNonNull:
+			r := gjson.GetBytes(request, jsonx.Escape(fd.Name))
+			if request == nil || r.Exists() && r.Type != gjson.Null {
+				continue
+			}
+			what = fmt.Sprintf("the reply sets %s, but the request's %s is null", fd.Name, fd.Name)
+			if !r.Exists() {
+				what = fmt.Sprintf("the reply sets %s, but the request has no %s", fd.Name, fd.Name)
+			}
+		case fixtures.MustCaveat:
+			what = "the reply sets " + fd.Name
+		}
+		sev := record.Severity(c.Severity)
+		f.add(sev, RuleApply, jsonx.Escape(fd.Name), what+": "+c.Doc)
+		if sev == record.Error {
+			failed = true
+		}
+	}
+	return failed
 }
 
 func containsStr(list []string, s string) bool {
@@ -335,6 +381,14 @@ func decisions(fd *fixtures.Field, req gjson.Result, when *fixtures.Cond) []byte
 		b = jsonx.AppendString(b, when.Path)
 		b = append(b, ':')
 		b = append(b, unmeet(when)...)
+		// Other required text fields of a decision (ResultInfo) say nothing.
+		for _, c := range it.Fields {
+			if c.Required && c.Type == "string" && !isID(c.Name) && c.Name != when.Path {
+				b = append(b, ',')
+				b = jsonx.AppendString(b, c.Name)
+				b = append(b, `:""`...)
+			}
+		}
 		b = append(b, '}')
 		return true
 	})
@@ -365,6 +419,9 @@ func modifiedFields(spec *fixtures.ReplySpec, request []byte) []byte {
 	req := gjson.ParseBytes(request)
 	var out []byte
 	for _, fd := range spec.Fields {
+		if !canApply(spec, fd, req) {
+			continue
+		}
 		v := modValue(fd, req.Get(jsonx.Escape(fd.Name)), req, spec.When[fd.Name], containsStr(spec.Echo, fd.Name))
 		if v == nil {
 			continue
@@ -375,6 +432,24 @@ func modifiedFields(spec *fixtures.ReplySpec, request []byte) []byte {
 		out = append(out, v...)
 	}
 	return out
+}
+
+// canApply reports whether a "modify" answer may set the field: not when
+// the platform's checks on it would fail or warn for this request (the
+// platform writes through a pointer the request shows null, or the request
+// cannot show whether it can).
+func canApply(spec *fixtures.ReplySpec, fd *fixtures.Field, req gjson.Result) bool {
+	for _, c := range spec.ChecksOn(fd.Name) {
+		switch c.Must {
+		case fixtures.MustCaveat:
+			return false
+		case fixtures.MustRequestNonNull:
+			if r := req.Get(jsonx.Escape(fd.Name)); !r.Exists() || r.Type == gjson.Null {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // ModifiedText is what "modify" answers put in text fields.

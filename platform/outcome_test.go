@@ -224,3 +224,65 @@ func TestJudgeAllocations(t *testing.T) {
 		}
 	}
 }
+
+// The reply section's checks judge applied fields as the server applies
+// them: msgModify's content must be the text of a JSON object (the server
+// fails the send with ErrArgs otherwise, and --expect modify fails on it),
+// userInfoEx's nickName and faceURL need the request's value not null (the
+// server writes through its pointer), and the fields whose fate the request
+// cannot show give a warning.
+func TestReplyChecks(t *testing.T) {
+	const modify, infoEx = "callbackBeforeMsgModifyCommand", "callbackBeforeUpdateUserInfoExCommand"
+	ok := func(extra string) string {
+		return `{"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0` + extra + `}`
+	}
+	withNull := `{"callbackCommand":"callbackBeforeUpdateUserInfoExCommand","userID":"1","nickName":null,"faceURL":"https://x/a.png","ex":null}`
+	for _, tc := range []struct {
+		name, cmd, request, body string
+		outcome                  record.Outcome
+		want                     []want
+	}{
+		{"content an array", modify, "", ok(`,"content":"[1]"`), "", []want{{record.Error, RuleApply, "content", []string{`"[1]"`, "ErrArgs", "not the text of a JSON object"}}}},
+		{"content plain text", modify, "", ok(`,"content":"hello"`), "", []want{{record.Error, RuleApply, "content", []string{"ErrArgs"}}}},
+		{"content empty", modify, "", ok(`,"content":""`), "", []want{{record.Error, RuleApply, "content", []string{"ErrArgs"}}}},
+		{"content an object", modify, "", ok(`,"content":"{\"content\":\"[masked]\"}"`), "modify", nil},
+		{"content null applies nothing", modify, "", ok(`,"content":null`), "continue", nil},
+		{"push info may not apply", modify, "", ok(`,"offlinePushInfo":{"title":"t"}`), "modify", []want{{record.Warning, RuleApply, "offlinePushInfo", []string{"dereferences nil"}}}},
+		{"nickName over a null request value", infoEx, withNull, ok(`,"nickName":"Zed"`), "", []want{{record.Error, RuleApply, "nickName", []string{"request's nickName is null", "dereferences"}}}},
+		{"faceURL over a set request value", infoEx, withNull, ok(`,"faceURL":"https://x/b.png"`), "modify", nil},
+		{"null nickName over a null request value", infoEx, withNull, ok(`,"nickName":null`), "continue", nil},
+		{"ex may not apply", infoEx, withNull, ok(`,"ex":"{}"`), "modify", []want{{record.Warning, RuleApply, "ex", []string{"never shows"}}}},
+		{"offline push info null applies nothing", "callbackBeforeOfflinePushCommand", "", ok(`,"offlinePushInfo":null`), "continue", nil},
+		{"offline push info replaces", "callbackBeforeOfflinePushCommand", "", ok(`,"offlinePushInfo":{"title":"t","desc":"d"}`), "modify", nil},
+		{"empty push targets apply nothing", "callbackBeforeOfflinePushCommand", "", ok(`,"userIDList":[]`), "continue", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := entry(t, tc.cmd)
+			req := e.Sample
+			if tc.request != "" {
+				req = []byte(tc.request)
+			}
+			j := func(expect record.Outcome) ([]record.Finding, record.Outcome) {
+				return OpenIM.JudgeReply(Reply{Status: 200, Body: []byte(tc.body)}, JudgingFor(e, req, true, 0, expect))
+			}
+			fs, outcome := j("")
+			if outcome != tc.outcome {
+				t.Errorf("outcome %q, want %q (%v)", outcome, tc.outcome, fs)
+			}
+			checkFindings(t, fs, tc.want)
+			if tc.outcome == "" {
+				efs, _ := j(record.OutcomeModify)
+				checkFindings(t, efs, append(tc.want, want{record.Error, RuleExpect, "", []string{"expected the outcome modify, found no outcome"}}))
+			}
+		})
+	}
+	// serve --respond modify leaves out what the server could not apply.
+	e := entry(t, infoEx)
+	body := AnswerBody(OpenIM, ReplyModify, e, []byte(withNull), "")
+	if gjson.GetBytes(body, "nickName").Exists() || gjson.GetBytes(body, "ex").Exists() || !gjson.GetBytes(body, "faceURL").Exists() {
+		t.Errorf("modify answer to a request with a null nickName: %s", body)
+	}
+	if fs, outcome := OpenIM.JudgeReply(Reply{Status: 200, Body: body}, JudgingFor(e, []byte(withNull), true, 0, "")); outcome != record.OutcomeModify || len(fs) != 0 {
+		t.Errorf("the modify answer %s: outcome %q, %v", body, outcome, fs)
+	}
+}

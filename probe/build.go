@@ -82,8 +82,9 @@ const robustRisk = "a backend must answer bad or unusual input in the platform's
 
 // Robustness builds the probes of a callback: malformed JSON, missing
 // required fields, wrong types, an unknown command, a body over 1 MiB,
-// unicode, emoji and control characters in strings, the same message twice
-// and messages out of order.
+// unicode, emoji and control characters in strings, the same message twice,
+// a retried delivery (Tencent after-callbacks: the same body again after a
+// gap as long as the budget) and messages out of order.
 func (b *Builder) Robustness(e *fixtures.Entry) ([]*Probe, error) {
 	var out []*Probe
 	valid := func(i int) ([]byte, error) { return b.Gen(e, 100+i) }
@@ -137,6 +138,18 @@ func (b *Builder) Robustness(e *fixtures.Entry) ([]*Probe, error) {
 	// duplicates and must answer each.
 	if err := add("duplicate_message", body, body); err != nil {
 		return nil, err
+	}
+	// A retried delivery: Tencent resends an after-callback whose reply
+	// missed the 2 s budget, with the same body, when retry on timeout is
+	// switched on in the console (and delays and retries push callbacks over
+	// 1000 QPS); a backend must take the second copy as it took the first.
+	// OpenIM Server never retries, and Tencent never retries a
+	// before-callback.
+	if e.Vendor == fixtures.Tencent && e.Kind == fixtures.After {
+		if err := add("retried_delivery", body, body); err != nil {
+			return nil, err
+		}
+		out[len(out)-1].Exchanges[1].AfterTimeout = true
 	}
 	// Messages out of order: the second is older than the first.
 	second, err := valid(1)

@@ -46,6 +46,10 @@ const (
 type Exchange struct {
 	Req  *http.Request
 	Body []byte
+	// AfterTimeout sends the request after a gap as long as the platform's
+	// budget, as a platform resends a callback whose reply did not come in
+	// time (Tencent's retry on timeout).
+	AfterTimeout bool
 }
 
 // Probe is one named check: one or more requests and how to judge the
@@ -79,6 +83,15 @@ type Result struct {
 func (r *Runner) Run(ctx context.Context, p *Probe) []Result {
 	var out []Result
 	for i, ex := range p.Exchanges {
+		if ex.AfterTimeout {
+			t := time.NewTimer(r.budget(platform.For(p.Vendor)))
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return out
+			case <-t.C:
+			}
+		}
 		res := r.exchange(ctx, p, ex)
 		if len(p.Exchanges) > 1 {
 			for j := range res.Record.Findings {

@@ -1,13 +1,16 @@
 package probe
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -125,6 +128,70 @@ func TestRobustnessBodies(t *testing.T) {
 	o := by["out_of_order"]
 	if gjson.GetBytes(o.Exchanges[1].Body, "MsgTime").Int() >= gjson.GetBytes(o.Exchanges[0].Body, "MsgTime").Int() {
 		t.Error("out_of_order")
+	}
+	// The retried delivery is the same body again, after a timeout-like gap.
+	if r := by["retried_delivery"]; r == nil || len(r.Exchanges) != 2 || string(r.Exchanges[0].Body) != string(r.Exchanges[1].Body) ||
+		r.Exchanges[0].AfterTimeout || !r.Exchanges[1].AfterTimeout {
+		t.Errorf("retried_delivery: %+v", r)
+	}
+	// No retried delivery where the platform does not retry.
+	for _, cmd := range []string{"C2C.CallbackBeforeSendMsg", "callbackAfterSendSingleMsgCommand"} {
+		other, _, _ := fixtures.Default().Lookup(cmd)
+		ps, err := b.Robustness(other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range ps {
+			if p.Name == "robustness.retried_delivery" {
+				t.Errorf("%s has a retried delivery: its platform does not retry it", cmd)
+			}
+		}
+	}
+}
+
+// A retried delivery waits the budget before its second request, and both
+// requests are judged: a backend that refuses the copy fails the probe.
+func TestRetriedDeliveryWaitsAndJudgesBoth(t *testing.T) {
+	b, e := builder(t, "")
+	ps, _ := b.Robustness(e)
+	var p *Probe
+	for _, x := range ps {
+		if x.Name == "robustness.retried_delivery" {
+			p = x
+		}
+	}
+	var seen [][]byte
+	var at []time.Time
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		seen, at = append(seen, body), append(at, time.Now())
+		n := len(seen)
+		mu.Unlock()
+		if n > 1 {
+			w.WriteHeader(http.StatusInternalServerError) // "already processed"
+			return
+		}
+		_, _ = w.Write([]byte(`{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`))
+	}))
+	defer srv.Close()
+	for i := range p.Exchanges {
+		u := *p.Exchanges[i].Req.URL
+		su, _ := url.Parse(srv.URL)
+		u.Scheme, u.Host = su.Scheme, su.Host
+		p.Exchanges[i].Req.URL = &u
+	}
+	const gap = 50 * time.Millisecond
+	res := (&Runner{Timeout: gap}).Run(context.Background(), p)
+	if len(res) != 2 || len(seen) != 2 || !bytes.Equal(seen[0], seen[1]) {
+		t.Fatalf("%d results, %d requests", len(res), len(seen))
+	}
+	if d := at[1].Sub(at[0]); d < gap {
+		t.Errorf("the retry came %s after the first request; the gap is %s", d, gap)
+	}
+	if res[0].Record.Verdict != record.Pass || res[1].Record.Verdict != record.Fail {
+		t.Errorf("verdicts %s, %s: the refused copy must fail", res[0].Record.Verdict, res[1].Record.Verdict)
 	}
 }
 

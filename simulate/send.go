@@ -80,6 +80,12 @@ type Sender struct {
 	// Expect is the outcome each reply must have (record.Outcome*); ""
 	// means a valid callback must be accepted.
 	Expect record.Outcome
+	// RetryOnTimeout resends, with the same body, a Tencent after-callback
+	// whose reply missed the budget (no reply in time, or a late one), as
+	// Tencent does when retry on timeout is switched on in its console
+	// (Deliver). Tencent never retries a before-callback; OpenIM Server
+	// never retries.
+	RetryOnTimeout bool
 }
 
 // NewClient is the HTTP client imhook sends with: redirects are not
@@ -155,6 +161,32 @@ func requestRecord(c Callback, req *http.Request, body []byte) *record.Record {
 func (s *Sender) Send(ctx context.Context, c Callback) (rec *record.Record, unreachable bool) {
 	r := s.exchange(ctx, c, true, nil)
 	return r.rec, r.unreachable
+}
+
+// RuleRetry marks the record of a resent callback.
+const RuleRetry = "request.retry"
+
+// Deliver sends a callback as the platform delivers it: once, and with
+// RetryOnTimeout once more, with the same body, when the platform would
+// retry it (a Tencent after-callback whose reply missed the budget). It
+// returns a record per request; the retry's record says it is one.
+func (s *Sender) Deliver(ctx context.Context, c Callback) (recs []*record.Record, unreachable bool) {
+	r := s.exchange(ctx, c, true, nil)
+	recs = append(recs, r.rec)
+	if !s.RetryOnTimeout || !r.budgetMiss || r.unreachable || !retried(c.Entry) || ctx.Err() != nil {
+		return recs, r.unreachable
+	}
+	retry := c
+	retry.Findings = append(append([]record.Finding{}, c.Findings...), record.Finding{Severity: record.Info, Rule: RuleRetry,
+		Message: "the same callback again: its reply missed the budget, and Tencent resends an after-callback then when retry on timeout is switched on in its console; a backend must take the copy as it took the first (its MsgKey and MsgSeq show it is the same message)"})
+	r = s.exchange(ctx, retry, true, nil)
+	return append(recs, r.rec), r.unreachable
+}
+
+// retried reports whether the platform resends a callback of e after a
+// timeout (with retry switched on): Tencent's after-callbacks.
+func retried(e *fixtures.Entry) bool {
+	return e.Vendor == fixtures.Tencent && e.Kind == fixtures.After
 }
 
 // result is one exchange as the load engine counts it; rec is built only
@@ -343,9 +375,11 @@ func (s *Sender) Sequence(cbs []Callback) run.Producer {
 			if ctx.Err() != nil {
 				return nil
 			}
-			rec, unreachable := s.Send(ctx, c)
-			if !sink.Emit(run.Event{Record: rec, Unreachable: unreachable}) {
-				return nil
+			recs, unreachable := s.Deliver(ctx, c)
+			for i, rec := range recs {
+				if !sink.Emit(run.Event{Record: rec, Unreachable: unreachable && i == len(recs)-1}) {
+					return nil
+				}
 			}
 		}
 		return nil

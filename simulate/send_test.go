@@ -1,16 +1,18 @@
 package simulate
 
 import (
+	"bytes"
 	"context"
-	"github.com/imhook/imhook/generate"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/generate"
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"
 )
@@ -87,4 +89,64 @@ func TestBuildBadTarget(t *testing.T) {
 	if !unreachable || rec.Verdict != record.NoReply || rec.Findings[len(rec.Findings)-1].Rule != "request.target" {
 		t.Errorf("bad target: %v %+v", unreachable, rec)
 	}
+}
+
+// With RetryOnTimeout a Tencent after-callback whose reply missed the
+// budget is sent again with the same body, and the copy's record says so;
+// without it, and for callbacks the platforms never retry, it is sent once.
+func TestDeliverRetriesOnTimeout(t *testing.T) {
+	var mu sync.Mutex
+	var bodies [][]byte
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, b)
+		first := len(bodies) == 1
+		mu.Unlock()
+		if first {
+			time.Sleep(300 * time.Millisecond) // past the 50 ms budget
+		}
+		_, _ = w.Write([]byte(`{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`))
+	}))
+	defer srv.Close()
+	for _, tc := range []struct {
+		command string
+		retry   bool
+		want    int
+	}{
+		{"C2C.CallbackAfterSendMsg", true, 2},
+		{"C2C.CallbackAfterSendMsg", false, 1},
+		{"C2C.CallbackBeforeSendMsg", true, 1},
+		{"callbackAfterSendSingleMsgCommand", true, 1},
+	} {
+		mu.Lock()
+		bodies = nil
+		mu.Unlock()
+		e, _, _ := fixtures.Default().Lookup(tc.command)
+		s := &Sender{Target: srv.URL, Timeout: 50 * time.Millisecond, RetryOnTimeout: tc.retry}
+		recs, unreachable := s.Deliver(context.Background(), NewCallback(e, e.Sample))
+		if unreachable || len(recs) != tc.want {
+			t.Fatalf("%s retry %v: %d records, unreachable %v", tc.command, tc.retry, len(recs), unreachable)
+		}
+		if !hasRule(recs[0].Findings, platform.RuleTimeout) || hasRule(recs[0].Findings, RuleRetry) {
+			t.Errorf("%s: the first record: %v", tc.command, recs[0].Findings)
+		}
+		if tc.want == 2 {
+			mu.Lock()
+			same := len(bodies) == 2 && bytes.Equal(bodies[0], bodies[1])
+			mu.Unlock()
+			if !same || !hasRule(recs[1].Findings, RuleRetry) || recs[1].Verdict != record.Pass || string(recs[1].Request.Body) != string(recs[0].Request.Body) {
+				t.Errorf("the retry: same body %v, %s %v", same, recs[1].Verdict, recs[1].Findings)
+			}
+		}
+	}
+}
+
+func hasRule(fs []record.Finding, rule string) bool {
+	for _, f := range fs {
+		if f.Rule == rule {
+			return true
+		}
+	}
+	return false
 }

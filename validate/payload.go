@@ -58,6 +58,7 @@ func Payload(e *fixtures.Entry, body []byte) []record.Finding {
 		c.add(record.Error, RuleEmpty, "", "the body is empty; expected a JSON object")
 		return c.out
 	}
+	c.entry = e
 	c.Reset(body)
 	c.WS()
 	isObject := c.Peek() == '{'
@@ -100,6 +101,8 @@ func (c *checker) release() {
 
 type checker struct {
 	out []record.Finding
+	// entry is the callback being checked (its root holds its forms).
+	entry *fixtures.Entry
 	// The body, read in one pass.
 	jsonx.Scanner
 	// top holds the body's top-level values as the walk met them, so that
@@ -231,12 +234,74 @@ func (c *checker) object(f *fixtures.Field, path *where, parent int) {
 	if c.Bad {
 		return
 	}
+	c.required(spec, seen, func(name string) string { return where{up: path, key: name}.String() })
+}
+
+// required reports the required fields of an object that are missing. A
+// field of one of the entry's forms (the fields one page has and the other
+// not) is required only in its form: the payload takes the form whose own
+// fields it carries, or else the one it misses least of.
+func (c *checker) required(spec *fixtures.Field, seen []bool, at func(name string) string) {
+	var forms []*fixtures.Form
+	if c.entry != nil && spec == c.entry.Root {
+		forms = c.entry.Forms
+	}
 	for i, sf := range spec.Fields {
-		if sf.Required && !seen[i] {
-			c.add(record.Error, RuleRequired, where{up: path, key: sf.Name}.String(),
-				fmt.Sprintf("the required field %s (%s) is missing", sf.Name, sf.TypeLabel()))
+		if sf.Required && !seen[i] && (sf.Form == "" || len(forms) == 0) {
+			c.add(record.Error, RuleRequired, at(sf.Name), fmt.Sprintf("the required field %s (%s) is missing", sf.Name, sf.TypeLabel()))
 		}
 	}
+	if len(forms) == 0 {
+		return
+	}
+	// The payload is in a form whose own fields it carries (any of them, when
+	// it carries none of any form's: a form may have no fields of its own).
+	has := make([]int, len(forms))
+	missing := make([][]*fixtures.Field, len(forms))
+	carries := false
+	for k, fm := range forms {
+		for i, sf := range spec.Fields {
+			switch {
+			case sf.Form != fm.Name:
+			case seen[i]:
+				has[k]++
+			case sf.Required:
+				missing[k] = append(missing[k], sf)
+			}
+		}
+		carries = carries || has[k] > 0
+	}
+	var best *fixtures.Form
+	var bestMissing []*fixtures.Field
+	bestHas := -1
+	for k, fm := range forms {
+		if carries && has[k] == 0 {
+			continue
+		}
+		if len(missing[k]) == 0 {
+			return // the payload is in this form
+		}
+		if has[k] > bestHas || has[k] == bestHas && len(missing[k]) < len(bestMissing) {
+			best, bestMissing, bestHas = fm, missing[k], has[k]
+		}
+	}
+	var others []string
+	for _, fm := range forms {
+		if fm != best {
+			others = append(others, fmt.Sprintf("the %s page (%s) has %s", fm.Name, fm.Doc, orNothing(fm.Fields)))
+		}
+	}
+	for _, sf := range bestMissing {
+		c.add(record.Error, RuleRequired, at(sf.Name), fmt.Sprintf("the required field %s (%s) of the %s page (%s) is missing, and the payload is not in another page's form either: %s",
+			sf.Name, sf.TypeLabel(), best.Name, best.Doc, strings.Join(others, "; ")))
+	}
+}
+
+func orNothing(fields []string) string {
+	if len(fields) == 0 {
+		return "none of these fields"
+	}
+	return strings.Join(fields, ", ")
 }
 
 // array reads the array at c.I and checks its items against f.Items.
@@ -333,12 +398,21 @@ func (c *checker) leaf(v gjson.Result, f *fixtures.Field, at where) {
 		if f.MinLen == 0 && f.MaxLen == 0 {
 			return
 		}
-		n := utf8.RuneCountInString(v.Str)
+		// Count as the document counts: UTF-8 bytes (a UserID is "a string
+		// of up to 32 bytes") or characters.
+		n, unit := utf8.RuneCountInString(v.Str), fixtures.LenCharacters
+		if f.LenUnit == fixtures.LenBytes {
+			n, unit = len(v.Str), fixtures.LenBytes
+		}
 		if f.MinLen > 0 && n < f.MinLen {
-			c.add(record.Error, RuleLength, at.String(), fmt.Sprintf("expected at least %d characters, found %d", f.MinLen, n))
+			c.add(record.Error, RuleLength, at.String(), fmt.Sprintf("expected at least %d %s, found %d", f.MinLen, unit, n))
 		}
 		if f.MaxLen > 0 && n > f.MaxLen {
-			c.add(record.Error, RuleLength, at.String(), fmt.Sprintf("expected at most %d characters, found %d", f.MaxLen, n))
+			msg := fmt.Sprintf("expected at most %d %s, found %d", f.MaxLen, unit, n)
+			if unit == fixtures.LenBytes && n != utf8.RuneCountInString(v.Str) {
+				msg += fmt.Sprintf(" (%d characters: the document counts UTF-8 bytes, and each character outside ASCII takes 2 to 4)", utf8.RuneCountInString(v.Str))
+			}
+			c.add(record.Error, RuleLength, at.String(), msg)
 		}
 	case "integer":
 		raw := v.Raw

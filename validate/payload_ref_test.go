@@ -35,6 +35,7 @@ func refPayload(e *fixtures.Entry, body []byte) []record.Finding {
 		return c.out
 	}
 	c.collect = len(e.Rules) > 0
+	c.entry = e
 	c.refObject(root, e.Root, "", gjson.Result{})
 	for _, r := range e.Rules {
 		c.rule(root, r)
@@ -92,12 +93,7 @@ func (c *checker) refObject(obj gjson.Result, f *fixtures.Field, path string, pa
 		c.refValue(v, child, at, obj)
 		return true
 	})
-	for i, sf := range spec.Fields {
-		if sf.Required && !seen[i] {
-			c.add(record.Error, RuleRequired, jsonx.PathJoin(path, sf.Name),
-				fmt.Sprintf("the required field %s (%s) is missing", sf.Name, sf.TypeLabel()))
-		}
-	}
+	c.required(spec, seen, func(name string) string { return jsonx.PathJoin(path, name) })
 }
 
 func (c *checker) refValue(v gjson.Result, f *fixtures.Field, at where, parent gjson.Result) {

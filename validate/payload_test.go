@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/internal/jsonx"
 	"github.com/imhook/imhook/record"
 )
 
@@ -213,8 +215,8 @@ func TestBadPayloads(t *testing.T) {
 		{name: "two TIMCustomElem", command: send, edit: edit{"MsgBody": `[` + custom + `,` + custom + `]`},
 			want: []want{{record.Error, RulePrefix + "one_custom_elem", "MsgBody.1", []string{"MsgBody.0, MsgBody.1"}}}},
 		{name: "one TIMCustomElem", command: send, edit: edit{"MsgBody": `[{"MsgType":"TIMTextElem","MsgContent":{"Text":"a"}},` + custom + `]`}},
-		{name: "unknown field", command: send, edit: edit{"MsgId": `"144115233406643804-1557481126-2837546"`},
-			want: []want{{record.Info, RuleUnknown, "MsgId", []string{"MsgId"}}}},
+		{name: "unknown field", command: send, edit: edit{"MsgUuid": `"144115233406643804-1557481126-2837546"`},
+			want: []want{{record.Info, RuleUnknown, "MsgUuid", []string{"MsgUuid"}}}},
 		{name: "unknown nested field", command: send, edit: edit{"MsgBody.0.MsgContent.Color": `"red"`},
 			want: []want{{record.Info, RuleUnknown, "MsgBody.0.MsgContent.Color", nil}}},
 		{name: "TIMTextElem without Text", command: send, edit: edit{"MsgBody.0.MsgContent.Text": ""},
@@ -270,4 +272,113 @@ func TestLocationElem(t *testing.T) {
 	assertFindings(t, Payload(e, loc("-90")), nil)
 	assertFindings(t, Payload(e, loc("90.0001")), []want{{record.Error, RuleRange, "MsgBody.0.MsgContent.Latitude", []string{"90.0001"}}})
 	assertFindings(t, Payload(e, loc(`"22.5"`)), []want{{record.Error, RuleType, "MsgBody.0.MsgContent.Latitude", []string{"number"}}})
+}
+
+// Every length limit of the catalogue is counted as its page counts it:
+// multi-byte text at, under and over each limit, wherever the field appears
+// in its entry's sample. A UserID is "a string of up to 32 bytes"
+// (1047/34953): 20 Chinese characters are 60 bytes and too long.
+func TestLengthLimits(t *testing.T) {
+	n := 0
+	for _, e := range fixtures.Default().Entries() {
+		var walk func(f *fixtures.Field, v gjson.Result, path string)
+		walk = func(f *fixtures.Field, v gjson.Result, path string) {
+			switch {
+			case f == nil || !v.Exists():
+			case f.Type == "object" && v.IsObject():
+				spec := f
+				if f.Switch != "" {
+					return
+				}
+				for _, c := range spec.Fields {
+					walk(c, v.Get(jsonx.Escape(c.Name)), jsonx.PathJoin(path, c.Name))
+				}
+			case f.Type == "array" && v.IsArray():
+				walk(f.Items, v.Get("0"), jsonx.Index(path, 0))
+			case f.Type == "string" && f.MaxLen > 0:
+				n++
+				lengthCases(t, e, f, path)
+			}
+		}
+		walk(e.Root, gjson.ParseBytes(e.Sample), "")
+	}
+	if n < 50 {
+		t.Errorf("only %d length limits met in the samples", n)
+	}
+}
+
+func lengthCases(t *testing.T, e *fixtures.Entry, f *fixtures.Field, path string) {
+	t.Helper()
+	// text of exactly n units, mostly three-byte characters.
+	text := func(n int) string {
+		if f.LenUnit == fixtures.LenCharacters {
+			return strings.Repeat("用", n)
+		}
+		return strings.Repeat("用", n/3) + strings.Repeat("a", n%3)
+	}
+	for _, tc := range []struct {
+		name  string
+		value string
+		err   bool
+	}{
+		{"at", text(f.MaxLen), false},
+		{"under", text(f.MaxLen - 1), false},
+		{"over", text(f.MaxLen + 1), true},
+		{"over in bytes only", strings.Repeat("用", f.MaxLen/3+1), f.LenUnit == fixtures.LenBytes},
+	} {
+		body, err := sjson.SetBytes(append([]byte{}, e.Sample...), path, tc.value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []record.Finding
+		for _, x := range Payload(e, body) {
+			if x.Rule == RuleLength {
+				got = append(got, x)
+			}
+		}
+		switch {
+		case tc.err && (len(got) != 1 || got[0].Path != path || !strings.Contains(got[0].Message, f.LenUnit)):
+			t.Errorf("%s %s %s (%d bytes, %d characters): %v, want one %s finding in %s", e.Command, path, tc.name, len(tc.value), utf8.RuneCountInString(tc.value), got, RuleLength, f.LenUnit)
+		case !tc.err && len(got) != 0:
+			t.Errorf("%s %s %s (%d bytes): %v", e.Command, path, tc.name, len(tc.value), got)
+		}
+	}
+}
+
+func TestUserIDIsCountedInBytes(t *testing.T) {
+	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
+	body, _ := sjson.SetBytes(append([]byte{}, e.Sample...), "From_Account", strings.Repeat("张", 20))
+	fs := Payload(e, body)
+	if len(fs) != 1 || fs[0].Rule != RuleLength || !strings.Contains(fs[0].Message, "at most 32 bytes, found 60 (20 characters") {
+		t.Errorf("a 20-character Chinese UserID: %v", fs)
+	}
+}
+
+// A payload takes one of its entry's forms: either page's fields pass, and
+// a payload with neither gets the missing field of the form it is closest to,
+// with both pages named.
+func TestPayloadForms(t *testing.T) {
+	e := entry(t, "C2C.CallbackAfterMsgWithDraw")
+	base := `{"CallbackCommand":"C2C.CallbackAfterMsgWithDraw","From_Account":"jared","To_Account":"Jonh","MsgKey":"48374_2837546_1557481126"`
+	for body, want := range map[string]string{
+		base + `,"UnreadMsgNum":7}`:                           "",
+		base + `,"EventTime":1670574414123}`:                  "",
+		base + `,"UnreadMsgNum":7,"EventTime":1670574414123}`: "",
+		base + `}`: "the required field UnreadMsgNum (integer (int32)) of the international page (https://www.tencentcloud.com/document/product/1047/43466) is missing, and the payload is not in another page's form either: the mainland page (https://cloud.tencent.cn/document/product/269/61697) has EventTime",
+	} {
+		fs := Payload(e, []byte(body))
+		switch {
+		case want == "" && len(fs) != 0:
+			t.Errorf("%s: %v", body, fs)
+		case want != "" && (len(fs) != 1 || fs[0].Rule != RuleRequired || fs[0].Message != want):
+			t.Errorf("%s: %v", body, fs)
+		}
+	}
+	// The offline push with push info needs all six of its fields.
+	push := entry(t, "callbackBeforeOfflinePushCommand")
+	b, _ := sjson.DeleteBytes(append([]byte{}, push.Sample...), "desc")
+	fs := Payload(push, b)
+	if len(fs) != 1 || fs[0].Path != "desc" || !strings.Contains(fs[0].Message, "with push info") {
+		t.Errorf("push info without desc: %v", fs)
+	}
 }
