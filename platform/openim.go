@@ -562,3 +562,6 @@ func (openim) Replay(rec *record.Record, target string, p Params, _ Keep, _ time
 	}
 	return target, p, nil
 }
+
+// Retry: OpenIM Server never resends a callback.
+func (openim) Retry(*fixtures.Entry) string { return "" }

@@ -127,6 +127,9 @@ type Vendor interface {
 	// vendor must refuse (security probes), made from the request settings
 	// p at time now; none when the vendor's requests carry nothing to forge.
 	Forgeries(p Params, now time.Time) []Forgery
+	// Retry says when the platform resends a callback of e whose reply
+	// missed the budget, with the same body; "" when it never does.
+	Retry(e *fixtures.Entry) string
 	// Replay returns the target and parameters to resend a recorded
 	// request with: p with what the recording keeps applied (keep says
 	// which of the user's settings a recorded value may replace), and notes

@@ -608,3 +608,13 @@ func (tencent) Replay(rec *record.Record, target string, p Params, keep Keep, no
 		Message: fmt.Sprintf("the recorded Sign and RequestTime are sent again, %s: a receiver that checks them refuses a RequestTime more than %s away. Replay with --resign --token TOKEN for a fresh signature",
 			age, SignWindow)}}
 }
+
+// Retry: Tencent resends an after-callback whose reply missed the budget
+// when retry on timeout is switched on in its console; never a
+// before-callback (the overview page, 1047/34354).
+func (tencent) Retry(e *fixtures.Entry) string {
+	if e.Kind != fixtures.After {
+		return ""
+	}
+	return "its reply missed the budget, and Tencent resends an after-callback then when retry on timeout is switched on in its console"
+}

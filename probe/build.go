@@ -139,13 +139,10 @@ func (b *Builder) Robustness(e *fixtures.Entry) ([]*Probe, error) {
 	if err := add("duplicate_message", body, body); err != nil {
 		return nil, err
 	}
-	// A retried delivery: Tencent resends an after-callback whose reply
-	// missed the 2 s budget, with the same body, when retry on timeout is
-	// switched on in the console (and delays and retries push callbacks over
-	// 1000 QPS); a backend must take the second copy as it took the first.
-	// OpenIM Server never retries, and Tencent never retries a
-	// before-callback.
-	if e.Vendor == fixtures.Tencent && e.Kind == fixtures.After {
+	// A retried delivery, where the platform resends the callback after a
+	// timeout (platform's Vendor.Retry): a backend must take the second
+	// copy as it took the first.
+	if platform.For(e.Vendor).Retry(e) != "" {
 		if err := add("retried_delivery", body, body); err != nil {
 			return nil, err
 		}

@@ -173,20 +173,15 @@ const RuleRetry = "request.retry"
 func (s *Sender) Deliver(ctx context.Context, c Callback) (recs []*record.Record, unreachable bool) {
 	r := s.exchange(ctx, c, true, nil)
 	recs = append(recs, r.rec)
-	if !s.RetryOnTimeout || !r.budgetMiss || r.unreachable || !retried(c.Entry) || ctx.Err() != nil {
+	why := platform.For(c.Entry.Vendor).Retry(c.Entry)
+	if !s.RetryOnTimeout || !r.budgetMiss || r.unreachable || why == "" || ctx.Err() != nil {
 		return recs, r.unreachable
 	}
 	retry := c
 	retry.Findings = append(append([]record.Finding{}, c.Findings...), record.Finding{Severity: record.Info, Rule: RuleRetry,
-		Message: "the same callback again: its reply missed the budget, and Tencent resends an after-callback then when retry on timeout is switched on in its console; a backend must take the copy as it took the first (its MsgKey and MsgSeq show it is the same message)"})
+		Message: "the same callback again: " + why + "; a backend must take the copy as it took the first (it is the same message)"})
 	r = s.exchange(ctx, retry, true, nil)
 	return append(recs, r.rec), r.unreachable
-}
-
-// retried reports whether the platform resends a callback of e after a
-// timeout (with retry switched on): Tencent's after-callbacks.
-func retried(e *fixtures.Entry) bool {
-	return e.Vendor == fixtures.Tencent && e.Kind == fixtures.After
 }
 
 // result is one exchange as the load engine counts it; rec is built only
