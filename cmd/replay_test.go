@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/imhook/imhook/fixtures"
-	"github.com/imhook/imhook/generate"
+	"github.com/imhook/imhook/fixtures/generate"
 	"github.com/imhook/imhook/internal/ui"
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"

@@ -12,7 +12,7 @@ import (
 	"github.com/tidwall/sjson"
 
 	"github.com/imhook/imhook/fixtures"
-	"github.com/imhook/imhook/generate"
+	"github.com/imhook/imhook/fixtures/generate"
 )
 
 // The scenario of Tencent's conversation model.

@@ -1,7 +1,7 @@
 package simulate
 
 import (
-	"github.com/imhook/imhook/generate"
+	"github.com/imhook/imhook/fixtures/generate"
 	"testing"
 	"time"
 

@@ -5,7 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/imhook/imhook/generate"
+	"github.com/imhook/imhook/fixtures/generate"
 	"io"
 	"net"
 	"net/http"

@@ -3,7 +3,7 @@ package simulate
 import (
 	"bytes"
 	"context"
-	"github.com/imhook/imhook/generate"
+	"github.com/imhook/imhook/fixtures/generate"
 	"net"
 	"strconv"
 	"testing"

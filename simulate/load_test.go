@@ -2,7 +2,7 @@ package simulate
 
 import (
 	"context"
-	"github.com/imhook/imhook/generate"
+	"github.com/imhook/imhook/fixtures/generate"
 	"io"
 	"net/http"
 	"net/http/httptest"
