@@ -50,8 +50,10 @@ answered by --respond (ok, fail, reject, discard or modify; 'imhook help outcome
 --respond-file for the command wins. Each record carries the outcome of the answer.
 
 --record appends one record per exchange, written before the reply is sent: a reply that
-was sent is always in the file. SIGINT or SIGTERM stops accepting, finishes the requests in
-flight, flushes and closes the file, prints the summary of what was received and exits 0.`,
+was sent is always in the file. An exchange that cannot be recorded (a full disk) is answered
+500 and not acknowledged; stderr says so at once, and writing resumes by itself when it can.
+SIGINT or SIGTERM stops accepting, finishes the requests in flight, flushes and closes the
+file, prints the summary of what was received and exits 0.`,
 		Example: `  imhook serve
   imhook serve --addr 127.0.0.1:9000 --sdkappid 1400000000 --record calls.jsonl   # token in IMHOOK_TOKEN
   imhook serve --respond reject                                # refuse before-callbacks
@@ -130,6 +132,7 @@ func serveRun(o *serveOptions) error {
 		Show:       func(r *record.Record) { chain.Emit(run.Event{Record: r}) },
 	}
 	if rw != nil {
+		rw.OnStreak(serveRecordStreak(g, o.Record))
 		cfg.Record = rw.Write
 	}
 	// The receiver's live heap is small and every request allocates a

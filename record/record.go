@@ -163,24 +163,58 @@ func VerdictOf(hasReply bool, fs []Finding) Verdict {
 }
 
 // Writer appends records to a stream, one line each. Each record goes out in
-// a single Write, under a lock, so concurrent writers never interleave and a
-// crash never leaves half a line behind what was written before.
+// a single Write, under a lock, so concurrent writers never interleave.
+//
+// A failed write fails the records it carried (their Write returns the
+// error) and nothing else: the next record is tried again, so writing
+// resumes by itself once the cause is gone (space freed on a full disk).
+// What a failed write left of its batch is cut back (a regular file is
+// truncated to where the batch began), so the file holds whole lines only;
+// on a stream that cannot be cut back, the torn line is ended before the
+// next record, which then starts a line of its own. The writer prints
+// nothing: its owner learns of failed writes through OnStreak.
 type Writer struct {
 	mu   sync.Mutex
 	cond sync.Cond
 	w    io.Writer
 	f    *os.File
-	err  error
+	// regular is set for a regular file, which a failed write is cut back
+	// in; torn is set while a failed write's bytes are still there (the
+	// cut failed too, or the stream cannot be cut).
+	regular, torn bool
 
-	// Group commit: records queue in buf; one writer at a time (the leader)
-	// writes the whole queue in a single Write while the others wait, and
-	// each Write returns only once its own record has been written. Under
-	// concurrency many records share one system call; alone, a record is
-	// written at once.
+	// Group commit: records queue in buf, in the batch cur; one writer at
+	// a time (the leader) writes the whole queue in a single Write while
+	// the others wait, and each Write returns once its own batch has been
+	// written or has failed. Under concurrency many records share one
+	// system call; alone, a record is written at once.
 	buf, spare []byte
-	queued     uint64 // records appended to buf so far
-	written    uint64 // records written so far
+	cur        *batch
 	writing    bool
+
+	// The current streak of failed writes: records lost, the last error.
+	failed  int64
+	lastErr error
+	notify  func(Streak)
+}
+
+// batch is the result of one Write system call, for the records it carried.
+type batch struct {
+	n    int64 // records
+	done bool
+	err  error
+}
+
+// Streak is a run of failed writes, told to the writer's owner (OnStreak)
+// when it begins and when it ends.
+type Streak struct {
+	// Err is the error that began the streak, or (Over) the last one.
+	Err error
+	// Failed is how many records the streak cost so far: at its beginning
+	// the records of the first failed write, when Over all of them.
+	Failed int64
+	// Over is set when a write succeeded again and the streak has ended.
+	Over bool
 }
 
 // NewWriter wraps w.
@@ -198,71 +232,167 @@ func OpenFile(path string) (*Writer, error) {
 	}
 	w := NewWriter(f)
 	w.f = f
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		w.regular = true
+	}
 	return w, nil
 }
 
-// Write appends one record and returns when it has been written.
+// OnStreak sets f to be told when a streak of failed writes begins (once,
+// at its first failed write) and when it ends (at the next write that
+// succeeds), so that the owner can report it at once. f is called with the
+// writer's lock held, from the goroutine whose Write ran the system call:
+// it must be brief and must not use the writer. Set it before the first
+// Write.
+func (w *Writer) OnStreak(f func(Streak)) { w.notify = f }
+
+// Write appends one record and returns when it has been written, or when
+// the write that carried it failed.
 func (w *Writer) Write(r *Record) error {
 	bp := bufPool.Get().(*[]byte)
 	b := append(AppendJSON((*bp)[:0], r), '\n')
 	w.mu.Lock()
-	if w.err != nil {
-		err := w.err
-		w.mu.Unlock()
-		return err
+	if w.cur == nil {
+		w.cur = &batch{}
 	}
+	mine := w.cur
+	mine.n++
 	w.buf = append(w.buf, b...)
-	w.queued++
-	mine := w.queued
 	*bp = b
 	bufPool.Put(bp)
-	for w.written < mine && w.err == nil {
+	for !mine.done {
 		if w.writing {
 			w.cond.Wait()
 			continue
 		}
 		// Lead: take the queue and write it in one go.
 		w.writing = true
-		batch, upto := w.buf, w.queued
-		w.buf = w.spare[:0]
+		out, bt := w.buf, w.cur
+		w.buf, w.cur = w.spare[:0], nil
 		w.mu.Unlock()
-		_, err := w.w.Write(batch)
+		err := w.put(out)
 		w.mu.Lock()
-		w.spare = batch[:0]
+		w.spare = out[:0]
 		w.writing = false
-		if err != nil {
-			w.err = err
-		} else {
-			w.written = upto
-		}
+		bt.done, bt.err = true, err
+		w.account(bt)
 		w.cond.Broadcast()
 	}
-	err := w.err
+	err := mine.err
 	w.mu.Unlock()
 	return err
 }
 
+// put writes one batch, first mending what a failed write left, and mends
+// after a failed write. Only the leader calls it.
+func (w *Writer) put(b []byte) error {
+	if w.torn {
+		if err := w.mend(0); err != nil {
+			return err
+		}
+	}
+	n, err := w.w.Write(b)
+	if err == nil && n < len(b) {
+		err = io.ErrShortWrite
+	}
+	if err != nil && n > 0 {
+		w.torn = true
+		_ = w.mend(n) // if it fails, the next batch tries again first
+	}
+	return err
+}
+
+// mend removes the n bytes a failed write left at the end of a regular file
+// (n 0: as many as the file has beyond its last newline), or ends the torn
+// line of a stream.
+func (w *Writer) mend(n int) error {
+	if !w.regular {
+		if _, err := w.w.Write([]byte{'\n'}); err != nil {
+			return err
+		}
+		w.torn = false
+		return nil
+	}
+	st, err := w.f.Stat()
+	if err != nil {
+		return err
+	}
+	size := st.Size() - int64(n)
+	if n == 0 {
+		if size, err = lastLineEnd(w.f, st.Size()); err != nil {
+			return err
+		}
+	}
+	if err := w.f.Truncate(size); err != nil {
+		return err
+	}
+	w.torn = false
+	return nil
+}
+
+// lastLineEnd is the offset just after the last newline of the first size
+// bytes of f (0 when there is none).
+func lastLineEnd(f *os.File, size int64) (int64, error) {
+	buf := make([]byte, 64<<10)
+	for end := size; end > 0; {
+		start := max(0, end-int64(len(buf)))
+		chunk := buf[:end-start]
+		if _, err := f.ReadAt(chunk, start); err != nil {
+			return 0, err
+		}
+		if i := bytes.LastIndexByte(chunk, '\n'); i >= 0 {
+			return start + int64(i) + 1, nil
+		}
+		end = start
+	}
+	return 0, nil
+}
+
+// account keeps the streak of failed writes and tells the owner when one
+// begins or ends. Called with the lock held.
+func (w *Writer) account(bt *batch) {
+	switch {
+	case bt.err != nil:
+		w.failed += bt.n
+		w.lastErr = bt.err
+		if w.failed == bt.n && w.notify != nil {
+			w.notify(Streak{Err: bt.err, Failed: bt.n})
+		}
+	case w.failed > 0:
+		if w.notify != nil {
+			w.notify(Streak{Err: w.lastErr, Failed: w.failed, Over: true})
+		}
+		w.failed, w.lastErr = 0, nil
+	}
+}
+
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
-// Close flushes to disk and closes a file opened by OpenFile.
+// Close flushes to disk and closes a file opened by OpenFile. It returns an
+// error when the last write failed (records were lost and none has been
+// written since), or when the file cannot be synced or closed.
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for w.writing {
 		w.cond.Wait()
 	}
-	if w.f == nil {
-		return w.err
+	var err error
+	if w.failed > 0 {
+		err = fmt.Errorf("%d record(s) could not be written: %w", w.failed, w.lastErr)
 	}
-	err := w.f.Sync()
-	if cerr := w.f.Close(); err == nil {
-		err = cerr
+	if w.f == nil {
+		return err
+	}
+	serr := w.f.Sync()
+	if cerr := w.f.Close(); serr == nil {
+		serr = cerr
 	}
 	w.f = nil
-	if w.err != nil {
-		return w.err
+	if err != nil {
+		return err
 	}
-	return err
+	return serr
 }
 
 // Reader reads records one line at a time, in bounded memory (a line may be
