@@ -85,7 +85,7 @@ file, prints the summary of what was received and exits 0.`,
 	f.DurationVar(&o.Delay, "delay", 0, "wait this long before answering")
 	f.Float64Var(&o.FailRate, "fail-rate", 0, "answer fail to this fraction of good callbacks (0..1)")
 	f.StringVar(&o.Record, "record", "", "append a record of every exchange to this file (JSON Lines)")
-	f.StringVar(&o.MaxBody, "max-body", "1MiB", "largest request body (bytes, or with KiB/MiB); larger gets 413")
+	f.StringVar(&o.MaxBody, "max-body", "1MiB", "largest request body (bytes, or with KiB/MiB); larger gets 413, as does a body whose record would pass the 64 MiB line that replay and validate read")
 	f.DurationVar(&o.Grace, "grace", 10*time.Second, "on SIGINT/SIGTERM, how long to wait for requests in flight")
 	_ = c.RegisterFlagCompletionFunc("respond", fixedCompletion(platform.ReplyModes...))
 	return c

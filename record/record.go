@@ -246,11 +246,25 @@ func OpenFile(path string) (*Writer, error) {
 // Write.
 func (w *Writer) OnStreak(f func(Streak)) { w.notify = f }
 
+// LineTooLongError is a record whose line would be longer than MaxLine:
+// the readers (replay, validate) could not read it, so it is not written.
+type LineTooLongError struct {
+	Len int // the line's length, its newline included
+}
+
+func (e *LineTooLongError) Error() string {
+	return fmt.Sprintf("the record would be a line of %d bytes, longer than the %d bytes (%d MiB) that replay and validate read; it was not written", e.Len, MaxLine, MaxLine>>20)
+}
+
 // Write appends one record and returns when it has been written, or when
 // the write that carried it failed.
 func (w *Writer) Write(r *Record) error {
 	bp := bufPool.Get().(*[]byte)
 	b := append(AppendJSON((*bp)[:0], r), '\n')
+	if len(b) > MaxLine {
+		// Not put back: a buffer this large would stay in the pool.
+		return &LineTooLongError{Len: len(b)}
+	}
 	w.mu.Lock()
 	if w.cur == nil {
 		w.cur = &batch{}
@@ -402,7 +416,10 @@ type Reader struct {
 	line int
 }
 
-// MaxLine is the longest record line a Reader accepts.
+// MaxLine is the longest record line, its newline included: the longest the
+// Writer writes (a longer record is refused with LineTooLongError), and the
+// longest the readers read (Reader here, and package stream's MaxItem, which
+// is this constant). serve refuses (413) a body whose record would be longer.
 const MaxLine = 64 << 20
 
 // NewReader wraps r.

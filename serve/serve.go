@@ -176,7 +176,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Record first, then acknowledge: a reply that was sent is always in the
 	// record file.
 	if h.cfg.Record != nil {
-		if err := h.cfg.Record(rec); err != nil {
+		err := h.cfg.Record(rec)
+		var tooLong *record.LineTooLongError
+		if errors.As(err, &tooLong) {
+			a = unrecordable(rec, tooLong)
+			hdr["Content-Type"] = ctypeTextValue
+			x.resp = record.Message{Status: a.status, Headers: hdr, Body: a.body, LatencyMS: x.resp.LatencyMS}
+			err = h.cfg.Record(rec)
+		}
+		if err != nil {
 			http.Error(w, "imhook: the exchange could not be recorded ("+err.Error()+"); not acknowledged", http.StatusInternalServerError)
 			return
 		}
@@ -186,6 +194,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.cfg.Show != nil {
 		h.cfg.Show(rec)
 	}
+}
+
+// unrecordable turns rec, whose line would be longer than the record
+// readers read, into the record of a 413 refusal without the request body
+// (the caller puts the answer in its response), and returns that answer:
+// imhook does not acknowledge what it cannot record readably.
+func unrecordable(rec *record.Record, e *record.LineTooLongError) answer {
+	msg := fmt.Sprintf("the body (%d bytes) is refused and not recorded: its record would be a line of %d bytes, longer than the %d bytes (%d MiB) that imhook replay and validate read. Send a smaller body, or lower --max-body",
+		len(rec.Request.Body), e.Len, record.MaxLine, record.MaxLine>>20)
+	a := answer{status: http.StatusRequestEntityTooLarge, ctype: ctypeText, body: []byte("imhook: " + msg + "\n")}
+	rec.Request.Body, rec.Request.BodyIsJSON = nil, false
+	rec.Findings = []record.Finding{{Severity: record.Error, Rule: RuleTooLarge, Message: msg}}
+	rec.Outcome = ""
+	rec.Verdict = record.VerdictOf(true, rec.Findings)
+	return a
 }
 
 // exchange is a record with its request and response.
