@@ -154,6 +154,31 @@ func TestLongLine(t *testing.T) {
 	}
 }
 
+// A line of exactly MaxItem bytes, its newline included (the longest the
+// record writer writes, record.MaxLine), is read; a byte more is too long.
+func TestLineAtMaxItem(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocates MaxItem")
+	}
+	line := func(n int) string { // a JSON line of n bytes with its newline
+		return `{"a":"` + strings.Repeat("x", n-len(`{"a":""}`)-1) + `"}` + "\n"
+	}
+	in := line(MaxItem) + line(MaxItem+1) + "{\"a\":2}\n"
+	items := readAll(t, "l.jsonl", in)
+	if len(items) != 3 {
+		t.Fatalf("%d items, want 3", len(items))
+	}
+	if items[0].rule != "" || len(items[0].raw) != MaxItem-1 || items[0].line != 1 {
+		t.Errorf("the line of exactly MaxItem bytes: rule %q, %d bytes, line %d", items[0].rule, len(items[0].raw), items[0].line)
+	}
+	if items[1].rule != RuleTooLong || items[1].line != 2 {
+		t.Errorf("the line of MaxItem+1 bytes: rule %q, line %d", items[1].rule, items[1].line)
+	}
+	if items[2].raw != `{"a":2}` || items[2].line != 3 {
+		t.Errorf("the line after: %+v", items[2])
+	}
+}
+
 func TestSmallReadsSameItems(t *testing.T) {
 	in := "{\"a\":1}\n{\"a\":2}\n[1,\n2]\n"
 	want := readAll(t, "x.jsonl", in)
