@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"sync"
 	"time"
 )
@@ -260,20 +261,42 @@ func (e *LineTooLongError) Error() string {
 // the write that carried it failed.
 func (w *Writer) Write(r *Record) error {
 	bp := bufPool.Get().(*[]byte)
-	b := append(AppendJSON((*bp)[:0], r), '\n')
+	// Sized once for the bodies: a large body's record is not built by
+	// doubling (which left three times its size behind as garbage).
+	b := slices.Grow((*bp)[:0], sizeHint(r))
+	b = append(AppendJSON(b, r), '\n')
 	if len(b) > MaxLine {
 		// Not put back: a buffer this large would stay in the pool.
 		return &LineTooLongError{Len: len(b)}
 	}
 	w.mu.Lock()
+	if !w.writing && len(w.buf) == 0 {
+		// Nothing queued and nobody writing: write this record from its
+		// own buffer, without copying it into a batch.
+		w.writing = true
+		w.mu.Unlock()
+		err := w.put(b)
+		if cap(b) <= maxPooled {
+			*bp = b
+			bufPool.Put(bp)
+		}
+		w.mu.Lock()
+		w.writing = false
+		w.account(&batch{n: 1, done: true, err: err})
+		w.cond.Broadcast()
+		w.mu.Unlock()
+		return err
+	}
 	if w.cur == nil {
 		w.cur = &batch{}
 	}
 	mine := w.cur
 	mine.n++
 	w.buf = append(w.buf, b...)
-	*bp = b
-	bufPool.Put(bp)
+	if cap(b) <= maxPooled {
+		*bp = b
+		bufPool.Put(bp)
+	}
 	for !mine.done {
 		if w.writing {
 			w.cond.Wait()
@@ -286,7 +309,11 @@ func (w *Writer) Write(r *Record) error {
 		w.mu.Unlock()
 		err := w.put(out)
 		w.mu.Lock()
-		w.spare = out[:0]
+		if cap(out) <= maxPooled {
+			w.spare = out[:0]
+		} else {
+			w.spare = nil // let a large batch's buffer go
+		}
 		w.writing = false
 		bt.done, bt.err = true, err
 		w.account(bt)
@@ -381,6 +408,24 @@ func (w *Writer) account(bt *batch) {
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// sizeHint is about the length of r's line: its bodies and room for the
+// rest.
+func sizeHint(r *Record) int {
+	n := 1024
+	if r.Request != nil {
+		n += len(r.Request.Body)
+	}
+	if r.Response != nil {
+		n += len(r.Response.Body)
+	}
+	return n
+}
+
+// maxPooled is the largest buffer kept for reuse: the records of large
+// bodies are rare, and their buffers would otherwise stay as long as the
+// pool (or the writer) does.
+const maxPooled = 256 << 10
 
 // Close flushes to disk and closes a file opened by OpenFile. It returns an
 // error when the last write failed (records were lost and none has been

@@ -45,6 +45,10 @@ type Config struct {
 	FailRate float64
 	// MaxBody limits request bodies (0 means DefaultMaxBody).
 	MaxBody int64
+	// MaxInFlight bounds the bytes of request bodies held at once (0 means
+	// DefaultMaxInFlight): past it, requests wait before their body is
+	// read, and go on in order as earlier ones are recorded and answered.
+	MaxInFlight int64
 	// Record receives the record of every exchange before the reply is
 	// written; when it fails the request is answered 500 and not
 	// acknowledged. It must be safe for concurrent use. Record and Show
@@ -61,6 +65,10 @@ type Handler struct {
 	// (Respond) and the --fail-rate reply when neither depends on the
 	// request (platform.RequestIndependent), with their outcome.
 	answers, failAnswers sync.Map // *fixtures.Entry -> *fixedAnswer
+	// budget bounds the bodies in flight (MaxInFlight); a request that
+	// waited for it gets the server's timeouts afresh (set by StartWith).
+	budget                    budget
+	readTimeout, writeTimeout time.Duration
 }
 
 // NewHandler returns a receiver for cfg.
@@ -74,7 +82,10 @@ func NewHandler(cfg Config) *Handler {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
-	return &Handler{cfg: cfg}
+	if cfg.MaxInFlight <= 0 {
+		cfg.MaxInFlight = DefaultMaxInFlight
+	}
+	return &Handler{cfg: cfg, budget: budget{max: cfg.MaxInFlight}}
 }
 
 // Rule names of the receiver's own findings.
@@ -138,6 +149,13 @@ var (
 const ctypeText = "text/plain; charset=utf-8"
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	share, ok := h.admit(w, r)
+	if !ok {
+		return // the client went away while waiting for the budget
+	}
+	if share > 0 {
+		defer h.budget.release(share)
+	}
 	start := time.Now()
 	// The record and its two messages in one allocation.
 	x := &exchange{}
@@ -409,6 +427,9 @@ func StartWith(addr string, h http.Handler, o Options) (*Server, error) {
 		if hh, ok := h.(*Handler); ok {
 			o.WriteTimeout += hh.cfg.Delay
 		}
+	}
+	if hh, ok := h.(*Handler); ok {
+		hh.readTimeout, hh.writeTimeout = o.ReadTimeout, o.WriteTimeout
 	}
 	s := &Server{
 		URL: "http://" + ln.Addr().String(),
