@@ -86,7 +86,11 @@ type Message struct {
 	Status  int         `json:"status,omitempty"`
 	Headers http.Header `json:"headers"`
 	// Body is the raw bytes; it is written as "body" (the JSON value) when
-	// the bytes are JSON and as "body_text" otherwise.
+	// the bytes are JSON and as "body_text" otherwise. Bytes that are not
+	// valid UTF-8 are written as U+FFFD there, so that every line is valid
+	// JSON in valid UTF-8 (what strict readers such as Python's json module
+	// take), and the exact bytes go in "body_base64" (standard base64),
+	// which readers prefer: replay sends the bytes that came.
 	Body      []byte  `json:"-"`
 	LatencyMS float64 `json:"latency_ms,omitempty"`
 	// BodyIsJSON tells the encoder that Body is known to be valid JSON (the
@@ -101,15 +105,18 @@ type wireMessage struct {
 	Headers   http.Header     `json:"headers"`
 	Body      json.RawMessage `json:"body,omitempty"`
 	BodyText  *string         `json:"body_text,omitempty"`
+	BodyExact []byte          `json:"body_base64,omitempty"`
 	LatencyMS float64         `json:"latency_ms,omitempty"`
 }
 
-// MarshalJSON writes Body as "body" (the JSON value) or "body_text".
+// MarshalJSON writes Body as "body" (the JSON value) or "body_text", and
+// "body_base64" when it is not valid UTF-8.
 func (m Message) MarshalJSON() ([]byte, error) {
 	return appendMessage(nil, &m), nil
 }
 
-// UnmarshalJSON reads "body" or "body_text" into Body.
+// UnmarshalJSON reads "body_base64", "body" or "body_text" into Body, in
+// that order of preference.
 func (m *Message) UnmarshalJSON(b []byte) error {
 	var w wireMessage
 	if err := json.Unmarshal(b, &w); err != nil {
@@ -117,6 +124,8 @@ func (m *Message) UnmarshalJSON(b []byte) error {
 	}
 	*m = Message{Method: w.Method, URL: w.URL, Status: w.Status, Headers: w.Headers, LatencyMS: w.LatencyMS}
 	switch {
+	case len(w.BodyExact) > 0:
+		m.Body = w.BodyExact
 	case len(w.Body) > 0: // a JSON null body is the four bytes null
 		m.Body = []byte(w.Body)
 	case w.BodyText != nil:
