@@ -66,12 +66,15 @@ file, prints the summary of what was received and exits 0.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			o.ctx = c.Context()
-			for flag, env := range map[string]string{"sdkappid": "IMHOOK_SDKAPPID", "token": "IMHOOK_TOKEN"} {
+			for flag, env := range map[string]string{"sdkappid": "IMHOOK_SDKAPPID"} {
 				if !c.Flags().Changed(flag) {
 					if v := g.getenv(env); v != "" {
 						_ = c.Flags().Set(flag, v)
 					}
 				}
+			}
+			if err := resolveToken(c, g.getenv, &o.request.Token); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(o)
