@@ -47,9 +47,10 @@ recognised, checked (the query, the signature when a token is given, the body ag
 catalogue) and answered in the vendor's reply shape ('imhook help requests').
 
 A careful backend refuses what it cannot trust: another app's ID, a missing, bad or stale
-signature, a body that is not JSON. Those get the vendor's failure reply. Everything else is
-answered by --respond (ok, fail, reject, discard or modify; 'imhook help outcomes'). A
---respond-file for the command wins. Each record carries the outcome of the answer.
+signature (with --reject-replays, one that came before), a body that is not JSON. Those get
+the vendor's failure reply. Everything else is answered by --respond (ok, fail, reject,
+discard or modify; 'imhook help outcomes'). A --respond-file for the command wins. Each
+record carries the outcome of the answer.
 
 --record appends one record per exchange, written before the reply is sent: a reply that
 was sent is always in the file. An exchange that cannot be recorded (a full disk) is answered
@@ -117,6 +118,9 @@ func serveRun(o *serveOptions) error {
 	if err != nil {
 		return usageErrorf("--max-inflight %q: %v", o.MaxInFlight, err)
 	}
+	if o.request.RejectReplays && o.request.Token == "" {
+		return usageErrorf("--reject-replays remembers signatures checked with the token: give it (--token-file, IMHOOK_TOKEN or --token)")
+	}
 	files, err := readReplyFiles(o.RespondFiles)
 	if err != nil {
 		return err
@@ -142,6 +146,7 @@ func serveRun(o *serveOptions) error {
 		MaxInFlight: maxInFlight,
 		Show:        func(r *record.Record) { chain.Emit(run.Event{Record: r}) },
 	}
+	cfg.RejectReplays = o.request.RejectReplays
 	if rw != nil {
 		rw.OnStreak(serveRecordStreak(g, o.Record))
 		cfg.Record = rw.Write

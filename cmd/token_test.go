@@ -1,10 +1,17 @@
 package cmd
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/simulate"
 )
 
 // tokenFile writes content to a file and returns its path.
@@ -107,5 +114,34 @@ func TestTokenFileEndToEnd(t *testing.T) {
 	}
 	if r := runCmd(t, map[string]string{"IMHOOK_TOKEN_FILE": tokenFile(t, "other")}, "", "simulate", "C2C.CallbackAfterSendMsg", "--target", url+"/", "-q"); r.code != ExitContract {
 		t.Errorf("another token: %s; want exit %d (refused)", r, ExitContract)
+	}
+}
+
+// serve --reject-replays refuses the second delivery of a signed callback,
+// and needs the token.
+func TestServeRejectReplays(t *testing.T) {
+	tok := tokenFile(t, "s3cret")
+	if r := runCmd(t, nil, "", "serve", "--addr", "127.0.0.1:0", "--reject-replays"); r.code != ExitUsage || !strings.Contains(r.stderr, "--reject-replays") {
+		t.Errorf("without a token: %s", r)
+	}
+	_, url := startImhook(t, "serve", "--addr", "127.0.0.1:0", "--token-file", tok, "--reject-replays")
+	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
+	req, err := platform.Tencent.NewRequest(url+"/", e.Command, e.Sample, platform.Params{Token: "s3cret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := simulate.NewClient()
+	for i, want := range []string{"OK", "FAIL"} {
+		again, _ := platform.Tencent.NewRequest(url+"/", e.Command, e.Sample, platform.Params{Token: "s3cret"})
+		again.URL = req.URL // the same Sign and RequestTime
+		resp, err := client.Do(again)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if got := gjson.GetBytes(b, "ActionStatus").Str; got != want || want == "FAIL" && !strings.Contains(string(b), "came before") {
+			t.Errorf("delivery %d: %s; want ActionStatus %s", i+1, b, want)
+		}
 	}
 }

@@ -20,6 +20,8 @@ type requestOptions struct {
 	Platform      string
 	Token         string
 	OpenIMVersion string
+	// RejectReplays (serve) refuses a signature that came before.
+	RejectReplays bool
 
 	// changed records the query flags the user gave: a replay keeps the
 	// recorded values of the others.
@@ -101,4 +103,5 @@ func (r *requestOptions) registerReceiver(c *cobra.Command) {
 	f := c.Flags()
 	f.StringVar(&r.SdkAppID, "sdkappid", "", "Tencent: refuse callbacks whose SdkAppid differs (env IMHOOK_SDKAPPID)")
 	registerTokenFlags(c, &r.Token, "Tencent: verify Sign and RequestTime with this callback token")
+	f.BoolVar(&r.RejectReplays, "reject-replays", false, "Tencent: refuse a second request with the same Sign and RequestTime within the 60 s window (needs the token; remembers at most 262144 signatures, about 25 MiB, and refuses new ones past that)")
 }

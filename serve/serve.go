@@ -45,6 +45,10 @@ type Config struct {
 	FailRate float64
 	// MaxBody limits request bodies (0 means DefaultMaxBody).
 	MaxBody int64
+	// RejectReplays refuses a signed request (Tencent: Sign and RequestTime,
+	// checked with Expect.Token) whose signature came before within the
+	// window; at most MaxRemembered signatures are remembered.
+	RejectReplays bool
 	// MaxInFlight bounds the bytes of request bodies held at once (0 means
 	// DefaultMaxInFlight): past it, requests wait before their body is
 	// read, and go on in order as earlier ones are recorded and answered.
@@ -69,6 +73,8 @@ type Handler struct {
 	// waited for it gets the server's timeouts afresh (set by StartWith).
 	budget                    budget
 	readTimeout, writeTimeout time.Duration
+	// replays remembers signatures (RejectReplays), else nil.
+	replays *replays
 }
 
 // NewHandler returns a receiver for cfg.
@@ -85,7 +91,11 @@ func NewHandler(cfg Config) *Handler {
 	if cfg.MaxInFlight <= 0 {
 		cfg.MaxInFlight = DefaultMaxInFlight
 	}
-	return &Handler{cfg: cfg, budget: budget{max: cfg.MaxInFlight}}
+	h := &Handler{cfg: cfg, budget: budget{max: cfg.MaxInFlight}}
+	if cfg.RejectReplays {
+		h.replays = newReplays(cfg.Expect.Window, cfg.Expect.Now)
+	}
+	return h
 }
 
 // Rule names of the receiver's own findings.
@@ -109,6 +119,8 @@ type answer struct {
 	// judged marks an answer whose outcome is known already.
 	judged  bool
 	outcome record.Outcome
+	// claimed is the signature this request claimed (RejectReplays).
+	claimed replayKey
 }
 
 // fixedAnswer is a reply that does not depend on the request, and the
@@ -197,12 +209,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err := h.cfg.Record(rec)
 		var tooLong *record.LineTooLongError
 		if errors.As(err, &tooLong) {
+			claimed := a.claimed
 			a = unrecordable(rec, tooLong)
+			a.claimed = claimed
 			hdr["Content-Type"] = ctypeTextValue
 			x.resp = record.Message{Status: a.status, Headers: hdr, Body: a.body, LatencyMS: x.resp.LatencyMS}
 			err = h.cfg.Record(rec)
 		}
 		if err != nil {
+			if a.claimed.ok {
+				h.replays.forget(a.claimed) // not acknowledged: the platform may send it again
+			}
 			http.Error(w, "imhook: the exchange could not be recorded ("+err.Error()+"); not acknowledged", http.StatusInternalServerError)
 			return
 		}
@@ -324,6 +341,15 @@ func (h *Handler) handle(r *http.Request, w http.ResponseWriter, rec *record.Rec
 	// command, a body that is not a JSON object.
 	if refusal := firstError(transport); refusal != "" {
 		return reply(platform.ReplyFail, refusal)
+	}
+	if h.replays != nil && h.cfg.Expect.Token != "" {
+		if k := signatureOf(r.URL.RawQuery); k.ok {
+			if refusal := h.replays.claim(k); refusal != "" {
+				add(record.Error, RuleReplay, "", refusal)
+				return reply(platform.ReplyFail, refusal)
+			}
+			defer func() { a.claimed = k }()
+		}
 	}
 	for _, f := range payload {
 		if f.Rule == validate.RuleJSON || f.Rule == validate.RuleEmpty || f.Rule == validate.RuleObject {
