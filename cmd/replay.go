@@ -85,7 +85,7 @@ recognise as a callback (no command) is skipped with a warning.`,
 	f := c.Flags()
 	o.targets.register(c)
 	o.request.register(c, true)
-	f.BoolVar(&o.Resign, "resign", false, "replace recorded signatures with fresh ones made with the token (--token or IMHOOK_TOKEN)")
+	f.BoolVar(&o.Resign, "resign", false, "replace recorded signatures with fresh ones made with the token (--token-file, IMHOOK_TOKEN or --token)")
 	f.StringVar(&o.Command, "command", "", "the callback of payloads that name none")
 	f.StringArrayVar(&o.Filter, "filter", nil, "replay only this callback (repeatable)")
 	f.BoolVar(&o.Compare, "compare", false, "compare each reply with the recorded one (status and reply contract fields) instead of judging it")
@@ -119,7 +119,7 @@ func (o *replayOptions) resolve(c *cobra.Command) error {
 	case o.outcome.Expect != "" && o.Compare:
 		return usageErrorf("--expect judges each reply; --compare compares it with the recorded one instead: give one of them")
 	case o.Resign && o.request.Token == "":
-		return usageErrorf("--resign signs afresh and needs --token (or IMHOOK_TOKEN)")
+		return usageErrorf("--resign signs afresh and needs the token: --token-file FILE, IMHOOK_TOKEN or --token")
 	case o.Concurrency < 1:
 		return usageErrorf("--concurrency must be at least 1, not %d", o.Concurrency)
 	case o.Rate < 0:

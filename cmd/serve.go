@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,6 +33,7 @@ type serveOptions struct {
 	FailRate     float64
 	Record       string
 	MaxBody      string
+	MaxInFlight  string
 	Grace        time.Duration
 }
 
@@ -45,13 +47,16 @@ recognised, checked (the query, the signature when a token is given, the body ag
 catalogue) and answered in the vendor's reply shape ('imhook help requests').
 
 A careful backend refuses what it cannot trust: another app's ID, a missing, bad or stale
-signature, a body that is not JSON. Those get the vendor's failure reply. Everything else is
-answered by --respond (ok, fail, reject, discard or modify; 'imhook help outcomes'). A
---respond-file for the command wins. Each record carries the outcome of the answer.
+signature (with --reject-replays, one that came before), a body that is not JSON. Those get
+the vendor's failure reply. Everything else is answered by --respond (ok, fail, reject,
+discard or modify; 'imhook help outcomes'). A --respond-file for the command wins. Each
+record carries the outcome of the answer.
 
 --record appends one record per exchange, written before the reply is sent: a reply that
-was sent is always in the file. SIGINT or SIGTERM stops accepting, finishes the requests in
-flight, flushes and closes the file, prints the summary of what was received and exits 0.`,
+was sent is always in the file. An exchange that cannot be recorded (a full disk) is answered
+500 and not acknowledged; stderr says so at once, and writing resumes by itself when it can.
+SIGINT or SIGTERM stops accepting, finishes the requests in flight, flushes and closes the
+file, prints the summary of what was received and exits 0.`,
 		Example: `  imhook serve
   imhook serve --addr 127.0.0.1:9000 --sdkappid 1400000000 --record calls.jsonl   # token in IMHOOK_TOKEN
   imhook serve --respond reject                                # refuse before-callbacks
@@ -62,12 +67,15 @@ flight, flushes and closes the file, prints the summary of what was received and
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			o.ctx = c.Context()
-			for flag, env := range map[string]string{"sdkappid": "IMHOOK_SDKAPPID", "token": "IMHOOK_TOKEN"} {
+			for flag, env := range map[string]string{"sdkappid": "IMHOOK_SDKAPPID"} {
 				if !c.Flags().Changed(flag) {
 					if v := g.getenv(env); v != "" {
 						_ = c.Flags().Set(flag, v)
 					}
 				}
+			}
+			if err := resolveToken(c, g.getenv, &o.request.Token); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(o)
@@ -83,7 +91,8 @@ flight, flushes and closes the file, prints the summary of what was received and
 	f.DurationVar(&o.Delay, "delay", 0, "wait this long before answering")
 	f.Float64Var(&o.FailRate, "fail-rate", 0, "answer fail to this fraction of good callbacks (0..1)")
 	f.StringVar(&o.Record, "record", "", "append a record of every exchange to this file (JSON Lines)")
-	f.StringVar(&o.MaxBody, "max-body", "1MiB", "largest request body (bytes, or with KiB/MiB); larger gets 413")
+	f.StringVar(&o.MaxBody, "max-body", "1MiB", "largest request body (bytes, or with KiB/MiB); larger gets 413, as does a body whose record would pass the 64 MiB line that replay and validate read")
+	f.StringVar(&o.MaxInFlight, "max-inflight", "64MiB", "most bytes of request bodies held at once (bytes, or with KiB/MiB/GiB); past it, requests wait their turn before their body is read, none dropped. Memory follows it (soft limit 4x it + 128 MiB; 64MiB kept 200 clients sending 1 MiB bodies under 512 MiB RSS). Raise it to take more large bodies at once")
 	f.DurationVar(&o.Grace, "grace", 10*time.Second, "on SIGINT/SIGTERM, how long to wait for requests in flight")
 	_ = c.RegisterFlagCompletionFunc("respond", fixedCompletion(platform.ReplyModes...))
 	return c
@@ -105,6 +114,13 @@ func serveRun(o *serveOptions) error {
 	if err != nil {
 		return usageErrorf("--max-body %q: %v", o.MaxBody, err)
 	}
+	maxInFlight, err := parseSize(o.MaxInFlight)
+	if err != nil {
+		return usageErrorf("--max-inflight %q: %v", o.MaxInFlight, err)
+	}
+	if o.request.RejectReplays && o.request.Token == "" {
+		return usageErrorf("--reject-replays remembers signatures checked with the token: give it (--token-file, IMHOOK_TOKEN or --token)")
+	}
 	files, err := readReplyFiles(o.RespondFiles)
 	if err != nil {
 		return err
@@ -121,20 +137,29 @@ func serveRun(o *serveOptions) error {
 		return err
 	}
 	cfg := serve.Config{
-		Expect:     o.request.expect(),
-		Respond:    o.Respond,
-		ReplyFiles: files,
-		Delay:      o.Delay,
-		FailRate:   o.FailRate,
-		MaxBody:    maxBody,
-		Show:       func(r *record.Record) { chain.Emit(run.Event{Record: r}) },
+		Expect:      o.request.expect(),
+		Respond:     o.Respond,
+		ReplyFiles:  files,
+		Delay:       o.Delay,
+		FailRate:    o.FailRate,
+		MaxBody:     maxBody,
+		MaxInFlight: maxInFlight,
+		Show:        func(r *record.Record) { chain.Emit(run.Event{Record: r}) },
 	}
+	cfg.RejectReplays = o.request.RejectReplays
 	if rw != nil {
+		rw.OnStreak(serveRecordStreak(g, o.Record))
 		cfg.Record = rw.Write
 	}
 	// The receiver's live heap is small and every request allocates a
 	// record; a less eager collector is worth a few percent.
 	g.lessEagerGC(400)
+	// With large bodies in flight the live heap is not small: a soft limit
+	// derived from --max-inflight keeps that collector from letting the
+	// heap grow to five times it (GOMEMLIMIT wins).
+	if g.getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(serve.MemoryLimit(maxInFlight))
+	}
 	producer := func(ctx context.Context, sink run.Sink) error {
 		srv, err := serve.Start(o.Addr, serve.NewHandler(cfg))
 		if err != nil {

@@ -38,7 +38,15 @@ func TestMain(m *testing.M) {
 // receiver URL it announced on stderr.
 func startImhook(t *testing.T, args ...string) (*exec.Cmd, string) {
 	t.Helper()
-	c := exec.Command(os.Args[0], args...)
+	c, u, _ := startImhookLog(t, args...)
+	return c, u
+}
+
+// startImhookLog is startImhook that also keeps what the process writes on
+// stderr: log returns it so far.
+func startImhookLog(t *testing.T, args ...string) (c *exec.Cmd, url string, log func() string) {
+	t.Helper()
+	c = exec.Command(os.Args[0], args...)
 	c.Env = append(os.Environ(), "IMHOOK_TEST_EXEC=1", "NO_COLOR=1")
 	stderr, err := c.StderrPipe()
 	if err != nil {
@@ -51,22 +59,26 @@ func startImhook(t *testing.T, args ...string) (*exec.Cmd, string) {
 	t.Cleanup(func() { _ = c.Process.Kill() })
 	re := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
 	found := make(chan string, 1)
+	var mu sync.Mutex
+	var sb strings.Builder
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
+			mu.Lock()
+			sb.WriteString(sc.Text() + "\n")
+			mu.Unlock()
 			if m := re.FindStringSubmatch(sc.Text()); m != nil {
 				found <- m[1]
-				break
 			}
 		}
-		_, _ = io.Copy(io.Discard, stderr)
 	}()
+	log = func() string { mu.Lock(); defer mu.Unlock(); return sb.String() }
 	select {
 	case u := <-found:
-		return c, u
+		return c, u, log
 	case <-time.After(10 * time.Second):
-		t.Fatalf("imhook %v did not announce its address within 10s", args)
-		return nil, ""
+		t.Fatalf("imhook %v did not announce its address within 10s; stderr:\n%s", args, log())
+		return nil, "", nil
 	}
 }
 

@@ -43,10 +43,13 @@ Environment variables:
                     without either, imhook runs against its built-in receiver
   IMHOOK_SDKAPPID   the Tencent SdkAppid when --sdkappid is not given (simulate, replay; serve
                     refuses callbacks for another app)
-  IMHOOK_TOKEN      the Tencent callback authentication token when --token is not given
-                    (simulate and replay sign with it, serve verifies Sign and RequestTime).
-                    The token is never printed or written: not in output, records or JUnit
-                    reports (only the Sign derived from it travels in the URL)
+  IMHOOK_TOKEN      the Tencent callback authentication token when neither --token nor
+                    --token-file is given (simulate and replay sign with it, serve verifies
+                    Sign and RequestTime). The token is never printed or written: not in
+                    output, records or JUnit reports (only the Sign derived from it travels
+                    in the URL)
+  IMHOOK_TOKEN_FILE a file holding the token on one line (a trailing newline is dropped), in
+                    place of IMHOOK_TOKEN (not both); --token-file FILE is the same as a flag
   NO_COLOR          any value turns colour off, whatever CLICOLOR_FORCE says (https://no-color.org)
   CLICOLOR_FORCE    a value other than 0 turns colour on, even when the output is not a terminal
   CLICOLOR          0 turns colour off
@@ -58,10 +61,11 @@ Suite files (simulate --suite) read the environment too: ${env:VAR|default} in a
 step takes VAR's value, or the default when VAR is unset or empty; ${env:VAR} without a default
 requires VAR to be set.
 
-In CI, pass the token through the environment (a secret) rather than on the command line,
-where other processes can see it:
+Pass the token through the environment (a secret, in CI) or a file rather than with --token,
+whose value other processes see in ps:
 
-  IMHOOK_TOKEN=${{ secrets.IM_CALLBACK_TOKEN }} imhook simulate --probe security --target http://127.0.0.1:8080/im`
+  IMHOOK_TOKEN=${{ secrets.IM_CALLBACK_TOKEN }} imhook simulate --probe security --target http://127.0.0.1:8080/im
+  imhook serve --token-file ~/.config/imhook/token`
 
 const topicRequests = `Tencent: POST {target}?SdkAppid=..&CallbackCommand=..&contenttype=json&ClientIP=..&OptPlatform=..
 (with --token also &Sign=hex(sha256(token+RequestTime))&RequestTime=<Unix seconds>). The reply

@@ -20,6 +20,8 @@ type requestOptions struct {
 	Platform      string
 	Token         string
 	OpenIMVersion string
+	// RejectReplays (serve) refuses a signature that came before.
+	RejectReplays bool
 
 	// changed records the query flags the user gave: a replay keeps the
 	// recorded values of the others.
@@ -37,7 +39,7 @@ func (r *requestOptions) register(c *cobra.Command, recorded bool) {
 	f.StringVar(&r.SdkAppID, "sdkappid", platform.DefaultSdkAppID, "Tencent: the SdkAppid query value (env IMHOOK_SDKAPPID)"+rec)
 	f.StringVar(&r.ClientIP, "client-ip", platform.DefaultClientIP, "Tencent: the ClientIP query value"+rec)
 	f.StringVar(&r.Platform, "platform", platform.DefaultOptPlatform, "Tencent: the OptPlatform query value ("+strings.Join(platform.TencentPlatforms, ", ")+")"+rec)
-	f.StringVar(&r.Token, "token", "", "Tencent: callback authentication token; adds RequestTime and Sign (prefer env IMHOOK_TOKEN: a flag shows in ps; never printed)")
+	registerTokenFlags(c, &r.Token, "Tencent: callback authentication token; adds RequestTime and Sign")
 	f.StringVar(&r.OpenIMVersion, "openim-version", "", "OpenIM: send as this server release does: v3.7+ {url}/{command}; v3.4.2-v3.6 the older command names; v3.0-v3.4.0 {url}?command=...; main adds ?key= to the after-send callbacks; a release's values (empty operationID, groupType U+0002, ...) and Go's encoding (HTML escapes, a trailing newline); default docs: {url}/{command}?contenttype=json")
 	_ = c.RegisterFlagCompletionFunc("platform", fixedCompletion(platform.TencentPlatforms...))
 	_ = c.RegisterFlagCompletionFunc("openim-version", fixedCompletion(platform.OpenIMVersions...))
@@ -49,13 +51,16 @@ func (r *requestOptions) resolve(g *Globals, c *cobra.Command) error {
 	for _, f := range []string{"sdkappid", "client-ip", "platform"} {
 		r.changed[f] = c.Flags().Changed(f)
 	}
-	for flag, env := range map[string]string{"sdkappid": "IMHOOK_SDKAPPID", "token": "IMHOOK_TOKEN"} {
+	for flag, env := range map[string]string{"sdkappid": "IMHOOK_SDKAPPID"} {
 		if !c.Flags().Changed(flag) {
 			if v := g.getenv(env); v != "" {
 				_ = c.Flags().Set(flag, v)
 				r.changed[flag] = true
 			}
 		}
+	}
+	if err := resolveToken(c, g.getenv, &r.Token); err != nil {
+		return err
 	}
 	if r.Platform != "" && !slices.Contains(platform.TencentPlatforms, r.Platform) {
 		return usageErrorf("--platform %q is not a documented OptPlatform value; use one of %s", r.Platform, strings.Join(platform.TencentPlatforms, ", "))
@@ -97,5 +102,6 @@ func (r *requestOptions) expect() platform.Expect {
 func (r *requestOptions) registerReceiver(c *cobra.Command) {
 	f := c.Flags()
 	f.StringVar(&r.SdkAppID, "sdkappid", "", "Tencent: refuse callbacks whose SdkAppid differs (env IMHOOK_SDKAPPID)")
-	f.StringVar(&r.Token, "token", "", "Tencent: verify Sign and RequestTime with this callback token (prefer env IMHOOK_TOKEN: a flag shows in ps; never printed)")
+	registerTokenFlags(c, &r.Token, "Tencent: verify Sign and RequestTime with this callback token")
+	f.BoolVar(&r.RejectReplays, "reject-replays", false, "Tencent: refuse a second request with the same Sign and RequestTime within the 60 s window (needs the token; remembers at most 262144 signatures, about 25 MiB, and refuses new ones past that)")
 }

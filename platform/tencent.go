@@ -226,9 +226,20 @@ func (tencent) CheckRequest(r *http.Request, _ []byte, e *fixtures.Entry, exp Ex
 		window = time.Minute
 	}
 	if d := now().Sub(time.Unix(secs, 0)); d > window || d < -window {
-		f.add(record.Error, RuleRequestTime, "", fmt.Sprintf("RequestTime is %s from now, outside the %s window: a stale or replayed request", d.Round(time.Second), window))
+		f.add(record.Error, RuleRequestTime, "", requestTimeMessage(d, window))
 	}
 	return f
+}
+
+// requestTimeMessage says how far outside the window a RequestTime is (d:
+// how long before now it is, negative for the future), and no more: a
+// stale time may be a delayed or a repeated request, or a clock that
+// differs, and the check cannot tell which.
+func requestTimeMessage(d, window time.Duration) string {
+	if d < 0 {
+		return fmt.Sprintf("RequestTime is %s in the future, outside the %s window: the sender's clock is ahead of this one, or the time was set ahead", (-d).Round(time.Second), window)
+	}
+	return fmt.Sprintf("RequestTime is %s old, outside the %s window: the request is stale (signed longer ago than the window allows, or the clocks differ)", d.Round(time.Second), window)
 }
 
 // The query parameters CheckRequest reads, as indexes of tencentParams.

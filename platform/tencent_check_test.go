@@ -80,7 +80,7 @@ func legacyTencentCheck(r *http.Request, exp Expect) []record.Finding {
 		window = time.Minute
 	}
 	if d := now().Sub(time.Unix(secs, 0)); d > window || d < -window {
-		f.add(record.Error, RuleRequestTime, "", fmt.Sprintf("RequestTime is %s from now, outside the %s window: a stale or replayed request", d.Round(time.Second), window))
+		f.add(record.Error, RuleRequestTime, "", requestTimeMessage(d, window))
 	}
 	return f
 }

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -172,7 +173,7 @@ func ok(good bool, i int) int {
 
 // message reads a request or response as Message.UnmarshalJSON does.
 func (d *decoder) message(m *Message) bool {
-	var body []byte
+	var body, exact []byte
 	var text *string
 	good := d.object(func(key string) int {
 		switch key {
@@ -196,6 +197,16 @@ func (d *decoder) message(m *Message) bool {
 			x, err := strconv.ParseFloat(string(d.number()), 64)
 			m.LatencyMS = x
 			return ok(err == nil, 6)
+		case "body_base64":
+			var s string
+			if !d.str(&s) {
+				return -1
+			}
+			b, err := base64.StdEncoding.DecodeString(s)
+			if len(b) > 0 { // "" leaves the body to body or body_text, as encoding/json does
+				exact = b
+			}
+			return ok(err == nil, 7)
 		}
 		return -1
 	})
@@ -203,6 +214,8 @@ func (d *decoder) message(m *Message) bool {
 		return false
 	}
 	switch {
+	case exact != nil:
+		m.Body = exact
 	case body != nil:
 		m.Body = append([]byte(nil), body...)
 	case text != nil:
@@ -225,8 +238,8 @@ func (d *decoder) number() []byte {
 func (d *decoder) headers(h *http.Header) bool {
 	m := http.Header{}
 	good := d.object(func(key string) int {
-		if _, dup := m[key]; dup {
-			return -1
+		if _, dup := m[key]; dup || !utf8.ValidString(key) {
+			return -1 // encoding/json's rules: the last wins; U+FFFD for bad bytes
 		}
 		vals := []string{}
 		if !d.array(func() bool {

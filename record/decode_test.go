@@ -71,6 +71,14 @@ var decodeSamples = []string{
 	`{"request":{"method":1}}`,
 	`{"request":{"body_text":""}}`,
 	`{"unknown":{"deep":[1,2,{"x":null}]},"vendor":"x"}`,
+	`{"request":{"body":{"a":"\ufffd"},"body_base64":"eyJhIjoi/yJ9"}}`,
+	`{"request":{"body_text":"\ufffd","body_base64":"/w=="}}`,
+	`{"request":{"body_base64":"/w=="}}`,
+	`{"request":{"body_base64":""}}`,
+	`{"request":{"body_text":"x","body_base64":""}}`,
+	`{"request":{"body_base64":"!!"}}`,
+	`{"request":{"body_base64":"/w=="},"response":{"body_base64":null}}`,
+	"{\"request\":{\"headers\":{\"\x80\":[]}}}",
 }
 
 func TestUnmarshalAgreesWithEncodingJSON(t *testing.T) {

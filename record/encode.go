@@ -2,12 +2,14 @@ package record
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/imhook/imhook/internal/jsonx"
 )
@@ -91,12 +93,26 @@ func appendMessage(dst []byte, m *Message) []byte {
 	dst = append(dst, `"headers":{`...)
 	dst = appendHeaders(dst, m.Headers)
 	dst = append(dst, '}')
+	// A body that is not UTF-8 is written readable (its bad bytes as
+	// U+FFFD) and exact (body_base64), so that the line stays valid JSON for
+	// strict readers and replay can still send the bytes that came.
+	exact := utf8.Valid(m.Body)
 	if trimmed := bytes.TrimSpace(m.Body); len(trimmed) > 0 && (m.BodyIsJSON || json.Valid(trimmed)) {
 		dst = append(dst, `,"body":`...)
+		if !exact {
+			// Only strings hold bytes past ASCII in valid JSON, and an
+			// escape there keeps the value valid.
+			trimmed = bytes.ToValidUTF8(trimmed, []byte(`\ufffd`))
+		}
 		dst = jsonx.AppendCompact(dst, trimmed)
 	} else {
 		dst = append(dst, `,"body_text":`...)
 		dst = jsonx.AppendString(dst, string(m.Body))
+	}
+	if !exact {
+		dst = append(dst, `,"body_base64":"`...)
+		dst = base64.StdEncoding.AppendEncode(dst, m.Body)
+		dst = append(dst, '"')
 	}
 	if m.LatencyMS != 0 {
 		dst = append(dst, `,"latency_ms":`...)

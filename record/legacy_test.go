@@ -2,9 +2,11 @@ package record
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"sort"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/imhook/imhook/internal/jsonx"
 )
@@ -101,10 +103,13 @@ func legacyAppendMessage(dst []byte, m *Message) []byte {
 	dst = append(dst, '}')
 	if trimmed := bytes.TrimSpace(m.Body); len(trimmed) > 0 && (m.BodyIsJSON || json.Valid(trimmed)) {
 		dst = append(dst, `,"body":`...)
-		dst = compactJSON(dst, trimmed)
+		dst = append(dst, bytes.ToValidUTF8(compactJSON(nil, trimmed), []byte(`\ufffd`))...)
 	} else {
 		dst = append(dst, `,"body_text":`...)
 		dst = jsonx.AppendString(dst, string(m.Body))
+	}
+	if !utf8.Valid(m.Body) {
+		dst = append(dst, `,"body_base64":"`+base64.StdEncoding.EncodeToString(m.Body)+`"`...)
 	}
 	if m.LatencyMS != 0 {
 		dst = append(dst, `,"latency_ms":`...)

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"sync"
 	"time"
 )
@@ -85,7 +86,11 @@ type Message struct {
 	Status  int         `json:"status,omitempty"`
 	Headers http.Header `json:"headers"`
 	// Body is the raw bytes; it is written as "body" (the JSON value) when
-	// the bytes are JSON and as "body_text" otherwise.
+	// the bytes are JSON and as "body_text" otherwise. Bytes that are not
+	// valid UTF-8 are written as U+FFFD there, so that every line is valid
+	// JSON in valid UTF-8 (what strict readers such as Python's json module
+	// take), and the exact bytes go in "body_base64" (standard base64),
+	// which readers prefer: replay sends the bytes that came.
 	Body      []byte  `json:"-"`
 	LatencyMS float64 `json:"latency_ms,omitempty"`
 	// BodyIsJSON tells the encoder that Body is known to be valid JSON (the
@@ -100,15 +105,18 @@ type wireMessage struct {
 	Headers   http.Header     `json:"headers"`
 	Body      json.RawMessage `json:"body,omitempty"`
 	BodyText  *string         `json:"body_text,omitempty"`
+	BodyExact []byte          `json:"body_base64,omitempty"`
 	LatencyMS float64         `json:"latency_ms,omitempty"`
 }
 
-// MarshalJSON writes Body as "body" (the JSON value) or "body_text".
+// MarshalJSON writes Body as "body" (the JSON value) or "body_text", and
+// "body_base64" when it is not valid UTF-8.
 func (m Message) MarshalJSON() ([]byte, error) {
 	return appendMessage(nil, &m), nil
 }
 
-// UnmarshalJSON reads "body" or "body_text" into Body.
+// UnmarshalJSON reads "body_base64", "body" or "body_text" into Body, in
+// that order of preference.
 func (m *Message) UnmarshalJSON(b []byte) error {
 	var w wireMessage
 	if err := json.Unmarshal(b, &w); err != nil {
@@ -116,6 +124,8 @@ func (m *Message) UnmarshalJSON(b []byte) error {
 	}
 	*m = Message{Method: w.Method, URL: w.URL, Status: w.Status, Headers: w.Headers, LatencyMS: w.LatencyMS}
 	switch {
+	case len(w.BodyExact) > 0:
+		m.Body = w.BodyExact
 	case len(w.Body) > 0: // a JSON null body is the four bytes null
 		m.Body = []byte(w.Body)
 	case w.BodyText != nil:
@@ -163,24 +173,58 @@ func VerdictOf(hasReply bool, fs []Finding) Verdict {
 }
 
 // Writer appends records to a stream, one line each. Each record goes out in
-// a single Write, under a lock, so concurrent writers never interleave and a
-// crash never leaves half a line behind what was written before.
+// a single Write, under a lock, so concurrent writers never interleave.
+//
+// A failed write fails the records it carried (their Write returns the
+// error) and nothing else: the next record is tried again, so writing
+// resumes by itself once the cause is gone (space freed on a full disk).
+// What a failed write left of its batch is cut back (a regular file is
+// truncated to where the batch began), so the file holds whole lines only;
+// on a stream that cannot be cut back, the torn line is ended before the
+// next record, which then starts a line of its own. The writer prints
+// nothing: its owner learns of failed writes through OnStreak.
 type Writer struct {
 	mu   sync.Mutex
 	cond sync.Cond
 	w    io.Writer
 	f    *os.File
-	err  error
+	// regular is set for a regular file, which a failed write is cut back
+	// in; torn is set while a failed write's bytes are still there (the
+	// cut failed too, or the stream cannot be cut).
+	regular, torn bool
 
-	// Group commit: records queue in buf; one writer at a time (the leader)
-	// writes the whole queue in a single Write while the others wait, and
-	// each Write returns only once its own record has been written. Under
-	// concurrency many records share one system call; alone, a record is
-	// written at once.
+	// Group commit: records queue in buf, in the batch cur; one writer at
+	// a time (the leader) writes the whole queue in a single Write while
+	// the others wait, and each Write returns once its own batch has been
+	// written or has failed. Under concurrency many records share one
+	// system call; alone, a record is written at once.
 	buf, spare []byte
-	queued     uint64 // records appended to buf so far
-	written    uint64 // records written so far
+	cur        *batch
 	writing    bool
+
+	// The current streak of failed writes: records lost, the last error.
+	failed  int64
+	lastErr error
+	notify  func(Streak)
+}
+
+// batch is the result of one Write system call, for the records it carried.
+type batch struct {
+	n    int64 // records
+	done bool
+	err  error
+}
+
+// Streak is a run of failed writes, told to the writer's owner (OnStreak)
+// when it begins and when it ends.
+type Streak struct {
+	// Err is the error that began the streak, or (Over) the last one.
+	Err error
+	// Failed is how many records the streak cost so far: at its beginning
+	// the records of the first failed write, when Over all of them.
+	Failed int64
+	// Over is set when a write succeeded again and the streak has ended.
+	Over bool
 }
 
 // NewWriter wraps w.
@@ -198,71 +242,225 @@ func OpenFile(path string) (*Writer, error) {
 	}
 	w := NewWriter(f)
 	w.f = f
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		w.regular = true
+	}
 	return w, nil
 }
 
-// Write appends one record and returns when it has been written.
+// OnStreak sets f to be told when a streak of failed writes begins (once,
+// at its first failed write) and when it ends (at the next write that
+// succeeds), so that the owner can report it at once. f is called with the
+// writer's lock held, from the goroutine whose Write ran the system call:
+// it must be brief and must not use the writer. Set it before the first
+// Write.
+func (w *Writer) OnStreak(f func(Streak)) { w.notify = f }
+
+// LineTooLongError is a record whose line would be longer than MaxLine:
+// the readers (replay, validate) could not read it, so it is not written.
+type LineTooLongError struct {
+	Len int // the line's length, its newline included
+}
+
+func (e *LineTooLongError) Error() string {
+	return fmt.Sprintf("the record would be a line of %d bytes, longer than the %d bytes (%d MiB) that replay and validate read; it was not written", e.Len, MaxLine, MaxLine>>20)
+}
+
+// Write appends one record and returns when it has been written, or when
+// the write that carried it failed.
 func (w *Writer) Write(r *Record) error {
 	bp := bufPool.Get().(*[]byte)
-	b := append(AppendJSON((*bp)[:0], r), '\n')
+	// Sized once for the bodies: a large body's record is not built by
+	// doubling (which left three times its size behind as garbage).
+	b := slices.Grow((*bp)[:0], sizeHint(r))
+	b = append(AppendJSON(b, r), '\n')
+	if len(b) > MaxLine {
+		// Not put back: a buffer this large would stay in the pool.
+		return &LineTooLongError{Len: len(b)}
+	}
 	w.mu.Lock()
-	if w.err != nil {
-		err := w.err
+	if !w.writing && len(w.buf) == 0 {
+		// Nothing queued and nobody writing: write this record from its
+		// own buffer, without copying it into a batch.
+		w.writing = true
+		w.mu.Unlock()
+		err := w.put(b)
+		if cap(b) <= maxPooled {
+			*bp = b
+			bufPool.Put(bp)
+		}
+		w.mu.Lock()
+		w.writing = false
+		w.account(&batch{n: 1, done: true, err: err})
+		w.cond.Broadcast()
 		w.mu.Unlock()
 		return err
 	}
+	if w.cur == nil {
+		w.cur = &batch{}
+	}
+	mine := w.cur
+	mine.n++
 	w.buf = append(w.buf, b...)
-	w.queued++
-	mine := w.queued
-	*bp = b
-	bufPool.Put(bp)
-	for w.written < mine && w.err == nil {
+	if cap(b) <= maxPooled {
+		*bp = b
+		bufPool.Put(bp)
+	}
+	for !mine.done {
 		if w.writing {
 			w.cond.Wait()
 			continue
 		}
 		// Lead: take the queue and write it in one go.
 		w.writing = true
-		batch, upto := w.buf, w.queued
-		w.buf = w.spare[:0]
+		out, bt := w.buf, w.cur
+		w.buf, w.cur = w.spare[:0], nil
 		w.mu.Unlock()
-		_, err := w.w.Write(batch)
+		err := w.put(out)
 		w.mu.Lock()
-		w.spare = batch[:0]
-		w.writing = false
-		if err != nil {
-			w.err = err
+		if cap(out) <= maxPooled {
+			w.spare = out[:0]
 		} else {
-			w.written = upto
+			w.spare = nil // let a large batch's buffer go
 		}
+		w.writing = false
+		bt.done, bt.err = true, err
+		w.account(bt)
 		w.cond.Broadcast()
 	}
-	err := w.err
+	err := mine.err
 	w.mu.Unlock()
 	return err
 }
 
+// put writes one batch, first mending what a failed write left, and mends
+// after a failed write. Only the leader calls it.
+func (w *Writer) put(b []byte) error {
+	if w.torn {
+		if err := w.mend(0); err != nil {
+			return err
+		}
+	}
+	n, err := w.w.Write(b)
+	if err == nil && n < len(b) {
+		err = io.ErrShortWrite
+	}
+	if err != nil && n > 0 {
+		w.torn = true
+		_ = w.mend(n) // if it fails, the next batch tries again first
+	}
+	return err
+}
+
+// mend removes the n bytes a failed write left at the end of a regular file
+// (n 0: as many as the file has beyond its last newline), or ends the torn
+// line of a stream.
+func (w *Writer) mend(n int) error {
+	if !w.regular {
+		if _, err := w.w.Write([]byte{'\n'}); err != nil {
+			return err
+		}
+		w.torn = false
+		return nil
+	}
+	st, err := w.f.Stat()
+	if err != nil {
+		return err
+	}
+	size := st.Size() - int64(n)
+	if n == 0 {
+		if size, err = lastLineEnd(w.f, st.Size()); err != nil {
+			return err
+		}
+	}
+	if err := w.f.Truncate(size); err != nil {
+		return err
+	}
+	w.torn = false
+	return nil
+}
+
+// lastLineEnd is the offset just after the last newline of the first size
+// bytes of f (0 when there is none).
+func lastLineEnd(f *os.File, size int64) (int64, error) {
+	buf := make([]byte, 64<<10)
+	for end := size; end > 0; {
+		start := max(0, end-int64(len(buf)))
+		chunk := buf[:end-start]
+		if _, err := f.ReadAt(chunk, start); err != nil {
+			return 0, err
+		}
+		if i := bytes.LastIndexByte(chunk, '\n'); i >= 0 {
+			return start + int64(i) + 1, nil
+		}
+		end = start
+	}
+	return 0, nil
+}
+
+// account keeps the streak of failed writes and tells the owner when one
+// begins or ends. Called with the lock held.
+func (w *Writer) account(bt *batch) {
+	switch {
+	case bt.err != nil:
+		w.failed += bt.n
+		w.lastErr = bt.err
+		if w.failed == bt.n && w.notify != nil {
+			w.notify(Streak{Err: bt.err, Failed: bt.n})
+		}
+	case w.failed > 0:
+		if w.notify != nil {
+			w.notify(Streak{Err: w.lastErr, Failed: w.failed, Over: true})
+		}
+		w.failed, w.lastErr = 0, nil
+	}
+}
+
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
-// Close flushes to disk and closes a file opened by OpenFile.
+// sizeHint is about the length of r's line: its bodies and room for the
+// rest.
+func sizeHint(r *Record) int {
+	n := 1024
+	if r.Request != nil {
+		n += len(r.Request.Body)
+	}
+	if r.Response != nil {
+		n += len(r.Response.Body)
+	}
+	return n
+}
+
+// maxPooled is the largest buffer kept for reuse: the records of large
+// bodies are rare, and their buffers would otherwise stay as long as the
+// pool (or the writer) does.
+const maxPooled = 256 << 10
+
+// Close flushes to disk and closes a file opened by OpenFile. It returns an
+// error when the last write failed (records were lost and none has been
+// written since), or when the file cannot be synced or closed.
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for w.writing {
 		w.cond.Wait()
 	}
-	if w.f == nil {
-		return w.err
+	var err error
+	if w.failed > 0 {
+		err = fmt.Errorf("%d record(s) could not be written: %w", w.failed, w.lastErr)
 	}
-	err := w.f.Sync()
-	if cerr := w.f.Close(); err == nil {
-		err = cerr
+	if w.f == nil {
+		return err
+	}
+	serr := w.f.Sync()
+	if cerr := w.f.Close(); serr == nil {
+		serr = cerr
 	}
 	w.f = nil
-	if w.err != nil {
-		return w.err
+	if err != nil {
+		return err
 	}
-	return err
+	return serr
 }
 
 // Reader reads records one line at a time, in bounded memory (a line may be
@@ -272,7 +470,10 @@ type Reader struct {
 	line int
 }
 
-// MaxLine is the longest record line a Reader accepts.
+// MaxLine is the longest record line, its newline included: the longest the
+// Writer writes (a longer record is refused with LineTooLongError), and the
+// longest the readers read (Reader here, and package stream's MaxItem, which
+// is this constant). serve refuses (413) a body whose record would be longer.
 const MaxLine = 64 << 20
 
 // NewReader wraps r.

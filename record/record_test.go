@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -117,13 +120,191 @@ type failWriter struct{}
 
 func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
+// A failed write fails its records only: the next write is tried again.
 func TestWriterError(t *testing.T) {
 	w := NewWriter(failWriter{})
 	r := &Record{Time: time.Now(), Request: &Message{}}
-	if err := w.Write(r); err == nil || err.Error() != "disk full" {
-		t.Fatalf("first write: %v", err)
+	for i := 0; i < 2; i++ {
+		if err := w.Write(r); err == nil || err.Error() != "disk full" {
+			t.Fatalf("write %d: %v", i, err)
+		}
 	}
-	if err := w.Write(r); err == nil {
-		t.Fatal("a write after a failed one succeeded")
+}
+
+// flakyWriter fails while full is set, after taking part of the bytes (as a
+// disk that fills up mid-write does), and keeps what it took.
+type flakyWriter struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	full bool
+}
+
+func (f *flakyWriter) Write(p []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.full {
+		n := len(p) / 2
+		f.buf.Write(p[:n])
+		return n, errors.New("no space left on device")
 	}
+	return f.buf.Write(p)
+}
+
+func (f *flakyWriter) set(full bool) { f.mu.Lock(); f.full = full; f.mu.Unlock() }
+
+// A streak of failed writes is told to the owner once when it begins and
+// once when it ends, with the count of records it cost; writing resumes by
+// itself; on a stream that cannot be cut back, the torn line is ended so
+// that every later record is a line of its own.
+func TestWriterRecovers(t *testing.T) {
+	fw := &flakyWriter{}
+	w := NewWriter(fw)
+	var streaks []Streak
+	w.OnStreak(func(s Streak) { streaks = append(streaks, s) })
+	rec := func(cmd string) *Record {
+		return &Record{Time: time.Now(), Vendor: "tencent", Command: cmd, Request: &Message{Method: "POST"}}
+	}
+	if err := w.Write(rec("ok-1")); err != nil {
+		t.Fatal(err)
+	}
+	fw.set(true)
+	for i := 0; i < 3; i++ {
+		if err := w.Write(rec("lost")); err == nil {
+			t.Fatalf("write %d to a full writer succeeded", i)
+		}
+	}
+	if len(streaks) != 1 || streaks[0].Over || streaks[0].Failed != 1 || streaks[0].Err == nil {
+		t.Fatalf("after three failures: streaks %+v; want one begun, with 1 record", streaks)
+	}
+	fw.set(false)
+	for _, cmd := range []string{"ok-2", "ok-3"} {
+		if err := w.Write(rec(cmd)); err != nil {
+			t.Fatalf("writing %s once the space came back: %v", cmd, err)
+		}
+	}
+	if len(streaks) != 2 || !streaks[1].Over || streaks[1].Failed != 3 {
+		t.Fatalf("streaks %+v; want the streak over, with 3 records lost", streaks)
+	}
+	var cmds []string
+	for i, l := range strings.Split(strings.TrimSuffix(fw.buf.String(), "\n"), "\n") {
+		var r Record
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			if strings.Contains(l, `"command":"ok-`) {
+				t.Fatalf("line %d, a good record, is torn: %q", i+1, l)
+			}
+			continue // a lost record's torn part, on a line of its own
+		}
+		cmds = append(cmds, r.Command)
+	}
+	if strings.Join(cmds, " ") != "ok-1 ok-2 ok-3" {
+		t.Fatalf("records %v; want ok-1 ok-2 ok-3", cmds)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatalf("close after recovery: %v", err)
+	}
+}
+
+// A record file on a full device: every write fails, the streak is told
+// once (with a growing count only at its end), and Close says records were
+// lost.
+func TestWriterDevFull(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full here")
+	}
+	w, err := OpenFile("/dev/full")
+	if err != nil {
+		t.Skipf("cannot open /dev/full: %v", err)
+	}
+	var streaks []Streak
+	w.OnStreak(func(s Streak) { streaks = append(streaks, s) })
+	for i := 0; i < 5; i++ {
+		if err := w.Write(&Record{Time: time.Now(), Request: &Message{}}); err == nil || !strings.Contains(err.Error(), "no space left") {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	if len(streaks) != 1 || streaks[0].Failed != 1 || !strings.Contains(streaks[0].Err.Error(), "no space left") {
+		t.Fatalf("streaks %+v; want one, begun with 1 record", streaks)
+	}
+	if err := w.Close(); err == nil || !strings.Contains(err.Error(), "5 record(s)") {
+		t.Fatalf("close: %v; want the 5 lost records named", err)
+	}
+}
+
+// A record file on a small tmpfs that fills up: the write that fails part
+// way is cut back, so the file holds only whole lines; once space is freed,
+// writing resumes. Needs the right to mount (root); skipped otherwise.
+func TestWriterFullTmpfs(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=64k"); err != nil {
+		t.Skipf("cannot mount a tmpfs here: %v", err)
+	}
+	t.Cleanup(func() { _ = syscall.Unmount(dir, 0) })
+	filler := filepath.Join(dir, "filler")
+	if err := os.WriteFile(filler, make([]byte, 32<<10), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "records.jsonl")
+	w, err := OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = w.Close() }) // before the unmount
+	var streaks []Streak
+	w.OnStreak(func(s Streak) { streaks = append(streaks, s) })
+	body := []byte(`{"pad":"` + strings.Repeat("x", 3000) + `"}`)
+	rec := func(i int) *Record {
+		return &Record{Time: time.Now(), Command: fmt.Sprint("c", i), Request: &Message{Method: "POST", Body: body}}
+	}
+	written := 0
+	i := 0
+	for ; i < 100; i++ {
+		if err := w.Write(rec(i)); err != nil {
+			break
+		}
+		written++
+	}
+	if i == 100 {
+		t.Fatal("a 64 KiB tmpfs took 100 records of 3 KiB")
+	}
+	if len(streaks) != 1 || streaks[0].Over {
+		t.Fatalf("streaks %+v; want one begun", streaks)
+	}
+	checkLines := func(want int) {
+		t.Helper()
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) > 0 && b[len(b)-1] != '\n' {
+			t.Fatalf("the file ends in a torn line: ...%q", b[max(0, len(b)-40):])
+		}
+		lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+		if len(b) == 0 {
+			lines = nil
+		}
+		for n, l := range lines {
+			if !json.Valid([]byte(l)) {
+				t.Fatalf("line %d is not JSON: %.60q", n+1, l)
+			}
+		}
+		if len(lines) != want {
+			t.Fatalf("%d lines, want %d", len(lines), want)
+		}
+	}
+	checkLines(written)
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	for j := 0; j < 3; j++ {
+		if err := w.Write(rec(1000 + j)); err != nil {
+			t.Fatalf("writing after space was freed: %v", err)
+		}
+	}
+	if len(streaks) != 2 || !streaks[1].Over || streaks[1].Failed != 1 {
+		t.Fatalf("streaks %+v; want the streak over with 1 record lost", streaks)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	checkLines(written + 3)
 }

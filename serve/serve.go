@@ -45,6 +45,14 @@ type Config struct {
 	FailRate float64
 	// MaxBody limits request bodies (0 means DefaultMaxBody).
 	MaxBody int64
+	// RejectReplays refuses a signed request (Tencent: Sign and RequestTime,
+	// checked with Expect.Token) whose signature came before within the
+	// window; at most MaxRemembered signatures are remembered.
+	RejectReplays bool
+	// MaxInFlight bounds the bytes of request bodies held at once (0 means
+	// DefaultMaxInFlight): past it, requests wait before their body is
+	// read, and go on in order as earlier ones are recorded and answered.
+	MaxInFlight int64
 	// Record receives the record of every exchange before the reply is
 	// written; when it fails the request is answered 500 and not
 	// acknowledged. It must be safe for concurrent use. Record and Show
@@ -61,6 +69,12 @@ type Handler struct {
 	// (Respond) and the --fail-rate reply when neither depends on the
 	// request (platform.RequestIndependent), with their outcome.
 	answers, failAnswers sync.Map // *fixtures.Entry -> *fixedAnswer
+	// budget bounds the bodies in flight (MaxInFlight); a request that
+	// waited for it gets the server's timeouts afresh (set by StartWith).
+	budget                    budget
+	readTimeout, writeTimeout time.Duration
+	// replays remembers signatures (RejectReplays), else nil.
+	replays *replays
 }
 
 // NewHandler returns a receiver for cfg.
@@ -74,7 +88,14 @@ func NewHandler(cfg Config) *Handler {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
-	return &Handler{cfg: cfg}
+	if cfg.MaxInFlight <= 0 {
+		cfg.MaxInFlight = DefaultMaxInFlight
+	}
+	h := &Handler{cfg: cfg, budget: budget{max: cfg.MaxInFlight}}
+	if cfg.RejectReplays {
+		h.replays = newReplays(cfg.Expect.Window, cfg.Expect.Now)
+	}
+	return h
 }
 
 // Rule names of the receiver's own findings.
@@ -98,6 +119,8 @@ type answer struct {
 	// judged marks an answer whose outcome is known already.
 	judged  bool
 	outcome record.Outcome
+	// claimed is the signature this request claimed (RejectReplays).
+	claimed replayKey
 }
 
 // fixedAnswer is a reply that does not depend on the request, and the
@@ -138,6 +161,13 @@ var (
 const ctypeText = "text/plain; charset=utf-8"
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	share, ok := h.admit(w, r)
+	if !ok {
+		return // the client went away while waiting for the budget
+	}
+	if share > 0 {
+		defer h.budget.release(share)
+	}
 	start := time.Now()
 	// The record and its two messages in one allocation.
 	x := &exchange{}
@@ -176,7 +206,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Record first, then acknowledge: a reply that was sent is always in the
 	// record file.
 	if h.cfg.Record != nil {
-		if err := h.cfg.Record(rec); err != nil {
+		err := h.cfg.Record(rec)
+		var tooLong *record.LineTooLongError
+		if errors.As(err, &tooLong) {
+			claimed := a.claimed
+			a = unrecordable(rec, tooLong)
+			a.claimed = claimed
+			hdr["Content-Type"] = ctypeTextValue
+			x.resp = record.Message{Status: a.status, Headers: hdr, Body: a.body, LatencyMS: x.resp.LatencyMS}
+			err = h.cfg.Record(rec)
+		}
+		if err != nil {
+			if a.claimed.ok {
+				h.replays.forget(a.claimed) // not acknowledged: the platform may send it again
+			}
 			http.Error(w, "imhook: the exchange could not be recorded ("+err.Error()+"); not acknowledged", http.StatusInternalServerError)
 			return
 		}
@@ -186,6 +229,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.cfg.Show != nil {
 		h.cfg.Show(rec)
 	}
+}
+
+// unrecordable turns rec, whose line would be longer than the record
+// readers read, into the record of a 413 refusal without the request body
+// (the caller puts the answer in its response), and returns that answer:
+// imhook does not acknowledge what it cannot record readably.
+func unrecordable(rec *record.Record, e *record.LineTooLongError) answer {
+	msg := fmt.Sprintf("the body (%d bytes) is refused and not recorded: its record would be a line of %d bytes, longer than the %d bytes (%d MiB) that imhook replay and validate read. Send a smaller body, or lower --max-body",
+		len(rec.Request.Body), e.Len, record.MaxLine, record.MaxLine>>20)
+	a := answer{status: http.StatusRequestEntityTooLarge, ctype: ctypeText, body: []byte("imhook: " + msg + "\n")}
+	rec.Request.Body, rec.Request.BodyIsJSON = nil, false
+	rec.Findings = []record.Finding{{Severity: record.Error, Rule: RuleTooLarge, Message: msg}}
+	rec.Outcome = ""
+	rec.Verdict = record.VerdictOf(true, rec.Findings)
+	return a
 }
 
 // exchange is a record with its request and response.
@@ -283,6 +341,15 @@ func (h *Handler) handle(r *http.Request, w http.ResponseWriter, rec *record.Rec
 	// command, a body that is not a JSON object.
 	if refusal := firstError(transport); refusal != "" {
 		return reply(platform.ReplyFail, refusal)
+	}
+	if h.replays != nil && h.cfg.Expect.Token != "" {
+		if k := signatureOf(r.URL.RawQuery); k.ok {
+			if refusal := h.replays.claim(k); refusal != "" {
+				add(record.Error, RuleReplay, "", refusal)
+				return reply(platform.ReplyFail, refusal)
+			}
+			defer func() { a.claimed = k }()
+		}
 	}
 	for _, f := range payload {
 		if f.Rule == validate.RuleJSON || f.Rule == validate.RuleEmpty || f.Rule == validate.RuleObject {
@@ -386,6 +453,9 @@ func StartWith(addr string, h http.Handler, o Options) (*Server, error) {
 		if hh, ok := h.(*Handler); ok {
 			o.WriteTimeout += hh.cfg.Delay
 		}
+	}
+	if hh, ok := h.(*Handler); ok {
+		hh.readTimeout, hh.writeTimeout = o.ReadTimeout, o.WriteTimeout
 	}
 	s := &Server{
 		URL: "http://" + ln.Addr().String(),

@@ -6,7 +6,9 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -22,7 +24,9 @@ import (
 // Content-Length body) is parsed by leanHead, which gives what net/http's
 // ReadResponse gives, and every other reply by ReadResponse itself, so
 // status lines, chunked bodies and Connection: close are handled exactly as
-// net/http handles them. It skips the Transport's
+// net/http handles them. As net/http's Transport does, it skips interim 1xx
+// replies (100 Continue, 103 Early Hints) and reads at most
+// MaxReplyHeaderBytes of reply heads. It skips the Transport's
 // per-connection goroutines and channels, which cost more than the rest of
 // an exchange under load.
 type connClient struct {
@@ -36,10 +40,14 @@ type connClient struct {
 	keys    []string
 	reused  bool
 	dialer  net.Dialer
+	// lc is the connection as the reader sees it; maxHead is its limit
+	// for the heads of one reply (MaxReplyHeaderBytes).
+	lc      limitedConn
+	maxHead int64
 }
 
 func newConnClient() *connClient {
-	return &connClient{dialer: net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}}
+	return &connClient{dialer: net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}, maxHead: MaxReplyHeaderBytes}
 }
 
 func (c *connClient) close() {
@@ -70,7 +78,8 @@ func (c *connClient) dial(ctx context.Context, req *http.Request) error {
 		}
 		conn = tc
 	}
-	c.conn, c.br, c.reused = conn, bufio.NewReaderSize(conn, 16<<10), false
+	c.lc = limitedConn{Conn: conn, n: c.maxHead}
+	c.conn, c.br, c.reused = conn, bufio.NewReaderSize(&c.lc, 16<<10), false
 	return nil
 }
 
@@ -159,6 +168,10 @@ func (c *connClient) roundTrip(req *http.Request, body []byte, buf *bytes.Buffer
 		}
 		return nil, err
 	}
+	// The heads of this reply (1xx ones included) may take maxHead bytes
+	// from here; bytes already buffered are not counted, as net/http does
+	// not count them.
+	c.lc.n = c.maxHead
 	if _, err := c.br.Peek(1); err != nil {
 		if err == io.EOF || errors.Is(err, net.ErrClosed) || isReset(err) {
 			return nil, errIdleClosed
@@ -169,34 +182,78 @@ func (c *connClient) roundTrip(req *http.Request, body []byte, buf *bytes.Buffer
 	if c.reuse {
 		sc = &c.scratch
 	}
-	if resp, n, ok := leanHead(c.br, req, sc); ok {
-		_, _ = c.br.Discard(n)
-		if err := readBody(c.br, buf, resp.ContentLength, limit); err != nil {
+	for {
+		if resp, n, ok := leanHead(c.br, req, sc); ok {
+			c.lc.n = math.MaxInt64
+			_, _ = c.br.Discard(n)
+			if err := readBody(c.br, buf, resp.ContentLength, limit); err != nil {
+				return nil, err
+			}
+			if int64(buf.Len()) > limit || resp.Close {
+				c.close()
+			}
+			return resp, nil
+		}
+		resp, err := http.ReadResponse(c.br, req)
+		if err != nil {
+			if c.lc.n <= 0 {
+				return nil, ErrReplyHeaderTooLarge
+			}
 			return nil, err
 		}
-		if int64(buf.Len()) > limit || resp.Close {
+		// 1xx replies other than 101 are interim (100 Continue, 103 Early
+		// Hints): the final reply follows on the same connection, and
+		// net/http's Transport skips them so.
+		if resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
+			continue
+		}
+		c.lc.n = math.MaxInt64
+		_, err = buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
+		if err != nil {
+			return nil, err
+		}
+		_ = resp.Body.Close()
+		if int64(buf.Len()) > limit || resp.Close || resp.StatusCode == http.StatusSwitchingProtocols {
+			// An unread rest, a server that asked to close, or one that
+			// switched to another protocol: start afresh.
 			c.close()
 		}
 		return resp, nil
 	}
-	resp, err := http.ReadResponse(c.br, req)
-	if err != nil {
-		return nil, err
-	}
-	_, err = buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(buf.Len()) > limit || resp.Close {
-		// An unread rest or a server that asked to close: start afresh.
-		_ = resp.Body.Close()
-		c.close()
-		return resp, nil
-	}
-	_ = resp.Body.Close()
-	return resp, nil
 }
 
 func isReset(err error) bool {
 	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// MaxReplyHeaderBytes is the most bytes of reply head every client path of
+// imhook reads before it gives a reply up: the status lines and header
+// lines of the final reply and of any 1xx replies before it, together.
+// It is net/http's default for a Transport (MaxResponseHeaderBytes), which
+// NewClient sets explicitly; connClient applies it the same way.
+const MaxReplyHeaderBytes = 10 << 20
+
+// ErrReplyHeaderTooLarge is a reply whose head did not end within
+// MaxReplyHeaderBytes.
+var ErrReplyHeaderTooLarge = fmt.Errorf("the reply's header is larger than %d bytes (10 MiB); imhook stopped reading it", MaxReplyHeaderBytes)
+
+// limitedConn reads from a connection at most n bytes before it fails with
+// ErrReplyHeaderTooLarge, as net/http's persistConn.Read does with its
+// readLimit: the client sets n before a reply's head and lifts it for the
+// body.
+type limitedConn struct {
+	net.Conn
+	n int64
+}
+
+func (l *limitedConn) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		return 0, ErrReplyHeaderTooLarge
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.Conn.Read(p)
+	l.n -= int64(n)
+	return n, err
 }

@@ -102,6 +102,9 @@ func NewClient() *http.Client {
 		ForceAttemptHTTP2:   false,
 		// The platforms send no Accept-Encoding; nor does imhook.
 		DisableCompression: true,
+		// net/http's default, set here so that every client path of
+		// imhook's has the one limit (the load engine's connClient too).
+		MaxResponseHeaderBytes: MaxReplyHeaderBytes,
 	}
 	return &http.Client{
 		Transport:     tr,
@@ -320,6 +323,10 @@ func classify(err error, ctx context.Context, budget time.Duration, v platform.V
 	// handshake with ErrSchemeMismatch.
 	if errors.As(err, &recErr) || errors.Is(err, http.ErrSchemeMismatch) {
 		return "TLS: the target does not speak TLS (is the URL http:// rather than https://?)", true
+	}
+	// The load engine's client and net/http's say it in their own words.
+	if errors.Is(err, ErrReplyHeaderTooLarge) || strings.Contains(err.Error(), "server response headers exceeded") {
+		return ErrReplyHeaderTooLarge.Error(), false
 	}
 	switch {
 	case errors.Is(err, syscall.ECONNRESET):

@@ -33,7 +33,9 @@ import (
 	"github.com/imhook/imhook/record"
 )
 
-// MaxItem is the longest value (or line) a Reader accepts.
+// MaxItem is the longest value (or line, its newline included) a Reader
+// accepts: record.MaxLine, the longest line the record writer writes, so
+// that every record written is read.
 const MaxItem = record.MaxLine
 
 // Rule names of the reader's findings.

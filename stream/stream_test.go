@@ -154,6 +154,51 @@ func TestLongLine(t *testing.T) {
 	}
 }
 
+// In line mode a value's column is where it starts on its line (after
+// spaces and tabs), and a syntax error inside it is located at its column
+// in the file.
+func TestLineModeColumns(t *testing.T) {
+	in := "{\"a\":1}\n   {\"a\":2}\n\t{\"a\" 3}\n  \t [1,2]  \n"
+	items := readAll(t, "cols.jsonl", in)
+	if len(items) != 4 {
+		t.Fatalf("items = %+v", items)
+	}
+	for i, want := range []int{1, 4, 2, 5} {
+		if items[i].line != i+1 || items[i].col != want {
+			t.Errorf("item %d at line %d, column %d; want line %d, column %d", i, items[i].line, items[i].col, i+1, want)
+		}
+	}
+	// {"a" 3} after a tab: the bad character, 3, is the 7th of line 3.
+	if items[2].rule != RuleJSON || items[2].errLine != 3 || !strings.Contains(items[2].msg, "line 3, column 7") {
+		t.Errorf("the error: %+v", items[2])
+	}
+}
+
+// A line of exactly MaxItem bytes, its newline included (the longest the
+// record writer writes, record.MaxLine), is read; a byte more is too long.
+func TestLineAtMaxItem(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocates MaxItem")
+	}
+	line := func(n int) string { // a JSON line of n bytes with its newline
+		return `{"a":"` + strings.Repeat("x", n-len(`{"a":""}`)-1) + `"}` + "\n"
+	}
+	in := line(MaxItem) + line(MaxItem+1) + "{\"a\":2}\n"
+	items := readAll(t, "l.jsonl", in)
+	if len(items) != 3 {
+		t.Fatalf("%d items, want 3", len(items))
+	}
+	if items[0].rule != "" || len(items[0].raw) != MaxItem-1 || items[0].line != 1 {
+		t.Errorf("the line of exactly MaxItem bytes: rule %q, %d bytes, line %d", items[0].rule, len(items[0].raw), items[0].line)
+	}
+	if items[1].rule != RuleTooLong || items[1].line != 2 {
+		t.Errorf("the line of MaxItem+1 bytes: rule %q, line %d", items[1].rule, items[1].line)
+	}
+	if items[2].raw != `{"a":2}` || items[2].line != 3 {
+		t.Errorf("the line after: %+v", items[2])
+	}
+}
+
 func TestSmallReadsSameItems(t *testing.T) {
 	in := "{\"a\":1}\n{\"a\":2}\n[1,\n2]\n"
 	want := readAll(t, "x.jsonl", in)

@@ -38,6 +38,7 @@ const (
 	RuleUnknown     = "payload.unknown_field"
 	RuleDuplicate   = "payload.duplicate_key"
 	RulePrefix      = "payload.rule."
+	RuleUTF8        = "payload.utf8"
 )
 
 // Timestamps below this many units are taken for seconds, above for
@@ -85,7 +86,19 @@ func Payload(e *fixtures.Entry, body []byte) []record.Finding {
 	for _, r := range e.Rules {
 		c.rule(root, r)
 	}
+	c.checkUTF8(body)
 	return c.out
+}
+
+// checkUTF8 adds a finding for the first byte of a JSON body (valid JSON
+// otherwise) that is not UTF-8: it can only be inside a string or a key.
+// encoding/json and gjson take such bytes; the platforms send UTF-8, and a
+// strict reader (Python's json module, a database column) refuses them.
+func (c *checker) checkUTF8(body []byte) {
+	if off := jsonx.FirstInvalidUTF8(body); off >= 0 {
+		line, col := jsonx.Position(body, off)
+		c.add(record.Error, RuleUTF8, jsonx.PathAt(body, off), fmt.Sprintf("the text is not valid UTF-8: byte 0x%02x at line %d, column %d (offset %d). The platforms send UTF-8 JSON; a backend may refuse or mangle this text", body[off], line, col, off))
+	}
 }
 
 var checkers = sync.Pool{New: func() any { return new(checker) }}

@@ -40,6 +40,7 @@ func refPayload(e *fixtures.Entry, body []byte) []record.Finding {
 	for _, r := range e.Rules {
 		c.rule(root, r)
 	}
+	c.checkUTF8(body)
 	return c.out
 }
 
