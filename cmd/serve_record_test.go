@@ -16,7 +16,7 @@ import (
 	"github.com/tidwall/sjson"
 
 	"github.com/imhook/imhook/fixtures"
-	"github.com/imhook/imhook/generate"
+	"github.com/imhook/imhook/fixtures/generate"
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/simulate"
 )

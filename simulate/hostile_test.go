@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/imhook/imhook/fixtures"
-	"github.com/imhook/imhook/generate"
+	"github.com/imhook/imhook/fixtures/generate"
 	"github.com/imhook/imhook/record"
 )
 
