@@ -255,21 +255,9 @@ const (
 var tencentParams = []string{"SdkAppid", "contenttype", "OptPlatform", "ClientIP", "Sign", "RequestTime"}
 
 // signMatches reports whether sign, lower-cased, is Sign(token, requestTime),
-// comparing in constant time, without allocating for the usual lengths.
+// comparing in constant time.
 func signMatches(token, requestTime, sign string) bool {
-	var buf [128]byte
-	sum := sha256.Sum256(append(append(buf[:0], token...), requestTime...))
-	var want [2 * sha256.Size]byte
-	hex.Encode(want[:], sum[:])
-	got := strings.ToLower(sign)
-	if len(got) != len(want) {
-		return false
-	}
-	var diff byte
-	for i := range want {
-		diff |= got[i] ^ want[i]
-	}
-	return subtle.ConstantTimeByteEq(diff, 0) == 1
+	return subtle.ConstantTimeCompare([]byte(strings.ToLower(sign)), []byte(Sign(token, requestTime))) == 1
 }
 
 func containsFold(list []string, s string) bool {
