@@ -86,6 +86,7 @@ var decodeSamples = []string{
 	`{"forward":{"status":"200"}}`,
 	`{"forward":{"extra":1}}`,
 	`{"forward":{},"forward":{}}`,
+	"{\"response\":{\"headers\":{\"\xf0\":[]}}}",
 }
 
 func TestUnmarshalAgreesWithEncodingJSON(t *testing.T) {
