@@ -258,13 +258,10 @@ func (s *Sender) exchange(ctx context.Context, c Callback, keep bool, cc *connCl
 	res.latency = time.Since(start)
 	res.findings = c.Findings
 	if err != nil {
-		reason, unreach := classify(err, ctx, budget, v)
-		rule := "response.none"
-		if !unreach && (ctx.Err() == context.DeadlineExceeded || isTimeout(err)) {
-			rule, res.budgetMiss = platform.RuleTimeout, true
-		}
-		res.findings = append(append([]record.Finding{}, c.Findings...), record.Finding{Severity: record.Error, Rule: rule, Message: reason})
-		res.verdict, res.unreachable, res.err = record.NoReply, unreach, reason
+		nr := Explain(ctx, err, budget, v)
+		res.budgetMiss = nr.Finding.Rule == platform.RuleTimeout
+		res.findings = append(append([]record.Finding{}, c.Findings...), nr.Finding)
+		res.verdict, res.unreachable, res.err = record.NoReply, nr.Unreachable, nr.Finding.Message
 	} else {
 		res.status = resp.StatusCode
 		res.budgetMiss = res.latency > budget
@@ -293,6 +290,32 @@ func (s *Sender) exchange(ctx context.Context, c Callback, keep bool, cc *connCl
 		res.rec = rec
 	}
 	return res
+}
+
+// RuleNoReply is the finding of an exchange that got no reply and did not
+// run out of time (refused, reset, TLS).
+const RuleNoReply = "response.none"
+
+// NoReply is why an exchange got no reply.
+type NoReply struct {
+	// Finding is the error finding: platform.RuleTimeout when the budget
+	// ran out, RuleNoReply otherwise; its message says why.
+	Finding record.Finding
+	// Unreachable is set when the target could not be reached at all
+	// (refused, DNS, TLS): exit 3 rather than a contract failure.
+	Unreachable bool
+}
+
+// Explain says why a request sent under ctx (whose deadline is the budget)
+// got no reply: the explanation simulate records, and serve --forward-to
+// too.
+func Explain(ctx context.Context, err error, budget time.Duration, v platform.Vendor) NoReply {
+	reason, unreach := classify(err, ctx, budget, v)
+	rule := RuleNoReply
+	if !unreach && (ctx.Err() == context.DeadlineExceeded || isTimeout(err)) {
+		rule = platform.RuleTimeout
+	}
+	return NoReply{Finding: record.Finding{Severity: record.Error, Rule: rule, Message: reason}, Unreachable: unreach}
 }
 
 // classify explains a failed exchange and tells whether the target could not
