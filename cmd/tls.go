@@ -28,12 +28,18 @@ fails is exit 3, and the message says what failed (unknown authority, name misma
 expired, no client certificate) and which flag helps.`
 
 func (t *tlsClientFlags) register(c *cobra.Command) {
-	f := c.Flags()
-	f.StringVar(&t.opts.CACert, "cacert", "", "TLS: trust the certificates of this PEM file (a private CA, or serve --tls-out's) in place of the system's")
-	f.BoolVar(&t.opts.Insecure, "insecure", false, "TLS: do not verify the target's certificate")
-	f.StringVar(&t.opts.Cert, "cert", "", "TLS: present this client certificate (PEM) to a target that asks (mutual TLS); with --key")
-	f.StringVar(&t.opts.Key, "key", "", "TLS: the private key (PEM) of --cert")
+	t.registerAs(c, "the target")
 	c.Long += "\n\n" + tlsClientHelp
+}
+
+// registerAs adds the flags for the TLS connections to whom (serve: its
+// --forward-to backend).
+func (t *tlsClientFlags) registerAs(c *cobra.Command, whom string) {
+	f := c.Flags()
+	f.StringVar(&t.opts.CACert, "cacert", "", "TLS: trust the certificates of this PEM file (a private CA, or serve --tls-out's) for "+whom+", in place of the system's")
+	f.BoolVar(&t.opts.Insecure, "insecure", false, "TLS: do not verify the certificate of "+whom)
+	f.StringVar(&t.opts.Cert, "cert", "", "TLS: present this client certificate (PEM) to "+whom+" when it asks (mutual TLS); with --key")
+	f.StringVar(&t.opts.Key, "key", "", "TLS: the private key (PEM) of --cert")
 }
 
 // resolve reads the flags' files; a bad one is a usage error.

@@ -106,6 +106,8 @@ type Inspector struct {
 	next    int64
 	dropped int64
 	subs    map[chan Summary]struct{}
+	done    chan struct{}
+	closed  bool
 }
 
 // New returns an inspector.
@@ -119,7 +121,18 @@ func New(cfg Config) *Inspector {
 	if cfg.Catalogue == nil {
 		cfg.Catalogue = fixtures.Default()
 	}
-	return &Inspector{cfg: cfg, next: 1, subs: map[chan Summary]struct{}{}}
+	return &Inspector{cfg: cfg, next: 1, subs: map[chan Summary]struct{}{}, done: make(chan struct{})}
+}
+
+// Close ends the live pages' event streams (before the server around the
+// handler shuts down, which waits for them).
+func (in *Inspector) Close() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if !in.closed {
+		in.closed = true
+		close(in.done)
+	}
 }
 
 func summarize(id int64, r *record.Record) Summary {
@@ -476,6 +489,8 @@ func (in *Inspector) events(w http.ResponseWriter, r *http.Request) {
 	for {
 		select {
 		case <-r.Context().Done():
+			return
+		case <-in.done:
 			return
 		case s := <-ch:
 			if !send(s) {

@@ -71,13 +71,14 @@ func (rs *Resender) Resend(ctx context.Context, raw []byte, target string, resig
 		o.Sender.Params.Token = ""
 	}
 	var out ResendResult
-	replay.Run(ctx, []stream.Source{{Name: "inspector", Size: int64(len(raw))}}, o, func(r replay.Result) {
+	replay.Run(ctx, []stream.Source{{Name: "inspector", Size: int64(len(raw))}}, o, func(r replay.Result) bool {
 		switch {
 		case r.Problem != nil:
 			out.Problem = r.Problem.Message
 		case r.Record != nil:
 			out.Record, out.Unreachable = r.Record, r.Unreachable
 		}
+		return true
 	})
 	if out.Record == nil && out.Problem == "" {
 		out.Problem = "nothing was sent"

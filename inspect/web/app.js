@@ -50,7 +50,7 @@ function fmtMS(ms) {
 
 function fmtTime(t) {
   const d = new Date(t);
-  return isNaN(d) ? "" : d.toLocaleTimeString([], { hour12: false }) + "." + String(d.getMilliseconds()).padStart(3, "0");
+  return isNaN(d) ? "" : d.toLocaleTimeString([], { hour12: false });
 }
 
 function statusClass(code) {
@@ -79,9 +79,8 @@ function matches(s, f) {
 
 function row(s, fresh) {
   const findings = [];
-  if (s.errors) findings.push(el("span", { class: "sev-error", text: s.errors + " error" + (s.errors > 1 ? "s" : "") }));
-  if (s.warnings) findings.push(el("span", { class: "sev-warning", text: s.warnings + " warn" }));
-  if (!s.errors && !s.warnings && s.infos) findings.push(el("span", { class: "sev-info", text: s.infos + " info" }));
+  if (s.errors) findings.push(el("span", { class: "sev-error", title: s.errors + " error(s)", text: s.errors + "E" }));
+  if (s.warnings) findings.push(el("span", { class: "sev-warning", title: s.warnings + " warning(s)", text: s.warnings + "W" }));
   const reply = [el("span", { class: statusClass(s.status), text: s.status || "—" })];
   if (s.forwarded) {
     reply.push(el("span", { class: "fw", title: "the backend at " + s.forward_url, text: " ⇢ " + (s.forward_status || "none") }));
@@ -96,9 +95,8 @@ function row(s, fresh) {
     el("td", { class: "cmd", text: s.command || s.method + " (not a callback)" }),
     el("td", {}, reply),
     el("td", { class: "num", text: fmtMS(s.latency_ms) }),
-    el("td", {}, verdictBadge(s.verdict)),
+    el("td", {}, verdictBadge(s.verdict), findings.length ? [" ", findings.reduce((a, b) => [a, " ", b])] : ""),
     el("td", { text: s.outcome || "" }),
-    el("td", {}, findings.length ? findings.reduce((a, b) => [a, " ", b]) : ""),
   );
   return tr;
 }
@@ -162,7 +160,12 @@ function move(delta) {
 
 async function select(id) {
   state.selected = id;
-  for (const tr of visibleRows()) tr.setAttribute("aria-selected", String(Number(tr.dataset.id) === id));
+  if (location.hash !== "#" + id) history.replaceState(null, "", "#" + id);
+  for (const tr of visibleRows()) {
+    const on = Number(tr.dataset.id) === id;
+    tr.setAttribute("aria-selected", String(on));
+    if (on && document.activeElement !== tr) tr.scrollIntoView({ block: "nearest" });
+  }
   const d = $("detail");
   try {
     const x = await getJSON("api/exchanges/" + id);
@@ -333,10 +336,18 @@ async function start() {
     const list = await getJSON("api/exchanges");
     for (const s of list.exchanges) add(s, false);
     renderList();
+    const m = /^#(\d+)$/.exec(location.hash);
+    if (m && state.byId.has(Number(m[1]))) await select(Number(m[1]));
   } catch (e) {
     $("conn").textContent = "error: " + e.message; $("conn").className = "conn down";
   }
-  connect();
+  // ?live=0 shows the exchanges kept and does not follow new ones (a
+  // still picture: chromium --screenshot waits for open connections).
+  if (new URLSearchParams(location.search).get("live") === "0") {
+    $("conn").textContent = "still"; $("conn").className = "conn";
+  } else {
+    connect();
+  }
   window.imhookInspector.ready = true;
   document.body.dataset.ready = "1";
 }
