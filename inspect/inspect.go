@@ -185,7 +185,11 @@ func (in *Inspector) Add(r *record.Record) {
 	for ch := range in.subs {
 		select {
 		case ch <- it.sum:
-		default: // a page that does not keep up reloads the list
+		default:
+			// A page that does not keep up loses its stream; its
+			// EventSource reconnects and resumes after the last id it saw.
+			delete(in.subs, ch)
+			close(ch)
 		}
 	}
 	in.mu.Unlock()
@@ -459,6 +463,10 @@ func (in *Inspector) events(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
+	// A reconnecting EventSource says where it was.
+	if id, err := strconv.ParseInt(r.Header.Get("Last-Event-ID"), 10, 64); err == nil && id > f.After {
+		f.After = id
+	}
 	ch := in.subscribe()
 	defer in.unsubscribe(ch)
 	h := w.Header()
@@ -475,7 +483,7 @@ func (in *Inspector) events(w http.ResponseWriter, r *http.Request) {
 		_, err := fmt.Fprintf(w, "id: %d\nevent: exchange\ndata: %s\n\n", s.ID, b)
 		return err == nil
 	}
-	if r.URL.Query().Has("after") {
+	if r.URL.Query().Has("after") || r.Header.Get("Last-Event-ID") != "" {
 		for _, s := range in.List(Filter{After: f.After}) {
 			if !send(s) {
 				return
@@ -492,8 +500,8 @@ func (in *Inspector) events(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-in.done:
 			return
-		case s := <-ch:
-			if !send(s) {
+		case s, open := <-ch:
+			if !open || !send(s) {
 				return
 			}
 			fl.Flush()

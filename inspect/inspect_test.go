@@ -330,3 +330,44 @@ func TestResend(t *testing.T) {
 		t.Errorf("an unreachable target: %d %s", code, raw)
 	}
 }
+
+// A page that does not keep up loses its stream and resumes after the last
+// id it saw (Last-Event-ID), missing nothing.
+func TestEventsLaggingPage(t *testing.T) {
+	in := New(Config{})
+	ch := in.subscribe()
+	for i := 0; i < cap(ch)+10; i++ {
+		in.Add(rec("tencent", "C2C.CallbackAfterSendMsg", record.Pass, record.OutcomeOK, `{}`))
+	}
+	n := 0
+	for range ch { // closed once it overflowed
+		n++
+	}
+	if n != cap(ch) || in.Subscribers() != 0 {
+		t.Fatalf("%d events before the stream closed, %d subscribers left", n, in.Subscribers())
+	}
+	in.unsubscribe(ch) // harmless after the close
+	srv := httptest.NewServer(in.Handler())
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/events?after=0", nil)
+	req.Header.Set("Last-Event-ID", fmt.Sprint(n))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if d, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+			var s Summary
+			_ = json.Unmarshal([]byte(d), &s)
+			if s.ID != int64(n)+1 {
+				t.Errorf("resumed at %d, want %d", s.ID, n+1)
+			}
+			return
+		}
+	}
+	t.Fatal("no event after the reconnection")
+}
