@@ -73,7 +73,7 @@ func (s *serveFront) register(c *cobra.Command) {
 	c.Long += "\n\n" + serveFrontHelp
 	c.Example += `
   imhook serve --forward-to http://localhost:8080/im/callback --ui 127.0.0.1:9001 --record calls.jsonl
-  imhook serve --tls --tls-out ./certs        # then: imhook simulate --all --target https://127.0.0.1:9000 --cacert ./certs/cert.pem
+  imhook serve --tls --tls-out ./certs        # then: imhook simulate --all --vendor tencent --target https://127.0.0.1:9000 --cacert ./certs/cert.pem
   imhook serve --tls-cert cert.pem --tls-key key.pem --client-ca platform-ca.pem`
 }
 

@@ -117,34 +117,34 @@ func TestServeTLSSelfSigned(t *testing.T) {
 		t.Fatalf("serve --tls said:\n%s", s.errText())
 	}
 	cmd := "C2C.CallbackAfterSendMsg"
-	r := run(t, nil, "", "simulate", cmd, "--target", s.callbacks)
+	r := runCmd(t, nil, "", "simulate", cmd, "--target", s.callbacks)
 	if r.code != ExitUnreachable || !strings.Contains(r.stderr, "--insecure") || !strings.Contains(r.stderr, "--cacert") {
 		t.Errorf("no TLS flag: want exit 3 naming --insecure and --cacert\n%s", r)
 	}
-	if r := run(t, nil, "", "simulate", "--all", "--target", s.callbacks, "--insecure", "-q"); r.code != 0 {
+	if r := runCmd(t, nil, "", "simulate", "--all", "--vendor", "tencent", "--target", s.callbacks, "--insecure", "-q"); r.code != 0 {
 		t.Errorf("--insecure:\n%s", r)
 	}
 	ca := filepath.Join(dir, "cert.pem")
 	rec := filepath.Join(t.TempDir(), "run.jsonl")
-	if r := run(t, nil, "", "simulate", cmd, "--target", s.callbacks, "--cacert", ca, "--record", rec); r.code != 0 {
+	if r := runCmd(t, nil, "", "simulate", cmd, "--target", s.callbacks, "--cacert", ca, "--record", rec); r.code != 0 {
 		t.Errorf("--cacert cert.pem:\n%s", r)
 	}
-	if r := run(t, nil, "", "simulate", cmd, "--target", s.callbacks, "--cacert", ca, "--count", "40", "--concurrency", "4", "-q"); r.code != 0 {
+	if r := runCmd(t, nil, "", "simulate", cmd, "--target", s.callbacks, "--cacert", ca, "--count", "40", "--concurrency", "4", "-q"); r.code != 0 {
 		t.Errorf("load mode with --cacert:\n%s", r)
 	}
-	if r := run(t, nil, "", "simulate", cmd, "--target", s.callbacks, "--count", "4", "--concurrency", "2", "-q"); r.code != ExitUnreachable || !strings.Contains(r.stderr, "--cacert") {
+	if r := runCmd(t, nil, "", "simulate", cmd, "--target", s.callbacks, "--count", "4", "--concurrency", "2", "-q"); r.code != ExitUnreachable || !strings.Contains(r.stderr, "--cacert") {
 		t.Errorf("load mode without a TLS flag:\n%s", r)
 	}
-	if r := run(t, nil, "", "replay", rec, "--target", s.callbacks, "--insecure"); r.code != 0 {
+	if r := runCmd(t, nil, "", "replay", rec, "--target", s.callbacks, "--insecure"); r.code != 0 {
 		t.Errorf("replay --insecure:\n%s", r)
 	}
-	if r := run(t, nil, "", "replay", rec, "--target", s.callbacks); r.code != ExitUnreachable {
+	if r := runCmd(t, nil, "", "replay", rec, "--target", s.callbacks); r.code != ExitUnreachable {
 		t.Errorf("replay without a TLS flag:\n%s", r)
 	}
-	if r := run(t, nil, "", "simulate", "--probe", "robustness", cmd, "--target", s.callbacks, "--cacert", ca, "-q"); r.code != 0 {
+	if r := runCmd(t, nil, "", "simulate", "--probe", "robustness", cmd, "--target", s.callbacks, "--cacert", ca, "-q"); r.code != 0 {
 		t.Errorf("probes with --cacert:\n%s", r)
 	}
-	if r := run(t, nil, "", "simulate", cmd, "--target", s.callbacks, "--cacert", filepath.Join(dir, "key.pem")); r.code != ExitUsage || !strings.Contains(r.stderr, "no PEM certificate") {
+	if r := runCmd(t, nil, "", "simulate", cmd, "--target", s.callbacks, "--cacert", filepath.Join(dir, "key.pem")); r.code != ExitUsage || !strings.Contains(r.stderr, "no PEM certificate") {
 		t.Errorf("--cacert of a key file:\n%s", r)
 	}
 }
@@ -156,19 +156,19 @@ func TestServeTLSCASignedMutual(t *testing.T) {
 	p := func(n string) string { return filepath.Join(dir, n) }
 	s := startServeFront(t, "--tls-cert", p("server.pem"), "--tls-key", p("server-key.pem"), "--client-ca", p("ca.pem"))
 	cmd := "callbackAfterGroupMsgReadCommand"
-	if r := run(t, nil, "", "simulate", cmd, "--target", s.callbacks, "--cacert", p("ca.pem"), "--cert", p("client.pem"), "--key", p("client-key.pem")); r.code != 0 {
+	if r := runCmd(t, nil, "", "simulate", cmd, "--target", s.callbacks, "--cacert", p("ca.pem"), "--cert", p("client.pem"), "--key", p("client-key.pem")); r.code != 0 {
 		t.Errorf("--cacert and a client certificate:\n%s", r)
 	}
-	r := run(t, nil, "", "simulate", cmd, "--target", s.callbacks, "--cacert", p("ca.pem"))
+	r := runCmd(t, nil, "", "simulate", cmd, "--target", s.callbacks, "--cacert", p("ca.pem"))
 	if r.code != ExitUnreachable || !strings.Contains(r.stderr, "client certificate") || !strings.Contains(r.stderr, "--cert") {
 		t.Errorf("no client certificate: want exit 3 saying so\n%s", r)
 	}
-	if r := run(t, nil, "", "simulate", cmd, "--target", s.callbacks, "--cacert", p("ca.pem"), "--cert", p("client.pem")); r.code != ExitUsage || !strings.Contains(r.stderr, "--cert and --key go together") {
+	if r := runCmd(t, nil, "", "simulate", cmd, "--target", s.callbacks, "--cacert", p("ca.pem"), "--cert", p("client.pem")); r.code != ExitUsage || !strings.Contains(r.stderr, "--cert and --key go together") {
 		t.Errorf("--cert without --key:\n%s", r)
 	}
 	// Without --client-ca, the private authority's certificate alone.
 	s2 := startServeFront(t, "--tls-cert", p("server.pem"), "--tls-key", p("server-key.pem"))
-	if r := run(t, nil, "", "simulate", "--all", "-q", "--target", s2.callbacks, "--cacert", p("ca.pem")); r.code != 0 {
+	if r := runCmd(t, nil, "", "simulate", "--all", "--vendor", "openim", "-q", "--target", s2.callbacks, "--cacert", p("ca.pem")); r.code != 0 {
 		t.Errorf("--cacert ca.pem:\n%s", r)
 	}
 }
@@ -188,7 +188,7 @@ func TestServeForwardInspector(t *testing.T) {
 		t.Errorf("serve said:\n%s", s.errText())
 	}
 	const marker = "imhook-secret-marker-7f3a"
-	r := run(t, nil, "", "simulate", "C2C.CallbackAfterSendMsg", "--set", "From_Account="+marker, "--target", s.callbacks)
+	r := runCmd(t, nil, "", "simulate", "C2C.CallbackAfterSendMsg", "--set", "From_Account="+marker, "--target", s.callbacks)
 	if r.code != ExitContract || !strings.Contains(r.stdout, "response.required") {
 		t.Errorf("simulate through the forwarder: want exit 1 with the backend's break\n%s", r)
 	}
@@ -253,7 +253,7 @@ func TestServeFrontUsageErrors(t *testing.T) {
 		{[]string{"--client-ca", "ca.pem"}, nil, "give --tls"},
 		{[]string{"--tls", "--client-ca", "/nonexistent/ca.pem"}, nil, "--client-ca"},
 	} {
-		r := run(t, c.env, "", append([]string{"serve"}, c.args...)...)
+		r := runCmd(t, c.env, "", append([]string{"serve"}, c.args...)...)
 		if r.code != ExitUsage || !strings.Contains(r.stderr, c.want) {
 			t.Errorf("serve %v: want exit 2 saying %q\n%s", c.args, c.want, r)
 		}

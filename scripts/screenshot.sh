@@ -49,7 +49,7 @@ pids+=($!)
 callbacks=$(wait_for "$work/serve.err" '.*listening on (http://[0-9.:]+);.*')
 ui=$(wait_for "$work/serve.err" '.*inspector: (http://[0-9.:]+/)$')
 
-"$imhook" simulate --all --target "$callbacks" -q >/dev/null 2>&1 || true  # one exchange fails: that is the point
+"$imhook" simulate --all --target "tencent=$callbacks" --target "openim=$callbacks" -q >/dev/null 2>&1 || true  # one exchange fails: that is the point
 
 id=$(curl -fsS "${ui}api/exchanges?verdict=fail" | grep -oE '"id":[0-9]+' | head -1 | cut -d: -f2)
 "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
