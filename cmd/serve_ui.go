@@ -42,7 +42,8 @@ backend's reply against the contract within the platform's budget (Tencent 2 s, 
 5 s) and relays it unchanged. A backend that is down gets the caller a 502, one that is
 late a 504; the record's "forward" object says what the backend did and the verdict what
 the platform would have seen. A refusal (FAIL, reject, stop) is the backend's decision:
-info, not an error. --respond, --respond-file, --delay and --fail-rate do not go with it.
+info, not an error. --respond, --respond-file, --delay, --fail-rate and --reject-replays
+(imhook's own answers) do not go with it.
 
 The inspector. --ui ADDR serves a web page on its own address (never the callback port,
 which is what a tunnel exposes): the exchanges live as they arrive, filters by vendor,
@@ -84,7 +85,7 @@ func (s *serveFront) resolve(c *cobra.Command, g *Globals, o *serveOptions) erro
 		s.UIToken = g.getenv("IMHOOK_UI_TOKEN")
 	}
 	if s.ForwardTo != "" {
-		for _, name := range []string{"respond", "respond-file", "delay", "fail-rate"} {
+		for _, name := range []string{"respond", "respond-file", "delay", "fail-rate", "reject-replays"} {
 			if c.Flags().Changed(name) {
 				return usageErrorf("--%s shapes imhook's own answer; with --forward-to your backend answers: drop one of them", name)
 			}

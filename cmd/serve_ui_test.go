@@ -244,6 +244,7 @@ func TestServeFrontUsageErrors(t *testing.T) {
 	}{
 		{[]string{"--forward-to", "http://127.0.0.1:1/", "--respond", "reject"}, nil, "--respond shapes imhook's own answer"},
 		{[]string{"--forward-to", "ftp://x"}, nil, "not an http:// or https:// URL"},
+		{[]string{"--forward-to", "http://127.0.0.1:1/", "--token", "t", "--reject-replays"}, nil, "--reject-replays shapes imhook's own answer"},
 		{[]string{"--ui", "0.0.0.0:0"}, nil, "--ui-token"},
 		{[]string{"--ui", "127.0.0.1:9000"}, nil, "the callback address"},
 		{[]string{"--ui", "nonsense"}, nil, "not a listen address"},

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/imhook/imhook/fixtures"
-	"github.com/imhook/imhook/generate"
+	"github.com/imhook/imhook/fixtures/generate"
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/serve"

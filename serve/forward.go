@@ -59,16 +59,16 @@ func NewForwarder(target string, client *http.Client) (*Forwarder, error) {
 }
 
 // URLFor is where a received callback goes: Target with the request's query
-// appended, and for OpenIM the /{command} path suffix. command is the
-// command the vendor identified in the request.
-func (f *Forwarder) URLFor(r *http.Request, vendor platform.Vendor, command string) *url.URL {
+// appended, and the command's path segment when the request carried the
+// command there (OpenIM's {url}/{command}) rather than in its query
+// (Tencent's CallbackCommand, OpenIM v3.0-v3.4.0's command). command is
+// the command the vendor identified in the request.
+func (f *Forwarder) URLFor(r *http.Request, command string) *url.URL {
 	u := *f.Target
-	if vendor.Name() == fixtures.OpenIM {
-		p := strings.TrimRight(r.URL.Path, "/")
-		if seg := p[strings.LastIndexByte(p, '/')+1:]; seg == command {
-			u.Path = strings.TrimSuffix(u.Path, "/") + "/" + seg
-			u.RawPath = ""
-		}
+	p := strings.TrimRight(r.URL.Path, "/")
+	if seg := p[strings.LastIndexByte(p, '/')+1:]; seg == command && !queryNames(r.URL.RawQuery, command) {
+		u.Path = strings.TrimSuffix(u.Path, "/") + "/" + seg
+		u.RawPath = ""
 	}
 	switch {
 	case r.URL.RawQuery == "":
@@ -78,6 +78,22 @@ func (f *Forwarder) URLFor(r *http.Request, vendor platform.Vendor, command stri
 		u.RawQuery += "&" + r.URL.RawQuery
 	}
 	return &u
+}
+
+// queryNames reports whether a query value is the command.
+func queryNames(raw, command string) bool {
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		_, v, _ := strings.Cut(pair, "=")
+		if v == command {
+			return true
+		}
+		if u, err := url.QueryUnescape(v); err == nil && u == command {
+			return true
+		}
+	}
+	return false
 }
 
 // hopHeaders are not passed on, either way: they concern one connection.
@@ -110,7 +126,7 @@ func (f *Forwarder) forward(r *http.Request, body []byte, vendor platform.Vendor
 	if f.Timeout > 0 {
 		budget = f.Timeout
 	}
-	u := f.URLFor(r, vendor, command)
+	u := f.URLFor(r, command)
 	fw := &record.Forward{URL: u.String()}
 	rec.Forward = fw
 	ctx, cancel := context.WithTimeout(r.Context(), budget)

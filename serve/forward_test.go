@@ -357,3 +357,28 @@ func TestForwardTLSBothSides(t *testing.T) {
 		t.Errorf("record %s %s -> %s", r.Verdict, r.Request.URL, r.Forward.URL)
 	}
 }
+
+// Where each form of request goes: the query is appended, the command's
+// path segment only when the request carried the command there.
+func TestForwardURLFor(t *testing.T) {
+	f := forwarder(t, "http://backend:8080/im/cb?app=1", 0)
+	for _, c := range []struct{ received, command, want string }{
+		{"/tunnel/?SdkAppid=1&CallbackCommand=C2C.CallbackAfterSendMsg", "C2C.CallbackAfterSendMsg", "http://backend:8080/im/cb?app=1&SdkAppid=1&CallbackCommand=C2C.CallbackAfterSendMsg"},
+		// A Tencent URL that happens to end with the command: the query names it, so the path is not the command's.
+		{"/C2C.CallbackAfterSendMsg?CallbackCommand=C2C.CallbackAfterSendMsg", "C2C.CallbackAfterSendMsg", "http://backend:8080/im/cb?app=1&CallbackCommand=C2C.CallbackAfterSendMsg"},
+		{"/callbackExample/callbackAfterSendSingleMsgCommand?contenttype=json", "callbackAfterSendSingleMsgCommand", "http://backend:8080/im/cb/callbackAfterSendSingleMsgCommand?app=1&contenttype=json"},
+		{"/callbackExample/callbackAfterSendSingleMsgCommand", "callbackAfterSendSingleMsgCommand", "http://backend:8080/im/cb/callbackAfterSendSingleMsgCommand?app=1"},
+		// OpenIM v3.0 to v3.4.0: {url}?command={command}.
+		{"/callbackExample?command=callbackAfterSendSingleMsgCommand", "callbackAfterSendSingleMsgCommand", "http://backend:8080/im/cb?app=1&command=callbackAfterSendSingleMsgCommand"},
+	} {
+		r := httptest.NewRequest("POST", c.received, nil)
+		if got := f.URLFor(r, c.command).String(); got != c.want {
+			t.Errorf("%s: forwarded to %s, want %s", c.received, got, c.want)
+		}
+	}
+	g := forwarder(t, "http://backend/", 0)
+	r := httptest.NewRequest("POST", "/x/callbackAfterSendSingleMsgCommand", nil)
+	if got := g.URLFor(r, "callbackAfterSendSingleMsgCommand").String(); got != "http://backend/callbackAfterSendSingleMsgCommand" {
+		t.Errorf("a target ending in / gets %s", got)
+	}
+}

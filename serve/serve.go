@@ -64,7 +64,7 @@ type Config struct {
 	Show func(*record.Record)
 	// Forward, when set, passes every callback on to a backend once it is
 	// checked and relays the backend's reply (serve --forward-to); Respond,
-	// ReplyFiles, Delay and FailRate then do not apply.
+	// ReplyFiles, Delay, FailRate and RejectReplays then do not apply.
 	Forward *Forwarder
 }
 
