@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"io"
 	"strings"
 	"text/tabwriter"
 
@@ -144,104 +144,7 @@ func runFixturesShow(g *Globals, o *fixturesShowOptions, name string) error {
 }
 
 func describeEntry(g *Globals, e *fixtures.Entry) error {
-	pal := g.OutPalette()
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "%s  (%s, %s-callback)\n%s\n\n", pal.Bold(e.Command), e.Vendor, e.Kind, e.Title)
-	if e.Summary != "" {
-		fmt.Fprintf(&sb, "%s\n\n", e.Summary)
-	}
-	fmt.Fprintf(&sb, "Document: %s\n", e.Doc)
-	for _, d := range e.Docs {
-		fmt.Fprintf(&sb, "Also:     %s\n", d)
-	}
-	for _, a := range e.Aliases {
-		fmt.Fprintf(&sb, "Former name: %s (%s)\n", a.Command, a.Versions)
-	}
-	describeBasis(&sb, e)
-	sb.WriteString("\nFields:\n")
-	tw := tabwriter.NewWriter(&sb, 0, 4, 2, ' ', 0)
-	var walk func(prefix string, fs []*fixtures.Field)
-	walk = func(prefix string, fs []*fixtures.Field) {
-		for _, f := range fs {
-			req := "optional"
-			if f.Required {
-				req = "required"
-			}
-			extra := ""
-			if f.Bounds.HasMin || f.Bounds.HasMax {
-				extra = " " + f.Bounds.RangeLabel(f.Type == "integer")
-			}
-			if f.Bounds.Unit != "" {
-				extra += " " + f.Bounds.Unit
-			}
-			if len(f.Const) > 0 {
-				extra += " = " + string(f.Const)
-			}
-			if f.Nullable {
-				extra += " or null"
-			}
-			lenExtra, doc := fieldNotes(f)
-			fmt.Fprintf(tw, "  %s%s\t%s%s%s\t%s\t%s\n", prefix, f.Name, f.TypeLabel(), extra, lenExtra, req, doc)
-			switch {
-			case f.Type == "object" && f.Switch == "":
-				walk(prefix+f.Name+".", f.Fields)
-			case f.Type == "array" && f.Items != nil && f.Items.Type == "object" && f.Items.Switch == "":
-				walk(prefix+f.Name+".#.", f.Items.Fields)
-			}
-		}
-	}
-	walk("", e.Fields)
-	_ = tw.Flush()
-	if r := e.Reply; r != nil {
-		fmt.Fprintf(&sb, "\nReply: %s\n", r.Doc)
-		if len(r.Codes) > 0 {
-			codes := make([]string, 0, len(r.Codes))
-			for k, o := range r.Codes {
-				codes = append(codes, "ErrorCode "+k+" "+string(o))
-			}
-			sort.Strings(codes)
-			fmt.Fprintf(&sb, "  outcomes: %s", strings.Join(codes, ", "))
-			if r.Custom != nil {
-				fmt.Fprintf(&sb, ", custom codes %d..%d %s", r.Custom.Min, r.Custom.Max, r.Custom.Outcome)
-			}
-			fmt.Fprintf(&sb, ", any other %s\n", r.Other)
-		}
-		if len(r.Fields) > 0 {
-			sb.WriteString("  applied reply fields (with an allowing reply: modify):\n")
-			rw := tabwriter.NewWriter(&sb, 0, 4, 2, ' ', 0)
-			for _, f := range r.Fields {
-				fmt.Fprintf(rw, "    %s\t%s\t%s\n", f.Name, f.TypeLabel(), f.Doc)
-			}
-			_ = rw.Flush()
-		}
-		describeChecks(&sb, r)
-	}
-	describeReleases(&sb, e)
-	if len(e.Rules) > 0 {
-		sb.WriteString("\nRules:\n")
-		for _, r := range e.Rules {
-			fmt.Fprintf(&sb, "  %s (%s): %s\n", r.ID, r.Severity, r.Doc)
-		}
-	}
-	if len(e.Variants) > 0 {
-		sb.WriteString("\nVariants (--variant):\n")
-		for _, v := range e.Variants {
-			fmt.Fprintf(&sb, "  %s (weight %d): %s\n", v.Name, v.Weight, v.Doc)
-		}
-	}
-	if len(e.Quirks) > 0 {
-		sb.WriteString("\nQuirks of the document:\n")
-		for _, q := range e.Quirks {
-			fmt.Fprintf(&sb, "  - %s\n", q.Text)
-		}
-	}
-	switch {
-	case len(e.SampleFixes) > 0 && strings.HasPrefix(e.SampleFixes[0], "no sample in the document"):
-		fmt.Fprintf(&sb, "\nThe sample (--sample) is not the document's: %s.\n", strings.Join(e.SampleFixes, "; "))
-	case len(e.SampleFixes) > 0:
-		fmt.Fprintf(&sb, "\nThe sample (--sample) was made valid JSON: %s.\n", strings.Join(e.SampleFixes, "; "))
-	}
-	_, err := g.Streams.Out.Write([]byte(sb.String()))
+	_, err := io.WriteString(g.Streams.Out, fixtures.Describe(e, g.OutPalette().Bold))
 	return err
 }
 

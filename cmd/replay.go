@@ -35,6 +35,8 @@ type replayOptions struct {
 	Timeout     time.Duration
 
 	concurrencySet bool
+
+	tls tlsClientFlags // --cacert, --insecure, --cert, --key (tls.go)
 }
 
 func newReplayCmd(g *Globals, runF func(*replayOptions) error) *cobra.Command {
@@ -98,6 +100,7 @@ recognise as a callback (no command) is skipped with a warning.`,
 	o.outcome.register(c)
 	_ = c.RegisterFlagCompletionFunc("command", completeCommands(nil))
 	_ = c.RegisterFlagCompletionFunc("filter", completeCommands(nil))
+	o.tls.register(c)
 	return c
 }
 
@@ -110,6 +113,9 @@ func (o *replayOptions) resolve(c *cobra.Command) error {
 		return err
 	}
 	if err := o.request.resolve(o.g, c); err != nil {
+		return err
+	}
+	if err := o.tls.resolve(); err != nil {
 		return err
 	}
 	if err := o.outcome.check(); err != nil {
@@ -148,7 +154,7 @@ func replayRun(o *replayOptions) error {
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
-	sender := &simulate.Sender{Timeout: o.Timeout, Client: simulate.NewClient(), Expect: o.outcome.Expect, Params: o.request.params()}
+	sender := &simulate.Sender{Timeout: o.Timeout, Client: o.tls.client(), Expect: o.outcome.Expect, Params: o.request.params()}
 	ro := replay.Options{Compare: o.Compare, Concurrency: o.Concurrency, Rate: o.Rate, Resign: o.Resign, Sender: sender,
 		Vendors: o.targets.vendors(), Read: stream.Options{Stdin: g.Streams.In}}
 	keep := o.request.keep(o.Resign)
@@ -173,7 +179,7 @@ func replayRun(o *replayOptions) error {
 		if !o.concurrencySet {
 			conc = 64
 		}
-		sender.Client = simulate.NewClientFor(conc)
+		sender.Client = simulate.NewClientFor(conc, o.tls.config)
 		spec.Print, spec.Total = false, o.Count
 		p = replay.LoadProducer(sources, ro, replayLoadLimits, simulate.LoadOptions{Count: o.Count, Duration: o.Duration, Concurrency: conc, Rate: o.Rate})
 	} else {

@@ -35,6 +35,8 @@ type serveOptions struct {
 	MaxBody      string
 	MaxInFlight  string
 	Grace        time.Duration
+
+	front serveFront // --forward-to, --ui, TLS (serve_ui.go)
 }
 
 func newServeCmd(g *Globals, runF func(*serveOptions) error) *cobra.Command {
@@ -77,6 +79,9 @@ file, prints the summary of what was received and exits 0.`,
 			if err := resolveToken(c, g.getenv, &o.request.Token); err != nil {
 				return err
 			}
+			if err := o.front.resolve(c, g, o); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(o)
 			}
@@ -95,6 +100,7 @@ file, prints the summary of what was received and exits 0.`,
 	f.StringVar(&o.MaxInFlight, "max-inflight", "64MiB", "most bytes of request bodies held at once (bytes, or with KiB/MiB/GiB); past it, requests wait their turn before their body is read, none dropped. Memory follows it (soft limit 4x it + 128 MiB; 64MiB kept 200 clients sending 1 MiB bodies under 512 MiB RSS). Raise it to take more large bodies at once")
 	f.DurationVar(&o.Grace, "grace", 10*time.Second, "on SIGINT/SIGTERM, how long to wait for requests in flight")
 	_ = c.RegisterFlagCompletionFunc("respond", fixedCompletion(platform.ReplyModes...))
+	o.front.register(c)
 	return c
 }
 
@@ -151,6 +157,7 @@ func serveRun(o *serveOptions) error {
 		rw.OnStreak(serveRecordStreak(g, o.Record))
 		cfg.Record = rw.Write
 	}
+	o.front.configure(&cfg, o.Record, o.request.Token)
 	// The receiver's live heap is small and every request allocates a
 	// record; a less eager collector is worth a few percent.
 	g.lessEagerGC(400)
@@ -161,7 +168,7 @@ func serveRun(o *serveOptions) error {
 		debug.SetMemoryLimit(serve.MemoryLimit(maxInFlight))
 	}
 	producer := func(ctx context.Context, sink run.Sink) error {
-		srv, err := serve.Start(o.Addr, serve.NewHandler(cfg))
+		srv, err := serve.StartWith(o.Addr, serve.NewHandler(cfg), o.front.options)
 		if err != nil {
 			return usageErrorf("cannot listen on %s: %v", o.Addr, err)
 		}
@@ -169,6 +176,11 @@ func serveRun(o *serveOptions) error {
 			g.Notef("warning: %s is not a loopback address: anyone who can reach it can post callbacks to this receiver", o.Addr)
 		}
 		g.Notef("listening on %s; %s", srv.URL, configureAll(srv.URL))
+		if err := o.front.start(g, srv.URL); err != nil {
+			_ = srv.Shutdown(context.Background())
+			return err
+		}
+		defer o.front.stop()
 		<-ctx.Done()
 		g.Notef("stopping: finishing the requests in flight")
 		sctx, cancel := context.WithTimeout(context.Background(), o.Grace)

@@ -40,7 +40,7 @@ func TestServeRecordDiskFullRecovers(t *testing.T) {
 	path := filepath.Join(dir, "calls.jsonl")
 	proc, url, log := startImhookLog(t, "serve", "--addr", "127.0.0.1:0", "--record", path)
 	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
-	client := simulate.NewClient()
+	client := simulate.NewClient(nil)
 	send := func(i int) int {
 		t.Helper()
 		b, _ := generate.Generate(e, generate.GenOptions{Seed: uint64(i)})

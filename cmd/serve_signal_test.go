@@ -89,7 +89,7 @@ func TestServeSIGTERMUnderLoad(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "calls.jsonl")
 	proc, url := startImhook(t, "serve", "--addr", "127.0.0.1:0", "--record", path, "-o", "json", "--delay", "2ms")
 	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
-	client := simulate.NewClient()
+	client := simulate.NewClient(nil)
 	var acked sync.Map
 	var nAcked, seq atomic.Int64
 	stop := make(chan struct{})

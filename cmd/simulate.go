@@ -46,6 +46,8 @@ type simulateOptions struct {
 	Scenario string
 
 	RetryOnTimeout bool // --retry-on-timeout (retry.go)
+
+	tls tlsClientFlags // --cacert, --insecure, --cert, --key (tls.go)
 }
 
 // loadMode reports whether the run is a load run (--count or --duration;
@@ -113,6 +115,7 @@ codes ('imhook help environment').`,
 	o.payload.register(c)
 	o.outcome.register(c)
 	registerRetryFlag(c, &o.RetryOnTimeout)
+	o.tls.register(c)
 	_ = c.RegisterFlagCompletionFunc("probe", fixedCompletion(probeKinds...))
 	_ = c.RegisterFlagCompletionFunc("scenario", fixedCompletion(scenarioNames()...))
 	return c
@@ -131,6 +134,9 @@ func (o *simulateOptions) resolve(c *cobra.Command) error {
 		return err
 	}
 	o.payload.release = o.request.release()
+	if err := o.tls.resolve(); err != nil {
+		return err
+	}
 	modes := 0
 	for _, m := range []string{o.Suite, o.Probe, o.Scenario} {
 		if m != "" {
@@ -174,7 +180,7 @@ func simulateRun(o *simulateOptions) error {
 	if o.DryRun {
 		return dryRun(o)
 	}
-	sender := &simulate.Sender{Timeout: o.Timeout, Client: simulate.NewClient(), Expect: o.outcome.Expect, Params: o.request.params(), RetryOnTimeout: o.RetryOnTimeout}
+	sender := &simulate.Sender{Timeout: o.Timeout, Client: o.tls.client(), Expect: o.outcome.Expect, Params: o.request.params(), RetryOnTimeout: o.RetryOnTimeout}
 	m, err := o.mode(sender)
 	if err != nil {
 		return err
@@ -329,7 +335,7 @@ func (o *simulateOptions) loadProducer(sender *simulate.Sender, cbs []simulate.C
 	if conc == 0 {
 		conc = 64
 	}
-	sender.Client = simulate.NewClientFor(conc)
+	sender.Client = simulate.NewClientFor(conc, o.tls.config)
 	return sender.Load(simulate.LoadOptions{Count: o.Count, Duration: o.Duration, Concurrency: conc, Rate: o.Rate}, src)
 }
 

@@ -130,7 +130,7 @@ func TestServeRejectReplays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := simulate.NewClient()
+	client := simulate.NewClient(nil)
 	for i, want := range []string{"OK", "FAIL"} {
 		again, _ := platform.Tencent.NewRequest(url+"/", e.Command, e.Sample, platform.Params{Token: "s3cret"})
 		again.URL = req.URL // the same Sign and RequestTime

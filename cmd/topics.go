@@ -50,6 +50,8 @@ Environment variables:
                     in the URL)
   IMHOOK_TOKEN_FILE a file holding the token on one line (a trailing newline is dropped), in
                     place of IMHOOK_TOKEN (not both); --token-file FILE is the same as a flag
+  IMHOOK_UI_TOKEN   the token serve's inspector (--ui) requires when --ui-token is not given;
+                    a non-loopback --ui address needs one. Never printed
   NO_COLOR          any value turns colour off, whatever CLICOLOR_FORCE says (https://no-color.org)
   CLICOLOR_FORCE    a value other than 0 turns colour on, even when the output is not a terminal
   CLICOLOR          0 turns colour off

@@ -159,6 +159,32 @@ func (d *decoder) record(r *Record) bool {
 			return ok(strAs(d, &r.Outcome), 7)
 		case "verdict":
 			return ok(strAs(d, &r.Verdict), 8)
+		case "forward":
+			r.Forward = &Forward{}
+			return ok(d.forward(r.Forward), 10)
+		}
+		return -1
+	})
+}
+
+// forward reads the forward object of a forwarded exchange.
+func (d *decoder) forward(f *Forward) bool {
+	return d.object(func(key string) int {
+		switch key {
+		case "url":
+			return ok(d.str(&f.URL), 0)
+		case "status":
+			n, err := strconv.ParseInt(string(d.number()), 10, strconv.IntSize)
+			f.Status = int(n)
+			return ok(err == nil, 1)
+		case "latency_ms":
+			x, err := strconv.ParseFloat(string(d.number()), 64)
+			f.LatencyMS = x
+			return ok(err == nil, 2)
+		case "error":
+			return ok(d.str(&f.Error), 3)
+		case "findings":
+			return ok(d.findings(&f.Findings), 4)
 		}
 		return -1
 	})

@@ -79,6 +79,14 @@ var decodeSamples = []string{
 	`{"request":{"body_base64":"!!"}}`,
 	`{"request":{"body_base64":"/w=="},"response":{"body_base64":null}}`,
 	"{\"request\":{\"headers\":{\"\x80\":[]}}}",
+	`{"forward":{"url":"http://b/","status":200,"latency_ms":1.5,"findings":[{"severity":"error","rule":"r","message":"m"}]},"verdict":"fail"}`,
+	`{"forward":{"url":"http://b/","error":"refused","findings":[]}}`,
+	`{"forward":null}`,
+	`{"forward":{"url":"a","url":"b"}}`,
+	`{"forward":{"status":"200"}}`,
+	`{"forward":{"extra":1}}`,
+	`{"forward":{},"forward":{}}`,
+	"{\"response\":{\"headers\":{\"\xf0\":[]}}}",
 }
 
 func TestUnmarshalAgreesWithEncodingJSON(t *testing.T) {

@@ -44,8 +44,25 @@ func AppendJSON(dst []byte, r *Record) []byte {
 		dst = append(dst, `,"waited_ms":`...)
 		dst = appendLatency(dst, r.WaitedMS)
 	}
-	dst = append(dst, `,"findings":[`...)
-	for i, f := range r.Findings {
+	if r.Forward != nil {
+		dst = appendForward(append(dst, `,"forward":`...), r.Forward)
+	}
+	dst = appendFindings(append(dst, `,"findings":`...), r.Findings)
+	if r.Outcome != "" {
+		dst = append(dst, `,"outcome":`...)
+		dst = jsonx.AppendString(dst, string(r.Outcome))
+	}
+	if r.Verdict != "" {
+		dst = append(dst, `,"verdict":`...)
+		dst = jsonx.AppendString(dst, string(r.Verdict))
+	}
+	return append(dst, '}')
+}
+
+// appendFindings appends a findings array.
+func appendFindings(dst []byte, fs []Finding) []byte {
+	dst = append(dst, '[')
+	for i, f := range fs {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
@@ -61,15 +78,27 @@ func AppendJSON(dst []byte, r *Record) []byte {
 		dst = jsonx.AppendString(dst, f.Message)
 		dst = append(dst, '}')
 	}
-	dst = append(dst, ']')
-	if r.Outcome != "" {
-		dst = append(dst, `,"outcome":`...)
-		dst = jsonx.AppendString(dst, string(r.Outcome))
+	return append(dst, ']')
+}
+
+// appendForward appends a forward object as encoding/json would write
+// Forward.
+func appendForward(dst []byte, f *Forward) []byte {
+	dst = append(dst, `{"url":`...)
+	dst = jsonx.AppendString(dst, f.URL)
+	if f.Status != 0 {
+		dst = append(dst, `,"status":`...)
+		dst = strconv.AppendInt(dst, int64(f.Status), 10)
 	}
-	if r.Verdict != "" {
-		dst = append(dst, `,"verdict":`...)
-		dst = jsonx.AppendString(dst, string(r.Verdict))
+	if f.LatencyMS != 0 {
+		dst = append(dst, `,"latency_ms":`...)
+		dst = appendLatency(dst, f.LatencyMS)
 	}
+	if f.Error != "" {
+		dst = append(dst, `,"error":`...)
+		dst = jsonx.AppendString(dst, f.Error)
+	}
+	dst = appendFindings(append(dst, `,"findings":`...), f.Findings)
 	return append(dst, '}')
 }
 

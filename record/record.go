@@ -145,13 +145,45 @@ type Record struct {
 	Error string `json:"error,omitempty"`
 	// WaitedMS is how long imhook waited for the reply that did not come
 	// (absent when one came, or when the target could not be reached).
-	WaitedMS float64   `json:"waited_ms,omitempty"`
+	WaitedMS float64 `json:"waited_ms,omitempty"`
+	// Forward is the second leg of an exchange that serve --forward-to
+	// passed on to a backend; absent otherwise. Response is then what the
+	// caller got: the backend's reply as it came, or imhook's 502 or 504
+	// when none came.
+	Forward  *Forward  `json:"forward,omitempty"`
 	Findings []Finding `json:"findings"`
 	// Outcome is what the platform would do with the reply (record.Outcome*:
 	// ok, fail, reject, discard, modify; continue, stop, modify); absent when
 	// the reply broke the contract or none came.
 	Outcome Outcome `json:"outcome,omitempty"`
 	Verdict Verdict `json:"verdict,omitempty"`
+}
+
+// Forward is the second leg of a forwarded exchange: the request as
+// received, sent on to a backend, and what the backend did with it.
+//
+// A forwarded record reads as a record of simulate against the backend:
+// Request is the callback as the platform sent it, Response the reply the
+// platform got (relayed unchanged from the backend), Findings the request's
+// findings followed by the reply's, and Outcome and Verdict what the
+// platform would make of the whole. Forward.Findings repeats the reply's
+// findings alone, so that a reader can tell the legs apart. When the
+// backend could not be reached or did not answer within the platform's
+// budget, Forward.Error says why, the caller got imhook's 502 or 504 in
+// Response, and the verdict is "error": the platform would have seen the
+// callback fail. Readers that do not know the field ignore it.
+type Forward struct {
+	// URL is where the request was sent: the --forward-to URL with
+	// Tencent's query or OpenIM's /{command} of the received request.
+	URL string `json:"url"`
+	// Status is the backend's HTTP status (absent when none came).
+	Status int `json:"status,omitempty"`
+	// LatencyMS is from sending the request to the end of the reply.
+	LatencyMS float64 `json:"latency_ms,omitempty"`
+	// Error is why no reply came from the backend.
+	Error string `json:"error,omitempty"`
+	// Findings are the judge's findings on the backend's reply.
+	Findings []Finding `json:"findings"`
 }
 
 // MarshalJSON writes the record as AppendJSON does.

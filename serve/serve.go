@@ -9,10 +9,12 @@ package serve
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -60,6 +62,10 @@ type Config struct {
 	Record func(*record.Record) error
 	// Show receives the record after the reply is written (for display).
 	Show func(*record.Record)
+	// Forward, when set, passes every callback on to a backend once it is
+	// checked and relays the backend's reply (serve --forward-to); Respond,
+	// ReplyFiles, Delay, FailRate and RejectReplays then do not apply.
+	Forward *Forwarder
 }
 
 // Handler receives callbacks.
@@ -121,6 +127,9 @@ type answer struct {
 	outcome record.Outcome
 	// claimed is the signature this request claimed (RejectReplays).
 	claimed replayKey
+	// noReply marks the answer to a forwarded callback whose backend gave
+	// none (502, 504): the platform would have seen no reply.
+	noReply bool
 }
 
 // fixedAnswer is a reply that does not depend on the request, and the
@@ -177,7 +186,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &x.rec
 	rec.Time, rec.Request = start, &x.req
 	a := h.handle(r, w, rec)
-	if h.cfg.Delay > 0 && a.status == http.StatusOK {
+	if h.cfg.Delay > 0 && a.status == http.StatusOK && h.cfg.Forward == nil {
 		t := time.NewTimer(h.cfg.Delay)
 		select {
 		case <-t.C:
@@ -194,6 +203,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		hdr["Content-Type"] = ctypeJSONValue
 	case ctypeText:
 		hdr["Content-Type"] = ctypeTextValue
+	case "": // a relayed reply: its header has the backend's, if any
 	default:
 		hdr.Set("Content-Type", a.ctype)
 	}
@@ -202,7 +212,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x.resp = record.Message{Status: a.status, Headers: hdr, Body: a.body,
 		LatencyMS: float64(time.Since(start).Microseconds()) / 1000, BodyIsJSON: a.ctype == ctypeJSON && a.fromVendor}
 	rec.Response = &x.resp
-	rec.Verdict = record.VerdictOf(true, rec.Findings)
+	rec.Verdict = record.VerdictOf(!a.noReply, rec.Findings)
 	// Record first, then acknowledge: a reply that was sent is always in the
 	// record file.
 	if h.cfg.Record != nil {
@@ -315,6 +325,9 @@ func (h *Handler) handle(r *http.Request, w http.ResponseWriter, rec *record.Rec
 			msg += "; close matches: " + strings.Join(s, ", ")
 		}
 		add(record.Error, RuleUnknown, "", msg)
+		if h.cfg.Forward != nil {
+			return h.cfg.Forward.forward(r, body, vendor, command, nil, false, rec)
+		}
 		return reply(platform.ReplyFail, msg)
 	}
 	if alias != nil {
@@ -336,6 +349,11 @@ func (h *Handler) handle(r *http.Request, w http.ResponseWriter, rec *record.Rec
 	payload := validate.Payload(e, body)
 	rec.Findings = append(rec.Findings, payload...)
 	rec.Request.BodyIsJSON = !hasJSONError(payload)
+	if h.cfg.Forward != nil {
+		// The backend answers, whatever the checks found: they are in the
+		// record, and a careful backend makes them too.
+		return h.cfg.Forward.forward(r, body, vendor, command, e, !record.HasErrors(rec.Findings), rec)
+	}
 	// A careful backend refuses what cannot be trusted or read: another
 	// app's SdkAppid, a missing, bad or stale signature, a mismatched
 	// command, a body that is not a JSON object.
@@ -429,6 +447,12 @@ type Options struct {
 	ReadHeaderTimeout time.Duration // default 5 s
 	ReadTimeout       time.Duration // default 30 s
 	WriteTimeout      time.Duration // default 30 s plus the handler's delay
+	// TLS, when set, serves HTTPS (HTTP/1.1, as the platforms speak) with
+	// this configuration (TLSOptions.Config makes one).
+	TLS *tls.Config
+	// ErrorLog receives the server's own errors, such as a refused TLS
+	// handshake (nil: the log package's standard logger).
+	ErrorLog *log.Logger
 }
 
 // Start listens on addr and serves h until Shutdown.
@@ -457,8 +481,14 @@ func StartWith(addr string, h http.Handler, o Options) (*Server, error) {
 	if hh, ok := h.(*Handler); ok {
 		hh.readTimeout, hh.writeTimeout = o.ReadTimeout, o.WriteTimeout
 	}
+	scheme := "http://"
+	if o.TLS != nil {
+		c := o.TLS.Clone()
+		c.NextProtos = []string{"http/1.1"}
+		ln, scheme = tls.NewListener(ln, c), "https://"
+	}
 	s := &Server{
-		URL: "http://" + ln.Addr().String(),
+		URL: scheme + ln.Addr().String(),
 		srv: &http.Server{
 			Handler:           h,
 			ReadHeaderTimeout: o.ReadHeaderTimeout,
@@ -466,6 +496,7 @@ func StartWith(addr string, h http.Handler, o Options) (*Server, error) {
 			WriteTimeout:      o.WriteTimeout,
 			IdleTimeout:       120 * time.Second,
 			MaxHeaderBytes:    64 << 10,
+			ErrorLog:          o.ErrorLog,
 		},
 		err: make(chan error, 1),
 	}

@@ -44,10 +44,13 @@ type connClient struct {
 	// for the heads of one reply (MaxReplyHeaderBytes).
 	lc      limitedConn
 	maxHead int64
+	// tls is the Sender's client's TLS configuration (nil: the system's
+	// roots, no client certificate).
+	tls *tls.Config
 }
 
-func newConnClient() *connClient {
-	return &connClient{dialer: net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}, maxHead: MaxReplyHeaderBytes}
+func newConnClient(tc *tls.Config) *connClient {
+	return &connClient{dialer: net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}, maxHead: MaxReplyHeaderBytes, tls: tc}
 }
 
 func (c *connClient) close() {
@@ -71,7 +74,7 @@ func (c *connClient) dial(ctx context.Context, req *http.Request) error {
 		return err
 	}
 	if req.URL.Scheme == "https" {
-		tc := tls.Client(conn, &tls.Config{ServerName: req.URL.Hostname(), NextProtos: []string{"http/1.1"}})
+		tc := tls.Client(conn, leanTLS(c.tls, req.URL.Hostname()))
 		if err := tc.HandshakeContext(ctx); err != nil {
 			conn.Close()
 			return err

@@ -91,7 +91,7 @@ func TestReplyHeaderLimit(t *testing.T) {
 	})
 	t.Run("single", func(t *testing.T) {
 		url, sent := endlessHeaderServer(t, sendAtMost)
-		s := &Sender{Target: url, Timeout: 20 * time.Second, Client: NewClient()}
+		s := &Sender{Target: url, Timeout: 20 * time.Second, Client: NewClient(nil)}
 		rec, unreachable := s.Send(context.Background(), Callback{Entry: e, Body: body})
 		if unreachable {
 			t.Fatal("counted unreachable")
@@ -118,7 +118,7 @@ func TestConnClientHeaderLimitExact(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			url, _ := rawServer(t, [][]string{{tc.reply, "ok"}})
-			cc := newConnClient()
+			cc := newConnClient(nil)
 			cc.maxHead = tc.limit
 			defer cc.close()
 			req, _ := http.NewRequest(http.MethodPost, url, nil)
@@ -236,7 +236,7 @@ func finalStatus(n1xx int) int {
 // checkMixed sends the plans on one connection client and checks that each
 // reply is the one to its own request.
 func checkMixed(t testing.TB, url string, plans []string) {
-	cc := newConnClient()
+	cc := newConnClient(nil)
 	defer cc.close()
 	for i, plan := range plans {
 		req, _ := http.NewRequest(http.MethodPost, url, nil)

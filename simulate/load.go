@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"context"
+	"crypto/tls"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -50,6 +51,7 @@ func (s *Sender) load(ctx context.Context, o LoadOptions, src Source, sink run.S
 	}
 	prog := sink.Progress()
 	keep := sink.WantsRecords()
+	tc := tlsConfigOf(s.Client) // the lean connections' TLS: the client's
 	// stop ends scheduling; requests already started finish under ctx.
 	stop, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -85,7 +87,7 @@ func (s *Sender) load(ctx context.Context, o LoadOptions, src Source, sink run.S
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cc := newConnClient()
+			cc := newConnClient(tc)
 			defer cc.close()
 			for {
 				var i int64
@@ -154,8 +156,8 @@ func pace(stop context.Context, perSec float64, tokens chan<- int64, claim func(
 }
 
 // NewClientFor is NewClient with a connection pool sized for n workers.
-func NewClientFor(n int) *http.Client {
-	c := NewClient()
+func NewClientFor(n int, tc *tls.Config) *http.Client {
+	c := NewClient(tc)
 	if tr, ok := c.Transport.(*http.Transport); ok {
 		tr.MaxIdleConns = max(n, 2)
 		tr.MaxIdleConnsPerHost = max(n, 2)

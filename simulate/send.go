@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -91,7 +90,10 @@ type Sender struct {
 // NewClient is the HTTP client imhook sends with: redirects are not
 // followed (platforms do not follow them), connections are kept alive, and
 // no proxy from the environment is used (the platforms' clients use none).
-func NewClient() *http.Client {
+// tc configures TLS (TLSOptions.Config; nil: the system's roots, no client
+// certificate); the load engine's own connections take it from the client
+// too, so a Sender's TLS settings are its Client's.
+func NewClient(tc *tls.Config) *http.Client {
 	tr := &http.Transport{
 		Proxy:               nil,
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -99,6 +101,7 @@ func NewClient() *http.Client {
 		MaxIdleConnsPerHost: 256,
 		IdleConnTimeout:     90 * time.Second,
 		TLSHandshakeTimeout: 5 * time.Second,
+		TLSClientConfig:     tc,
 		ForceAttemptHTTP2:   false,
 		// The platforms send no Accept-Encoding; nor does imhook.
 		DisableCompression: true,
@@ -114,7 +117,7 @@ func NewClient() *http.Client {
 
 // defaultClient is the client of a Sender without one: made once, so that
 // its connections are kept alive from one send to the next.
-var defaultClient = sync.OnceValue(NewClient)
+var defaultClient = sync.OnceValue(func() *http.Client { return NewClient(nil) })
 
 // Budget is the timeout that applies to a vendor's callbacks.
 func (s *Sender) Budget(v platform.Vendor) time.Duration {
@@ -255,13 +258,10 @@ func (s *Sender) exchange(ctx context.Context, c Callback, keep bool, cc *connCl
 	res.latency = time.Since(start)
 	res.findings = c.Findings
 	if err != nil {
-		reason, unreach := classify(err, ctx, budget, v)
-		rule := "response.none"
-		if !unreach && (ctx.Err() == context.DeadlineExceeded || isTimeout(err)) {
-			rule, res.budgetMiss = platform.RuleTimeout, true
-		}
-		res.findings = append(append([]record.Finding{}, c.Findings...), record.Finding{Severity: record.Error, Rule: rule, Message: reason})
-		res.verdict, res.unreachable, res.err = record.NoReply, unreach, reason
+		nr := Explain(ctx, err, budget, v)
+		res.budgetMiss = nr.Finding.Rule == platform.RuleTimeout
+		res.findings = append(append([]record.Finding{}, c.Findings...), nr.Finding)
+		res.verdict, res.unreachable, res.err = record.NoReply, nr.Unreachable, nr.Finding.Message
 	} else {
 		res.status = resp.StatusCode
 		res.budgetMiss = res.latency > budget
@@ -292,6 +292,32 @@ func (s *Sender) exchange(ctx context.Context, c Callback, keep bool, cc *connCl
 	return res
 }
 
+// RuleNoReply is the finding of an exchange that got no reply and did not
+// run out of time (refused, reset, TLS).
+const RuleNoReply = "response.none"
+
+// NoReply is why an exchange got no reply.
+type NoReply struct {
+	// Finding is the error finding: platform.RuleTimeout when the budget
+	// ran out, RuleNoReply otherwise; its message says why.
+	Finding record.Finding
+	// Unreachable is set when the target could not be reached at all
+	// (refused, DNS, TLS): exit 3 rather than a contract failure.
+	Unreachable bool
+}
+
+// Explain says why a request sent under ctx (whose deadline is the budget)
+// got no reply: the explanation simulate records, and serve --forward-to
+// too.
+func Explain(ctx context.Context, err error, budget time.Duration, v platform.Vendor) NoReply {
+	reason, unreach := classify(err, ctx, budget, v)
+	rule := RuleNoReply
+	if !unreach && (ctx.Err() == context.DeadlineExceeded || isTimeout(err)) {
+		rule = platform.RuleTimeout
+	}
+	return NoReply{Finding: record.Finding{Severity: record.Error, Rule: rule, Message: reason}, Unreachable: unreach}
+}
+
 // classify explains a failed exchange and tells whether the target could not
 // be reached at all (exit 3) or was reached and failed to answer (exit 1).
 func classify(err error, ctx context.Context, budget time.Duration, v platform.Vendor) (string, bool) {
@@ -312,11 +338,12 @@ func classify(err error, ctx context.Context, budget time.Duration, v platform.V
 		}
 		return "cannot connect: " + opErr.Err.Error(), true
 	}
+	if reason := tlsReason(err); reason != "" {
+		return reason, true
+	}
 	var certErr *tls.CertificateVerificationError
-	var unknownAuth x509.UnknownAuthorityError
-	var hostErr x509.HostnameError
 	var recErr tls.RecordHeaderError
-	if errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) {
+	if errors.As(err, &certErr) {
 		return "TLS: the certificate was not accepted: " + rootMsg(err), true
 	}
 	// net/http replaces the RecordHeaderError of an HTTP reply to a TLS

@@ -26,7 +26,7 @@ func sendOne(t *testing.T, h http.HandlerFunc, timeout time.Duration) (*record.R
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Sender{Target: srv.URL, Timeout: timeout, Client: NewClient()}
+	s := &Sender{Target: srv.URL, Timeout: timeout, Client: NewClient(nil)}
 	return s.Send(context.Background(), NewCallback(e, body))
 }
 

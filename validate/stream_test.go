@@ -143,7 +143,7 @@ func recording(t testing.TB, respond string) string {
 	rw := record.NewWriter(&buf)
 	srv := httptest.NewServer(serve.NewHandler(serve.Config{Respond: respond, Record: rw.Write}))
 	defer srv.Close()
-	s := &simulate.Sender{Target: srv.URL, Client: simulate.NewClient()}
+	s := &simulate.Sender{Target: srv.URL, Client: simulate.NewClient(nil)}
 	for i, name := range seedCommands {
 		e, _, _ := fixtures.Default().Lookup(name)
 		rec, unreachable := s.Send(context.Background(), simulate.NewCallback(e, genPayload(t, e, uint64(i))))

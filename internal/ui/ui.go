@@ -188,6 +188,14 @@ func (p *Printer) exchange(r *record.Record, received bool) {
 		if shown > 0 {
 			fmt.Fprintf(&sb, "  %d finding(s)", shown)
 		}
+		if fw := r.Forward; fw != nil {
+			// The second leg: what the backend did, then what the caller got.
+			if fw.Status != 0 {
+				fmt.Fprintf(&sb, "  %s backend %s %s", pal.Cyan("==>"), pal.Status(fw.Status), FormatMS(fw.LatencyMS))
+			} else {
+				fmt.Fprintf(&sb, "  %s backend %s", pal.Cyan("==>"), pal.Red("no reply"))
+			}
+		}
 		if r.Response != nil {
 			fmt.Fprintf(&sb, "  %s %s %s", pal.Cyan("-->"), pal.Status(r.Response.Status), FormatMS(r.Response.LatencyMS))
 			if r.Outcome != "" {

@@ -94,3 +94,27 @@ func TestPrettyJSON(t *testing.T) {
 		t.Errorf("PrettyJSON(non-JSON) = %q", got)
 	}
 }
+
+// A forwarded exchange shows both legs: the backend's reply (or none), then
+// what the caller got.
+func TestReceivedForwarded(t *testing.T) {
+	r := &record.Record{Vendor: "tencent", Command: "C2C.CallbackAfterSendMsg", Verdict: record.Fail,
+		Request:  &record.Message{Method: "POST", URL: "http://x/"},
+		Response: &record.Message{Status: 200, LatencyMS: 3.5},
+		Forward:  &record.Forward{URL: "http://backend/", Status: 200, LatencyMS: 3.1},
+		Findings: []record.Finding{{Severity: record.Error, Rule: "response.required", Path: "ErrorCode", Message: "missing"}}}
+	var buf bytes.Buffer
+	NewPrinter(&buf, "text", false, NewPalette(false)).Received(r)
+	want := "<-- tencent C2C.CallbackAfterSendMsg  FAIL  1 finding(s)  ==> backend 200 3.10ms  --> 200 3.50ms\n      error response.required ErrorCode: missing\n"
+	if buf.String() != want {
+		t.Errorf("got\n%q\nwant\n%q", buf.String(), want)
+	}
+	buf.Reset()
+	r.Forward = &record.Forward{URL: "http://backend/", Error: "connection refused"}
+	r.Response = &record.Message{Status: 502, LatencyMS: 0.4}
+	r.Verdict, r.Findings = record.NoReply, nil
+	NewPrinter(&buf, "text", false, NewPalette(false)).Received(r)
+	if want := "<-- tencent C2C.CallbackAfterSendMsg  ERROR  ==> backend no reply  --> 502 0.40ms\n"; buf.String() != want {
+		t.Errorf("got %q, want %q", buf.String(), want)
+	}
+}
