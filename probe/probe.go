@@ -11,13 +11,10 @@ package probe
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/imhook/imhook/fixtures"
@@ -25,6 +22,7 @@ import (
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/run"
+	"github.com/imhook/imhook/simulate"
 )
 
 // Kinds of probe.
@@ -145,10 +143,11 @@ func (r *Runner) exchange(ctx context.Context, p *Probe, ex Exchange) Result {
 		rec.Findings = append(rec.Findings, record.Finding{Severity: record.Error, Rule: rule, Path: p.Name, Message: msg})
 	}
 	if err != nil {
-		reason, unreachable := explain(err, ctx, budget)
+		nr := simulate.Explain(ctx, err, budget, v)
+		reason := nr.Finding.Message
 		rec.Error = reason
-		if unreachable {
-			rec.Findings = append(rec.Findings, record.Finding{Severity: record.Error, Rule: "response.none", Message: reason})
+		if nr.Unreachable {
+			rec.Findings = append(rec.Findings, nr.Finding)
 			rec.Verdict = record.NoReply
 			return Result{Probe: p, Record: rec, Unreachable: true}
 		}
@@ -222,33 +221,6 @@ func refusedRule(p *Probe) string {
 		return RuleRefused
 	}
 	return RuleAnswered
-}
-
-// explain says why no reply came, and whether the target could not be
-// reached at all.
-func explain(err error, ctx context.Context, budget time.Duration) (string, bool) {
-	var op *net.OpError
-	var dns *net.DNSError
-	switch {
-	case errors.As(err, &dns):
-		return "cannot resolve " + dns.Name, true
-	case errors.As(err, &op) && op.Op == "dial":
-		if errors.Is(err, syscall.ECONNREFUSED) {
-			return fmt.Sprintf("connection refused by %s: nothing listens there", op.Addr), true
-		}
-		return "cannot connect: " + op.Err.Error(), true
-	case ctx.Err() == context.DeadlineExceeded:
-		return fmt.Sprintf("no reply within %s (a hang)", budget), false
-	case errors.Is(err, syscall.ECONNRESET):
-		return "the connection was reset before a reply came", false
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return "the connection was closed before a complete reply came", false
-	}
-	msg := err.Error()
-	if i := strings.LastIndex(msg, "\": "); i >= 0 {
-		msg = msg[i+3:]
-	}
-	return msg, false
 }
 
 // Expected says what the probe expects of the backend (for reports).
