@@ -214,17 +214,44 @@ func NewOperationID() string {
 
 // Identify takes the last path segment, which the server (v3.4.2 and later)
 // sets to the command ({url}/{command}), or the command query parameter that
-// v3.0 to v3.4.0 sent ({url}?command=...).
+// v3.0 to v3.4.0 sent ({url}?command=...) under any path.
 func (openim) Identify(r *http.Request) string {
+	name, _ := openimCommand(r)
+	return name
+}
+
+// openimCommand finds the command a request names and whether the command
+// query parameter names it: the query's command wins over the last path
+// segment (the shipped url, http://127.0.0.1:10006/callbackExample, ends in
+// a segment that starts with "callback" too), unless the segment is a
+// command of the catalogue; without a command query parameter, a last path
+// segment that starts with "callback".
+func openimCommand(r *http.Request) (name string, viaQuery bool) {
 	p := strings.TrimRight(r.URL.Path, "/")
 	seg := p[strings.LastIndexByte(p, '/')+1:]
-	if strings.HasPrefix(strings.ToLower(seg), "callback") {
-		return seg
+	if r.URL.RawQuery != "" {
+		var q queryParams
+		q.parse(r.URL.RawQuery, openimParams)
+		if c, _ := q.exactly(oqCommand); isCallbackName(c) && !(isCallbackName(seg) && knownOpenIMCommand(seg)) {
+			return c, true
+		}
 	}
-	if c := r.URL.Query().Get("command"); strings.HasPrefix(strings.ToLower(c), "callback") {
-		return c
+	if isCallbackName(seg) {
+		return seg, false
 	}
-	return ""
+	return "", false
+}
+
+// isCallbackName reports a name in OpenIM's command spelling (callback...).
+func isCallbackName(s string) bool {
+	return len(s) >= len("callback") && strings.EqualFold(s[:len("callback")], "callback")
+}
+
+// knownOpenIMCommand reports a command or former command name of the
+// catalogue's OpenIM callbacks.
+func knownOpenIMCommand(name string) bool {
+	e, _, ok := fixtures.Default().Lookup(name)
+	return ok && e.Vendor == fixtures.OpenIM
 }
 
 // namesEntry reports whether name is the entry's command or a former name of
@@ -290,10 +317,8 @@ var openimParams = []string{"command", "contenttype", "key"}
 func openimRelease(r *http.Request, e *fixtures.Entry) string {
 	var q queryParams
 	q.parse(r.URL.RawQuery, openimParams)
-	p := strings.TrimRight(r.URL.Path, "/")
-	seg := p[strings.LastIndexByte(p, '/')+1:]
-	name, viaQuery := seg, false
-	if !strings.HasPrefix(strings.ToLower(seg), "callback") {
+	name, viaQuery := openimCommand(r)
+	if name == "" {
 		name, _ = q.exactly(oqCommand)
 		viaQuery = true
 	}
