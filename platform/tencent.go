@@ -320,7 +320,7 @@ func (tencent) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome reco
 		}
 		f.add(record.Error, RuleStatus, "", msg)
 	}
-	f.common(r, j, "Tencent")
+	f.common(r, j, Tencent)
 	body := bytes.TrimSpace(r.Body)
 	if len(body) == 0 {
 		f.add(record.Error, RuleEmpty, "", `the reply body is empty; expected a JSON object such as {"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`)
