@@ -139,7 +139,7 @@ type Vendor interface {
 	// Forgeries are the otherwise valid callbacks a careful backend of this
 	// vendor must refuse (security probes), made from the request settings
 	// p at time now; none when the vendor's requests carry nothing to forge.
-	Forgeries(p Params, now time.Time) []Forgery
+	Forgeries(target string, p Params, now time.Time) []Forgery
 	// Retry says when the platform resends a callback of e whose reply
 	// missed the budget, with the same body; "" when it never does.
 	Retry(e *fixtures.Entry) string
@@ -167,6 +167,9 @@ type ProbeWords struct {
 	BadInput string
 	// Baseline says what to check when a valid callback is not accepted.
 	Baseline string
+	// Authentication says what the vendor's callbacks carry to
+	// authenticate them and what a backend relies on (security probes).
+	Authentication string
 }
 
 // Forgery is one forged variant of a valid callback.

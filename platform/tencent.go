@@ -507,7 +507,7 @@ func (tencent) ReplySchema(e *fixtures.Entry) map[string]any {
 
 // Forgeries of a Tencent callback: a wrong SdkAppid, and with a token no
 // Sign, a bad Sign and a RequestTime ten minutes old.
-func (tencent) Forgeries(p Params, now time.Time) []Forgery {
+func (tencent) Forgeries(_ string, p Params, now time.Time) []Forgery {
 	app := p.SdkAppID
 	if app == "" {
 		app = DefaultSdkAppID

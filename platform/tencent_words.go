@@ -20,5 +20,8 @@ func (tencent) ProbeWords() ProbeWords {
 		Refusals: "ActionStatus FAIL or a non-zero ErrorCode",
 		BadInput: "a backend must answer bad or unusual input in Tencent's reply shape (FAIL is fine), or Tencent counts the callback as failed (a before-callback's operation then goes on by default; after-callbacks are retried only when retry on timeout is switched on)",
 		Baseline: "check --sdkappid and --token",
+		Authentication: "Tencent callbacks name their app (SdkAppid) and, with callback authentication switched on in the console, " +
+			"carry Sign = sha256(token + RequestTime) and RequestTime: a backend checks the app, the signature and that RequestTime " +
+			"is within 60 s",
 	}
 }

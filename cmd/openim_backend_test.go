@@ -1,0 +1,132 @@
+package cmd
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// openimOnly is a realistic backend that serves OpenIM webhooks alone, as
+// an OpenIM user's Go backend would: webhooks.yml's url is
+// {URL}/callbackExample, and each callback arrives at
+// /callbackExample/{command}. It answers CommonCallbackResp with int32
+// fields, echoes the fields the set-group-info callbacks copy back, and
+// refuses (errCode, nextCode 1) what it cannot read. With user set, it
+// wants Basic authentication. It counts what it got.
+type openimOnly struct {
+	*httptest.Server
+	user, pass string
+	// panicOnNull names a list the handler ranges over without a nil check
+	// (a panic, which the framework turns into an empty 500).
+	panicOnNull string
+
+	mu              sync.Mutex
+	callbacks, lost int
+}
+
+func newOpenIMOnly(t *testing.T, configure func(*openimOnly)) *openimOnly {
+	t.Helper()
+	b := &openimOnly{}
+	if configure != nil {
+		configure(b)
+	}
+	type resp struct {
+		ActionCode int32  `json:"actionCode"`
+		ErrCode    int32  `json:"errCode"`
+		ErrMsg     string `json:"errMsg"`
+		ErrDlt     string `json:"errDlt"`
+		NextCode   int32  `json:"nextCode"`
+	}
+	answer := func(w http.ResponseWriter, status int, r resp, echo map[string]any) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		out := map[string]any{"actionCode": r.ActionCode, "errCode": r.ErrCode, "errMsg": r.ErrMsg, "errDlt": r.ErrDlt, "nextCode": r.NextCode}
+		for k, v := range echo {
+			out[k] = v
+		}
+		json.NewEncoder(w).Encode(out)
+	}
+	refuse := func(w http.ResponseWriter, status int, msg string) {
+		answer(w, status, resp{ErrCode: 20001, ErrMsg: msg, NextCode: 1}, nil)
+	}
+	b.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		command, ok := strings.CutPrefix(r.URL.Path, "/callbackExample/")
+		if !ok || !strings.HasPrefix(command, "callback") || strings.Contains(command, "/") || r.Method != http.MethodPost {
+			b.mu.Lock()
+			b.lost++
+			b.mu.Unlock()
+			http.NotFound(w, r)
+			return
+		}
+		b.mu.Lock()
+		b.callbacks++
+		b.mu.Unlock()
+		if b.user != "" {
+			if u, p, ok := r.BasicAuth(); !ok || u != b.user || p != b.pass {
+				w.Header().Set("WWW-Authenticate", `Basic realm="webhooks"`)
+				refuse(w, http.StatusUnauthorized, "unauthorized")
+				return
+			}
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20+1))
+		var req map[string]any
+		switch {
+		case err != nil || len(body) > 1<<20:
+			refuse(w, http.StatusRequestEntityTooLarge, "too large")
+			return
+		case json.Unmarshal(body, &req) != nil:
+			refuse(w, http.StatusBadRequest, "not JSON")
+			return
+		case req["callbackCommand"] != command, strings.Contains(command, "Imhook"):
+			refuse(w, http.StatusOK, "unknown command")
+			return
+		}
+		if v, ok := req[b.panicOnNull]; ok && v == nil {
+			w.WriteHeader(http.StatusInternalServerError) // the framework's recovery
+			return
+		}
+		echo := map[string]any{}
+		if strings.HasPrefix(command, "callbackBeforeSetGroupInfo") {
+			for _, k := range []string{"groupID", "groupName", "faceURL", "introduction", "ex", "needVerification", "lookMemberInfo", "applyMemberFriend"} {
+				if v, ok := req[k]; ok {
+					echo[k] = v
+				}
+			}
+		}
+		answer(w, http.StatusOK, resp{}, echo)
+	}))
+	t.Cleanup(b.Close)
+	return b
+}
+
+func (b *openimOnly) counts() (callbacks, lost int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.callbacks, b.lost
+}
+
+// An OpenIM-only backend passes every mode narrowed to OpenIM, and gets
+// none of Tencent's callbacks.
+func TestOpenIMOnlyBackend(t *testing.T) {
+	t.Parallel()
+	b := newOpenIMOnly(t, nil)
+	url := b.URL + "/callbackExample"
+	for _, args := range [][]string{
+		{"simulate", "--all", "--vendor", "openim", "--target", url},
+		{"simulate", "--all", "--target", "openim=" + url, "--openim-version", "v3.6"},
+		{"simulate", "--probe", "robustness", "--vendor", "openim", "--target", url},
+		{"simulate", "--probe", "security", "--vendor", "openim", "--target", url},
+		{"simulate", "--scenario", "conversation", "--vendor", "openim", "--target", url},
+	} {
+		if r := runCmd(t, nil, "", append(args, "-q")...); r.code != 0 {
+			t.Errorf("%v: %s", args, r)
+		}
+	}
+	if calls, lost := b.counts(); calls == 0 || lost != 0 {
+		t.Errorf("the backend answered %d callbacks and got %d requests that were not OpenIM callbacks", calls, lost)
+	}
+}
