@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"net"
 	"slices"
 	"strings"
 
@@ -22,6 +23,8 @@ type requestOptions struct {
 	OpenIMVersion string
 	// RejectReplays (serve) refuses a signature that came before.
 	RejectReplays bool
+	// OpenIMWebhooksYML asks serve for OpenIM's webhooks.yml instead.
+	OpenIMWebhooksYML bool
 
 	// changed records the query flags the user gave: a replay keeps the
 	// recorded values of the others.
@@ -104,4 +107,21 @@ func (r *requestOptions) registerReceiver(c *cobra.Command) {
 	f.StringVar(&r.SdkAppID, "sdkappid", "", "Tencent: refuse callbacks whose SdkAppid differs (env IMHOOK_SDKAPPID)")
 	registerTokenFlags(c, &r.Token, "Tencent: verify Sign and RequestTime with this callback token")
 	f.BoolVar(&r.RejectReplays, "reject-replays", false, "Tencent: refuse a second request with the same Sign and RequestTime within the 60 s window (needs the token; remembers at most 262144 signatures, about 25 MiB, and refuses new ones past that)")
+	f.BoolVar(&r.OpenIMWebhooksYML, "openim-webhooks-yml", false, "OpenIM: print a config/webhooks.yml for --addr (url, and every callback enabled with its timeout and failedContinue) on stdout and exit")
+}
+
+// configFile is the platform configuration file a receiver's flags ask
+// for (OpenIM's webhooks.yml for addr), and whether they ask for one.
+func (r *requestOptions) configFile(addr string) (string, bool) {
+	if !r.OpenIMWebhooksYML {
+		return "", false
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		host, port = addr, "80"
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1" // an address of this machine; the server must reach it
+	}
+	return platform.OpenIMWebhooksYML("http://" + net.JoinHostPort(host, port)), true
 }

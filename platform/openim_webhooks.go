@@ -234,8 +234,9 @@ func ParseOpenIMWebhooks(data []byte, name, version string) (*Settings, error) {
 // appends /{command}) and a key per callback to enable.
 func (openim) Configure(u string) string {
 	u = strings.TrimRight(u, "/")
+	addr := strings.TrimPrefix(strings.TrimPrefix(u, "http://"), "https://")
 	return "OpenIM: in config/webhooks.yml set url and enable the callbacks to receive (the server appends /{command} to url; " +
-		"'imhook serve --openim-webhooks-yml' prints the whole file for this address):\n" +
+		"'imhook serve --addr " + addr + " --openim-webhooks-yml' prints the whole file):\n" +
 		"  url: " + u + "\n" +
 		"  beforeSendSingleMsg: {enable: true, timeout: 5, failedContinue: true}\n" +
 		"  afterSendSingleMsg: {enable: true, timeout: 5}"
