@@ -2,6 +2,9 @@ package cmd
 
 import (
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -111,5 +114,84 @@ func TestServeWebhooksYML(t *testing.T) {
 	s, err := platform.ParseOpenIMWebhooks([]byte(r.stdout), "webhooks.yml", "")
 	if err != nil || s.Target != "http://127.0.0.1:9100" || len(s.Callbacks) != 52 {
 		t.Fatalf("%v %+v", err, s)
+	}
+}
+
+// simulate --webhooks-yml runs the callbacks the file enables, each with
+// the file's timeout, and a timeout names the setting and what the release
+// does to the operation.
+func TestSimulateWebhooksYML(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "webhooks.yml")
+	const yml = `url: http://openim-backend:10006/callbackExample
+beforeSendSingleMsg:
+  enable: true
+  timeout: 1
+  failedContinue: true
+afterSendSingleMsg:
+  enable: true
+  timeout: 30
+beforeSendGroupMsg:
+  enable: false
+  timeout: 5
+`
+	if err := os.WriteFile(file, []byte(yml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "Before") {
+			select {
+			case <-time.After(1500 * time.Millisecond):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		io.WriteString(w, `{"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0}`)
+	}))
+	t.Cleanup(slow.Close)
+	r := runCmd(t, nil, "", "simulate", "--webhooks-yml", file, "--target", "openim="+slow.URL, "-o", "json")
+	recs := records(t, r)
+	if r.code != 1 || len(recs) != 2 {
+		t.Fatalf("%s", r)
+	}
+	byCmd := map[string]record.Record{}
+	for _, rec := range recs {
+		byCmd[rec.Command] = rec
+	}
+	before, after := byCmd["callbackBeforeSendSingleMsgCommand"], byCmd["callbackAfterSendSingleMsgCommand"]
+	if before.Verdict != record.NoReply || !strings.Contains(before.Error, "no reply within 1s ("+file+" beforeSendSingleMsg: timeout 1)") ||
+		!strings.Contains(before.Error, "OpenIM Server v3.7 and later aborts the operation") {
+		t.Errorf("before: %s %q", before.Verdict, before.Error)
+	}
+	if after.Verdict != record.Pass {
+		t.Errorf("after: %+v", after)
+	}
+	if !strings.Contains(r.stderr, "url is http://openim-backend:10006/callbackExample") {
+		t.Errorf("stderr: %s", r.stderr)
+	}
+	// v3.6 reads failedContinue: the same timeout lets the operation go on.
+	r = runCmd(t, nil, "", "simulate", "--webhooks-yml", file, "--target", "openim="+slow.URL, "--openim-version", "v3.6", "-o", "json")
+	for _, rec := range records(t, r) {
+		if rec.Command == "callbackBeforeSendSingleMsgCommand" && !strings.Contains(rec.Error, "v3.6.x goes on as if no callback were configured (a network error, 90004; failedContinue: true)") {
+			t.Errorf("v3.6: %q", rec.Error)
+		}
+	}
+	// --timeout wins over the file's.
+	r = runCmd(t, nil, "", "simulate", "--webhooks-yml", file, "--target", "openim="+slow.URL, "--timeout", "3s", "-o", "json")
+	if r.code != 0 {
+		t.Errorf("--timeout 3s: %s", r)
+	}
+	// A file imhook cannot read as the server would is a usage error that
+	// names the line.
+	bad := filepath.Join(dir, "bad.yml")
+	os.WriteFile(bad, []byte("beforeSendSingleMsg:\n  enable: yes\n"), 0o644)
+	if r := runCmd(t, nil, "", "simulate", "--webhooks-yml", bad); r.code != ExitUsage || !strings.Contains(r.stderr, "bad.yml:2: beforeSendSingleMsg.enable") {
+		t.Errorf("%s", r)
+	}
+	none := filepath.Join(dir, "none.yml")
+	os.WriteFile(none, []byte("url: http://x\nbeforeSendSingleMsg: {enable: false}\n"), 0o644)
+	if r := runCmd(t, nil, "", "simulate", "--webhooks-yml", none); r.code != ExitUsage || !strings.Contains(r.stderr, "enables no callback") {
+		t.Errorf("%s", r)
 	}
 }
