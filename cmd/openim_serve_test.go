@@ -195,3 +195,73 @@ beforeSendGroupMsg:
 		t.Errorf("%s", r)
 	}
 }
+
+// replay --compare fails when the outcome or a field the platform applies
+// or copies back changes, and keeps the judgement of the replayed reply
+// beside the differences.
+func TestReplayCompareWhatOpenIMActsOn(t *testing.T) {
+	t.Parallel()
+	careful := newOpenIMOnly(t, nil)
+	rec := filepath.Join(t.TempDir(), "run.jsonl")
+	cmds := []string{"callbackBeforeUpdateUserInfoExCommand", "callbackBeforeSetGroupInfoCommand", "callbackBeforeSendSingleMsgCommand"}
+	r := runCmd(t, nil, "", append([]string{"simulate", "--target", "openim=" + careful.URL + "/callbackExample", "--record", rec, "--seed", "3", "-q"}, cmds...)...)
+	if r.code != 0 {
+		t.Fatal(r)
+	}
+	if r := runCmd(t, nil, "", "replay", rec, "--compare", "--target", careful.URL+"/callbackExample"); r.code != 0 {
+		t.Fatalf("unchanged: %s", r)
+	}
+	changed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.HasSuffix(r.URL.Path, "callbackBeforeUpdateUserInfoExCommand"):
+			io.WriteString(w, `{"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0,"nickName":"Zed"}`)
+		case strings.HasSuffix(r.URL.Path, "callbackBeforeSetGroupInfoCommand"):
+			io.WriteString(w, `{"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0}`)
+		default:
+			io.WriteString(w, `{"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":""}`)
+		}
+	}))
+	t.Cleanup(changed.Close)
+	r = runCmd(t, nil, "", "replay", rec, "--compare", "--target", changed.URL+"/callbackExample", "-o", "json")
+	if r.code != ExitContract {
+		t.Fatalf("changed: %s", r)
+	}
+	type fnd struct {
+		sev  record.Severity
+		rule string
+	}
+	for _, rc := range records(t, r) {
+		got := map[string]fnd{}
+		msgs := map[string]string{}
+		for _, f := range rc.Findings {
+			got[f.Path+" "+f.Rule] = fnd{f.Severity, f.Rule}
+			msgs[f.Path+" "+f.Rule] = f.Message
+		}
+		var want []string
+		switch rc.Command {
+		case "callbackBeforeUpdateUserInfoExCommand":
+			want = []string{"outcome replay.diff", "nickName replay.diff"}
+			if !strings.Contains(msgs["outcome replay.diff"], "recorded continue, replayed modify") {
+				t.Errorf("%q", msgs["outcome replay.diff"])
+			}
+		case "callbackBeforeSetGroupInfoCommand":
+			want = []string{"groupID replay.diff", "groupName replay.diff", "faceURL replay.diff", "introduction replay.diff", "groupID response.echo", "outcome replay.diff"}
+			if !strings.Contains(msgs["groupID replay.diff"], "always copies back") {
+				t.Errorf("%q", msgs["groupID replay.diff"])
+			}
+		case "callbackBeforeSendSingleMsgCommand":
+			want = []string{"nextCode replay.diff", "nextCode response.type", "outcome replay.diff"}
+			if !strings.Contains(msgs["nextCode response.type"], "90007") || !strings.Contains(msgs["nextCode response.type"], "aborts the operation") {
+				t.Errorf("the judgement's explanation is lost: %q", msgs["nextCode response.type"])
+			}
+		}
+		for _, w := range want {
+			if got[w].sev != record.Error {
+				t.Errorf("%s: no error %s: %v", rc.Command, w, rc.Findings)
+			}
+		}
+		if rc.Verdict != record.Fail {
+			t.Errorf("%s: verdict %s", rc.Command, rc.Verdict)
+		}
+	}
+}

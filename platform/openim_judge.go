@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -362,6 +363,8 @@ func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome recor
 	switch {
 	case j.Kind == fixtures.Before && asks:
 		outcome = record.OutcomeStop
+		// A stopped operation copies nothing back.
+		f = slices.DeleteFunc(f, func(x record.Finding) bool { return x.Rule == RuleEcho })
 	case j.Kind == fixtures.Before && applied:
 		outcome = record.OutcomeModify
 	}
@@ -376,11 +379,11 @@ func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome recor
 		}
 		f.add(record.Warning, rule, path, fmt.Sprintf("errCode %d, nextCode %d ask the server to stop, but the server ignores an after-callback's reply", errCode, next))
 	case rules.parseLogged && (action != 0 || next == 1):
-		f.add(record.Warning, RuleActionCode, stopPath(openimRulesV342, action, errCode, next), fmt.Sprintf("actionCode %d with nextCode %d: %s, so the operation goes on (v3.4.2 to v3.5.x stopped it; v3.7 and later stops on actionCode 0 with nextCode 1 only)", action, next, rules.name+" "+rules.stopWords))
+		f.add(record.Warning, RuleActionCode, stopPath(openimRulesV342, action, errCode, next), fmt.Sprintf("actionCode %d with nextCode %d: %s: %s, so the operation goes on (v3.4.2 to v3.5.x stopped it; v3.7 and later stops on actionCode 0 with nextCode 1 only)", action, next, rules.name, rules.stopWords))
 	case outcome == record.OutcomeStop && j.PayloadValid && j.Expect == "":
 		f.add(record.Error, RuleRefused, stopPath(rules, action, errCode, next), fmt.Sprintf("actionCode %d, errCode %d, nextCode %d stop the operation of a valid callback on %s (%s; errMsg %q); a backend should let a valid callback continue, or use --expect stop", action, errCode, next, rules.name, rules.stopWords, errMsg))
 	case outcome != record.OutcomeStop && action != 0:
-		f.add(record.Warning, RuleActionCode, "actionCode", fmt.Sprintf("actionCode %d: %s %s, so it carries on regardless", action, rules.name, rules.stopWords))
+		f.add(record.Warning, RuleActionCode, "actionCode", fmt.Sprintf("actionCode %d: %s: %s, so it carries on regardless", action, rules.name, rules.stopWords))
 	}
 	if rules.nextCode && next != 0 && next != 1 {
 		f.add(record.Warning, RuleNextCode, "nextCode", fmt.Sprintf("nextCode %d: only 1 has a meaning (stop)", next))
