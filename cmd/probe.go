@@ -77,8 +77,13 @@ func (o *simulateOptions) probeMode(sender *simulate.Sender) (*mode, error) {
 				g.Notef("%s; --probe security sends the baseline, a valid callback that must be accepted", v.ProbeWords().Authentication)
 			}
 		}
-		if o.request.Token == "" && slices.Contains(vendors, platform.Tencent.Name()) {
-			g.Notef("no --token: only the app-ID probe runs; give the callback token to probe the signature too")
+		signed := o.request.params()
+		signed.Token = "token"
+		for _, name := range vendors {
+			v, target := platform.For(name), o.targets.urlFor(name)
+			if o.request.Token == "" && len(v.Forgeries(target, signed, now)) > len(v.Forgeries(target, o.request.params(), now)) {
+				g.Notef("no --token: only the app-ID probe runs; give the callback token to probe the signature too")
+			}
 		}
 	}
 	m.build = func() (run.Producer, error) {
@@ -119,7 +124,7 @@ func (o *simulateOptions) probeMode(sender *simulate.Sender) (*mode, error) {
 				probes = append(probes, np)
 			}
 		}
-		r := &probe.Runner{Client: sender.Client, Timeout: o.Timeout, Version: o.request.OpenIMVersion}
+		r := &probe.Runner{Client: sender.Client, Timeout: o.Timeout, Version: o.request.params().Release()}
 		return r.Producer(probes), nil
 	}
 	return m, nil

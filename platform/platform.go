@@ -36,6 +36,10 @@ type Params struct {
 	OpenIMVersion string
 }
 
+// Release is the platform release whose requests (and, in Judging.Version,
+// whose treatment of replies) Params reproduce: the --openim-version value.
+func (p Params) Release() string { return p.OpenIMVersion }
+
 // Reply is what came back from a backend.
 type Reply struct {
 	Status  int

@@ -137,7 +137,7 @@ func (s *Sender) Budget(v platform.Vendor) time.Duration {
 func (s *Sender) judging(c *Callback, params *platform.Params) platform.Judging {
 	v := platform.For(c.Entry.Vendor)
 	j := platform.JudgingFor(c.Entry, c.Body, !record.HasErrors(c.Findings), s.Budget(v), s.Expect)
-	j.Version = params.OpenIMVersion
+	j.Version = params.Release()
 	cs, ok := s.Settings[c.Entry.Command]
 	switch {
 	case s.Timeout > 0:
