@@ -130,3 +130,33 @@ func TestOpenIMOnlyBackend(t *testing.T) {
 		t.Errorf("the backend answered %d callbacks and got %d requests that were not OpenIM callbacks", calls, lost)
 	}
 }
+
+// One operationID per request: the header carries the body's, as the
+// server fills both from the operation's context, in the documents' form
+// and in a release's.
+func TestOneOperationIDPerRequest(t *testing.T) {
+	t.Parallel()
+	for _, version := range []string{"", "v3.7", "v3.0"} {
+		r := runCmd(t, nil, "", "simulate", "--all", "--vendor", "openim", "--openim-version", version, "-o", "json")
+		n := 0
+		for _, rec := range records(t, r) {
+			var body struct {
+				OperationID *string `json:"operationID"`
+			}
+			json.Unmarshal(rec.Request.Body, &body)
+			header := rec.Request.Headers.Get("operationID")
+			if header == "" {
+				t.Errorf("%s %s: no operationID header", version, rec.Command)
+			}
+			if body.OperationID != nil && *body.OperationID != "" {
+				n++
+				if header != *body.OperationID {
+					t.Errorf("%s %s: header %q, body %q", version, rec.Command, header, *body.OperationID)
+				}
+			}
+		}
+		if n < 10 {
+			t.Errorf("%q: %d records with a body operationID\n%s", version, n, r)
+		}
+	}
+}
