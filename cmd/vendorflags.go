@@ -48,7 +48,7 @@ func (r *requestOptions) register(c *cobra.Command, recorded bool) {
 	f.StringVar(&r.ClientIP, "client-ip", platform.DefaultClientIP, "Tencent: the ClientIP query value"+rec)
 	f.StringVar(&r.Platform, "platform", platform.DefaultOptPlatform, "Tencent: the OptPlatform query value ("+strings.Join(platform.TencentPlatforms, ", ")+")"+rec)
 	registerTokenFlags(c, &r.Token, "Tencent: callback authentication token; adds RequestTime and Sign")
-	f.StringVar(&r.OpenIMVersion, "openim-version", "", "OpenIM: send as this server release does: v3.7+ {url}/{command}; v3.4.2-v3.6 the older command names; v3.0-v3.4.0 {url}?command=...; main adds ?key= to the after-send callbacks; a release's values (empty operationID, groupType U+0002, ...) and Go's encoding (HTML escapes, a trailing newline); default docs: {url}/{command}?contenttype=json")
+	f.StringVar(&r.OpenIMVersion, "openim-version", "", "OpenIM: send as this server release does: v3.7+ {url}/{command}; v3.4.2-v3.6 the older command names; v3.0-v3.4.0 {url}?command=...; main adds ?key= to the after-send callbacks; a release's values (empty operationID, groupType U+0002, ...) and Go's encoding (HTML escapes, a trailing newline); replies, failures and timeouts are judged as the release treats them ('imhook help requests'); default docs: {url}/{command}?contenttype=json, judged as v3.7+")
 	_ = c.RegisterFlagCompletionFunc("platform", fixedCompletion(platform.TencentPlatforms...))
 	_ = c.RegisterFlagCompletionFunc("openim-version", fixedCompletion(platform.OpenIMVersions...))
 }
