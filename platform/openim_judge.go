@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/imhook/imhook/fixtures"
@@ -71,6 +72,29 @@ var (
 // documents' form and main are judged as v3.7 and later; an unreadable
 // value too (the flag is checked where it is read).
 func openimRulesFor(version string) (openimRules, fixtures.Release) {
+	if version == "" {
+		return openimRulesV37, fixtures.Release{3, 1 << 20, 0}
+	}
+	if r, ok := openimRulesCache.Load(version); ok {
+		c := r.(openimRulesCached)
+		return *c.rules, c.rel
+	}
+	rules, rel := openimRulesOf(version)
+	openimRulesCache.Store(version, openimRulesCached{&rules, rel})
+	return rules, rel
+}
+
+// openimRulesCache holds the rules of each --openim-version value a run
+// judges with: a load run judges every reply, and reading the version
+// each time was a regular expression per reply.
+var openimRulesCache sync.Map // string -> openimRulesCached
+
+type openimRulesCached struct {
+	rules *openimRules
+	rel   fixtures.Release
+}
+
+func openimRulesOf(version string) (openimRules, fixtures.Release) {
 	form, rel, err := OpenIMForm(version)
 	switch {
 	case err != nil || form == FormDocs:
@@ -126,10 +150,10 @@ func openimDefaultFailedContinue(command string) bool {
 // configuration's, else the shipped webhooks.yml's.
 func (j Judging) failedContinue(command string) (bool, string) {
 	if j.FailedContinue != nil {
-		return *j.FailedContinue, fmt.Sprintf("failedContinue: %t", *j.FailedContinue)
+		return *j.FailedContinue, "failedContinue: " + strconv.FormatBool(*j.FailedContinue)
 	}
 	fc := openimDefaultFailedContinue(command)
-	return fc, fmt.Sprintf("failedContinue: %t in the shipped webhooks.yml", fc)
+	return fc, "failedContinue: " + strconv.FormatBool(fc) + " in the shipped webhooks.yml"
 }
 
 // budgetWords names the budget and where it came from.
@@ -152,6 +176,50 @@ func (openim) Missed(j Judging) string {
 // failure says what a release does when a callback fails (no reply in
 // time, or a reply it cannot decode, as why says).
 func (rules openimRules) failure(j Judging, why string) string {
+	return rules.cached(j, why, func() string { return rules.failureOf(j, why) })
+}
+
+// cannotDecode is the end of a finding about a reply the release cannot
+// decode.
+func (rules openimRules) cannotDecode(j Judging) string {
+	return rules.cached(j, "\x00decode", func() string {
+		return "; the server cannot decode it: " + rules.failureOf(j, "error 90007, response format error")
+	})
+}
+
+// cached returns a sentence about a failure, made once for each release,
+// kind of callback and failedContinue: the judge says one for every wrongly
+// typed field, and a load run judges every reply.
+func (rules openimRules) cached(j Judging, what string, build func() string) string {
+	fc := openimDefaultFailedContinue(j.Command)
+	if j.FailedContinue != nil {
+		fc = *j.FailedContinue
+	}
+	key := failureKey{rules.name, j.Kind, what, j.FailedContinue != nil, fc}
+	failureMu.RLock()
+	m, ok := failureWords[key]
+	failureMu.RUnlock()
+	if ok {
+		return m
+	}
+	m = build()
+	failureMu.Lock()
+	failureWords[key] = m
+	failureMu.Unlock()
+	return m
+}
+
+type failureKey struct {
+	rules, kind, what string
+	explicit, fc      bool
+}
+
+var (
+	failureMu    sync.RWMutex
+	failureWords = map[failureKey]string{}
+)
+
+func (rules openimRules) failureOf(j Judging, why string) string {
 	if j.Kind != fixtures.Before {
 		if rules.queued {
 			return fmt.Sprintf("%s drops it (%s): it posts after-callbacks from a queue and waits for no reply", rules.name, why)
@@ -223,8 +291,9 @@ func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome recor
 		f.add(record.Warning, RuleStatus, "", fmt.Sprintf("HTTP %s: the OpenIM server ignores the status and decodes the body anyway", statusText(r.Status)))
 	}
 	f.common(r, j, OpenIM)
-	failed := rules.failure(j, "error 90007, response format error")
-	undecodable := "; the server cannot decode it: " + failed
+	// undecodable says what the release does with a reply it cannot
+	// decode.
+	undecodable := func() string { return rules.cannotDecode(j) }
 	// brokenOutcome is the outcome of a reply the release cannot decode:
 	// none, unless a before-callback's failure lets the operation go on.
 	brokenOutcome := func() record.Outcome {
@@ -236,7 +305,7 @@ func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome recor
 		return ""
 	}
 	if len(bytes.TrimSpace(r.Body)) == 0 {
-		f.add(record.Error, RuleEmpty, "", `the reply body is empty`+undecodable+`. Answer {"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0}`)
+		f.add(record.Error, RuleEmpty, "", `the reply body is empty`+undecodable()+`. Answer {"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0}`)
 		return f, brokenOutcome()
 	}
 	action, errCode, next, errMsg, decodeErr := rules.decode(r.Body)
@@ -245,7 +314,7 @@ func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome recor
 		if looksHTML(r.Body) {
 			what = "JSON but an HTML page"
 		}
-		f.add(record.Error, RuleJSON, "", fmt.Sprintf("the reply is not %s (%s); found %s%s", what, se.Error(), jsonx.Snippet(r.Body, 80), undecodable))
+		f.add(record.Error, RuleJSON, "", fmt.Sprintf("the reply is not %s (%s); found %s%s", what, se.Error(), jsonx.Snippet(r.Body, 80), undecodable()))
 		return f, brokenOutcome()
 	}
 	root := jsonx.Parse(r.Body)
@@ -254,7 +323,7 @@ func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome recor
 		return f, record.OutcomeContinue
 	}
 	if !root.IsObject() {
-		f.add(record.Error, RuleObject, "", "expected a JSON object, found "+jsonx.Describe(root.Raw)+undecodable)
+		f.add(record.Error, RuleObject, "", "expected a JSON object, found "+jsonx.Describe(root.Raw)+undecodable())
 		return f, brokenOutcome()
 	}
 	// Find each field as Go's decoder does: an exact key wins, otherwise a
@@ -297,7 +366,7 @@ func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome recor
 			}
 			if v.Type != gjson.Number {
 				typeErrs++
-				msg := fmt.Sprintf("expected %s, found %s%s", word, jsonx.Describe(v.Raw), undecodable)
+				msg := fmt.Sprintf("expected %s, found %s%s", word, jsonx.Describe(v.Raw), undecodable())
 				if fd.name == "nextCode" && v.Type == gjson.String {
 					msg += `. The document's own sample shows "nextCode": "", which is exactly this mistake`
 				}
@@ -306,7 +375,7 @@ func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome recor
 			}
 			if strings.ContainsAny(v.Raw, ".eE") {
 				typeErrs++
-				f.add(record.Error, RuleType, fd.name, fmt.Sprintf("expected %s, found the number %s (a fraction or exponent)%s", word, v.Raw, undecodable))
+				f.add(record.Error, RuleType, fd.name, fmt.Sprintf("expected %s, found the number %s (a fraction or exponent)%s", word, v.Raw, undecodable()))
 				continue
 			}
 			if _, err := strconv.ParseInt(v.Raw, 10, bits); err != nil {
@@ -315,19 +384,19 @@ func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome recor
 				if bits == 64 {
 					lo, hi = math.MinInt64, math.MaxInt64
 				}
-				f.add(record.Error, RuleRange, fd.name, fmt.Sprintf("expected %s (%d..%d), found %s%s", word, lo, hi, v.Raw, undecodable))
+				f.add(record.Error, RuleRange, fd.name, fmt.Sprintf("expected %s (%d..%d), found %s%s", word, lo, hi, v.Raw, undecodable()))
 			}
 			continue
 		}
 		if v.Type != gjson.String {
 			typeErrs++
-			f.add(record.Error, RuleType, fd.name, fmt.Sprintf("expected a string, found %s%s", jsonx.Describe(v.Raw), undecodable))
+			f.add(record.Error, RuleType, fd.name, fmt.Sprintf("expected a string, found %s%s", jsonx.Describe(v.Raw), undecodable()))
 		}
 	}
 	applied := false
 	if j.Kind == fixtures.Before && j.Reply != nil {
 		n := 0
-		n, applied = f.extras(root, j.Reply, j.Request, true, undecodable)
+		n, applied = f.extras(root, j.Reply, j.Request, true, undecodable())
 		typeErrs += n
 	}
 	if decodeErr != nil {
@@ -338,7 +407,7 @@ func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome recor
 			if errors.As(decodeErr, &te) {
 				path = te.Field
 			}
-			f.add(record.Error, RuleType, path, decodeErr.Error()+undecodable)
+			f.add(record.Error, RuleType, path, decodeErr.Error()+undecodable())
 		}
 		return f, brokenOutcome()
 	}
