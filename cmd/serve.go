@@ -186,7 +186,7 @@ func serveRun(o *serveOptions) error {
 		if !serve.IsLoopback(o.Addr) {
 			g.Notef("warning: %s is not a loopback address: anyone who can reach it can post callbacks to this receiver", o.Addr)
 		}
-		g.Notef("listening on %s\n%s", srv.URL, configureAll(srv.URL))
+		g.Notef("listening on %s; point the platforms here:\n%s", srv.URL, configureAll(srv.URL))
 		if err := o.front.start(g, srv.URL); err != nil {
 			_ = srv.Shutdown(context.Background())
 			return err
