@@ -7,6 +7,7 @@ import (
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/probe"
+	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/run"
 	"github.com/imhook/imhook/serve"
 	"github.com/imhook/imhook/simulate"
@@ -25,6 +26,11 @@ func (o *simulateOptions) probeMode(sender *simulate.Sender) (*mode, error) {
 		return nil, usageErrorf("--probe must be security or robustness, not %q", kind)
 	}
 	var entries []*fixtures.Entry
+	// nullable are the callbacks whose null_fields probe runs besides
+	// (robustness without COMMANDs: every callback of the run's vendors
+	// with nullable fields).
+	var nullable []*fixtures.Entry
+	now := time.Now()
 	if len(o.Commands) > 0 {
 		var err error
 		if entries, err = lookupEntries(g, o.Commands); err != nil {
@@ -32,21 +38,30 @@ func (o *simulateOptions) probeMode(sender *simulate.Sender) (*mode, error) {
 		}
 	} else {
 		for _, v := range platform.All() {
-			if !o.targets.allows(v.Name()) || (kind == probe.Security && len(v.Forgeries(o.request.params(), time.Now())) == 0) {
+			if !o.targets.allows(v.Name()) {
+				continue
+			}
+			// A vendor whose requests carry nothing to forge is probed for
+			// security only when the run names it (--vendor, or a target
+			// of its own): its baseline and what a backend relies on.
+			if kind == probe.Security && len(v.Forgeries(o.targets.urlFor(v.Name()), o.request.params(), now)) == 0 && !slices.Contains(o.targets.vendors(), v.Name()) {
 				continue
 			}
 			e, _, _ := fixtures.Default().Lookup(v.ProbeCommand())
 			entries = append(entries, e)
+			if kind == probe.Robustness {
+				for _, x := range fixtures.Default().Entries() {
+					if x.Vendor == v.Name() && x != e {
+						nullable = append(nullable, x)
+					}
+				}
+			}
 		}
 	}
 	var vendors []string
 	for _, e := range entries {
 		if !slices.Contains(vendors, e.Vendor) {
 			vendors = append(vendors, e.Vendor)
-		}
-		if kind == probe.Security && len(platform.For(e.Vendor).Forgeries(o.request.params(), time.Now())) == 0 {
-			return nil, usageErrorf("--probe security: %s is a %s callback, and %s requests carry nothing to forge (no app ID, no signature); probe a callback of another vendor",
-				e.Command, e.Vendor, platform.For(e.Vendor).Title())
 		}
 	}
 	if len(entries) == 0 {
@@ -56,29 +71,60 @@ func (o *simulateOptions) probeMode(sender *simulate.Sender) (*mode, error) {
 		// The built-in receiver is as careful as the flags allow.
 		receiver: serve.Config{Expect: o.request.expect()},
 		spec:     chainSpec{Name: "imhook simulate --probe " + kind, Mode: "probe", Print: true, ShowInfo: true, Progress: true}}
-	if kind == probe.Security && o.request.Token == "" {
-		g.Notef("no --token: only the app-ID probe runs; give the callback token to probe the signature too")
+	if kind == probe.Security {
+		for _, name := range vendors {
+			if v := platform.For(name); len(v.Forgeries(o.targets.urlFor(name), o.request.params(), now)) == 0 {
+				g.Notef("%s; --probe security sends the baseline, a valid callback that must be accepted", v.ProbeWords().Authentication)
+			}
+		}
+		signed := o.request.params()
+		signed.Token = "token"
+		for _, name := range vendors {
+			v, target := platform.For(name), o.targets.urlFor(name)
+			if o.request.Token == "" && len(v.Forgeries(target, signed, now)) > len(v.Forgeries(target, o.request.params(), now)) {
+				g.Notef("no --token: only the app-ID probe runs; give the callback token to probe the signature too")
+			}
+		}
 	}
 	m.build = func() (run.Producer, error) {
 		var probes []*probe.Probe
+		builder := func(e *fixtures.Entry) *probe.Builder {
+			return &probe.Builder{Target: sender.TargetFor(e.Vendor), Gen: o.payload.generate, Params: o.request.params()}
+		}
 		for _, e := range entries {
-			b := &probe.Builder{Target: sender.TargetFor(e.Vendor), Gen: o.payload.generate, Params: o.request.params()}
+			b := builder(e)
 			base, err := b.Baseline(e)
 			if err != nil {
 				return nil, usageErrorf("%v", err)
 			}
 			var ps []*probe.Probe
 			if kind == probe.Security {
+				base.Notes = []record.Finding{{Severity: record.Info, Rule: probe.RuleAuthentication, Message: platform.For(e.Vendor).ProbeWords().Authentication}}
 				ps, err = b.Security(e)
 			} else {
 				ps, err = b.Robustness(e)
+				if err == nil {
+					var np *probe.Probe
+					if np, err = b.NullFields(e); np != nil {
+						ps = append(ps, np)
+					}
+				}
 			}
 			if err != nil {
 				return nil, usageErrorf("%v", err)
 			}
 			probes = append(append(probes, base), ps...)
 		}
-		r := &probe.Runner{Client: sender.Client, Timeout: o.Timeout}
+		for _, e := range nullable {
+			np, err := builder(e).NullFields(e)
+			if err != nil {
+				return nil, usageErrorf("%v", err)
+			}
+			if np != nil {
+				probes = append(probes, np)
+			}
+		}
+		r := &probe.Runner{Client: sender.Client, Timeout: o.Timeout, Version: o.request.params().Release()}
 		return r.Producer(probes), nil
 	}
 	return m, nil

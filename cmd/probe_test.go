@@ -183,12 +183,98 @@ func TestRobustnessProbesAgainstFragileBackend(t *testing.T) {
 func TestProbeUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"simulate", "--probe", "fuzz"},
-		{"simulate", "--probe", "security", openimCmd},
 		{"simulate", "--probe", "security", "--suite", "x.json"},
 		{"simulate", "--probe", "security", "--all"},
 	} {
 		if r := runCmd(t, nil, "", args...); r.code != 2 {
 			t.Errorf("%v: %s", args, r)
 		}
+	}
+}
+
+// --probe security for OpenIM says what its callbacks carry (nothing) and
+// what a backend relies on, sends the baseline, and with user:password in
+// the target checks that a request without them, or with another password,
+// is refused.
+func TestOpenIMSecurityProbe(t *testing.T) {
+	t.Parallel()
+	r := runCmd(t, nil, "", "simulate", "--probe", "security", "--vendor", "openim", "-o", "json")
+	if r.code != 0 {
+		t.Fatal(r)
+	}
+	for _, w := range []string{"carry nothing that authenticates them", "private network", "allow-list the server's addresses"} {
+		if !strings.Contains(r.stderr, w) {
+			t.Errorf("stderr does not say %q:\n%s", w, r.stderr)
+		}
+	}
+	recs := records(t, r)
+	if len(recs) != 1 || recs[0].Vendor != "openim" || !hasFinding(recs[0].Findings, probe.RuleAuthentication) || recs[0].Verdict != record.Pass {
+		t.Fatalf("%s", r)
+	}
+	// The same with a named OpenIM command, and against a backend.
+	b := newOpenIMOnly(t, func(b *openimOnly) { b.user, b.pass = "imhook", "s3cret" })
+	target := strings.Replace(b.URL, "http://", "http://imhook:s3cret@", 1) + "/callbackExample"
+	r = runCmd(t, nil, "", "simulate", "--probe", "security", "callbackBeforeSendSingleMsgCommand", "--target", target, "-o", "json")
+	got := probeFindings(t, r)
+	if r.code != 0 || got["baseline.valid"] != probe.RuleBaseline || got["security.no_basic_auth"] != probe.RuleRefused || got["security.wrong_basic_auth"] != probe.RuleRefused {
+		t.Fatalf("%v\n%s", got, r)
+	}
+	// A backend that does not check the password fails both.
+	naive := newOpenIMOnly(t, nil)
+	target = strings.Replace(naive.URL, "http://", "http://imhook:s3cret@", 1) + "/callbackExample"
+	r = runCmd(t, nil, "", "simulate", "--probe", "security", "--target", "openim="+target, "-o", "json")
+	got = probeFindings(t, r)
+	if r.code != 1 || got["security.no_basic_auth"] != probe.RuleAccepted || got["security.wrong_basic_auth"] != probe.RuleAccepted {
+		t.Fatalf("%v\n%s", got, r)
+	}
+	// A backend that refuses valid callbacks fails the baseline, honestly.
+	refusing := newBackend(t, reply{body: `{"actionCode":0,"errCode":20001,"errMsg":"no","errDlt":"","nextCode":1}`})
+	r = runCmd(t, nil, "", "simulate", "--probe", "security", "--vendor", "openim", "--target", refusing.URL, "-o", "json")
+	if got := probeFindings(t, r); r.code != 1 || !strings.Contains(r.stdout, "webhooks.yml") || got["baseline.valid"] != probe.RuleBaseline {
+		t.Fatalf("%v\n%s", got, r)
+	}
+}
+
+// --probe robustness sends, for every callback with nullable fields, a
+// valid callback with them null, as the OpenIM server sends nil slices: a
+// handler that fails on a null atUserIDList fails the probe, and the
+// finding says so in OpenIM's words.
+func TestNullFieldsProbe(t *testing.T) {
+	t.Parallel()
+	fragile := newOpenIMOnly(t, func(b *openimOnly) { b.panicOnNull = "atUserIDList" })
+	r := runCmd(t, nil, "", "simulate", "--probe", "robustness", "--vendor", "openim", "--target", fragile.URL+"/callbackExample", "-o", "json")
+	if r.code != 1 {
+		t.Fatal(r)
+	}
+	failed := map[string]bool{}
+	nullProbes := 0
+	for _, rec := range records(t, r) {
+		for _, f := range rec.Findings {
+			if f.Path != "robustness.null_fields" {
+				continue
+			}
+			if f.Rule == probe.RuleAnswered || f.Rule == probe.RuleRobustness {
+				nullProbes++
+			}
+			if f.Severity == record.Error {
+				failed[rec.Command] = true
+				if strings.Contains(f.Message, "FAIL is fine") || strings.Contains(f.Message, "retries") || !strings.Contains(f.Message, "atUserIDList") {
+					t.Errorf("%s: %s", rec.Command, f.Message)
+				}
+			}
+		}
+	}
+	for _, c := range []string{"callbackBeforeOnlinePushCommand", "callbackBeforeOfflinePushCommand", "callbackBeforeGroupOnlinePushCommand"} {
+		if !failed[c] {
+			t.Errorf("%s: the null_fields probe passed a handler that fails on a null atUserIDList", c)
+		}
+	}
+	if nullProbes < 10 {
+		t.Errorf("%d null_fields probes", nullProbes)
+	}
+	// A careful backend passes them all.
+	careful := newOpenIMOnly(t, nil)
+	if r := runCmd(t, nil, "", "simulate", "--probe", "robustness", "--vendor", "openim", "--target", careful.URL+"/callbackExample", "-q"); r.code != 0 {
+		t.Fatal(r)
 	}
 }

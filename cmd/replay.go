@@ -60,8 +60,12 @@ output stays in input order. --count N or --duration D turns replay into a load 
 input (read once: at most 100000 callbacks and 256 MiB; 'imhook help load').
 
 Without --compare each reply is judged by the platform's contract, as simulate does. With
---compare each reply of a record is compared with the recorded one instead: the HTTP status
-and the reply contract's fields; each difference is an error (replay.diff).
+--compare each reply of a record is also compared with the recorded one: the HTTP status, the
+reply contract's fields, the fields the platform applies or copies back (the callback's reply
+section: nickName, groupID, MsgBody, ...) and the outcome; each difference is an error
+(replay.diff). The replayed reply keeps its full judgement beside the differences; an error
+that the recording had too is a warning (unchanged since the recording), and the recorded
+outcome is the one expected (a recorded stop or reject is no refusal).
 
 A corrupt line (not JSON, truncated, binary) is reported on stderr with its file and line and
 the rest still replays; the exit code is then 1. A record of a request the receiver did not
@@ -90,7 +94,7 @@ recognise as a callback (no command) is skipped with a warning.`,
 	f.BoolVar(&o.Resign, "resign", false, "replace recorded signatures with fresh ones made with the token (--token-file, IMHOOK_TOKEN or --token)")
 	f.StringVar(&o.Command, "command", "", "the callback of payloads that name none")
 	f.StringArrayVar(&o.Filter, "filter", nil, "replay only this callback (repeatable)")
-	f.BoolVar(&o.Compare, "compare", false, "compare each reply with the recorded one (status and reply contract fields) instead of judging it")
+	f.BoolVar(&o.Compare, "compare", false, "compare each reply with the recorded one (status, contract fields, applied and copied-back fields, outcome), beside its judgement")
 	f.IntVar(&o.Concurrency, "concurrency", 1, "callbacks in flight at once (1: strictly in input order; 64 by default with --count/--duration)")
 	f.Float64Var(&o.Rate, "rate", 0, "at most this many callbacks a second (0: as fast as replies come)")
 	f.Int64Var(&o.Count, "count", 0, "load: send this many callbacks in all, round-robin over the input's, and print a summary")

@@ -75,7 +75,6 @@ func TestScenarioUsage(t *testing.T) {
 		{"--scenario", "conversation", "--count", "3"},
 		{"--scenario", "conversation", "--set", "UnreadMsgNum=3"},
 		{"--scenario", "conversation", "--duration", "1s"},
-		{"--scenario", "conversation", "--vendor", "openim"},
 		{"--scenario", "conversation", "--suite", "x.json"},
 	} {
 		r := rpRun(t, "", append([]string{"simulate"}, args...)...)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime/debug"
 	"slices"
@@ -51,8 +52,11 @@ catalogue) and answered in the vendor's reply shape ('imhook help requests').
 A careful backend refuses what it cannot trust: another app's ID, a missing, bad or stale
 signature (with --reject-replays, one that came before), a body that is not JSON. Those get
 the vendor's failure reply. Everything else is answered by --respond (ok, fail, reject,
-discard or modify; 'imhook help outcomes'). A --respond-file for the command wins. Each
-record carries the outcome of the answer.
+discard or modify, or a vendor's outcome such as stop or continue; 'imhook help outcomes').
+A --respond-file for the command wins. Each record carries the outcome of the answer.
+
+On start it says how to point each platform here; for OpenIM, a webhooks.yml snippet
+(--openim-webhooks-yml prints the whole file for --addr).
 
 --record appends one record per exchange, written before the reply is sent: a reply that
 was sent is always in the file. An exchange that cannot be recorded (a full disk) is answered
@@ -62,6 +66,8 @@ file, prints the summary of what was received and exits 0.`,
 		Example: `  imhook serve
   imhook serve --addr 127.0.0.1:9000 --sdkappid 1400000000 --record calls.jsonl   # token in IMHOOK_TOKEN
   imhook serve --respond reject                                # refuse before-callbacks
+  imhook serve --respond stop                                  # OpenIM: actionCode 0, nextCode 1
+  imhook serve --addr 10.0.0.5:9000 --openim-webhooks-yml > webhooks.yml
   imhook serve --respond modify -o json | jq .outcome          # modify what before-callbacks allow
   imhook serve --respond-file C2C.CallbackBeforeSendMsg=modified.json --respond-file ok.json
   imhook serve --delay 2500ms                                  # answer too late for Tencent
@@ -91,7 +97,7 @@ file, prints the summary of what was received and exits 0.`,
 	f := c.Flags()
 	f.StringVar(&o.Addr, "addr", "127.0.0.1:9000", "address to listen on (a non-loopback address gets a warning)")
 	o.request.registerReceiver(c)
-	f.StringVar(&o.Respond, "respond", platform.ReplyOK, "how to answer good callbacks: "+strings.Join(platform.ReplyModes, ", "))
+	f.StringVar(&o.Respond, "respond", platform.ReplyOK, "how to answer good callbacks: "+strings.Join(platform.ReplyModes, ", ")+", or a vendor's outcome ("+outcomeModes()+"; 'imhook help outcomes')")
 	f.StringArrayVar(&o.RespondFiles, "respond-file", nil, "send this file's JSON as the reply: [COMMAND=]FILE (per command, or for all); repeatable")
 	f.DurationVar(&o.Delay, "delay", 0, "wait this long before answering")
 	f.Float64Var(&o.FailRate, "fail-rate", 0, "answer fail to this fraction of good callbacks (0..1)")
@@ -99,7 +105,7 @@ file, prints the summary of what was received and exits 0.`,
 	f.StringVar(&o.MaxBody, "max-body", "1MiB", "largest request body (bytes, or with KiB/MiB); larger gets 413, as does a body whose record would pass the 64 MiB line that replay and validate read")
 	f.StringVar(&o.MaxInFlight, "max-inflight", "64MiB", "most bytes of request bodies held at once (bytes, or with KiB/MiB/GiB); past it, requests wait their turn before their body is read, none dropped. Memory follows it (soft limit 4x it + 128 MiB; 64MiB kept 200 clients sending 1 MiB bodies under 512 MiB RSS). Raise it to take more large bodies at once")
 	f.DurationVar(&o.Grace, "grace", 10*time.Second, "on SIGINT/SIGTERM, how long to wait for requests in flight")
-	_ = c.RegisterFlagCompletionFunc("respond", fixedCompletion(platform.ReplyModes...))
+	_ = c.RegisterFlagCompletionFunc("respond", fixedCompletion(respondNames()...))
 	o.front.register(c)
 	return c
 }
@@ -110,9 +116,14 @@ file, prints the summary of what was received and exits 0.`,
 // itself, before it answers.
 func serveRun(o *serveOptions) error {
 	g := o.g
-	if !slices.Contains(platform.ReplyModes, o.Respond) {
-		return usageErrorf("--respond must be one of %s, not %q", strings.Join(platform.ReplyModes, ", "), o.Respond)
+	if text, ok := o.request.configFile(o.Addr); ok {
+		_, err := io.WriteString(g.Streams.Out, text)
+		return err
 	}
+	if !slices.Contains(respondNames(), o.Respond) {
+		return usageErrorf("--respond must be one of %s, or a vendor's outcome (%s), not %q", strings.Join(platform.ReplyModes, ", "), outcomeModes(), o.Respond)
+	}
+	respond := platform.ReplyModeFor(record.Outcome(o.Respond))
 	if o.FailRate < 0 || o.FailRate > 1 {
 		return usageErrorf("--fail-rate must be between 0 and 1, not %g", o.FailRate)
 	}
@@ -144,7 +155,7 @@ func serveRun(o *serveOptions) error {
 	}
 	cfg := serve.Config{
 		Expect:      o.request.expect(),
-		Respond:     o.Respond,
+		Respond:     respond,
 		ReplyFiles:  files,
 		Delay:       o.Delay,
 		FailRate:    o.FailRate,
@@ -175,7 +186,7 @@ func serveRun(o *serveOptions) error {
 		if !serve.IsLoopback(o.Addr) {
 			g.Notef("warning: %s is not a loopback address: anyone who can reach it can post callbacks to this receiver", o.Addr)
 		}
-		g.Notef("listening on %s; %s", srv.URL, configureAll(srv.URL))
+		g.Notef("listening on %s; point the platforms here:\n%s", srv.URL, configureAll(srv.URL))
 		if err := o.front.start(g, srv.URL); err != nil {
 			_ = srv.Shutdown(context.Background())
 			return err
@@ -204,6 +215,38 @@ func serveRun(o *serveOptions) error {
 	return err
 }
 
+// respondNames are the values --respond takes: the reply modes, and each
+// vendor's outcomes (an OpenIM continue is ok, a stop is reject).
+func respondNames() []string {
+	out := slices.Clone(platform.ReplyModes)
+	for _, v := range platform.All() {
+		for _, oc := range v.Outcomes() {
+			if !slices.Contains(out, string(oc)) {
+				out = append(out, string(oc))
+			}
+		}
+	}
+	return out
+}
+
+// outcomeModes lists the vendors' outcomes that are not reply modes, by
+// vendor, for help texts.
+func outcomeModes() string {
+	var parts []string
+	for _, v := range platform.All() {
+		var names []string
+		for _, oc := range v.Outcomes() {
+			if !slices.Contains(platform.ReplyModes, string(oc)) {
+				names = append(names, string(oc)+" = "+platform.ReplyModeFor(oc))
+			}
+		}
+		if len(names) > 0 {
+			parts = append(parts, v.Title()+" "+strings.Join(names, ", "))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
 // closeRecord closes --record's writer (nil: nothing to close).
 func closeRecord(rw *record.Writer, path string) error {
 	if rw == nil {
@@ -221,7 +264,7 @@ func configureAll(u string) string {
 	for _, v := range platform.All() {
 		out = append(out, v.Configure(u))
 	}
-	return strings.Join(out, "; ")
+	return strings.Join(out, "\n")
 }
 
 // readReplyFiles reads --respond-file [COMMAND=]FILE values.

@@ -101,6 +101,7 @@ codes ('imhook help environment').`,
 	f.BoolVar(&o.All, "all", false, "send every callback of the catalogue (with --vendor, that vendor's)")
 	o.targets.register(c)
 	o.request.register(c, false)
+	o.request.registerConfig(c)
 	f.StringVar(&o.Data, "data", "", "send this body (a file, or - for stdin) instead of a generated one; it is checked first and sent anyway")
 	f.DurationVar(&o.Timeout, "timeout", 0, "reply budget (default: the platform's, 'imhook help requests')")
 	f.BoolVar(&o.DryRun, "dry-run", false, "print the requests that would be sent and send nothing")
@@ -180,7 +181,7 @@ func simulateRun(o *simulateOptions) error {
 	if o.DryRun {
 		return dryRun(o)
 	}
-	sender := &simulate.Sender{Timeout: o.Timeout, Client: o.tls.client(), Expect: o.outcome.Expect, Params: o.request.params(), RetryOnTimeout: o.RetryOnTimeout}
+	sender := &simulate.Sender{Timeout: o.Timeout, Client: o.tls.client(), Expect: o.outcome.Expect, Params: o.request.params(), RetryOnTimeout: o.RetryOnTimeout, Settings: o.request.callbackSettings()}
 	m, err := o.mode(sender)
 	if err != nil {
 		return err
@@ -264,6 +265,16 @@ func (o *simulateOptions) callbacks() ([]simulate.Callback, error) {
 			if o.targets.allows(e.Vendor) {
 				entries = append(entries, e)
 			}
+		}
+	case len(o.Commands) == 0 && o.Data == "" && o.request.configured():
+		// The callbacks the configuration file enables.
+		for _, e := range fixtures.Default().Entries() {
+			if o.request.enabled(e.Command) && o.targets.allows(e.Vendor) {
+				entries = append(entries, e)
+			}
+		}
+		if len(entries) == 0 {
+			return nil, usageErrorf("%s enables no callback of this run's vendors", o.request.configName())
 		}
 	case len(o.Commands) > 0:
 		if entries, err = lookupEntries(g, o.Commands); err != nil {

@@ -97,6 +97,15 @@ func (t *targetOptions) vendors() []string {
 	return nil
 }
 
+// urlFor is the target URL a vendor's callbacks go to ("" the built-in
+// receiver).
+func (t *targetOptions) urlFor(vendor string) string {
+	if u, ok := t.per[vendor]; ok {
+		return u
+	}
+	return t.bare
+}
+
 // allows reports whether a vendor's callbacks are part of the run.
 func (t *targetOptions) allows(vendor string) bool {
 	vs := t.vendors()

@@ -95,7 +95,23 @@ says otherwise. OpenIM Server never retries a callback.
 The server ignores the HTTP status and decodes the body into
 {actionCode, errCode, errMsg, errDlt, nextCode} with int32 numbers and strings: anything it
 cannot decode (an empty body, HTML, "nextCode": "" as in the document's own sample, a float,
-an out-of-range integer) fails the call with error 90007. Budget: 5 s (webhooks.yml default).
+an out-of-range integer) fails the call with error 90007.
+--openim-version also judges the replies as that release treats them (by default as v3.7
+and later, and the findings name the release):
+  v3.0 to v3.4.0   stops an operation on actionCode or errCode not 0 (no nextCode; actionCode a
+                   64-bit int); no cap on the timeout before v3.4.0
+  v3.4.2 to v3.5.x stops on actionCode not 0 or nextCode 1
+  v3.6.x           never stops on a reply: it only logs what the reply asks
+  v3.7 and later   stops on actionCode 0 with nextCode 1 only
+Timeouts: each callback's timeout in webhooks.yml (seconds; 5 in the shipped file) is the
+budget, capped at 15 s by the server's HTTP client since v3.4.0. --timeout overrides it;
+simulate --webhooks-yml FILE takes each callback's from the file (and runs the callbacks the
+file enables). A timeout finding names where its budget came from and what the release does:
+failedContinue (a before-callback's setting, true in the shipped file) lets the operation go
+on when the callback fails (no reply in time, a network error 90004, a reply it cannot decode
+90007) in v3.0 to v3.6.x; since v3.7.0 the server declares it but never reads it, so a failed
+before-callback always aborts the operation. An after-callback's failure changes nothing
+(since v3.7.0 it is posted from a queue and nobody waits for it).
 
 Targets. A backend serves one vendor on a URL. --target URL sends every callback of the run
 there, so a run whose callbacks are of both vendors needs --vendor (tencent or openim) or a
@@ -130,7 +146,8 @@ fails the check (response.refused). --expect OUTCOME asks for that outcome inste
 outcome fails (expect.outcome, with expected and found), and the refusal is not an error.
 Without --target, the built-in receiver answers with the expected outcome.
 
-serve --respond answers a valid callback with a reply whose outcome is:
+serve --respond answers a valid callback with a reply whose outcome is (a vendor's outcome
+name is taken too: OpenIM continue is ok, stop is reject):
   ok       accept (default)
   fail     Tencent ActionStatus FAIL / ErrorCode 1; OpenIM actionCode 1 (the server carries on)
   reject   Tencent OK / ErrorCode 1; OpenIM actionCode 0, nextCode 1 (stops a before-callback)
@@ -139,8 +156,10 @@ serve --respond answers a valid callback with a reply whose outcome is:
            built from the catalogue's reply section: Tencent ErrorCode 0 with MsgBody (one
            TIMTextElem "[modified by imhook]"), CloudCustomData, RefusedMembers_Account, ...;
            OpenIM actionCode 0, nextCode 0 with nickName, userIDList, ...
-ok answers carry what the platform needs besides: OpenIM's set-group-info callbacks echo the
-fields the server always copies back; Sns.CallbackPrev* allow every target in ResultItem.`
+ok and fail answers carry what the platform needs besides: OpenIM's set-group-info callbacks
+echo the fields the server always copies back (a reply that lets the operation go on without
+them is an error, response.echo: the server blanks the group's ID and name);
+Sns.CallbackPrev* allow every target in ResultItem.`
 
 const topicSuites = `--suite FILE runs the steps of a suite file in order:
 
@@ -168,11 +187,12 @@ written, and bodies are). Errors in the file name the step and the key (exit 2).
 With --vendor, or targets for some vendors only, steps of other vendors are skipped with a
 note. Each step goes to its vendor's target.`
 
-const topicProbes = `--probe security sends a valid, signed Tencent callback (baseline.valid: it must be accepted)
-and then otherwise valid forgeries a careful backend must refuse: a wrong SdkAppid and, with
---token, no Sign, a bad Sign and a RequestTime ten minutes old. A probe fails (probe.accepted:
-forged callbacks accepted) when the backend answers OK; HTTP 4xx, FAIL or a non-zero
-ErrorCode pass. Default callback: C2C.CallbackAfterSendMsg, or the COMMAND given.
+const topicProbes = `--probe security sends a valid, signed callback (baseline.valid: it must be accepted)
+and then otherwise valid forgeries a careful backend must refuse: for Tencent a wrong
+SdkAppid and, with --token, no Sign, a bad Sign and a RequestTime ten minutes old. A probe
+fails (probe.accepted: forged callbacks accepted) when the backend answers OK; HTTP 4xx,
+FAIL or a non-zero ErrorCode pass. Default callback: C2C.CallbackAfterSendMsg, or the
+COMMAND given.
 
 --probe robustness sends malformed JSON, missing required fields, wrong types, an unknown
 command, a body over 1 MiB, unicode, emoji and control characters in strings, the same message
@@ -180,16 +200,27 @@ twice, a retried delivery (Tencent after-callbacks: the same body again after a 
 the budget, as Tencent resends after a timeout when retry is switched on in its console; OpenIM
 never retries) and messages out of order (Tencent C2C.CallbackAfterSendMsg and OpenIM
 callbackAfterSendSingleMsgCommand, or the COMMANDs given). Each must get an answer within the
-budget in the vendor's reply shape (FAIL is fine, so is a 4xx); a 5xx, HTML, a reset or a hang
-fails the probe (probe.robustness). Each record's probe.* finding names the probe in its path.
+budget in the vendor's reply shape (a refusal is fine: Tencent FAIL, OpenIM stop; so is a
+4xx); a 5xx, HTML, a reset or a hang fails the probe (probe.robustness). And for every
+callback with nullable fields, robustness.null_fields sends a valid callback with them all
+null, as the platform sends a nil list (an OpenIM message without @-mentions has a null
+atUserIDList): it must be accepted. Each record's probe.* finding names the probe in its path.
 
 Without COMMANDs, each vendor of the run probes its usual callback (with --vendor, or
 per-vendor targets, only those vendors'): C2C.CallbackAfterSendMsg for Tencent and
-callbackAfterSendSingleMsgCommand for OpenIM. OpenIM requests carry no app ID and no
-signature: there is nothing to forge, so --probe security probes Tencent callbacks only.`
+callbackAfterSendSingleMsgCommand for OpenIM, and robustness.null_fields every callback of
+theirs with nullable fields.
+
+OpenIM callbacks carry nothing that authenticates them: no signature, token or app ID, only
+an operationID header. A backend relies on the network instead: a private network that only
+the OpenIM server reaches, or an allow-list of the server's addresses (a secret path segment
+in webhooks.yml's url, or user:password@ in it, adds a shared secret). --probe security for
+OpenIM (--vendor openim, an openim= target, or an OpenIM COMMAND) says so, sends the
+baseline, and when the target carries user:password@ (the server's Go client then sends Basic
+authentication) checks that a request without it, or with another password, is refused.`
 
 const topicScenarios = `Scenarios: --scenario conversation sends a realistic, consistent sequence of Tencent
-callbacks (--count N of them, default 24, at least 4; --seed N makes it repeatable). Two or
+callbacks by default (--count N of them, default 24, at least 4; --seed N makes it repeatable). Two or
 three users exchange one-to-one messages and read them (C2C.CallbackAfterSendMsg,
 C2C.CallbackAfterMsgReport; about the first 3/5 of the callbacks), then a group of M = 4 to 6
 members (those users and others) exchanges messages and read receipts
@@ -204,8 +235,17 @@ the catalogue, its state fields are then set, and it passes validate with no err
     falls; ReadReceiptMembers lists the members who have read it;
   - MsgTime, EventTime and LastReadTime move forward (1 to 20 s a callback, the last at or
     before --now); MsgKey stays MsgSeq_MsgRandom_MsgTime.
+With --vendor openim (or an openim= target) it tells OpenIM's story, as the server fills
+each callback: 3 to 5 users register (callbackAfterUserRegisterCommand), friends apply and
+agree (callbackAfterAddFriendCommand, callbackAfterAddFriendAgreeCommand), the first creates a
+group of them all (callbackAfterCreateGroupCommand, the owner first); messages are sent
+(callbackAfterSendSingleMsgCommand, callbackAfterSendGroupMsgCommand, seq 0: the server
+numbers a message afterwards) and saved (callbackAfterMsgSaveDBCommand, the same IDs and the
+conversation's next seq; notifications take seqs too), and read
+(callbackAfterSingleMsgReadCommand with the seqs read, callbackAfterGroupMsgReadCommand with
+the seq read up to); times in ms move forward.
 Record it (--record run.jsonl) and 'imhook validate --consistency run.jsonl' checks that a
-recording keeps these invariants.`
+recording keeps these invariants ('imhook validate --help' lists both vendors' rules).`
 
 const topicLoad = `--count N or --duration D turns simulate (and replay) into a load run: a paced scheduler
 (--rate R, requests a second in all) feeds a fixed pool of --concurrency workers (default 64),

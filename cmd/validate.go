@@ -100,7 +100,7 @@ breaks the spec or the contract, 2 when an input cannot be read.`,
 	f.StringVar(&o.Command, "command", "", "check payloads as this callback (and judge replies for its kind)")
 	f.StringVar(&o.Vendor, "vendor", "", "the vendor of replies whose fields do not say: "+strings.Join(platform.Names(), " or "))
 	f.BoolVar(&o.Strict, "strict", false, "warnings fail too (exit 1)")
-	f.BoolVar(&o.Consistency, "consistency", false, "also check that the items, in order, are consistent: unread counts, read times, read receipts, time order, group MsgSeq (consistency.* rules)")
+	f.BoolVar(&o.Consistency, "consistency", false, "also check that the items, in order, tell one consistent story by each vendor's conversation model (consistency.* rules, listed above)")
 	_ = c.RegisterFlagCompletionFunc("as", fixedCompletion(validate.AsAuto, validate.AsRequest, validate.AsResponse, validate.AsRecord))
 	_ = c.RegisterFlagCompletionFunc("command", completeCommands(&o.Vendor))
 	_ = c.RegisterFlagCompletionFunc("vendor", fixedCompletion(platform.Names()...))

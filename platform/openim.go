@@ -5,12 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/big"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -214,17 +212,44 @@ func NewOperationID() string {
 
 // Identify takes the last path segment, which the server (v3.4.2 and later)
 // sets to the command ({url}/{command}), or the command query parameter that
-// v3.0 to v3.4.0 sent ({url}?command=...).
+// v3.0 to v3.4.0 sent ({url}?command=...) under any path.
 func (openim) Identify(r *http.Request) string {
+	name, _ := openimCommand(r)
+	return name
+}
+
+// openimCommand finds the command a request names and whether the command
+// query parameter names it: the query's command wins over the last path
+// segment (the shipped url, http://127.0.0.1:10006/callbackExample, ends in
+// a segment that starts with "callback" too), unless the segment is a
+// command of the catalogue; without a command query parameter, a last path
+// segment that starts with "callback".
+func openimCommand(r *http.Request) (name string, viaQuery bool) {
 	p := strings.TrimRight(r.URL.Path, "/")
 	seg := p[strings.LastIndexByte(p, '/')+1:]
-	if strings.HasPrefix(strings.ToLower(seg), "callback") {
-		return seg
+	if r.URL.RawQuery != "" {
+		var q queryParams
+		q.parse(r.URL.RawQuery, openimParams)
+		if c, _ := q.exactly(oqCommand); isCallbackName(c) && !(isCallbackName(seg) && knownOpenIMCommand(seg)) {
+			return c, true
+		}
 	}
-	if c := r.URL.Query().Get("command"); strings.HasPrefix(strings.ToLower(c), "callback") {
-		return c
+	if isCallbackName(seg) {
+		return seg, false
 	}
-	return ""
+	return "", false
+}
+
+// isCallbackName reports a name in OpenIM's command spelling (callback...).
+func isCallbackName(s string) bool {
+	return len(s) >= len("callback") && strings.EqualFold(s[:len("callback")], "callback")
+}
+
+// knownOpenIMCommand reports a command or former command name of the
+// catalogue's OpenIM callbacks.
+func knownOpenIMCommand(name string) bool {
+	e, _, ok := fixtures.Default().Lookup(name)
+	return ok && e.Vendor == fixtures.OpenIM
 }
 
 // namesEntry reports whether name is the entry's command or a former name of
@@ -290,10 +315,8 @@ var openimParams = []string{"command", "contenttype", "key"}
 func openimRelease(r *http.Request, e *fixtures.Entry) string {
 	var q queryParams
 	q.parse(r.URL.RawQuery, openimParams)
-	p := strings.TrimRight(r.URL.Path, "/")
-	seg := p[strings.LastIndexByte(p, '/')+1:]
-	name, viaQuery := seg, false
-	if !strings.HasPrefix(strings.ToLower(seg), "callback") {
+	name, viaQuery := openimCommand(r)
+	if name == "" {
 		name, _ = q.exactly(oqCommand)
 		viaQuery = true
 	}
@@ -328,11 +351,6 @@ func openimRelease(r *http.Request, e *fixtures.Entry) string {
 	return "OpenIM Server later than " + to + " (POST {url}/{command} with the current name; " + to + " and older sent another name)"
 }
 
-// Configure says what to put in config/webhooks.yml.
-func (openim) Configure(u string) string {
-	return "OpenIM: set url: " + strings.TrimRight(u, "/") + " in config/webhooks.yml (the server appends /{command})"
-}
-
 // ReplyBody is CommonCallbackResp: ok continues, reject (and discard) stop a
 // before-callback's operation with actionCode 0 and nextCode 1, fail is
 // actionCode 1 (the server carries on regardless).
@@ -354,164 +372,6 @@ func (openim) replyBody(mode, info string) []byte {
 		errCode, next = 20001, 1
 	}
 	return fmt.Appendf(nil, `{"actionCode":%d,"errCode":%d,"errMsg":%s,"errDlt":"","nextCode":%d}`, action, errCode, jsonString(info), next)
-}
-
-// openimReply is the server's CommonCallbackResp; the judge decodes replies
-// with encoding/json into it, exactly as the server does.
-type openimReply struct {
-	ActionCode int32  `json:"actionCode"`
-	ErrCode    int32  `json:"errCode"`
-	ErrMsg     string `json:"errMsg"`
-	ErrDlt     string `json:"errDlt"`
-	NextCode   int32  `json:"nextCode"`
-}
-
-var openimFields = []struct {
-	name string
-	num  bool
-}{{"actionCode", true}, {"errCode", true}, {"errMsg", false}, {"errDlt", false}, {"nextCode", true}}
-
-// JudgeReply checks OpenIM's reply contract as the server applies it: the
-// status is ignored, the body must decode into CommonCallbackResp (32-bit
-// integers and strings) or the call fails with 90007, and only actionCode 0
-// with nextCode 1 stops a before-callback's operation (v3.7 and later).
-//
-// The outcome: stop (actionCode 0, nextCode 1, before-callbacks), modify
-// (the operation continues with a reply field of the callback's reply
-// section that changes something), else continue; after-callbacks always
-// continue. An undecodable reply has no outcome.
-func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome record.Outcome) {
-	var f findings
-	defer func() { f.expect(j, outcome); fs = f }()
-	if r.Status != http.StatusOK {
-		f.add(record.Warning, RuleStatus, "", fmt.Sprintf("HTTP %s: the OpenIM server ignores the status and decodes the body anyway", statusText(r.Status)))
-	}
-	f.common(r, j, "OpenIM (webhooks.yml timeout)")
-	const undecodable = "; the server cannot decode it and fails the call with error 90007 (response format error)"
-	if len(bytes.TrimSpace(r.Body)) == 0 {
-		f.add(record.Error, RuleEmpty, "", `the reply body is empty`+undecodable+`. Answer {"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0}`)
-		return f, ""
-	}
-	var rep openimReply
-	decodeErr := json.Unmarshal(r.Body, &rep)
-	if se := jsonx.Check(r.Body); se != nil {
-		what := "JSON"
-		if looksHTML(r.Body) {
-			what = "JSON but an HTML page"
-		}
-		f.add(record.Error, RuleJSON, "", fmt.Sprintf("the reply is not %s (%s); found %s%s", what, se.Error(), jsonx.Snippet(r.Body, 80), undecodable))
-		return f, ""
-	}
-	root := jsonx.Parse(r.Body)
-	if root.Type == gjson.Null {
-		f.add(record.Warning, RuleEmptyObject, "", "the reply is null: every field decodes to zero, so the server carries on")
-		return f, record.OutcomeContinue
-	}
-	if !root.IsObject() {
-		f.add(record.Error, RuleObject, "", "expected a JSON object, found "+jsonx.Describe(root.Raw)+undecodable)
-		return f, ""
-	}
-	// Find each field as Go's decoder does: an exact key wins, otherwise a
-	// case-insensitive match; the last occurrence wins.
-	found := map[string]gjson.Result{}
-	exact := map[string]bool{}
-	root.ForEach(func(k, v gjson.Result) bool {
-		for _, fd := range openimFields {
-			switch {
-			case k.Str == fd.name:
-				found[fd.name], exact[fd.name] = v, true
-			case strings.EqualFold(k.Str, fd.name) && !exact[fd.name]:
-				found[fd.name] = v
-				f.add(record.Warning, RuleKeyCase, jsonx.PathJoin("", k.Str), fmt.Sprintf("the key %q is not %q: Go's decoder in the server matches it case-insensitively, other receivers and tools may not", k.Str, fd.name))
-			}
-		}
-		return true
-	})
-	typeErrs := 0
-	for _, fd := range openimFields {
-		v, ok := found[fd.name]
-		if !ok || v.Type == gjson.Null {
-			continue
-		}
-		if fd.num {
-			if v.Type != gjson.Number {
-				typeErrs++
-				msg := fmt.Sprintf("expected an int32, found %s%s", jsonx.Describe(v.Raw), undecodable)
-				if fd.name == "nextCode" && v.Type == gjson.String {
-					msg += `. The document's own sample shows "nextCode": "", which is exactly this mistake`
-				}
-				f.add(record.Error, RuleType, fd.name, msg)
-				continue
-			}
-			if strings.ContainsAny(v.Raw, ".eE") {
-				typeErrs++
-				f.add(record.Error, RuleType, fd.name, fmt.Sprintf("expected an int32, found the number %s (a fraction or exponent)%s", v.Raw, undecodable))
-				continue
-			}
-			if _, err := strconv.ParseInt(v.Raw, 10, 32); err != nil {
-				typeErrs++
-				f.add(record.Error, RuleRange, fd.name, fmt.Sprintf("expected an int32 (-2147483648..2147483647), found %s%s", v.Raw, undecodable))
-			}
-			continue
-		}
-		if v.Type != gjson.String {
-			typeErrs++
-			f.add(record.Error, RuleType, fd.name, fmt.Sprintf("expected a string, found %s%s", jsonx.Describe(v.Raw), undecodable))
-		}
-	}
-	applied := false
-	if j.Kind == fixtures.Before && j.Reply != nil {
-		n := 0
-		n, applied = f.extras(root, j.Reply, j.Request, true, undecodable)
-		typeErrs += n
-	}
-	if decodeErr != nil {
-		if typeErrs == 0 {
-			// A case the field checks did not foresee: report Go's own words.
-			var te *json.UnmarshalTypeError
-			path := ""
-			if errors.As(decodeErr, &te) {
-				path = te.Field
-			}
-			f.add(record.Error, RuleType, path, decodeErr.Error()+undecodable)
-		}
-		return f, ""
-	}
-	if typeErrs > 0 {
-		return f, ""
-	}
-	if len(found) == 0 {
-		f.add(record.Warning, RuleEmptyObject, "", "the reply has none of actionCode, errCode, errMsg, errDlt, nextCode: every field decodes to zero, so the server carries on")
-	} else {
-		var missing []string
-		for _, fd := range openimFields {
-			if _, ok := found[fd.name]; !ok {
-				missing = append(missing, fd.name)
-			}
-		}
-		if len(missing) > 0 {
-			f.add(record.Info, RuleMissing, "", "missing "+strings.Join(missing, ", ")+": they decode to zero")
-		}
-	}
-	outcome = record.OutcomeContinue
-	switch {
-	case j.Kind == fixtures.Before && rep.ActionCode == 0 && rep.NextCode == 1:
-		outcome = record.OutcomeStop
-	case j.Kind == fixtures.Before && applied:
-		outcome = record.OutcomeModify
-	}
-	switch {
-	case rep.ActionCode != 0:
-		f.add(record.Warning, RuleActionCode, "actionCode", fmt.Sprintf("actionCode %d: since v3.7.0 the server stops an operation only on actionCode 0 with nextCode 1, so it carries on regardless", rep.ActionCode))
-	case rep.NextCode == 1 && j.Kind == fixtures.After:
-		f.add(record.Warning, RuleNextCode, "nextCode", "nextCode 1 asks the server to stop, but the server ignores an after-callback's reply")
-	case rep.NextCode == 1 && j.PayloadValid && j.Expect == "":
-		f.add(record.Error, RuleRefused, "nextCode", fmt.Sprintf("actionCode 0 with nextCode 1 stops the operation of a valid callback (errCode %d, errMsg %q); a backend should let a valid callback continue, or use --expect stop", rep.ErrCode, rep.ErrMsg))
-	}
-	if rep.NextCode != 0 && rep.NextCode != 1 {
-		f.add(record.Warning, RuleNextCode, "nextCode", fmt.Sprintf("nextCode %d: only 1 has a meaning (stop)", rep.NextCode))
-	}
-	return f, outcome
 }
 
 func (openim) Outcomes() []record.Outcome { return fixtures.VendorOutcomes(fixtures.OpenIM) }
@@ -550,10 +410,6 @@ func (openim) ReplySchema(e *fixtures.Entry) map[string]any {
 		return map[string]any{"anyOf": []any{fs, map[string]any{"type": "null"}}}
 	})
 }
-
-// Forgeries: OpenIM's requests carry no signature or app ID, so there is
-// nothing to forge; a backend relies on its network instead.
-func (openim) Forgeries(Params, time.Time) []Forgery { return nil }
 
 // Replay keeps a recording's operationID header.
 func (openim) Replay(rec *record.Record, target string, p Params, _ Keep, _ time.Time) (string, Params, []record.Finding) {

@@ -43,7 +43,8 @@ func (f *findings) extras(root gjson.Result, spec *fixtures.ReplySpec, request [
 		if !v.Exists() {
 			switch {
 			case containsStr(spec.Echo, fd.Name):
-				f.add(record.Warning, RuleEcho, fd.Name, fmt.Sprintf("the reply has no %s: the server always copies it back, so the operation gets an empty %s; echo the request's value", fd.Name, fd.Name))
+				f.add(record.Error, RuleEcho, fd.Name, echoMissing(fd.Name))
+				applied = true
 			case fd.Required:
 				f.add(record.Warning, RuleMissing, fd.Name, fmt.Sprintf("the document requires %s in the reply", fd.Name))
 			}
@@ -113,6 +114,19 @@ func (f *findings) applyChecks(v gjson.Result, fd *fixtures.Field, spec *fixture
 		}
 	}
 	return failed
+}
+
+// echoMissing says what the platform does with a reply that lacks a field
+// it copies back: OpenIM Server's set-group-info callbacks copy groupID,
+// groupName, faceURL and introduction from every reply (datautil.
+// NotNilReplace given a non-nil pointer, internal/rpc/group/callback.go of
+// github.com/openimsdk/open-im-server), so a missing one becomes "".
+func echoMissing(name string) string {
+	msg := fmt.Sprintf("the reply has no %s: the server copies %s back from every reply that lets the operation go on, whether the reply holds it or not, so the operation goes on without the request's %s (\"\", or null: left unchanged)", name, name, name)
+	if strings.HasSuffix(name, "ID") {
+		msg += " (the update then names no " + strings.TrimSuffix(name, "ID") + ": the operation is broken)"
+	}
+	return msg + "; echo the request's value"
 }
 
 func containsStr(list []string, s string) bool {
@@ -275,6 +289,10 @@ func AnswerBody(v Vendor, mode string, e *fixtures.Entry, request []byte, info s
 			extra, mode = modifiedFields(e.Reply, request), ReplyOK
 		case ReplyOK:
 			extra = allowFields(e.Reply, request)
+		case ReplyFail:
+			// A failure the platform carries on after (OpenIM's actionCode
+			// 1) still has the fields it copies back echoed.
+			extra = echoFields(e.Reply, request)
 		}
 	}
 	if mode == ReplyModify {
@@ -298,6 +316,15 @@ func AnswerBody(v Vendor, mode string, e *fixtures.Entry, request []byte, info s
 // fills them from the request, and the judge compares them with it).
 func RequestIndependent(e *fixtures.Entry) bool {
 	return e.Kind != fixtures.Before || e.Reply == nil || len(e.Reply.Fields) == 0
+}
+
+// echoFields builds the fields the platform copies back from every reply
+// (the reply section's echo), with the request's values.
+func echoFields(spec *fixtures.ReplySpec, request []byte) []byte {
+	if len(spec.Echo) == 0 {
+		return nil
+	}
+	return allowFields(&fixtures.ReplySpec{Fields: spec.Fields, Echo: spec.Echo}, request)
 }
 
 // allowFields builds the fields an allowing reply carries: echo fields with

@@ -77,8 +77,12 @@ func TestOutcomes(t *testing.T) {
 		{"empty remark applies nothing", "callbackBeforeSetFriendRemarkCommand", `{"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0,"remark":""}`, "continue", nil},
 		{"push targets", "callbackBeforeOfflinePushCommand", `{"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0,"userIDList":["u1"]}`, "modify", nil},
 		{"push info of the wrong type", "callbackBeforeOfflinePushCommand", `{"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0,"offlinePushInfo":{"iOSBadgeCount":"yes"}}`, "", []want{{record.Error, RuleType, "offlinePushInfo.iOSBadgeCount", []string{"a boolean"}}}},
-		{"set group info without echo", "callbackBeforeSetGroupInfoCommand", openimOK, "continue", []want{
-			{record.Warning, RuleEcho, "groupID", nil}, {record.Warning, RuleEcho, "groupName", nil}, {record.Warning, RuleEcho, "faceURL", nil}, {record.Warning, RuleEcho, "introduction", nil}}},
+		// The server copies the four back whatever the reply holds: the
+		// group's ID and name are blanked, so the operation is broken.
+		{"set group info without echo", "callbackBeforeSetGroupInfoCommand", openimOK, "modify", []want{
+			{record.Error, RuleEcho, "groupID", []string{"copies groupID back from every reply", "names no group"}}, {record.Error, RuleEcho, "groupName", nil},
+			{record.Error, RuleEcho, "faceURL", nil}, {record.Error, RuleEcho, "introduction", nil}}},
+		{"set group info stopped without echo", "callbackBeforeSetGroupInfoCommand", `{"actionCode":0,"errCode":20001,"errMsg":"no","errDlt":"","nextCode":1}`, "stop", []want{{record.Error, RuleRefused, "nextCode", nil}}},
 		{"undecodable", "callbackBeforeSendSingleMsgCommand", `{"nextCode":""}`, "", []want{{record.Error, RuleType, "nextCode", nil}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -36,6 +36,10 @@ type Params struct {
 	OpenIMVersion string
 }
 
+// Release is the platform release whose requests (and, in Judging.Version,
+// whose treatment of replies) Params reproduce: the --openim-version value.
+func (p Params) Release() string { return p.OpenIMVersion }
+
 // Reply is what came back from a backend.
 type Reply struct {
 	Status  int
@@ -61,11 +65,24 @@ type Judging struct {
 	// Expect is the outcome the reply must have; "" means a valid callback
 	// must be accepted (a refusal is an error, response.refused).
 	Expect record.Outcome
+	// Command is the callback's command ("" when unknown).
+	Command string
+	// Version is the platform release whose treatment of replies, failures
+	// and timeouts applies (OpenIM: an --openim-version value; "" the
+	// current one).
+	Version string
+	// BudgetFrom says where Budget came from, for messages ("--timeout",
+	// "webhooks.yml beforeSendSingleMsg: timeout 3"); "" the vendor's
+	// default.
+	BudgetFrom string
+	// FailedContinue is the callback's failedContinue setting (OpenIM
+	// before-callbacks; nil: as the shipped configuration sets it).
+	FailedContinue *bool
 }
 
 // JudgingFor is the Judging of a catalogue entry's callback.
 func JudgingFor(e *fixtures.Entry, request []byte, payloadValid bool, budget time.Duration, expect record.Outcome) Judging {
-	return Judging{Kind: e.Kind, PayloadValid: payloadValid, Budget: budget, Reply: e.Reply, Request: request, Expect: expect}
+	return Judging{Kind: e.Kind, PayloadValid: payloadValid, Budget: budget, Reply: e.Reply, Request: request, Expect: expect, Command: e.Command}
 }
 
 // Reply outcomes a receiver can answer with.
@@ -126,15 +143,37 @@ type Vendor interface {
 	// Forgeries are the otherwise valid callbacks a careful backend of this
 	// vendor must refuse (security probes), made from the request settings
 	// p at time now; none when the vendor's requests carry nothing to forge.
-	Forgeries(p Params, now time.Time) []Forgery
+	Forgeries(target string, p Params, now time.Time) []Forgery
 	// Retry says when the platform resends a callback of e whose reply
 	// missed the budget, with the same body; "" when it never does.
 	Retry(e *fixtures.Entry) string
+	// Missed says, in the vendor's words, what the platform does with a
+	// callback that got no reply within the budget: "no reply within 2s
+	// (--timeout): ..." (Judging's Budget, BudgetFrom, Kind, Version and
+	// FailedContinue).
+	Missed(j Judging) string
+	// ProbeWords are the vendor's words for probe messages.
+	ProbeWords() ProbeWords
 	// Replay returns the target and parameters to resend a recorded
 	// request with: p with what the recording keeps applied (keep says
 	// which of the user's settings a recorded value may replace), and notes
 	// about it (a recorded signature that is sent again).
 	Replay(rec *record.Record, target string, p Params, keep Keep, now time.Time) (string, Params, []record.Finding)
+}
+
+// ProbeWords are a vendor's words for probe messages.
+type ProbeWords struct {
+	// Refusals are the replies that refuse a callback: "ActionStatus FAIL
+	// or a non-zero ErrorCode".
+	Refusals string
+	// BadInput is what a backend must do with bad or unusual input, and
+	// what the platform does when it does not.
+	BadInput string
+	// Baseline says what to check when a valid callback is not accepted.
+	Baseline string
+	// Authentication says what the vendor's callbacks carry to
+	// authenticate them and what a backend relies on (security probes).
+	Authentication string
 }
 
 // Forgery is one forged variant of a valid callback.
@@ -320,12 +359,17 @@ func (f *findings) add(sev record.Severity, rule, path, msg string) {
 	*f = append(*f, record.Finding{Severity: sev, Rule: rule, Path: path, Message: msg})
 }
 
-// common checks shared by the two judges: latency and truncation.
-func (f *findings) common(r Reply, j Judging, platform string) {
+// common checks shared by the judges: latency (v.Missed says what the
+// platform does then) and truncation.
+func (f *findings) common(r Reply, j Judging, v Vendor) {
 	if j.Budget > 0 && r.Latency > j.Budget {
-		f.add(record.Error, RuleTimeout, "", fmt.Sprintf("the reply took %s; %s waits %s and then counts the callback as failed",
-			roundDur(r.Latency), platform, j.Budget))
+		f.add(record.Error, RuleTimeout, "", fmt.Sprintf("the reply took %s, too late: %s", roundDur(r.Latency), v.Missed(j)))
 	}
+	f.truncated(r)
+}
+
+// truncated reports a reply longer than imhook reads.
+func (f *findings) truncated(r Reply) {
 	if r.Truncated {
 		f.add(record.Error, RuleTooLarge, "", fmt.Sprintf("the reply is larger than %d bytes; imhook read only that much", MaxReplyBytes))
 	}

@@ -145,6 +145,14 @@ func TestIdentify(t *testing.T) {
 		{"/hook/callbackAfterGroupMsgReadCommand", "openim", "callbackAfterGroupMsgReadCommand"},
 		{"/hook/callbackAfterGroupMsgReadCommand/", "openim", "callbackAfterGroupMsgReadCommand"},
 		{"/hook/other", "", ""},
+		// v3.0 to v3.4.0: {url}?command=..., under any path, the shipped
+		// url's /callbackExample included.
+		{"/callbackExample?command=callbackAfterGroupMsgReadCommand", "openim", "callbackAfterGroupMsgReadCommand"},
+		{"/im/hooks?command=callbackBeforeSendSingleMsgCommand", "openim", "callbackBeforeSendSingleMsgCommand"},
+		{"/callbackExample/?command=callbackOnlinePushCommand&contenttype=json", "openim", "callbackOnlinePushCommand"},
+		// A command in the path wins over a query that names another.
+		{"/hook/callbackAfterGroupMsgReadCommand?command=callbackBeforeSendSingleMsgCommand", "openim", "callbackAfterGroupMsgReadCommand"},
+		{"/callbackExample?command=other", "openim", "callbackExample"},
 		{"/", "", ""},
 		{"", "", ""},
 	} {

@@ -320,7 +320,7 @@ func (tencent) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome reco
 		}
 		f.add(record.Error, RuleStatus, "", msg)
 	}
-	f.common(r, j, "Tencent")
+	f.common(r, j, Tencent)
 	body := bytes.TrimSpace(r.Body)
 	if len(body) == 0 {
 		f.add(record.Error, RuleEmpty, "", `the reply body is empty; expected a JSON object such as {"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`)
@@ -507,7 +507,7 @@ func (tencent) ReplySchema(e *fixtures.Entry) map[string]any {
 
 // Forgeries of a Tencent callback: a wrong SdkAppid, and with a token no
 // Sign, a bad Sign and a RequestTime ten minutes old.
-func (tencent) Forgeries(p Params, now time.Time) []Forgery {
+func (tencent) Forgeries(_ string, p Params, now time.Time) []Forgery {
 	app := p.SdkAppID
 	if app == "" {
 		app = DefaultSdkAppID

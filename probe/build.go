@@ -60,7 +60,7 @@ func (b *Builder) Baseline(e *fixtures.Entry) (*Probe, error) {
 // callback. A vendor whose requests carry nothing to forge has none.
 func (b *Builder) Security(e *fixtures.Entry) ([]*Probe, error) {
 	var out []*Probe
-	for _, fg := range platform.For(e.Vendor).Forgeries(b.Params, b.now()) {
+	for _, fg := range platform.For(e.Vendor).Forgeries(b.Target, b.Params, b.now()) {
 		body, err := b.Gen(e, len(out)+1)
 		if err != nil {
 			return nil, err
@@ -78,8 +78,6 @@ func (b *Builder) Security(e *fixtures.Entry) ([]*Probe, error) {
 	return out, nil
 }
 
-const robustRisk = "a backend must answer bad or unusual input in the platform's reply shape (FAIL is fine), or the platform counts the callback as failed and retries it"
-
 // Robustness builds the probes of a callback: malformed JSON, missing
 // required fields, wrong types, an unknown command, a body over 1 MiB,
 // unicode, emoji and control characters in strings, the same message twice,
@@ -87,6 +85,7 @@ const robustRisk = "a backend must answer bad or unusual input in the platform's
 // gap as long as the budget) and messages out of order.
 func (b *Builder) Robustness(e *fixtures.Entry) ([]*Probe, error) {
 	var out []*Probe
+	robustRisk := platform.For(e.Vendor).ProbeWords().BadInput
 	valid := func(i int) ([]byte, error) { return b.Gen(e, 100+i) }
 	add := func(name string, bodies ...[]byte) error {
 		p := &Probe{Name: "robustness." + name, Kind: Robustness, Vendor: e.Vendor, Command: e.Command, Entry: e, Risk: robustRisk}
@@ -159,6 +158,62 @@ func (b *Builder) Robustness(e *fixtures.Entry) ([]*Probe, error) {
 		}
 	}
 	return out, nil
+}
+
+// NullFields is the probe of a callback with nullable fields: a valid
+// callback with every one of them null, as the platform sends them (Go
+// marshals a nil slice or an unset wrapper value as null: OpenIM sends a
+// message without @-mentions with atUserIDList null). A backend must accept
+// it; one that fails on a null (a handler that ranges over a list it takes
+// for granted) fails the probe. nil when the callback has no nullable
+// field.
+func (b *Builder) NullFields(e *fixtures.Entry) (*Probe, error) {
+	body, err := b.Gen(e, 200)
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	nullPaths(e.Fields, gjson.ParseBytes(body), "", &paths)
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	for _, p := range paths {
+		if body, err = sjson.SetRawBytes(body, p, []byte("null")); err != nil {
+			return nil, err
+		}
+	}
+	ex, err := b.request(e, e.Command, body, b.Params)
+	if err != nil {
+		return nil, err
+	}
+	return &Probe{Name: "robustness.null_fields", Kind: Robustness, Valid: true, Vendor: e.Vendor, Command: e.Command, Entry: e, Exchanges: []Exchange{ex},
+		Risk: fmt.Sprintf("a valid callback whose nullable fields are null (%s), as %s sends them, must be accepted: a backend that fails on a null fails on real traffic",
+			strings.Join(paths, ", "), platform.For(e.Vendor).Title())}, nil
+}
+
+// nullPaths collects the paths of the nullable fields present in v (the
+// items of arrays of objects included).
+func nullPaths(fields []*fixtures.Field, v gjson.Result, prefix string, out *[]string) {
+	for _, f := range fields {
+		c := v.Get(gjsonEscape(f.Name))
+		if !c.Exists() {
+			continue
+		}
+		path := gjsonEscape(f.Name)
+		if prefix != "" {
+			path = prefix + "." + path
+		}
+		switch {
+		case f.Nullable:
+			*out = append(*out, path)
+		case f.Type == "object" && c.IsObject():
+			nullPaths(f.Fields, c, path, out)
+		case f.Type == "array" && f.Items != nil && f.Items.Type == "object" && c.IsArray():
+			for i, item := range c.Array() {
+				nullPaths(f.Items.Fields, item, fmt.Sprintf("%s.%d", path, i), out)
+			}
+		}
+	}
 }
 
 // gjsonEscape escapes a field name for a gjson/sjson path.

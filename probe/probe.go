@@ -38,6 +38,9 @@ const (
 	RuleBaseline   = "probe.baseline"   // a valid callback was not accepted (error)
 	RuleRefused    = "probe.refused"    // a forged callback was refused (info)
 	RuleAnswered   = "probe.answered"   // bad input got a proper answer (info)
+	// RuleAuthentication notes what a vendor's callbacks carry to
+	// authenticate them (info, on security probes' baselines).
+	RuleAuthentication = "security.authentication"
 )
 
 // Exchange is one request of a probe.
@@ -61,6 +64,12 @@ type Probe struct {
 	// Risk is what it means when the probe fails.
 	Risk      string
 	Exchanges []Exchange
+	// Valid marks a probe whose callbacks are valid: the backend must
+	// accept them, as the baseline.
+	Valid bool
+	// Notes are added to each exchange's record (what a vendor's callbacks
+	// carry for authentication, for the baseline of security probes).
+	Notes []record.Finding
 }
 
 // Runner sends probes.
@@ -68,6 +77,9 @@ type Runner struct {
 	Client *http.Client
 	// Timeout overrides each vendor's budget when non-zero.
 	Timeout time.Duration
+	// Version is the platform release whose treatment of replies applies
+	// (an --openim-version value; "" the current one).
+	Version string
 }
 
 // Result is one exchange of a probe.
@@ -82,7 +94,7 @@ func (r *Runner) Run(ctx context.Context, p *Probe) []Result {
 	var out []Result
 	for i, ex := range p.Exchanges {
 		if ex.AfterTimeout {
-			t := time.NewTimer(r.budget(platform.For(p.Vendor)))
+			t := time.NewTimer(r.judging(p, platform.For(p.Vendor)).Budget)
 			select {
 			case <-ctx.Done():
 				t.Stop()
@@ -106,16 +118,23 @@ func (r *Runner) Run(ctx context.Context, p *Probe) []Result {
 	return out
 }
 
-func (r *Runner) budget(v platform.Vendor) time.Duration {
-	if r.Timeout > 0 {
-		return r.Timeout
+// judging is how a probe's replies are judged: its kind, the budget and
+// where it came from, the release.
+func (r *Runner) judging(p *Probe, v platform.Vendor) platform.Judging {
+	j := platform.Judging{Kind: fixtures.After, PayloadValid: p.Kind == "" || p.Valid, Budget: v.Timeout(), Command: p.Command, Version: r.Version}
+	if p.Entry != nil {
+		j.Kind = p.Entry.Kind
 	}
-	return v.Timeout()
+	if r.Timeout > 0 {
+		j.Budget, j.BudgetFrom = r.Timeout, "--timeout"
+	}
+	return j
 }
 
 func (r *Runner) exchange(ctx context.Context, p *Probe, ex Exchange) Result {
 	v := platform.For(p.Vendor)
-	budget := r.budget(v)
+	judging := r.judging(p, v)
+	budget := judging.Budget
 	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 	rec := &record.Record{Time: time.Now(), Vendor: p.Vendor, Command: p.Command,
@@ -139,11 +158,12 @@ func (r *Runner) exchange(ctx context.Context, p *Probe, ex Exchange) Result {
 		}
 	}
 	latency := time.Since(start)
+	rec.Findings = append(rec.Findings, p.Notes...)
 	fail := func(rule, msg string) {
 		rec.Findings = append(rec.Findings, record.Finding{Severity: record.Error, Rule: rule, Path: p.Name, Message: msg})
 	}
 	if err != nil {
-		nr := simulate.Explain(ctx, err, budget, v)
+		nr := simulate.Explain(ctx, err, judging, v)
 		reason := nr.Finding.Message
 		rec.Error = reason
 		if nr.Unreachable {
@@ -157,11 +177,7 @@ func (r *Runner) exchange(ctx context.Context, p *Probe, ex Exchange) Result {
 	}
 	rec.Response = &record.Message{Status: resp.StatusCode, Headers: resp.Header, Body: body, LatencyMS: float64(latency.Microseconds()) / 1000}
 	reply := platform.Reply{Status: resp.StatusCode, Header: resp.Header, Body: body, Latency: latency, Truncated: truncated}
-	kind := fixtures.After
-	if p.Entry != nil {
-		kind = p.Entry.Kind
-	}
-	judged, _ := v.JudgeReply(reply, platform.Judging{Kind: kind, PayloadValid: p.Kind == "", Budget: budget})
+	judged, _ := v.JudgeReply(reply, judging)
 	accepted, what := platform.Accepted(p.Vendor, reply)
 	pass := func(rule, msg string) {
 		for _, f := range judged {
@@ -182,10 +198,13 @@ func (r *Runner) exchange(ctx context.Context, p *Probe, ex Exchange) Result {
 	case p.Kind == "": // baseline: a valid callback must be accepted
 		rec.Findings = append(rec.Findings, judged...)
 		if !accepted || record.HasErrors(judged) {
-			fail(RuleBaseline, fmt.Sprintf("a valid callback was not accepted (%s): the other probes cannot tell a refusal from a broken setup; check --sdkappid and --token", what))
+			fail(RuleBaseline, fmt.Sprintf("a valid callback was not accepted (%s): the other probes cannot tell a refusal from a broken setup; %s", what, v.ProbeWords().Baseline))
 		} else {
 			rec.Findings = append(rec.Findings, record.Finding{Severity: record.Info, Rule: RuleBaseline, Path: p.Name, Message: "a valid callback was accepted: " + what})
 		}
+	case p.Valid && (!accepted || record.HasErrors(judged)) && resp.StatusCode < 500:
+		rec.Findings = append(rec.Findings, judged...)
+		fail(RuleRobustness, fmt.Sprintf("the backend did not accept it (%s); %s", what, p.Risk))
 	case resp.StatusCode >= 500:
 		rec.Findings = append(rec.Findings, judged...)
 		fail(failRule(p), fmt.Sprintf("the backend answered HTTP %d; %s", resp.StatusCode, p.Risk))
@@ -225,11 +244,14 @@ func refusedRule(p *Probe) string {
 
 // Expected says what the probe expects of the backend (for reports).
 func (p *Probe) Expected() string {
-	switch p.Kind {
-	case Security:
-		return "a refusal of the forged callback: HTTP 4xx, or a reply in the vendor's shape that refuses it (Tencent ActionStatus FAIL or a non-zero ErrorCode)"
-	case Robustness:
-		return fmt.Sprintf("an answer within the budget: a reply in the %s shape (FAIL is fine) or an HTTP 4xx; no 5xx, HTML, reset or hang", platform.For(p.Vendor).Title())
+	v := platform.For(p.Vendor)
+	switch {
+	case p.Kind == Security:
+		return fmt.Sprintf("a refusal of the forged callback: HTTP 4xx, or a reply in %s's shape that refuses it (%s)", v.Title(), v.ProbeWords().Refusals)
+	case p.Valid:
+		return fmt.Sprintf("the valid callback accepted within the budget, in %s's reply shape; no 5xx, HTML, reset or hang", v.Title())
+	case p.Kind == Robustness:
+		return fmt.Sprintf("an answer within the budget: a reply in %s's shape (a refusal is fine: %s) or an HTTP 4xx; no 5xx, HTML, reset or hang", v.Title(), v.ProbeWords().Refusals)
 	}
 	return "the valid callback accepted (the baseline for the other probes)"
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/imhook/imhook/fixtures/generate"
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"
+	"github.com/imhook/imhook/validate"
 )
 
 func builder(t *testing.T, token string) (*Builder, *fixtures.Entry) {
@@ -248,5 +249,46 @@ func TestRunnerVerdicts(t *testing.T) {
 				t.Errorf("rules %v verdict %s; want %s %s\n%+v", rules, rec.Verdict, c.rule, c.verdict, rec.Findings)
 			}
 		})
+	}
+}
+
+// Every callback with nullable fields gets a null_fields probe whose body
+// is valid (null passes where the catalogue says nullable) and holds each
+// of them null; callbacks without nullable fields get none.
+func TestNullFieldsProbeBodies(t *testing.T) {
+	b, _ := builder(t, "")
+	n := 0
+	for _, e := range fixtures.Default().Entries() {
+		b.Target = "http://127.0.0.1:9/cb"
+		p, err := b.NullFields(e)
+		if err != nil {
+			t.Fatalf("%s: %v", e.Command, err)
+		}
+		if p == nil {
+			continue
+		}
+		n++
+		body := p.Exchanges[0].Body
+		if fs := validate.Payload(e, body); record.HasErrors(fs) {
+			t.Errorf("%s: the null_fields body has errors: %v\n%s", e.Command, fs, body)
+		}
+		if !p.Valid || p.Kind != Robustness || !strings.Contains(p.Risk, "null") {
+			t.Errorf("%s: %+v", e.Command, p)
+		}
+		var paths []string
+		nullPaths(e.Fields, gjson.ParseBytes(body), "", &paths)
+		for _, path := range paths {
+			if v := gjson.GetBytes(body, path); v.Type != gjson.Null {
+				t.Errorf("%s: %s is %s", e.Command, path, v.Raw)
+			}
+		}
+	}
+	if n < 10 {
+		t.Errorf("%d callbacks have a null_fields probe", n)
+	}
+	e, _, _ := fixtures.Default().Lookup("callbackBeforeOnlinePushCommand")
+	p, _ := b.NullFields(e)
+	if p == nil || gjson.GetBytes(p.Exchanges[0].Body, "atUserIDList").Type != gjson.Null {
+		t.Fatalf("callbackBeforeOnlinePushCommand: %+v", p)
 	}
 }

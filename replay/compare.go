@@ -3,10 +3,12 @@ package replay
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/tidwall/gjson"
 
+	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/internal/jsonx"
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"
@@ -19,6 +21,14 @@ import (
 // recErr is the recorded reason when no reply was recorded. Headers and
 // latency are not compared.
 func Compare(vendor string, recorded *record.Message, recErr string, got *record.Message) []record.Finding {
+	return CompareReplies(vendor, nil, recorded, recErr, got)
+}
+
+// CompareReplies is Compare, and for a before-callback of e also the reply
+// fields its reply section names: the fields the platform applies and
+// those it copies back (OpenIM's nickName, groupID, ...; Tencent's MsgBody,
+// ...). e may be nil.
+func CompareReplies(vendor string, e *fixtures.Entry, recorded *record.Message, recErr string, got *record.Message) []record.Finding {
 	var out []record.Finding
 	diff := func(path, format string, a ...any) {
 		out = append(out, record.Finding{Severity: record.Error, Rule: RuleDiff, Path: path, Message: fmt.Sprintf(format, a...)})
@@ -51,7 +61,38 @@ func Compare(vendor string, recorded *record.Message, recErr string, got *record
 		}
 		diff(f, "%s: recorded %s, replayed %s", f, show(x), show(y))
 	}
+	if e == nil || e.Kind != fixtures.Before || e.Reply == nil {
+		return out
+	}
+	for _, fd := range e.Reply.Fields {
+		p := jsonx.Escape(fd.Name)
+		x, y := ra.Get(p), rb.Get(p)
+		if sameValue(x, y) {
+			continue
+		}
+		what := "a field the platform applies"
+		if slices.Contains(e.Reply.Echo, fd.Name) {
+			what = "a field the platform always copies back"
+		}
+		diff(p, "%s (%s): recorded %s, replayed %s", fd.Name, what, show(x), show(y))
+	}
 	return out
+}
+
+// CompareOutcome reports a replayed reply whose outcome (what the platform
+// does with it) differs from the recorded one.
+func CompareOutcome(recorded, got record.Outcome) []record.Finding {
+	if recorded == got {
+		return nil
+	}
+	word := func(o record.Outcome) string {
+		if o == "" {
+			return "none (the reply broke the contract)"
+		}
+		return string(o)
+	}
+	return []record.Finding{{Severity: record.Error, Rule: RuleDiff, Path: "outcome",
+		Message: fmt.Sprintf("outcome: recorded %s, replayed %s: the platform now does something else with the operation", word(recorded), word(got))}}
 }
 
 func sameValue(x, y gjson.Result) bool {

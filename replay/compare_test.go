@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/record"
 )
 
@@ -42,5 +43,59 @@ func TestCompare(t *testing.T) {
 		if strings.Join(got, " ") != c.want {
 			t.Errorf("case %d: diffs at %v, want %s", i, got, c.want)
 		}
+	}
+}
+
+// The fields a before-callback's reply section names are compared too, and
+// the outcome.
+func TestCompareReplyFieldsAndOutcome(t *testing.T) {
+	e, _, _ := fixtures.Default().Lookup("callbackBeforeSetGroupInfoCommand")
+	msg := func(body string) *record.Message { return &record.Message{Status: 200, Body: []byte(body)} }
+	rec := msg(`{"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0,"groupID":"g1","groupName":"n","faceURL":"f","introduction":"i"}`)
+	got := msg(`{"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0,"groupName":"n","faceURL":"f","introduction":"i","ex":"x"}`)
+	var paths []string
+	for _, f := range CompareReplies("openim", e, rec, "", got) {
+		paths = append(paths, f.Path)
+		if f.Path == "groupID" && !strings.Contains(f.Message, "always copies back") || f.Path == "ex" && !strings.Contains(f.Message, "applies") {
+			t.Errorf("%s: %s", f.Path, f.Message)
+		}
+	}
+	if strings.Join(paths, " ") != "groupID ex" {
+		t.Errorf("diffs at %v", paths)
+	}
+	if fs := CompareOutcome(record.OutcomeContinue, record.OutcomeModify); len(fs) != 1 || fs[0].Path != "outcome" || !strings.Contains(fs[0].Message, "recorded continue, replayed modify") {
+		t.Errorf("%v", fs)
+	}
+	if fs := CompareOutcome(record.OutcomeContinue, ""); len(fs) != 1 || !strings.Contains(fs[0].Message, "replayed none") {
+		t.Errorf("%v", fs)
+	}
+	if fs := CompareOutcome(record.OutcomeStop, record.OutcomeStop); fs != nil {
+		t.Errorf("%v", fs)
+	}
+}
+
+// An error of the replayed reply's judgement that the recording had too
+// is unchanged: a warning; a new one stays an error.
+func TestComparedKeepsTheJudgement(t *testing.T) {
+	e, _, _ := fixtures.Default().Lookup("callbackBeforeSendSingleMsgCommand")
+	typeErr := record.Finding{Severity: record.Error, Rule: "response.type", Path: "nextCode", Message: "expected an int32 ... 90007"}
+	body := []byte(`{"nextCode":""}`)
+	rec := &record.Record{Response: &record.Message{Status: 200, Body: body}, Findings: []record.Finding{typeErr}}
+	out := &record.Record{Response: &record.Message{Status: 200, Body: body}, Findings: []record.Finding{typeErr,
+		{Severity: record.Error, Rule: "expect.outcome", Message: "expected the outcome"}}}
+	fs := compared(e, rec, out)
+	if len(fs) != 1 || fs[0].Severity != record.Warning || !strings.HasPrefix(fs[0].Message, "unchanged since the recording: ") || !strings.Contains(fs[0].Message, "90007") {
+		t.Errorf("%v", fs)
+	}
+	rec.Findings = nil
+	rec.Response = &record.Message{Status: 200, Body: []byte(`{"nextCode":0}`)}
+	rec.Outcome = record.OutcomeContinue
+	fs = compared(e, rec, out)
+	var rules []string
+	for _, f := range fs {
+		rules = append(rules, string(f.Severity)+" "+f.Rule+" "+f.Path)
+	}
+	if strings.Join(rules, ", ") != "error response.type nextCode, error replay.diff nextCode, error replay.diff outcome" {
+		t.Errorf("%v", rules)
 	}
 }

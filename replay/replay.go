@@ -7,6 +7,7 @@ package replay
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -163,20 +164,54 @@ func (o *Options) one(ctx context.Context, limiter *rate.Limiter, it *stream.Ite
 	}
 	e, rec := p.entry, p.rec
 	cb := simulate.NewCallback(e, p.body)
+	if o.Compare && rec != nil {
+		// The recorded outcome is what the replayed reply must have: a
+		// recorded refusal is no error, and a changed outcome is a
+		// difference.
+		p.sender.Expect = rec.Outcome
+	}
 	out, unreachable := p.sender.Send(ctx, cb)
 	if o.Compare && out.Response != nil {
-		var diffs []record.Finding
 		if rec == nil {
-			diffs = []record.Finding{{Severity: record.Info, Rule: RuleNothing,
-				Message: "a payload has no recorded reply to compare with"}}
+			out.Findings = append(out.Findings, record.Finding{Severity: record.Info, Rule: RuleNothing,
+				Message: "a payload has no recorded reply to compare with"})
 		} else {
-			diffs = Compare(e.Vendor, rec.Response, rec.Error, out.Response)
+			out.Findings = compared(e, rec, out)
 		}
-		out.Findings = diffs
 	}
 	out.Findings = append(p.notes, out.Findings...)
 	out.Verdict = record.VerdictOf(out.Response != nil, out.Findings)
 	return &Result{Record: out, Unreachable: unreachable, File: it.File, Line: it.Line}
+}
+
+// compared are the findings of a replayed exchange under --compare: the
+// differences from the recorded reply (contract fields, the fields the
+// platform applies or copies back, the outcome), beside the full judgement
+// of the replayed reply. An error of the judgement that the recording had
+// too (same rule and path) is unchanged, so a warning that says so.
+func compared(e *fixtures.Entry, rec, out *record.Record) []record.Finding {
+	diffs := CompareReplies(e.Vendor, e, rec.Response, rec.Error, out.Response)
+	diffs = append(diffs, CompareOutcome(rec.Outcome, out.Outcome)...)
+	fs := make([]record.Finding, 0, len(out.Findings)+len(diffs))
+	for _, f := range out.Findings {
+		if f.Rule == platform.RuleExpect {
+			continue // the outcome's difference, said by CompareOutcome
+		}
+		if f.Severity == record.Error && strings.HasPrefix(f.Rule, "response.") && hasFinding(rec.Findings, f.Rule, f.Path) {
+			f.Severity, f.Message = record.Warning, "unchanged since the recording: "+f.Message
+		}
+		fs = append(fs, f)
+	}
+	return append(fs, diffs...)
+}
+
+func hasFinding(fs []record.Finding, rule, path string) bool {
+	for _, f := range fs {
+		if f.Rule == rule && f.Path == path {
+			return true
+		}
+	}
+	return false
 }
 
 // prepared is an item ready to send: its callback, the recording it came

@@ -149,7 +149,14 @@ func (f *Forwarder) forward(r *http.Request, body []byte, vendor platform.Vendor
 	latency := time.Since(start)
 	fw.LatencyMS = float64(latency.Microseconds()) / 1000
 	if err != nil {
-		nr := simulate.Explain(ctx, err, budget, vendor)
+		j := platform.Judging{Budget: budget, Command: command}
+		if e != nil {
+			j = platform.JudgingFor(e, body, payloadValid, budget, "")
+		}
+		if f.Timeout > 0 {
+			j.BudgetFrom = "--timeout"
+		}
+		nr := simulate.Explain(ctx, err, j, vendor)
 		if nr.Finding.Rule == platform.RuleTimeout {
 			return f.noReply(fw, rec, http.StatusGatewayTimeout, nr.Finding, fmt.Sprintf("did not answer within %s", budget))
 		}

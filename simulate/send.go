@@ -85,6 +85,10 @@ type Sender struct {
 	// (Deliver). Tencent never retries a before-callback; OpenIM Server
 	// never retries.
 	RetryOnTimeout bool
+	// Settings are per-callback settings from a platform's configuration
+	// file (budget, failure policy), by command; Timeout wins over their
+	// budgets.
+	Settings map[string]platform.CallbackSettings
 }
 
 // NewClient is the HTTP client imhook sends with: redirects are not
@@ -125,6 +129,26 @@ func (s *Sender) Budget(v platform.Vendor) time.Duration {
 		return s.Timeout
 	}
 	return v.Timeout()
+}
+
+// judging is the Judging of a callback sent with params: its budget and
+// where the budget came from (--timeout, the configuration's setting, or
+// the vendor's default), the release and the failure policy.
+func (s *Sender) judging(c *Callback, params *platform.Params) platform.Judging {
+	v := platform.For(c.Entry.Vendor)
+	j := platform.JudgingFor(c.Entry, c.Body, !record.HasErrors(c.Findings), s.Budget(v), s.Expect)
+	j.Version = params.Release()
+	cs, ok := s.Settings[c.Entry.Command]
+	switch {
+	case s.Timeout > 0:
+		j.BudgetFrom = "--timeout"
+	case ok && cs.Budget > 0:
+		j.Budget, j.BudgetFrom = cs.Budget, cs.BudgetFrom
+	}
+	if ok {
+		j.FailedContinue = cs.FailedContinue
+	}
+	return j
 }
 
 // Build returns the request the platform would send.
@@ -223,7 +247,8 @@ func (s *Sender) exchange(ctx context.Context, c Callback, keep bool, cc *connCl
 		return res
 	}
 	body := sentBody(c, req, params)
-	budget := s.Budget(v)
+	judging := s.judging(&c, params)
+	budget := judging.Budget
 	if cc == nil {
 		// The worker's connection carries its own deadline; net/http needs
 		// a context for it.
@@ -258,7 +283,7 @@ func (s *Sender) exchange(ctx context.Context, c Callback, keep bool, cc *connCl
 	res.latency = time.Since(start)
 	res.findings = c.Findings
 	if err != nil {
-		nr := Explain(ctx, err, budget, v)
+		nr := Explain(ctx, err, judging, v)
 		res.budgetMiss = nr.Finding.Rule == platform.RuleTimeout
 		res.findings = append(append([]record.Finding{}, c.Findings...), nr.Finding)
 		res.verdict, res.unreachable, res.err = record.NoReply, nr.Unreachable, nr.Finding.Message
@@ -266,8 +291,7 @@ func (s *Sender) exchange(ctx context.Context, c Callback, keep bool, cc *connCl
 		res.status = resp.StatusCode
 		res.budgetMiss = res.latency > budget
 		var judged []record.Finding
-		judged, res.outcome = v.JudgeReply(platform.Reply{Status: resp.StatusCode, Header: resp.Header, Body: buf.Bytes(), Latency: res.latency, Truncated: truncated},
-			platform.JudgingFor(c.Entry, c.Body, !record.HasErrors(c.Findings), budget, s.Expect))
+		judged, res.outcome = v.JudgeReply(platform.Reply{Status: resp.StatusCode, Header: resp.Header, Body: buf.Bytes(), Latency: res.latency, Truncated: truncated}, judging)
 		if len(judged) > 0 {
 			res.findings = append(append([]record.Finding{}, c.Findings...), judged...)
 		}
@@ -308,9 +332,10 @@ type NoReply struct {
 
 // Explain says why a request sent under ctx (whose deadline is the budget)
 // got no reply: the explanation simulate records, and serve --forward-to
-// too.
-func Explain(ctx context.Context, err error, budget time.Duration, v platform.Vendor) NoReply {
-	reason, unreach := classify(err, ctx, budget, v)
+// too. j is the exchange's Judging: its budget, where the budget came from and
+// what the platform does then (Vendor.Missed).
+func Explain(ctx context.Context, err error, j platform.Judging, v platform.Vendor) NoReply {
+	reason, unreach := classify(err, ctx, j, v)
 	rule := RuleNoReply
 	if !unreach && (ctx.Err() == context.DeadlineExceeded || isTimeout(err)) {
 		rule = platform.RuleTimeout
@@ -320,9 +345,9 @@ func Explain(ctx context.Context, err error, budget time.Duration, v platform.Ve
 
 // classify explains a failed exchange and tells whether the target could not
 // be reached at all (exit 3) or was reached and failed to answer (exit 1).
-func classify(err error, ctx context.Context, budget time.Duration, v platform.Vendor) (string, bool) {
+func classify(err error, ctx context.Context, j platform.Judging, v platform.Vendor) (string, bool) {
 	if ctx.Err() == context.DeadlineExceeded || isTimeout(err) && !isDial(err) {
-		return fmt.Sprintf("no reply within %s (%s's timeout): the platform counts the callback as failed", budget, v.Title()), false
+		return v.Missed(j), false
 	}
 	if errors.Is(err, context.Canceled) {
 		return "interrupted", false
@@ -361,7 +386,7 @@ func classify(err error, ctx context.Context, budget time.Duration, v platform.V
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "the connection was closed before a complete reply came", false
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return fmt.Sprintf("no reply within %s (%s's timeout)", budget, v.Title()), false
+		return v.Missed(j), false
 	}
 	return rootMsg(err), false
 }

@@ -1,0 +1,474 @@
+package platform
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/internal/jsonx"
+	"github.com/imhook/imhook/record"
+	"github.com/tidwall/gjson"
+)
+
+// openimRules is how a range of OpenIM Server releases treats a webhook's
+// reply, its failures and its timeout. Sources, in
+// github.com/openimsdk/open-im-server at each release's tag:
+// pkg/callbackstruct/common.go (CommonCallbackResp and Parse),
+// pkg/common/http/http_client.go (callBackPostReturn, until v3.6.x) and
+// pkg/common/webhook/http_client.go (Client.post, v3.7.0 and later), and
+// pkg/common/config/config.go (failedContinue, declared on main but never
+// read).
+type openimRules struct {
+	// name names the releases in messages.
+	name string
+	// actionBits is actionCode's width: a Go int (64 bits) until v3.4.0,
+	// an int32 since v3.4.2.
+	actionBits int
+	// nextCode: the reply struct has nextCode (v3.4.2 and later); before,
+	// a nextCode key is an unknown field the decoder skips.
+	nextCode bool
+	// stops says when Parse fails, which stops a before-callback's
+	// operation; stopWords says it in words.
+	stops     func(action, errCode, next int64) bool
+	stopWords string
+	// parseLogged: Parse's error is only logged (v3.6.x), so no reply stops
+	// an operation.
+	parseLogged bool
+	// failedContinue: the release reads failedContinue: a network or decode
+	// failure of a before-callback lets the operation go on when it is true
+	// (v3.0 to v3.6.x; since v3.7.0 a failure always aborts).
+	failedContinue bool
+	// queued: after-callbacks are posted from a memory queue that nobody
+	// waits on (v3.7.0 and later); before, the server waited for them and
+	// logged their errors.
+	queued bool
+}
+
+var (
+	openimRulesV30 = openimRules{name: "OpenIM Server v3.0 to v3.4.0", actionBits: 64,
+		stops:     func(a, e, _ int64) bool { return a != 0 || e != 0 },
+		stopWords: "it stops an operation when actionCode or errCode is not 0 (it has no nextCode)", failedContinue: true}
+	openimRulesV342 = openimRules{name: "OpenIM Server v3.4.2 to v3.5.x", actionBits: 32, nextCode: true,
+		stops:     func(a, _, n int64) bool { return a != 0 || n == 1 },
+		stopWords: "it stops an operation when actionCode is not 0 or nextCode is 1", failedContinue: true}
+	openimRulesV36 = openimRules{name: "OpenIM Server v3.6.x", actionBits: 32, nextCode: true,
+		stops:     func(int64, int64, int64) bool { return false },
+		stopWords: "it only logs what the reply asks and never stops an operation on it", parseLogged: true, failedContinue: true}
+	openimRulesV37 = openimRules{name: "OpenIM Server v3.7 and later", actionBits: 32, nextCode: true,
+		stops:     func(a, _, n int64) bool { return a == 0 && n == 1 },
+		stopWords: "it stops an operation only on actionCode 0 with nextCode 1", queued: true}
+)
+
+// openimRulesFor returns the rules of an --openim-version value: the
+// documents' form and main are judged as v3.7 and later; an unreadable
+// value too (the flag is checked where it is read).
+func openimRulesFor(version string) (openimRules, fixtures.Release) {
+	if version == "" {
+		return openimRulesV37, fixtures.Release{3, 1 << 20, 0}
+	}
+	if r, ok := openimRulesCache.Load(version); ok {
+		c := r.(openimRulesCached)
+		return *c.rules, c.rel
+	}
+	rules, rel := openimRulesOf(version)
+	openimRulesCache.Store(version, openimRulesCached{&rules, rel})
+	return rules, rel
+}
+
+// openimRulesCache holds the rules of each --openim-version value a run
+// judges with: a load run judges every reply, and reading the version
+// each time was a regular expression per reply.
+var openimRulesCache sync.Map // string -> openimRulesCached
+
+type openimRulesCached struct {
+	rules *openimRules
+	rel   fixtures.Release
+}
+
+func openimRulesOf(version string) (openimRules, fixtures.Release) {
+	form, rel, err := OpenIMForm(version)
+	switch {
+	case err != nil || form == FormDocs:
+		return openimRulesV37, fixtures.Release{3, 1 << 20, 0}
+	case rel.Less(fixtures.Release{3, 4, 2}):
+		return openimRulesV30, rel
+	case rel.Less(fixtures.Release{3, 6, 0}):
+		return openimRulesV342, rel
+	case rel.Less(fixtures.Release{3, 7, 0}):
+		return openimRulesV36, rel
+	}
+	return openimRulesV37, rel
+}
+
+// OpenIMClientCap is the timeout of OpenIM Server's HTTP client since
+// v3.4.0: it caps every callback's timeout (utils/httputil in
+// openimsdk/tools; pkg/common/http/http_client.go before v3.7.0).
+const OpenIMClientCap = 15 * time.Second
+
+// openimNoLimitWait is how long imhook waits for a release without a limit
+// (v3.0 to v3.3.x with timeout 0 or less).
+const openimNoLimitWait = time.Minute
+
+// OpenIMBudget is the time a release waits for a reply to a callback whose
+// webhooks.yml timeout is seconds, and how that came about: the timeout is
+// a context deadline; since v3.4.0 the client's 15 s caps it (and applies
+// when the timeout is 0 or less); v3.0 to v3.3.x had no cap and no limit
+// at all without a timeout (imhook then waits a minute).
+func OpenIMBudget(version string, seconds int64) (time.Duration, string) {
+	rules, rel := openimRulesFor(version)
+	capped := !rel.Less(fixtures.Release{3, 4, 0})
+	d := time.Duration(seconds) * time.Second
+	switch {
+	case seconds <= 0 && capped:
+		return OpenIMClientCap, fmt.Sprintf("timeout %d: no deadline of its own, so the client's %s applies (%s)", seconds, OpenIMClientCap, rules.name)
+	case seconds <= 0:
+		return openimNoLimitWait, fmt.Sprintf("timeout %d: %s waits without a limit; imhook waits %s", seconds, rules.name, openimNoLimitWait)
+	case capped && (seconds > int64(OpenIMClientCap/time.Second)):
+		return OpenIMClientCap, fmt.Sprintf("timeout %d, capped at %s by the server's HTTP client (v3.4.0 and later)", seconds, OpenIMClientCap)
+	}
+	return d, fmt.Sprintf("timeout %d", seconds)
+}
+
+// openimDefaultFailedContinue is failedContinue as the shipped
+// config/webhooks.yml sets it (main): true for the before-callbacks but
+// the conversation ones (false) and beforeAddBlack (left empty: false).
+func openimDefaultFailedContinue(command string) bool {
+	k := openimConfigKey(command)
+	return k != "" && strings.HasPrefix(k, "before") && !strings.Contains(k, "Conversations") && k != "beforeAddBlack"
+}
+
+// failedContinue is the failedContinue a judgement assumes: the
+// configuration's, else the shipped webhooks.yml's.
+func (j Judging) failedContinue(command string) (bool, string) {
+	if j.FailedContinue != nil {
+		return *j.FailedContinue, "failedContinue: " + strconv.FormatBool(*j.FailedContinue)
+	}
+	fc := openimDefaultFailedContinue(command)
+	return fc, "failedContinue: " + strconv.FormatBool(fc) + " in the shipped webhooks.yml"
+}
+
+// budgetWords names the budget and where it came from.
+func budgetWords(j Judging, def string) string {
+	from := j.BudgetFrom
+	if from == "" {
+		from = def
+	}
+	return fmt.Sprintf("%s (%s)", j.Budget, from)
+}
+
+// Missed says what OpenIM Server does with a callback that got no reply
+// within the budget, by release.
+func (openim) Missed(j Judging) string {
+	rules, _ := openimRulesFor(j.Version)
+	what := "no reply within " + budgetWords(j, "OpenIM's default, timeout: 5 in the shipped webhooks.yml")
+	return what + ": " + rules.failure(j, "a network error, 90004")
+}
+
+// failure says what a release does when a callback fails (no reply in
+// time, or a reply it cannot decode, as why says).
+func (rules openimRules) failure(j Judging, why string) string {
+	return rules.cached(j, why, func() string { return rules.failureOf(j, why) })
+}
+
+// cannotDecode is the end of a finding about a reply the release cannot
+// decode.
+func (rules openimRules) cannotDecode(j Judging) string {
+	return rules.cached(j, "\x00decode", func() string {
+		return "; the server cannot decode it: " + rules.failureOf(j, "error 90007, response format error")
+	})
+}
+
+// cached returns a sentence about a failure, made once for each release,
+// kind of callback and failedContinue: the judge says one for every wrongly
+// typed field, and a load run judges every reply.
+func (rules openimRules) cached(j Judging, what string, build func() string) string {
+	fc := openimDefaultFailedContinue(j.Command)
+	if j.FailedContinue != nil {
+		fc = *j.FailedContinue
+	}
+	key := failureKey{rules.name, j.Kind, what, j.FailedContinue != nil, fc}
+	failureMu.RLock()
+	m, ok := failureWords[key]
+	failureMu.RUnlock()
+	if ok {
+		return m
+	}
+	m = build()
+	failureMu.Lock()
+	failureWords[key] = m
+	failureMu.Unlock()
+	return m
+}
+
+type failureKey struct {
+	rules, kind, what string
+	explicit, fc      bool
+}
+
+var (
+	failureMu    sync.RWMutex
+	failureWords = map[failureKey]string{}
+)
+
+func (rules openimRules) failureOf(j Judging, why string) string {
+	if j.Kind != fixtures.Before {
+		if rules.queued {
+			return fmt.Sprintf("%s drops it (%s): it posts after-callbacks from a queue and waits for no reply", rules.name, why)
+		}
+		return fmt.Sprintf("%s logs it (%s) and goes on: the operation has happened already", rules.name, why)
+	}
+	if !rules.failedContinue {
+		return fmt.Sprintf("%s aborts the operation (%s); failedContinue is not read since v3.7.0", rules.name, why)
+	}
+	fc, src := j.failedContinue(j.Command)
+	if fc {
+		return fmt.Sprintf("%s goes on as if no callback were configured (%s; %s)", rules.name, why, src)
+	}
+	return fmt.Sprintf("%s aborts the operation (%s; %s)", rules.name, why, src)
+}
+
+// openimReply is the server's CommonCallbackResp since v3.4.2; the judge
+// decodes replies with encoding/json into it, exactly as the server does.
+type openimReply struct {
+	ActionCode int32  `json:"actionCode"`
+	ErrCode    int32  `json:"errCode"`
+	ErrMsg     string `json:"errMsg"`
+	ErrDlt     string `json:"errDlt"`
+	NextCode   int32  `json:"nextCode"`
+}
+
+// openimReplyV30 is CommonCallbackResp of v3.0.0 to v3.4.0: actionCode a Go
+// int, no nextCode.
+type openimReplyV30 struct {
+	ActionCode int    `json:"actionCode"`
+	ErrCode    int32  `json:"errCode"`
+	ErrMsg     string `json:"errMsg"`
+	ErrDlt     string `json:"errDlt"`
+}
+
+var openimFields = []struct {
+	name string
+	num  bool
+}{{"actionCode", true}, {"errCode", true}, {"errMsg", false}, {"errDlt", false}, {"nextCode", true}}
+
+// decode decodes a reply as the release does.
+func (rules openimRules) decode(body []byte) (action, errCode, next int64, errMsg string, err error) {
+	if !rules.nextCode {
+		var rep openimReplyV30
+		err = json.Unmarshal(body, &rep)
+		return int64(rep.ActionCode), int64(rep.ErrCode), 0, rep.ErrMsg, err
+	}
+	var rep openimReply
+	err = json.Unmarshal(body, &rep)
+	return int64(rep.ActionCode), int64(rep.ErrCode), int64(rep.NextCode), rep.ErrMsg, err
+}
+
+// JudgeReply checks OpenIM's reply contract as the release of
+// Judging.Version (--openim-version; by default v3.7 and later) applies
+// it: the status is ignored, the body must decode into CommonCallbackResp
+// (int32 numbers and strings) or the call fails with 90007, and what stops
+// a before-callback's operation depends on the release (openimRules).
+//
+// The outcome: stop (the reply stops a before-callback's operation), modify
+// (the operation continues with a reply field of the callback's reply
+// section that changes something), else continue; after-callbacks always
+// continue. An undecodable reply has no outcome, unless the release reads
+// failedContinue and it is true: then the operation continues.
+func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome record.Outcome) {
+	rules, _ := openimRulesFor(j.Version)
+	var f findings
+	defer func() { f.expect(j, outcome); fs = f }()
+	if r.Status != http.StatusOK {
+		f.add(record.Warning, RuleStatus, "", fmt.Sprintf("HTTP %s: the OpenIM server ignores the status and decodes the body anyway", statusText(r.Status)))
+	}
+	f.common(r, j, OpenIM)
+	// undecodable says what the release does with a reply it cannot
+	// decode.
+	undecodable := func() string { return rules.cannotDecode(j) }
+	// brokenOutcome is the outcome of a reply the release cannot decode:
+	// none, unless a before-callback's failure lets the operation go on.
+	brokenOutcome := func() record.Outcome {
+		if j.Kind == fixtures.Before && rules.failedContinue {
+			if fc, _ := j.failedContinue(j.Command); fc {
+				return record.OutcomeContinue
+			}
+		}
+		return ""
+	}
+	if len(bytes.TrimSpace(r.Body)) == 0 {
+		f.add(record.Error, RuleEmpty, "", `the reply body is empty`+undecodable()+`. Answer {"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0}`)
+		return f, brokenOutcome()
+	}
+	action, errCode, next, errMsg, decodeErr := rules.decode(r.Body)
+	if se := jsonx.Check(r.Body); se != nil {
+		what := "JSON"
+		if looksHTML(r.Body) {
+			what = "JSON but an HTML page"
+		}
+		f.add(record.Error, RuleJSON, "", fmt.Sprintf("the reply is not %s (%s); found %s%s", what, se.Error(), jsonx.Snippet(r.Body, 80), undecodable()))
+		return f, brokenOutcome()
+	}
+	root := jsonx.Parse(r.Body)
+	if root.Type == gjson.Null {
+		f.add(record.Warning, RuleEmptyObject, "", "the reply is null: every field decodes to zero, so the server carries on")
+		return f, record.OutcomeContinue
+	}
+	if !root.IsObject() {
+		f.add(record.Error, RuleObject, "", "expected a JSON object, found "+jsonx.Describe(root.Raw)+undecodable())
+		return f, brokenOutcome()
+	}
+	// Find each field as Go's decoder does: an exact key wins, otherwise a
+	// case-insensitive match; the last occurrence wins.
+	found := map[string]gjson.Result{}
+	exact := map[string]bool{}
+	root.ForEach(func(k, v gjson.Result) bool {
+		for _, fd := range openimFields {
+			switch {
+			case k.Str == fd.name:
+				found[fd.name], exact[fd.name] = v, true
+			case strings.EqualFold(k.Str, fd.name) && !exact[fd.name]:
+				found[fd.name] = v
+				f.add(record.Warning, RuleKeyCase, jsonx.PathJoin("", k.Str), fmt.Sprintf("the key %q is not %q: Go's decoder in the server matches it case-insensitively, other receivers and tools may not", k.Str, fd.name))
+			}
+		}
+		return true
+	})
+	typeErrs := 0
+	for _, fd := range openimFields {
+		v, ok := found[fd.name]
+		if !ok || v.Type == gjson.Null {
+			continue
+		}
+		if fd.name == "nextCode" && !rules.nextCode {
+			if v.Type == gjson.Number && v.Raw == "0" {
+				continue
+			}
+			f.add(record.Warning, RuleNextCode, "nextCode", fmt.Sprintf("nextCode is %s: %s has no nextCode and skips it (it arrived in v3.4.2)", jsonx.Describe(v.Raw), rules.name))
+			continue
+		}
+		if fd.num {
+			bits := 32
+			if fd.name == "actionCode" {
+				bits = rules.actionBits
+			}
+			word := "an int32"
+			if bits == 64 {
+				word = "an integer (a Go int)"
+			}
+			if v.Type != gjson.Number {
+				typeErrs++
+				msg := fmt.Sprintf("expected %s, found %s%s", word, jsonx.Describe(v.Raw), undecodable())
+				if fd.name == "nextCode" && v.Type == gjson.String {
+					msg += `. The document's own sample shows "nextCode": "", which is exactly this mistake`
+				}
+				f.add(record.Error, RuleType, fd.name, msg)
+				continue
+			}
+			if strings.ContainsAny(v.Raw, ".eE") {
+				typeErrs++
+				f.add(record.Error, RuleType, fd.name, fmt.Sprintf("expected %s, found the number %s (a fraction or exponent)%s", word, v.Raw, undecodable()))
+				continue
+			}
+			if _, err := strconv.ParseInt(v.Raw, 10, bits); err != nil {
+				typeErrs++
+				lo, hi := int64(math.MinInt32), int64(math.MaxInt32)
+				if bits == 64 {
+					lo, hi = math.MinInt64, math.MaxInt64
+				}
+				f.add(record.Error, RuleRange, fd.name, fmt.Sprintf("expected %s (%d..%d), found %s%s", word, lo, hi, v.Raw, undecodable()))
+			}
+			continue
+		}
+		if v.Type != gjson.String {
+			typeErrs++
+			f.add(record.Error, RuleType, fd.name, fmt.Sprintf("expected a string, found %s%s", jsonx.Describe(v.Raw), undecodable()))
+		}
+	}
+	applied := false
+	if j.Kind == fixtures.Before && j.Reply != nil {
+		n := 0
+		n, applied = f.extras(root, j.Reply, j.Request, true, undecodable())
+		typeErrs += n
+	}
+	if decodeErr != nil {
+		if typeErrs == 0 {
+			// A case the field checks did not foresee: report Go's own words.
+			var te *json.UnmarshalTypeError
+			path := ""
+			if errors.As(decodeErr, &te) {
+				path = te.Field
+			}
+			f.add(record.Error, RuleType, path, decodeErr.Error()+undecodable())
+		}
+		return f, brokenOutcome()
+	}
+	if typeErrs > 0 {
+		return f, brokenOutcome()
+	}
+	if len(found) == 0 {
+		f.add(record.Warning, RuleEmptyObject, "", "the reply has none of actionCode, errCode, errMsg, errDlt, nextCode: every field decodes to zero, so the server carries on")
+	} else {
+		var missing []string
+		for _, fd := range openimFields {
+			if _, ok := found[fd.name]; !ok && (fd.name != "nextCode" || rules.nextCode) {
+				missing = append(missing, fd.name)
+			}
+		}
+		if len(missing) > 0 {
+			f.add(record.Info, RuleMissing, "", "missing "+strings.Join(missing, ", ")+": they decode to zero")
+		}
+	}
+	asks := rules.stops(action, errCode, next)
+	outcome = record.OutcomeContinue
+	switch {
+	case j.Kind == fixtures.Before && asks:
+		outcome = record.OutcomeStop
+		// A stopped operation copies nothing back.
+		f = slices.DeleteFunc(f, func(x record.Finding) bool { return x.Rule == RuleEcho })
+	case j.Kind == fixtures.Before && applied:
+		outcome = record.OutcomeModify
+	}
+	switch {
+	case j.Kind != fixtures.Before && action != 0:
+		f.add(record.Warning, RuleActionCode, "actionCode", fmt.Sprintf("actionCode %d: the server ignores an after-callback's reply and carries on (to a before-callback, %s: %s)", action, rules.name, rules.stopWords))
+	case j.Kind != fixtures.Before && (asks || rules.nextCode && next == 1):
+		path := stopPath(rules, action, errCode, next)
+		rule := RuleNextCode
+		if path != "nextCode" {
+			rule = RuleErrorCode
+		}
+		f.add(record.Warning, rule, path, fmt.Sprintf("errCode %d, nextCode %d ask the server to stop, but the server ignores an after-callback's reply", errCode, next))
+	case rules.parseLogged && (action != 0 || next == 1):
+		f.add(record.Warning, RuleActionCode, stopPath(openimRulesV342, action, errCode, next), fmt.Sprintf("actionCode %d with nextCode %d: %s: %s, so the operation goes on (v3.4.2 to v3.5.x stopped it; v3.7 and later stops on actionCode 0 with nextCode 1 only)", action, next, rules.name, rules.stopWords))
+	case outcome == record.OutcomeStop && j.PayloadValid && j.Expect == "":
+		f.add(record.Error, RuleRefused, stopPath(rules, action, errCode, next), fmt.Sprintf("actionCode %d, errCode %d, nextCode %d stop the operation of a valid callback on %s (%s; errMsg %q); a backend should let a valid callback continue, or use --expect stop", action, errCode, next, rules.name, rules.stopWords, errMsg))
+	case outcome != record.OutcomeStop && action != 0:
+		f.add(record.Warning, RuleActionCode, "actionCode", fmt.Sprintf("actionCode %d: %s: %s, so it carries on regardless", action, rules.name, rules.stopWords))
+	}
+	if rules.nextCode && next != 0 && next != 1 {
+		f.add(record.Warning, RuleNextCode, "nextCode", fmt.Sprintf("nextCode %d: only 1 has a meaning (stop)", next))
+	}
+	return f, outcome
+}
+
+// stopPath is the field that stopped an operation, for the finding's path.
+func stopPath(rules openimRules, action, errCode, next int64) string {
+	switch {
+	case action != 0:
+		return "actionCode"
+	case rules.nextCode && next == 1:
+		return "nextCode"
+	case errCode != 0:
+		return "errCode"
+	}
+	return ""
+}

@@ -1,0 +1,201 @@
+package platform
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/imhook/imhook/fixtures"
+)
+
+// Every OpenIM callback of the catalogue has its webhooks.yml key, and each
+// key names a callback of the catalogue (but the one without any).
+func TestOpenIMConfigKeysCoverTheCatalogue(t *testing.T) {
+	seen := map[string]bool{}
+	for _, k := range openimConfigKeys {
+		if k.command == "" {
+			continue
+		}
+		e, _, ok := fixtures.Default().Lookup(k.command)
+		if !ok || e.Vendor != fixtures.OpenIM || e.Command != k.command {
+			t.Errorf("%s: %s is not an OpenIM callback of the catalogue", k.key, k.command)
+			continue
+		}
+		if (e.Kind == fixtures.Before) != strings.HasPrefix(k.key, "before") && k.key != "afterRevokeMsg" {
+			t.Errorf("%s is a %s-callback", k.key, e.Kind)
+		}
+		if seen[k.command] {
+			t.Errorf("%s has two keys", k.command)
+		}
+		seen[k.command] = true
+	}
+	for _, e := range fixtures.Default().Entries() {
+		if e.Vendor == fixtures.OpenIM && !seen[e.Command] {
+			t.Errorf("%s has no webhooks.yml key", e.Command)
+		}
+	}
+}
+
+// The file serve prints for an address reads back: its url, every callback
+// enabled with the shipped timeout and failedContinue.
+func TestOpenIMWebhooksYMLRoundTrip(t *testing.T) {
+	const u = "http://127.0.0.1:9000"
+	s, err := ParseOpenIMWebhooks([]byte(OpenIMWebhooksYML(u+"/")), "webhooks.yml", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Target != u {
+		t.Errorf("url %q, want %q", s.Target, u)
+	}
+	n := 0
+	for _, e := range fixtures.Default().Entries() {
+		if e.Vendor != fixtures.OpenIM {
+			continue
+		}
+		n++
+		cs, ok := s.Callbacks[e.Command]
+		if !ok {
+			t.Errorf("%s is not enabled", e.Command)
+			continue
+		}
+		if cs.Budget != 5*time.Second || !strings.Contains(cs.BudgetFrom, "webhooks.yml "+openimConfigKey(e.Command)+": timeout 5") {
+			t.Errorf("%s: budget %s from %q", e.Command, cs.Budget, cs.BudgetFrom)
+		}
+		if (cs.FailedContinue != nil) != (e.Kind == fixtures.Before) {
+			t.Errorf("%s: failedContinue %v", e.Command, cs.FailedContinue)
+		} else if cs.FailedContinue != nil && *cs.FailedContinue != openimDefaultFailedContinue(e.Command) {
+			t.Errorf("%s: failedContinue %t", e.Command, *cs.FailedContinue)
+		}
+	}
+	if len(s.Callbacks) != n || n != 52 {
+		t.Errorf("%d callbacks enabled of %d", len(s.Callbacks), n)
+	}
+	if len(s.Notes) != 1 || !strings.Contains(s.Notes[0], "afterUserKickOff") {
+		t.Errorf("notes: %q", s.Notes)
+	}
+	if !openimDefaultFailedContinue("callbackBeforeSendSingleMsgCommand") || openimDefaultFailedContinue("callbackBeforeAddBlackCommand") ||
+		openimDefaultFailedContinue("callbackBeforeCreateSingleChatConversationsCommand") || openimDefaultFailedContinue("callbackAfterSendSingleMsgCommand") {
+		t.Error("the shipped failedContinue values")
+	}
+}
+
+// A file in the shape of the shipped one: comments, block and flow lists,
+// a key left empty, quoted values; only enabled callbacks run, with their
+// timeouts as the release applies them.
+func TestParseOpenIMWebhooks(t *testing.T) {
+	const file = `---
+# webhooks for the staging server
+url: 'http://backend:8080/openim'   # the server appends /{command}
+beforeSendSingleMsg:
+  enable: true
+  timeout: 3
+  failedContinue: false
+  # Only the contentType not in deniedTypes will send the callback.
+  deniedTypes: []
+afterSendSingleMsg:
+  enable: True
+  timeout: 30
+  attentionIds:
+    - "user#1"
+    - user2
+beforeAddBlack:
+  enable: true
+  timeout: 5
+  failedContinue:
+afterSendGroupMsg: {enable: false, timeout: 5}
+beforeUpdateUserInfo: {enable: true, failedContinue: true, deniedTypes: [101, 102]}
+afterGroupMsgRevoke: {enable: true}
+afterUserOnline:
+beforeSomething: {enable: true}
+`
+	s, err := ParseOpenIMWebhooks([]byte(file), "webhooks.yml", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Target != "http://backend:8080/openim" {
+		t.Errorf("url %q", s.Target)
+	}
+	want := []string{"callbackAfterSendSingleMsgCommand", "callbackBeforeAddBlackCommand", "callbackBeforeSendSingleMsgCommand", "callbackBeforeUpdateUserInfoCommand"}
+	if got := s.Commands(); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("enabled %v, want %v", got, want)
+	}
+	check := func(cmd string, budget time.Duration, from string, fc *bool) {
+		t.Helper()
+		cs := s.Callbacks[cmd]
+		if cs.Budget != budget || !strings.Contains(cs.BudgetFrom, from) {
+			t.Errorf("%s: %s from %q, want %s from %q", cmd, cs.Budget, cs.BudgetFrom, budget, from)
+		}
+		if (cs.FailedContinue == nil) != (fc == nil) || fc != nil && *cs.FailedContinue != *fc {
+			t.Errorf("%s: failedContinue %v, want %v", cmd, cs.FailedContinue, fc)
+		}
+	}
+	yes, no := true, false
+	check("callbackBeforeSendSingleMsgCommand", 3*time.Second, "webhooks.yml beforeSendSingleMsg: timeout 3", &no)
+	check("callbackAfterSendSingleMsgCommand", 15*time.Second, "timeout 30, capped at 15s", nil)
+	check("callbackBeforeAddBlackCommand", 5*time.Second, "timeout 5", &no)
+	check("callbackBeforeUpdateUserInfoCommand", 5*time.Second, "timeout not set", &yes)
+	notes := strings.Join(s.Notes, "\n")
+	for _, w := range []string{"webhooks.yml:14: afterSendSingleMsg.attentionIds", "beforeUpdateUserInfo.deniedTypes", "afterGroupMsgRevoke is enabled", "beforeSomething is not a key"} {
+		if !strings.Contains(notes, w) {
+			t.Errorf("notes do not say %q:\n%s", w, notes)
+		}
+	}
+	if strings.Contains(notes, "beforeSendSingleMsg.deniedTypes") {
+		t.Errorf("an empty deniedTypes is noted:\n%s", notes)
+	}
+	// The same file judged for v3.3: no cap.
+	s, err = ParseOpenIMWebhooks([]byte(file), "webhooks.yml", "v3.3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := s.Callbacks["callbackAfterSendSingleMsgCommand"].Budget; b != 30*time.Second {
+		t.Errorf("v3.3: budget %s, want 30s", b)
+	}
+}
+
+// What the reader does not support, or what OpenIM would not read, is an
+// error that names the line.
+func TestParseOpenIMWebhooksErrors(t *testing.T) {
+	for _, tc := range []struct{ file, words string }{
+		{"", "empty"},
+		{"# nothing\n", "empty"},
+		{"- a\n- b\n", "expected a mapping"},
+		{"url: x\n\tbeforeSendSingleMsg: {}\n", "line 2: a tab"},
+		{"beforeSendSingleMsg:\n  enable: yes\n", `webhooks.yml:2: beforeSendSingleMsg.enable: expected true or false, found "yes"`},
+		{"beforeSendSingleMsg:\n  enable: true\n  timeout: 2.5\n", "webhooks.yml:3: beforeSendSingleMsg.timeout: expected a whole number of seconds"},
+		{"beforeSendSingleMsg: &a {enable: true}\n", "anchors"},
+		{"url: |\n  http://x\n", "block scalars"},
+		{"url: \"http://x\n", "line 1: a quoted string does not end"},
+		{"beforeSendSingleMsg: {enable: true\n", "line 1: a { mapping does not end on its line"},
+		{"url: a\nurl: b\n", "line 2: the key url is given twice"},
+		{"beforeSendSingleMsg:\n  enable: true\n    timeout: 5\n", "line 3: unexpected indentation"},
+		{"beforeSendSingleMsg: true\n", "expected a mapping (enable, timeout, ...)"},
+		{"url: a\n---\nurl: b\n", "a second YAML document"},
+		{"just text\n", "line 1: expected key: value"},
+	} {
+		_, err := ParseOpenIMWebhooks([]byte(tc.file), "webhooks.yml", "")
+		if err == nil || !strings.Contains(err.Error(), tc.words) {
+			t.Errorf("%q: %v, want an error saying %q", tc.file, err, tc.words)
+		}
+	}
+}
+
+// FuzzParseYAML: the reader never panics, and what it reads as a mapping
+// has its keys.
+func FuzzParseYAML(f *testing.F) {
+	f.Add(OpenIMWebhooksYML("http://127.0.0.1:9000"))
+	f.Add("a:\n  - 'x'\n  - [1, {b: c}]\nd: \"e\\u0041\"\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := parseYAML([]byte(s))
+		if err != nil {
+			return
+		}
+		if n.kind == yamlMap {
+			for _, k := range n.keys {
+				if n.vals[k] == nil {
+					t.Fatalf("key %q without a value", k)
+				}
+			}
+		}
+	})
+}
