@@ -66,39 +66,39 @@ func reportRun(o *reportOptions) error {
 	}
 	sum := run.NewSummary("imhook report")
 	errPal := g.ErrPalette()
-	problem := func(file string, line int, msg string) {
+	problem := func(file string, line int, rule, msg string) {
 		sum.Input.Problems++
 		sum.Input.Errors++
-		g.Notef("%s:%d: %s report.input: %s", file, line, errPal.Severity(record.Error), msg)
+		g.Notef("%s:%d: %s %s: %s", file, line, errPal.Severity(record.Error), rule, msg)
 	}
 	err = stream.Walk(sources, stream.Options{Stdin: g.Streams.In}, func(it *stream.Item) error {
 		if err := o.ctx.Err(); err != nil {
 			return err
 		}
 		if f, line := it.Check(); f != nil {
-			if f.Rule == stream.RuleRead {
+			if stream.Unusable(f) {
 				sum.Input.Unreadable++
 			}
-			problem(it.File, line, f.Message)
+			problem(it.File, line, f.Rule, f.Message)
 			return nil
 		}
 		switch kind, _ := stream.Classify(it.Raw); kind {
 		case stream.KindRecord:
 			var rec record.Record
 			if err := record.Unmarshal(it.Raw, &rec); err != nil {
-				problem(it.File, it.Line, "not a record: "+err.Error())
+				problem(it.File, it.Line, "report.input", "not a record: "+err.Error())
 				return nil
 			}
 			sum.Add(&run.Event{Record: &rec})
 		case stream.KindSummary:
 			var s run.Summary
 			if err := s.UnmarshalJSON(it.Raw); err != nil {
-				problem(it.File, it.Line, err.Error())
+				problem(it.File, it.Line, "report.input", err.Error())
 				return nil
 			}
 			sum.Merge(&s)
 		default:
-			problem(it.File, it.Line, "neither a record nor a run summary (payloads and replies have no exchange to count: imhook validate checks them)")
+			problem(it.File, it.Line, "report.input", "neither a record nor a run summary (payloads and replies have no exchange to count: imhook validate checks them)")
 		}
 		return nil
 	})
@@ -118,7 +118,7 @@ func reportRun(o *reportOptions) error {
 	case o.ctx.Err() != nil:
 		return &run.InterruptedError{Exchanges: sum.Exchanges}
 	case sum.Input.Unreadable > 0:
-		return &run.InputError{Err: fmt.Errorf("%d input(s) could not be read", sum.Input.Unreadable)}
+		return &run.InputError{Err: fmt.Errorf("%d input(s) could not be used (unreadable, empty or not JSON text)", sum.Input.Unreadable)}
 	}
 	return nil
 }

@@ -175,13 +175,17 @@ func validateRun(o *validateOptions) error {
 		if o.Strict && st.Warnings > 0 {
 			s += " (--strict: warnings fail)"
 		}
+		if st.Unreadable > 0 {
+			s += fmt.Sprintf("; %s could not be used (unreadable, empty or not JSON text)", epal.Red(fmt.Sprintf("%d input(s)", st.Unreadable)))
+		}
 		fmt.Fprintln(g.Streams.ErrOut, s)
 	}
 	switch {
 	case ctx.Err() != nil:
 		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("interrupted")}
 	case st.Unreadable > 0:
-		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%d input(s) could not be read", st.Unreadable)}
+		// The findings and the summary have said which and why.
+		return &ExitError{Code: ExitUsage, Silent: true, Err: fmt.Errorf("%d input(s) could not be used", st.Unreadable)}
 	case failed > 0:
 		return &ExitError{Code: ExitContract, Silent: true, Err: fmt.Errorf("%d finding(s) fail", failed)}
 	}

@@ -137,7 +137,7 @@ func Run(ctx context.Context, sources []stream.Source, o Options, emit func(Resu
 			if r.Problem.Severity == record.Error {
 				st.Failed++
 			}
-			if r.Problem.Rule == stream.RuleRead {
+			if stream.Unusable(&r.Problem.Finding) {
 				st.Unreadable++
 			}
 		default:

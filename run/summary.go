@@ -338,7 +338,7 @@ func (s *Summary) Err() error {
 	case s.Exchanges > 0 && s.Unreachable == s.Exchanges:
 		return &UnreachableError{Reason: s.FirstUnreachable}
 	case s.Input.Unreadable > 0:
-		return &InputError{Err: fmt.Errorf("%d input(s) could not be read", s.Input.Unreadable)}
+		return &InputError{Err: fmt.Errorf("%d input(s) could not be used (unreadable, empty or not JSON text)", s.Input.Unreadable)}
 	case s.Checks.Passed+s.Checks.Failed > 0 && s.Checks.Failed > 0:
 		return &ContractError{Failed: s.Checks.Failed, What: "step(s) failed"}
 	case s.Checks.Passed+s.Checks.Failed == 0 && s.Failed() > 0:
