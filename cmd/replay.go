@@ -76,7 +76,7 @@ recognise as a callback (no command) is skipped with a warning.`,
   imhook replay traffic.jsonl --resign --concurrency 8 --rate 200 --target https://api.example.com/im
   cat payload.json | imhook replay - -o json
   imhook replay run.jsonl --count 100000 --concurrency 64 --rate 2000 --target http://localhost:8080/im`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needArgs("FILE... or - (stdin)"),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Inputs, o.ctx = args, c.Context()
 			if err := o.resolve(c); err != nil {

@@ -45,7 +45,7 @@ one {"summary": ...} object, which report reads back. Exit 0 when every input co
   imhook simulate --all -o json > run.jsonl && imhook report run.jsonl
   imhook report part-*.json -o json
   cat a.jsonl b.jsonl | imhook report -`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needArgs("FILE... or - (stdin)"),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Inputs, o.ctx = args, c.Context()
 			if runF != nil {

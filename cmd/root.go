@@ -103,9 +103,7 @@ Supported: Tencent Cloud Chat / IM third-party callbacks and OpenIM webhooks.`,
 	pf.BoolVarP(&g.Quiet, "quiet", "q", false, "print only failures and errors")
 	_ = root.RegisterFlagCompletionFunc("output", fixedCompletion("text", "json"))
 	_ = root.RegisterFlagCompletionFunc("color", fixedCompletion("auto", "always", "never"))
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w\nsee '%s --help'", err, c.CommandPath())}
-	})
+	root.SetFlagErrorFunc(flagError)
 
 	root.AddCommand(newFixturesCmd(g), newSimulateCmd(g, nil), newServeCmd(g, nil), newReplayCmd(g, nil), newValidateCmd(g, nil),
 		newReportCmd(g, nil), newVersionCmd(g))
@@ -130,11 +128,7 @@ func Run(ctx context.Context, s *ui.Streams, args []string) int {
 	err := root.ExecuteContext(ctx)
 	code := ExitCode(err)
 	if err != nil && !silent(err) {
-		msg := err.Error()
-		if strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") || strings.HasPrefix(msg, "unknown shorthand") {
-			msg += "\nsee 'imhook --help'"
-		}
-		fmt.Fprintf(s.ErrOut, "imhook: %s\n", msg)
+		fmt.Fprintf(s.ErrOut, "imhook: %s\n", unknownCommand(root, err).Error())
 	}
 	return code
 }

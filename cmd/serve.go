@@ -72,7 +72,7 @@ file, prints the summary of what was received and exits 0.`,
   imhook serve --respond-file C2C.CallbackBeforeSendMsg=modified.json --respond-file ok.json
   imhook serve --delay 2500ms                                  # answer too late for Tencent
   imhook serve --fail-rate 0.1 -o json | jq .verdict`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			o.ctx = c.Context()
 			for flag, env := range map[string]string{"sdkappid": "IMHOOK_SDKAPPID"} {

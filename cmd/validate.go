@@ -86,7 +86,7 @@ breaks the spec or the contract, 2 when an input cannot be read.`,
   imhook fixtures show C2C.CallbackAfterSendMsg | imhook validate -
   imhook validate recordings/ --strict -o json
   imhook validate --consistency conversation.jsonl     # simulate --scenario conversation --record conversation.jsonl`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needArgs("FILE... or - (stdin)"),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Inputs, o.ctx = args, c.Context()
 			if runF != nil {

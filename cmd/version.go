@@ -27,7 +27,7 @@ func newVersionCmd(g *Globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print imhook's version",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			if g.JSON() {
 				b, _ := json.Marshal(map[string]string{"version": version(), "go": runtime.Version()})
