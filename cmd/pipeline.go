@@ -40,6 +40,8 @@ type chainSpec struct {
 	// Print shows one line per exchange (not in a load run); Received says
 	// the exchanges came in (serve); ShowInfo shows info findings too.
 	Print, Received, ShowInfo bool
+	// ShowReply shows each reply's status and body beneath its line.
+	ShowReply bool
 	// Progress draws the live progress line on a terminal; Total is how
 	// many exchanges to expect (0: not known).
 	Progress bool
@@ -80,7 +82,7 @@ func (g *Globals) newChain(ctx context.Context, out *outputOptions, spec chainSp
 	}
 	if spec.Print {
 		printer := g.Printer()
-		printer.ShowInfo = spec.ShowInfo
+		printer.ShowInfo, printer.ShowReply = spec.ShowInfo, spec.ShowReply
 		o.Print = printer.Record
 		if spec.Received {
 			o.Print = printer.Received

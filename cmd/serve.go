@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/internal/jsonx"
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/run"
@@ -286,8 +286,11 @@ func readReplyFiles(specs []string) (map[string][]byte, error) {
 		if err != nil {
 			return nil, usageErrorf("--respond-file: %v", err)
 		}
-		if !json.Valid(b) {
-			return nil, usageErrorf("--respond-file %s: not valid JSON", file)
+		if why := jsonx.NotText(b); why != "" {
+			return nil, usageErrorf("--respond-file %s: not JSON text: %s", file, why)
+		}
+		if se := jsonx.Check(b); se != nil {
+			return nil, usageErrorf("--respond-file %s: not valid JSON: %v", file, se)
 		}
 		out[cmd] = b
 	}

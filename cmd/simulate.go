@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"os"
@@ -8,8 +9,10 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/tidwall/gjson"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/internal/jsonx"
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/run"
@@ -249,6 +252,9 @@ func (o *simulateOptions) mode(sender *simulate.Sender) (*mode, error) {
 		m.producer = o.loadProducer(sender, cbs)
 		return m, nil
 	}
+	// A --data body with findings of its own is sent to see how the
+	// backend takes it: its reply shows.
+	m.spec.ShowReply = o.Data != "" && len(cbs) == 1 && len(cbs[0].Findings) > 0
 	m.producer = sender.Sequence(cbs)
 	return m, nil
 }
@@ -309,7 +315,7 @@ func (o *simulateOptions) dataCallback(entries []*fixtures.Entry) ([]simulate.Ca
 		return nil, err
 	}
 	if len(entries) == 0 {
-		e, err := commandFromBody(g, body)
+		e, err := commandFromBody(g, o.Data, body)
 		if err != nil {
 			return nil, err
 		}
@@ -394,11 +400,21 @@ func readData(g *Globals, name string) ([]byte, error) {
 	if err != nil {
 		return nil, usageErrorf("--data: %v", err)
 	}
+	// A broken body is fine (how the backend takes it is the point); no
+	// body at all, or bytes that are not text, is a mistake.
+	switch why := jsonx.NotText(b); {
+	case why != "":
+		return nil, usageErrorf("--data %s: not JSON text: %s; --data sends a JSON body (broken ones too; --probe robustness sends malformed ones)", name, why)
+	case len(bytes.TrimSpace(b)) == 0:
+		return nil, usageErrorf("--data %s: the body is empty; give a JSON body (imhook fixtures show COMMAND > body.json makes one to edit)", name)
+	}
 	return b, nil
 }
 
-// commandFromBody finds the callback a --data body names.
-func commandFromBody(g *Globals, body []byte) (*fixtures.Entry, error) {
+// commandFromBody finds the callback a --data body names. A JSON array
+// names none: it is explained (replay sends each of its payloads; a named
+// COMMAND sends the array itself).
+func commandFromBody(g *Globals, name string, body []byte) (*fixtures.Entry, error) {
 	if cmd, _ := fixtures.BodyCommand(body); cmd != "" {
 		es, err := lookupEntries(g, []string{cmd})
 		if err != nil {
@@ -406,5 +422,19 @@ func commandFromBody(g *Globals, body []byte) (*fixtures.Entry, error) {
 		}
 		return es[0], nil
 	}
-	return nil, usageErrorf("--data: the body names no callback (no CallbackCommand or callbackCommand field); name the COMMAND")
+	if root := gjson.ParseBytes(body); root.IsArray() {
+		n, cmd := 0, "COMMAND"
+		root.ForEach(func(_, v gjson.Result) bool {
+			if c, _ := fixtures.BodyCommand([]byte(v.Raw)); c != "" && n == 0 {
+				cmd = c
+			}
+			n++
+			return true
+		})
+		return nil, usageErrorf("--data %s holds a JSON array of %d value(s), not one callback body.\n"+
+			"To send each as a callback of its own: imhook replay %s --target URL\n"+
+			"To send the array itself as one body (to see how the backend takes it): imhook simulate %s --data %s",
+			name, n, name, cmd, name)
+	}
+	return nil, usageErrorf("--data %s: the body names no callback (no CallbackCommand or callbackCommand field); name the COMMAND: imhook simulate COMMAND --data %s", name, name)
 }

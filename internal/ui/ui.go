@@ -12,11 +12,13 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/fatih/color"
 	"github.com/mattn/go-isatty"
 	"github.com/tidwall/pretty"
 
+	"github.com/imhook/imhook/internal/jsonx"
 	"github.com/imhook/imhook/record"
 )
 
@@ -141,7 +143,11 @@ type Printer struct {
 	pal   *Palette
 	// ShowInfo prints info findings in text mode.
 	ShowInfo bool
-	buf      []byte
+	// ShowReply prints the reply's status and body beneath the findings in
+	// text mode (simulate --data with a body that has findings of its own:
+	// how the backend took it is the point).
+	ShowReply bool
+	buf       []byte
 }
 
 // NewPrinter writes to out; format is "text" or "json".
@@ -226,7 +232,32 @@ func (p *Printer) exchange(r *record.Record, received bool) {
 		}
 		fmt.Fprintf(&sb, "      %s %s%s: %s\n", pal.Severity(f.Severity), pal.Dim(f.Rule), where, f.Message)
 	}
+	if p.ShowReply && r.Response != nil && !received {
+		fmt.Fprintf(&sb, "      %s HTTP %s %s\n", pal.Cyan("reply"), pal.Status(r.Response.Status), replyBody(r.Response.Body))
+	}
 	io.WriteString(p.out, sb.String())
+}
+
+// replyShown is how much of a reply body ShowReply prints.
+const replyShown = 400
+
+// replyBody is a reply body on one line: compact JSON, or quoted text,
+// clipped to replyShown characters.
+func replyBody(b []byte) string {
+	t := bytes.TrimSpace(b)
+	switch {
+	case len(t) == 0:
+		return "(empty body)"
+	case json.Valid(t):
+		var buf bytes.Buffer
+		_ = json.Compact(&buf, t)
+		s := buf.String()
+		if n := utf8.RuneCountInString(s); n > replyShown {
+			s = string([]rune(s)[:replyShown]) + fmt.Sprintf("… (%d bytes)", len(t))
+		}
+		return s
+	}
+	return jsonx.Snippet(t, replyShown)
 }
 
 // Request prints a request that would be sent (--dry-run).
