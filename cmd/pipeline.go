@@ -87,6 +87,7 @@ func (g *Globals) newChain(ctx context.Context, out *outputOptions, spec chainSp
 		if spec.Received {
 			o.Print = printer.Received
 		}
+		o.NotJudged = func(nj *run.NotJudged) { printer.NotJudged(nj.Vendor, nj.Command, nj.Name) }
 	}
 	errPal := g.ErrPalette()
 	o.Problem = func(p *stream.Finding) {

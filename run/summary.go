@@ -87,7 +87,11 @@ type Summary struct {
 	NoReplyWaited int64
 	// Checks counts exchanges that a producer judged itself (suite steps).
 	Checks struct{ Passed, Failed int64 }
-	Input  InputSummary
+	// NotJudged counts the checks a producer did not make (probes whose
+	// baseline failed), and FirstNotJudged says why the first was not.
+	NotJudged      int64
+	FirstNotJudged string
+	Input          InputSummary
 	// FirstError is the first reason a reply did not come.
 	FirstError string
 	// FirstUnreachable is the first reason the target could not be reached.
@@ -179,6 +183,13 @@ func (s *Summary) callback(vendor, command string) *CallbackSummary {
 
 // Add counts one event: an exchange or a problem with the input.
 func (s *Summary) Add(ev *Event) {
+	if nj := ev.NotJudged; nj != nil {
+		s.NotJudged++
+		if s.FirstNotJudged == "" {
+			s.FirstNotJudged = nj.Reason
+		}
+		return
+	}
 	if ev.Problem != nil {
 		s.Input.Items++
 		s.Input.Problems++
@@ -271,6 +282,10 @@ func (s *Summary) Merge(o *Summary) {
 	s.NoReplyWaited += o.NoReplyWaited
 	s.Checks.Passed += o.Checks.Passed
 	s.Checks.Failed += o.Checks.Failed
+	s.NotJudged += o.NotJudged
+	if s.FirstNotJudged == "" {
+		s.FirstNotJudged = o.FirstNotJudged
+	}
 	s.Input.Items += o.Input.Items
 	s.Input.Problems += o.Input.Problems
 	s.Input.Errors += o.Input.Errors
@@ -345,6 +360,8 @@ func (s *Summary) Err() error {
 		return &ContractError{Failed: s.Failed(), What: "exchange(s) broke the contract"}
 	case s.Input.Errors > 0:
 		return &ContractError{Failed: s.Input.Errors, What: "problem(s) in the input"}
+	case s.NotJudged > 0:
+		return &ContractError{Failed: s.NotJudged, What: "check(s) not judged: " + s.FirstNotJudged}
 	}
 	return nil
 }
@@ -369,6 +386,8 @@ type wire struct {
 	Unreachable   int64                       `json:"unreachable"`
 	NoReplyWaited int64                       `json:"no_reply_waited"`
 	Checks        *checks                     `json:"checks,omitempty"`
+	NotJudged     int64                       `json:"not_judged,omitempty"`
+	NotJudgedWhy  string                      `json:"first_not_judged,omitempty"`
 	Input         *InputSummary               `json:"input,omitempty"`
 	Latency       latency                     `json:"latency_ms"`
 	FirstError    string                      `json:"first_error,omitempty"`
@@ -400,6 +419,7 @@ func (s *Summary) MarshalJSON() ([]byte, error) {
 		Verdicts: s.Verdicts, Outcomes: s.Outcomes, Status: map[string]int64{}, Vendors: s.Vendors, Callbacks: s.Callbacks,
 		Findings: s.findings(), Warnings: s.Warnings, BudgetMisses: s.BudgetMisses, Unreachable: s.Unreachable,
 		NoReplyWaited: s.NoReplyWaited, FirstError: s.FirstError, Unreached: s.FirstUnreachable,
+		NotJudged: s.NotJudged, NotJudgedWhy: s.FirstNotJudged,
 		Latency: latency{ms(s.Percentile(50)), ms(s.Percentile(90)), ms(s.Percentile(99)), ms(s.Percentile(99.9)), ms(s.Max())}}
 	if !s.Start.IsZero() {
 		start, end := s.Start.UTC(), s.End.UTC()
@@ -470,6 +490,7 @@ func (s *Summary) UnmarshalJSON(b []byte) error {
 		n.Input = *w.Input
 	}
 	n.FirstError, n.FirstUnreachable = w.FirstError, w.Unreached
+	n.NotJudged, n.FirstNotJudged = w.NotJudged, w.NotJudgedWhy
 	*s = *n
 	return nil
 }
@@ -529,6 +550,11 @@ func (s *Summary) Text(pal Palette) string {
 		}
 	}
 	b.WriteByte('\n')
+	if s.NotJudged > 0 {
+		// First after the counts: the other lines describe exchanges that
+		// could not tell what they were meant to.
+		fmt.Fprintf(&b, "not judged %s: %s\n", pal.Red(fmt.Sprintf("%d check(s)", s.NotJudged)), s.FirstNotJudged)
+	}
 	if s.Latencies() > 0 {
 		fmt.Fprintf(&b, "latency    p50 %s  p90 %s  p99 %s  p99.9 %s  max %s", round(s.Percentile(50)), round(s.Percentile(90)),
 			round(s.Percentile(99)), round(s.Percentile(99.9)), round(s.Max()))

@@ -260,6 +260,18 @@ func replyBody(b []byte) string {
 	return jsonx.Snippet(t, replyShown)
 }
 
+// NotJudged prints a check that was not made (a probe whose baseline
+// failed); the summary says why. Nothing in JSON: it has no record.
+func (p *Printer) NotJudged(vendor, command, name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.json {
+		return
+	}
+	pal := p.pal
+	fmt.Fprintf(p.out, "%s %s %s  %s  %s\n", pal.Dim("---"), pal.Dim(vendor), pal.Bold(command), name, pal.Yellow("NOT JUDGED (the baseline failed)"))
+}
+
 // Request prints a request that would be sent (--dry-run).
 func (p *Printer) Request(r *record.Record) {
 	p.mu.Lock()
