@@ -22,6 +22,12 @@ func newFixturesCmd(g *Globals) *cobra.Command {
 		Long: `The catalogue is imhook's description of every callback it knows: fields and their
 types, bounds and cross-field rules, the document it comes from and the document's quirks.
 Generation, validation, the receiver and this help all read it.`,
+		Example: `  imhook fixtures list --vendor tencent
+  imhook fixtures show C2C.CallbackAfterSendMsg --seed 7             # a generated payload
+  imhook fixtures show C2C.CallbackAfterSendMsg --doc                # fields, rules, quirks
+  imhook fixtures show C2C.CallbackAfterSendMsg --sample             # the document's own sample
+  imhook fixtures show C2C.CallbackAfterSendMsg > body.json          # a body to edit for --data
+  imhook fixtures schema C2C.CallbackAfterSendMsg > c2c.schema.json  # JSON Schema`,
 	}
 	c.AddCommand(newFixturesListCmd(g), newFixturesShowCmd(g), newFixturesSchemaCmd(g))
 	groupRun(c)

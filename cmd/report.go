@@ -24,26 +24,16 @@ func newReportCmd(g *Globals, runF func(*reportOptions) error) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "report FILE...|-",
 		Short: "Sum up recordings and run summaries: the same summary every run prints",
-		Long: `Read recordings (the records simulate --record, replay --record and serve --record write, or
--o json prints) and run summaries (the {"summary": ...} line that -o json ends with) and print
-one summary of them all: exchanges by vendor, callback, verdict, outcome and status, findings
-by callback and rule, budget misses by callback, and the latency percentiles. Several inputs
-merge: the same recording given twice counts twice. Summaries merge exactly (each carries its
-latency histogram), so a load run split over several machines sums up as one:
+		Long: `Print the run summary of recordings (records, as --record writes them or -o json prints
+them) and of run summaries (the {"summary": ...} line -o json ends with), merged into one:
+exchanges by vendor, callback, verdict, outcome and status, findings, budget misses and the
+latency percentiles. Summaries carry their histogram and merge exactly, so a load run split
+over several machines sums up as one. Exit 0 when every input could be read, 2 otherwise.
 
-  # on each of N machines (a CI matrix, a Kubernetes Indexed Job), a share of the rate:
-  imhook simulate --all --vendor tencent --duration 5m --rate $((2000 / N)) --target $URL -o json -q > part-$I.json
-  # then, with every part in one place:
-  imhook report part-*.json
-
-Latencies: an exchange that got no reply counts at the time waited for it (a record's
-waited_ms), so a slow target cannot hide in the percentiles. The time span runs from the first
-exchange to the end of the last; the rate is exchanges over it. Text on stdout, or with -o json
-one {"summary": ...} object, which report reads back. Exit 0 when every input could be read
-(whatever the exchanges say), 2 otherwise.`,
+More: 'imhook help load' (the summary; splitting a run), 'imhook help inputs'.`,
 		Example: `  imhook report calls.jsonl
   imhook simulate --all -o json > run.jsonl && imhook report run.jsonl
-  imhook report part-*.json -o json
+  imhook report part-*.json -o json                    # the parts of a split load run
   cat a.jsonl b.jsonl | imhook report -`,
 		Args: needArgs("FILE... or - (stdin)"),
 		RunE: func(c *cobra.Command, args []string) error {

@@ -110,6 +110,10 @@ Supported: Tencent Cloud Chat / IM third-party callbacks and OpenIM webhooks.`,
 	for _, t := range helpTopics() {
 		root.AddCommand(t)
 	}
+	root.InitDefaultCompletionCmd()
+	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root {
+		c.Long, c.Example = completionLong, completionExample
+	}
 	return root
 }
 
@@ -176,3 +180,15 @@ func lookupEntries(g *Globals, names []string) ([]*fixtures.Entry, error) {
 	}
 	return out, nil
 }
+
+const completionLong = `Print a script that makes your shell complete imhook's commands, flags and the catalogue's
+callback names. bash needs the bash-completion package (apt install bash-completion; macOS:
+brew install bash-completion@2): without it, Tab prints "_get_comp_words_by_ref: command
+not found". Each shell's help (imhook completion bash --help) says how to load the script in
+every new shell.`
+
+const completionExample = `  source <(imhook completion bash)                          # bash, this shell (needs bash-completion)
+  imhook completion bash > ~/.local/share/bash-completion/completions/imhook   # bash, every shell
+  imhook completion zsh > "${fpath[1]}/_imhook"              # zsh (compinit must be on)
+  imhook completion fish > ~/.config/fish/completions/imhook.fish
+  imhook completion powershell | Out-String | Invoke-Expression`

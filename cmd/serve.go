@@ -45,24 +45,14 @@ func newServeCmd(g *Globals, runF func(*serveOptions) error) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Receive callbacks: check them, answer as told and record every exchange",
-		Long: `Run a receiver that a real IM platform (or imhook simulate) can call. Each request is
-recognised, checked (the query, the signature when a token is given, the body against the
-catalogue) and answered in the vendor's reply shape ('imhook help requests').
+		Long: `Run a receiver that a real IM platform (or imhook simulate) can call: each request is
+recognised, checked (query, signature with --token, body against the catalogue), answered in
+the vendor's reply shape as --respond says, and recorded before the reply goes out (--record;
+one that cannot be written, a full disk, is answered 500). On start it says how to point each
+platform here; SIGINT or SIGTERM finishes the requests in flight, prints the summary, exits 0.
 
-A careful backend refuses what it cannot trust: another app's ID, a missing, bad or stale
-signature (with --reject-replays, one that came before), a body that is not JSON. Those get
-the vendor's failure reply. Everything else is answered by --respond (ok, fail, reject,
-discard or modify, or a vendor's outcome such as stop or continue; 'imhook help outcomes').
-A --respond-file for the command wins. Each record carries the outcome of the answer.
-
-On start it says how to point each platform here; for OpenIM, a webhooks.yml snippet
-(--openim-webhooks-yml prints the whole file for --addr).
-
---record appends one record per exchange, written before the reply is sent: a reply that
-was sent is always in the file. An exchange that cannot be recorded (a full disk) is answered
-500 and not acknowledged; stderr says so at once, and writing resumes by itself when it can.
-SIGINT or SIGTERM stops accepting, finishes the requests in flight, flushes and closes the
-file, prints the summary of what was received and exits 0.`,
+More: 'imhook help checks' (what a careful backend refuses), 'imhook help outcomes'
+(--respond), 'imhook help requests' (each platform's requests and settings).`,
 		Example: `  imhook serve
   imhook serve --addr 127.0.0.1:9000 --sdkappid 1400000000 --record calls.jsonl   # token in IMHOOK_TOKEN
   imhook serve --respond reject                                # refuse before-callbacks

@@ -64,30 +64,33 @@ func newSimulateCmd(g *Globals, runF func(*simulateOptions) error) *cobra.Comman
 	c := &cobra.Command{
 		Use:   "simulate COMMAND... | --all",
 		Short: "Generate callbacks, send them to a backend and judge each reply",
-		Long: `Generate spec-conformant callbacks, build each request exactly as the platform does, send it
-and judge the reply against the platform's contract. With no --target (and no IMHOOK_TARGET)
-imhook starts its built-in receiver on a free loopback port and runs against it.
+		Long: `Generate callbacks from the catalogue, build each request exactly as the platform does,
+send it to your backend and judge the reply against the platform's contract. With no --target
+(and no IMHOOK_TARGET) imhook starts its own receiver on a loopback port and runs against it.
 
-A backend serves one vendor on a URL: name the vendor (--vendor) or give each vendor its
-target (--target tencent=URL --target openim=URL). How each platform builds its requests and
-what its replies mean: 'imhook help requests' and 'imhook help outcomes'.
+More: 'imhook help requests' (targets, signatures), 'imhook help outcomes' (--expect),
+'imhook help checks' (what is judged; --set, --strict), 'imhook help load', 'imhook help
+suites', 'imhook help probes', 'imhook help scenarios', 'imhook help environment' (exit codes).`,
+		Example: `  # every callback against the built-in receiver: the demo
+  imhook simulate --all
 
-By default a valid callback must be accepted: a refusal fails the check (response.refused).
---expect OUTCOME asks for that outcome instead. Every mode ends with the same summary (text on
-stderr; with -o json one {"summary": ...} line on stdout after the records) and the same exit
-codes ('imhook help environment').`,
-		Example: `  imhook simulate --all
-  imhook simulate C2C.CallbackAfterSendMsg --target http://localhost:8080/im/callback
-  imhook simulate --all --vendor tencent --target https://api.example.com/im --sdkappid 1400123456
-  imhook simulate --all --target tencent=http://localhost:8080/im --target openim=http://localhost:10006/callbackExample
-  imhook simulate callbackAfterGroupMsgReadCommand --target http://localhost:10006/callbackExample
+  # your backend (it serves one vendor on a URL: --vendor, or a target per vendor)
+  imhook simulate C2C.CallbackAfterSendMsg --target http://localhost:8080/im
+  imhook simulate --all --vendor tencent --sdkappid 1400123456 --target http://localhost:8080/im
+  imhook simulate --all --target tencent=http://localhost:8080/im --target openim=http://localhost:10006/cb
+
+  # fields of your choosing; the request without sending it; a refusal expected
   imhook simulate C2C.CallbackAfterSendMsg --set UnreadMsgNum=3 --set From_Account=alice --dry-run
-  imhook simulate --data payload.json --target http://localhost:8080/cb     # command from the body
-  imhook simulate --all -o json --record run.jsonl
-  imhook simulate C2C.CallbackBeforeSendMsg --expect reject --target http://localhost:8080/cb
-  imhook simulate --all --vendor openim --openim-version v3.6 --target http://localhost:10006/callbackExample
-  imhook simulate C2C.CallbackAfterSendMsg --count 10000 --concurrency 64 --target http://localhost:8080/cb
-  imhook simulate --all --vendor tencent --duration 30s --rate 500 --target http://localhost:8080/cb -o json`,
+  imhook simulate C2C.CallbackBeforeSendMsg --expect reject --target http://localhost:8080/im
+
+  # a body of your own, even a broken one: its findings and the backend's reply
+  imhook simulate --data payload.json --target http://localhost:8080/im
+
+  # records, suites, probes and load
+  imhook simulate --all --vendor tencent -o json --record run.jsonl --target http://localhost:8080/im
+  imhook simulate --suite contract.json --junit report.xml --target http://localhost:8080/im
+  imhook simulate --probe security --token "$TOKEN" --target tencent=http://localhost:8080/im
+  imhook simulate C2C.CallbackAfterSendMsg --count 10000 --rate 500 --target http://localhost:8080/im`,
 		ValidArgsFunction: completeCommands(&o.targets.Vendor),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Commands, o.ctx = args, c.Context()

@@ -1,6 +1,10 @@
 package cmd
 
-import "github.com/spf13/cobra"
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/imhook/imhook/platform"
+)
 
 // helpTopics are the 'imhook help TOPIC' pages: the long explanations that
 // the commands' help links to. This file and vendorflags.go are the only
@@ -17,6 +21,9 @@ func helpTopics() []*cobra.Command {
 		topic("probes", "Security and robustness probes (simulate --probe)", topicProbes),
 		topic("scenarios", "Generated, consistent sequences of callbacks (simulate --scenario)", topicScenarios),
 		topic("load", "Load runs: --count, --duration, --concurrency, --rate, and the summary", topicLoad),
+		topic("checks", "What is checked: payloads, replies, requests, records; severities and --strict", topicChecks),
+		topic("consistency", "validate --consistency: the story a recording must tell", topicConsistency+platform.ConsistencyDoc()),
+		topic("inputs", "What replay, validate and report read: files, JSON Lines, arrays, directories, stdin", topicInputs),
 	}
 }
 
@@ -194,6 +201,11 @@ fails (probe.accepted: forged callbacks accepted) when the backend answers OK; H
 FAIL or a non-zero ErrorCode pass. Default callback: C2C.CallbackAfterSendMsg, or the
 COMMAND given.
 
+Each callback's probes follow its baseline. When the baseline fails (a wrong --sdkappid or
+--token, a wrong URL), they are not sent: a refusal would say nothing when a valid callback
+is refused too. Each is reported NOT JUDGED (a skipped case in the JUnit report), and the run
+fails with the baseline's reason, first in the summary.
+
 --probe robustness sends malformed JSON, missing required fields, wrong types, an unknown
 command, a body over 1 MiB, unicode, emoji and control characters in strings, the same message
 twice, a retried delivery (Tencent after-callbacks: the same body again after a gap as long as
@@ -267,3 +279,91 @@ callbacks are sent round-robin, each request built as a plain replay builds it.
 A run too large for one machine: run N copies with --rate R/N (a CI matrix, a Kubernetes
 Indexed Job), each with -o json, and merge their summary lines with 'imhook report': the
 histograms merge exactly.`
+
+const topicChecks = `Payloads (every callback simulate sends, every payload validate reads, every request serve
+receives) are checked against the catalogue entry of their command (imhook fixtures show
+COMMAND --doc lists it): JSON types, required fields, bounds (32-bit MsgSeq and MsgRandom,
+timestamps in their unit), lengths, const and enum values, and the entry's cross-field rules
+(MsgKey is MsgSeq_MsgRandom_MsgTime; UnreadMsgNum is -1 exactly when SendMsgResult is not
+0). Where a document contradicts itself imhook follows its field table and says so with a
+warning (quirk.*). A field the document does not list is an info finding
+(payload.unknown_field).
+
+Replies are held to the vendor's reply contract ('imhook help requests'): its status, the
+body's fields and their types, the budget. A before-callback's reply has an outcome, and a
+valid callback must be accepted unless --expect says otherwise ('imhook help outcomes').
+
+Requests (serve): the vendor's query (Tencent SdkAppid, CallbackCommand, contenttype,
+ClientIP, OptPlatform) and, with --token, Sign and RequestTime within 60 s. A careful
+backend refuses what it cannot trust: another app's ID, a missing, bad or stale signature,
+a body that is not JSON; serve answers those with the vendor's failure reply.
+
+Severities: error (the platform would fail the exchange, or the payload breaks the
+document: the verdict is fail and the run exits 1), warning (legal but suspicious), info
+(worth knowing; shown with -o json, in validate's output and in --dry-run).
+
+--set PATH=VALUE edits a generated payload. A PATH that is not a field of the callback is
+a warning on stderr that names the closest fields (--set UnreadMsgNm=3: did you mean
+UnreadMsgNum?). A field inside a message element (MsgBody.0.MsgContent.Text) makes that
+element of the type that has the field (TIMTextElem), generated to match. --text TEXT
+sets the text of a message callback's first text element, whatever the vendor.
+
+--strict (simulate, replay, validate, serve) makes warnings and unknown fields fail too:
+the exchange's verdict is fail and the run exits 1; a --set path that is not a field of
+the callback is a usage error (exit 2) before anything is sent. serve --strict marks such
+exchanges failed in its records and summary (it still answers them as told).
+
+validate tells each item apart by its fields (--as auto): a record has request and
+time/vendor/command; a payload names its callback (CallbackCommand, callbackCommand); a
+reply's fields are mostly those of a reply contract. --as request|response|record takes
+every item for one kind; --command checks every payload as that callback. A record is
+re-judged as if the exchange happened now (its request body against the catalogue, its
+reply against the contract); the findings it carries are not repeated. Output: one line per
+finding, "file:line: severity rule path: message"; with -o json one object a line with
+file, line, severity, rule, path, message.
+
+replay --compare also compares each reply of a record with the recorded one: the HTTP
+status, the reply contract's fields, the fields the platform applies or copies back, and the
+outcome; each difference is an error (replay.diff) whose path names the field, and an error
+of the reply's judgement that the recording had too is a warning (unchanged since the
+recording).`
+
+const topicConsistency = `validate --consistency also checks that the records and payloads, read in order across
+all the inputs (one recording may span files), tell one consistent story, as simulate
+--scenario conversation makes it ('imhook help scenarios'):
+
+  imhook simulate --scenario conversation --seed 7 --count 40 --record conversation.jsonl
+  imhook validate --consistency conversation.jsonl
+
+Only the callbacks that tell the story take part; the others are checked as usual and left
+out of it. Its findings are errors, at the line of the item that breaks the story. Its state
+is per user, conversation and group (a group remembers its last 4096 messages), so memory
+does not grow with the recording. The rules:
+`
+
+const topicInputs = `replay, validate and report read records (JSON Lines, as simulate --record, replay --record
+and serve --record write them, or -o json prints them), payload files (one JSON value, a
+JSON array of values, JSON Lines, or pretty-printed values one after another), directories
+of them (*.json, *.jsonl, *.ndjson, recursively, hidden ones skipped) and - for stdin.
+
+Inputs are read as streams: a recording of any size replays and validates in bounded memory
+(validate checks on every core; findings come out in input order). A value (or line) is at
+most 64 MiB.
+
+Bad inputs, one finding each:
+  - a corrupt line or value (not JSON, truncated, binary bytes in a line) is reported with
+    its file and line and the rest is read: validate and replay exit 1;
+  - JSON with comments, trailing commas or single quotes (as in several documents' samples)
+    is reported at its position, with what JSON allows;
+  - a file that is not JSON text (an executable, an archive, gzip-compressed data, UTF-16
+    text), an empty input (nothing, only blanks, an empty array) and a file that cannot be
+    read are one error each (input.binary, input.empty, input.read), and the run exits 2:
+    nothing of that input is used, and replay sends nothing.
+
+replay takes each callback's command from the record, else from the payload's own command
+field (CallbackCommand, callbackCommand), else from --command; a record of a request the
+receiver did not recognise as a callback is skipped with a warning. Replies and run
+summaries in the input are passed over. replay sends one callback after another in input
+order (--concurrency 1); with --concurrency C up to C are in flight and the output stays in
+input order; --rate R caps them at R a second. --count N or --duration D make it a load run
+('imhook help load').`

@@ -37,49 +37,13 @@ func newValidateCmd(g *Globals, runF func(*validateOptions) error) *cobra.Comman
 	c := &cobra.Command{
 		Use:   "validate FILE...|-",
 		Short: "Check payloads, replies and recordings against the spec, offline",
-		Long: `Check callbacks' payloads, backends' replies and whole recordings against the catalogue and
-the platforms' reply contracts, without sending anything.
+		Long: `Check payloads, replies and whole recordings against the catalogue and the platforms'
+reply contracts, offline: one line per finding, "file:line: severity rule path: message".
+Exit 0 when nothing is wrong (warnings allowed, unless --strict), 1 when an item breaks the
+spec or the contract, 2 when an input cannot be used (unreadable, empty, not JSON text).
 
-Inputs: payload files (one JSON value, a JSON array of values, JSON Lines, or pretty-printed
-values one after another), record files (JSON Lines, as simulate --record and serve --record
-write them), directories of them (*.json, *.jsonl, *.ndjson) and - for stdin. Inputs are read as
-streams and checked on every core, so a recording of any size validates in bounded memory;
-findings come out in input order.
-
---as auto (the default) tells each item apart by its fields: a record has request and
-time/vendor/command; a payload names its callback (CallbackCommand, callbackCommand); a reply's
-fields are mostly those of a reply contract: ActionStatus/ErrorCode/ErrorInfo (Tencent) or
-actionCode/errCode/errMsg/errDlt/nextCode (OpenIM). --as request|response|record takes every item for one kind.
-
-  payloads  the catalogue's rules: types, required fields, bounds, const and enum values,
-            cross-field rules; the documents' quirks are warnings. --command checks every
-            payload as that callback, whatever its own command field says.
-  replies   the vendor's reply contract, as if it came with HTTP 200 (vendor from the fields,
-            or --vendor; with --command, judged for that callback's kind, else as an
-            after-callback's).
-  records   re-judged as if the exchange happened now: the request body against the
-            catalogue and the recorded reply (status, body, latency) against the contract.
-            The findings a record carries are not repeated: they are what imhook judged when
-            the record was written.
-
-Output: one line per finding, "file:line: severity rule path: message", where path is the
-gjson path in the item (for records, from the record: request.body.From_Account); with -o json
-one object a line with file, line, severity, rule, path, message. JSON that is not JSON
-(comments, trailing commas, single quotes, a truncated line) is reported at its position in
-the file, with what JSON allows.
-
---consistency also checks that the records and payloads, read in order across all the
-inputs (one recording may span files), tell one consistent story, as simulate --scenario
-conversation makes it: unread counts, read times, group read receipts, timestamps and group
-message sequence numbers of the Tencent callbacks C2C.CallbackAfterSendMsg,
-C2C.CallbackAfterMsgReport, C2C.CallbackAfterMsgReadAll, Group.CallbackAfterSendMsg and
-Group.CallbackAfterReadReceipt (others take no part). Its findings are errors, at the line of
-the item that breaks the story; its state is per user, conversation and group (a group
-remembers its last 4096 messages), so memory does not grow with the recording. The rules:
-` + platform.ConsistencyDoc() + `
-
-Exit status: 0 when nothing is wrong (warnings allowed, unless --strict), 1 when an item
-breaks the spec or the contract, 2 when an input cannot be read.`,
+More: 'imhook help checks' (what is checked; --as, --strict), 'imhook help inputs' (files,
+JSON Lines, directories, stdin), 'imhook help consistency' (--consistency).`,
 		Example: `  imhook validate payload.json
   imhook validate run.jsonl                            # a recording of simulate or serve
   imhook validate --as response --vendor openim reply.json
