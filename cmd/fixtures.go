@@ -105,6 +105,7 @@ varied, pass the catalogue's rules, and are identical for the same --seed (and -
 			if err := o.payload.resolve(c); err != nil {
 				return err
 			}
+			o.payload.warn = g.warn
 			return runFixturesShow(g, o, args[0])
 		},
 	}
@@ -125,7 +126,7 @@ func runFixturesShow(g *Globals, o *fixturesShowOptions, name string) error {
 	}
 	var body []byte
 	if o.Sample {
-		body, err = applySets(e.Sample, o.payload.Sets)
+		body, err = o.payload.edit(e, e.Sample)
 	} else {
 		body, err = o.payload.generate(e, 0)
 	}

@@ -33,6 +33,7 @@ type replayOptions struct {
 	Count       int64
 	Duration    time.Duration
 	Timeout     time.Duration
+	Strict      bool
 
 	concurrencySet bool
 
@@ -83,6 +84,7 @@ replay keeps), 'imhook help checks' (--compare, --strict), 'imhook help load' (-
 	f.DurationVar(&o.Duration, "duration", 0, "load: keep sending the input's callbacks round-robin for this long")
 	f.DurationVar(&o.Timeout, "timeout", 0, "reply budget (default: the platform's, 'imhook help requests')")
 	o.out.register(c, true, true)
+	registerStrict(c, &o.Strict, "warnings and unknown fields fail too (exit 1)")
 	o.outcome.register(c)
 	_ = c.RegisterFlagCompletionFunc("command", completeCommands(nil))
 	_ = c.RegisterFlagCompletionFunc("filter", completeCommands(nil))
@@ -143,7 +145,7 @@ func replayRun(o *replayOptions) error {
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
-	sender := &simulate.Sender{Timeout: o.Timeout, Client: o.tls.client(), Expect: o.outcome.Expect, Params: o.request.params()}
+	sender := &simulate.Sender{Timeout: o.Timeout, Client: o.tls.client(), Expect: o.outcome.Expect, Params: o.request.params(), Strict: o.Strict}
 	ro := replay.Options{Compare: o.Compare, Concurrency: o.Concurrency, Rate: o.Rate, Resign: o.Resign, Sender: sender,
 		Vendors: o.targets.vendors(), Read: stream.Options{Stdin: g.Streams.In}}
 	keep := o.request.keep(o.Resign)
@@ -160,7 +162,7 @@ func replayRun(o *replayOptions) error {
 			return err
 		}
 	}
-	spec := chainSpec{Name: "imhook replay", Mode: "replay", Print: true, Progress: true}
+	spec := chainSpec{Name: "imhook replay", Mode: "replay", Print: true, Progress: true, Strict: o.Strict}
 	var p run.Producer
 	if o.loadMode() {
 		g.lessEagerGC(400)

@@ -51,6 +51,12 @@ func (g *Globals) Notef(format string, a ...any) {
 	fmt.Fprintf(g.Streams.ErrOut, "imhook: "+format+"\n", a...)
 }
 
+// warn writes a warning about the user's input on stderr, even with -q: a
+// --set that does not do what it says is worth the line.
+func (g *Globals) warn(msg string) {
+	fmt.Fprintf(g.Streams.ErrOut, "imhook: %s\n", msg)
+}
+
 func (g *Globals) getenv(k string) string {
 	if g.Streams.Getenv != nil {
 		return g.Streams.Getenv(k)

@@ -36,6 +36,7 @@ type serveOptions struct {
 	MaxBody      string
 	MaxInFlight  string
 	Grace        time.Duration
+	Strict       bool
 
 	front serveFront // --forward-to, --ui, TLS (serve_ui.go)
 }
@@ -95,6 +96,7 @@ More: 'imhook help checks' (what a careful backend refuses), 'imhook help outcom
 	f.StringVar(&o.MaxBody, "max-body", "1MiB", "largest request body (bytes, or with KiB/MiB); larger gets 413, as does a body whose record would pass the 64 MiB line that replay and validate read")
 	f.StringVar(&o.MaxInFlight, "max-inflight", "64MiB", "most bytes of request bodies held at once (bytes, or with KiB/MiB/GiB); past it, requests wait their turn before their body is read, none dropped. Memory follows it (soft limit 4x it + 128 MiB; 64MiB kept 200 clients sending 1 MiB bodies under 512 MiB RSS). Raise it to take more large bodies at once")
 	f.DurationVar(&o.Grace, "grace", 10*time.Second, "on SIGINT/SIGTERM, how long to wait for requests in flight")
+	registerStrict(c, &o.Strict, "mark exchanges whose request has a warning or an unknown field failed, in records and the summary (the answer is the same)")
 	_ = c.RegisterFlagCompletionFunc("respond", fixedCompletion(respondNames()...))
 	o.front.register(c)
 	return c
@@ -138,7 +140,7 @@ func serveRun(o *serveOptions) error {
 			return &run.OutputError{Flag: "--record", Err: err}
 		}
 	}
-	spec := chainSpec{Name: "imhook serve", Mode: "serve", Print: true, Received: true}
+	spec := chainSpec{Name: "imhook serve", Mode: "serve", Print: true, Received: true, Strict: o.Strict}
 	chain, err := g.newChain(o.ctx, &outputOptions{}, spec)
 	if err != nil {
 		return err
@@ -146,6 +148,7 @@ func serveRun(o *serveOptions) error {
 	cfg := serve.Config{
 		Expect:      o.request.expect(),
 		Respond:     respond,
+		Strict:      o.Strict,
 		ReplyFiles:  files,
 		Delay:       o.Delay,
 		FailRate:    o.FailRate,

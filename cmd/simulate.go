@@ -43,6 +43,8 @@ type simulateOptions struct {
 	Concurrency int
 	Rate        float64
 
+	Strict bool
+
 	// Modes that make their own callbacks.
 	Suite    string
 	Probe    string
@@ -81,7 +83,7 @@ suites', 'imhook help probes', 'imhook help scenarios', 'imhook help environment
 
   # fields of your choosing; the request without sending it; a refusal expected
   imhook simulate C2C.CallbackAfterSendMsg --set UnreadMsgNum=3 --set From_Account=alice --dry-run
-  imhook simulate C2C.CallbackBeforeSendMsg --expect reject --target http://localhost:8080/im
+  imhook simulate C2C.CallbackBeforeSendMsg --text "a banned word" --expect reject --target http://localhost:8080/im
 
   # a body of your own, even a broken one: its findings and the backend's reply
   imhook simulate --data payload.json --target http://localhost:8080/im
@@ -120,6 +122,7 @@ suites', 'imhook help probes', 'imhook help scenarios', 'imhook help environment
 	f.StringVar(&o.Probe, "probe", "", "send probes a careful backend must survive: security or robustness ('imhook help probes')")
 	f.StringVar(&o.Scenario, "scenario", "", "send a generated, consistent sequence of callbacks: "+strings.Join(scenarioNames(), ", ")+" ('imhook help scenarios'; --count N callbacks)")
 	o.payload.register(c)
+	registerStrict(c, &o.Strict, strictUsage)
 	o.outcome.register(c)
 	registerRetryFlag(c, &o.RetryOnTimeout)
 	o.tls.register(c)
@@ -134,6 +137,7 @@ func (o *simulateOptions) resolve(c *cobra.Command) error {
 	if err := o.payload.resolve(c); err != nil {
 		return err
 	}
+	o.payload.strict, o.payload.warn = o.Strict, o.g.warn
 	if err := o.targets.resolve(o.g, c); err != nil {
 		return err
 	}
@@ -187,11 +191,13 @@ func simulateRun(o *simulateOptions) error {
 	if o.DryRun {
 		return dryRun(o)
 	}
-	sender := &simulate.Sender{Timeout: o.Timeout, Client: o.tls.client(), Expect: o.outcome.Expect, Params: o.request.params(), RetryOnTimeout: o.RetryOnTimeout, Settings: o.request.callbackSettings()}
+	sender := &simulate.Sender{Timeout: o.Timeout, Client: o.tls.client(), Expect: o.outcome.Expect, Params: o.request.params(), RetryOnTimeout: o.RetryOnTimeout, Settings: o.request.callbackSettings(),
+		Strict: o.Strict}
 	m, err := o.mode(sender)
 	if err != nil {
 		return err
 	}
+	m.spec.Strict = o.Strict
 	if err := o.targets.check(m.vendors); err != nil {
 		return err
 	}
@@ -295,6 +301,9 @@ func (o *simulateOptions) callbacks() ([]simulate.Callback, error) {
 	if o.Data != "" {
 		return o.dataCallback(entries)
 	}
+	if err := o.payload.checkAll(entries); err != nil {
+		return nil, err
+	}
 	out := make([]simulate.Callback, 0, len(entries))
 	for i, e := range entries {
 		body, err := o.payload.generate(e, i)
@@ -314,9 +323,6 @@ func (o *simulateOptions) dataCallback(entries []*fixtures.Entry) ([]simulate.Ca
 	if err != nil {
 		return nil, err
 	}
-	if body, err = applySets(body, o.payload.Sets); err != nil {
-		return nil, err
-	}
 	if len(entries) == 0 {
 		e, err := commandFromBody(g, o.Data, body)
 		if err != nil {
@@ -326,6 +332,9 @@ func (o *simulateOptions) dataCallback(entries []*fixtures.Entry) ([]simulate.Ca
 	}
 	if len(entries) > 1 {
 		return nil, usageErrorf("--data sends one body; name one command")
+	}
+	if body, err = o.payload.edit(entries[0], body); err != nil {
+		return nil, err
 	}
 	cb := simulate.NewCallback(entries[0], body)
 	if len(cb.Findings) > 0 {

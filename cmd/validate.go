@@ -63,8 +63,8 @@ JSON Lines, directories, stdin), 'imhook help consistency' (--consistency).`,
 	f.StringVar(&o.As, "as", validate.AsAuto, "what the items are: auto, request, response or record")
 	f.StringVar(&o.Command, "command", "", "check payloads as this callback (and judge replies for its kind)")
 	f.StringVar(&o.Vendor, "vendor", "", "the vendor of replies whose fields do not say: "+strings.Join(platform.Names(), " or "))
-	f.BoolVar(&o.Strict, "strict", false, "warnings fail too (exit 1)")
-	f.BoolVar(&o.Consistency, "consistency", false, "also check that the items, in order, tell one consistent story by each vendor's conversation model (consistency.* rules, listed above)")
+	registerStrict(c, &o.Strict, "warnings and unknown fields fail too (exit 1)")
+	f.BoolVar(&o.Consistency, "consistency", false, "also check that the items, in order, tell one consistent story by each vendor's conversation model (consistency.* rules: 'imhook help consistency')")
 	_ = c.RegisterFlagCompletionFunc("as", fixedCompletion(validate.AsAuto, validate.AsRequest, validate.AsResponse, validate.AsRecord))
 	_ = c.RegisterFlagCompletionFunc("command", completeCommands(&o.Vendor))
 	_ = c.RegisterFlagCompletionFunc("vendor", fixedCompletion(platform.Names()...))
@@ -105,9 +105,15 @@ func validateRun(o *validateOptions) error {
 	defer debug.SetGCPercent(debug.SetGCPercent(200))
 	out := bufio.NewWriterSize(g.Streams.Out, 64<<10)
 	pal := g.OutPalette()
-	fails := func(sev record.Severity) bool { return sev == record.Error || (o.Strict && sev == record.Warning) }
+	fails := func(f record.Finding) bool {
+		return f.Severity == record.Error || (o.Strict && record.FailsStrictly(f))
+	}
+	strictFails := 0 // warnings and unknown fields, which fail with --strict
 	st := validate.Stream(ctx, sources, vo, func(f stream.Finding) {
-		if g.Quiet && !fails(f.Severity) {
+		if f.Severity != record.Error && record.FailsStrictly(f.Finding) {
+			strictFails++
+		}
+		if g.Quiet && !fails(f.Finding) {
 			return
 		}
 		if g.JSON() {
@@ -130,14 +136,14 @@ func validateRun(o *validateOptions) error {
 	}
 	failed := st.Errors
 	if o.Strict {
-		failed += st.Warnings
+		failed += strictFails
 	}
 	if !g.Quiet {
 		epal := g.ErrPalette()
 		s := fmt.Sprintf("%d item(s) in %d input(s): %s, %s, %d info", st.Items, st.Files,
 			redIfWord(epal, st.Errors, "error(s)"), yellowIfWord(epal, st.Warnings, "warning(s)"), st.Infos)
-		if o.Strict && st.Warnings > 0 {
-			s += " (--strict: warnings fail)"
+		if o.Strict && strictFails > 0 {
+			s += " (--strict: warnings and unknown fields fail)"
 		}
 		if st.Unreadable > 0 {
 			s += fmt.Sprintf("; %s could not be used (unreadable, empty or not JSON text)", epal.Red(fmt.Sprintf("%d input(s)", st.Unreadable)))

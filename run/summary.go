@@ -91,7 +91,10 @@ type Summary struct {
 	// baseline failed), and FirstNotJudged says why the first was not.
 	NotJudged      int64
 	FirstNotJudged string
-	Input          InputSummary
+	// Strict: warnings and unknown fields failed exchanges (--strict); the
+	// text says so.
+	Strict bool
+	Input  InputSummary
 	// FirstError is the first reason a reply did not come.
 	FirstError string
 	// FirstUnreachable is the first reason the target could not be reached.
@@ -542,6 +545,9 @@ func (s *Summary) Text(pal Palette) string {
 		red(s.Verdicts[record.Fail], "failed"), red(s.Verdicts[record.NoReply], "without reply"))
 	if s.Warnings > 0 {
 		fmt.Fprintf(&b, ", %s", pal.Yellow(fmt.Sprintf("%d warning(s)", s.Warnings)))
+	}
+	if s.Strict && s.Failed() > 0 {
+		b.WriteString(" (--strict: warnings and unknown fields fail)")
 	}
 	if e := s.Elapsed(); e > 0 && s.Exchanges > 1 {
 		fmt.Fprintf(&b, "; %s, %.0f/s", e.Round(time.Millisecond), s.Rate())

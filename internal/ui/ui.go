@@ -147,7 +147,10 @@ type Printer struct {
 	// text mode (simulate --data with a body that has findings of its own:
 	// how the backend took it is the point).
 	ShowReply bool
-	buf       []byte
+	// Strict shows the info findings that fail an exchange under --strict
+	// (unknown fields).
+	Strict bool
+	buf    []byte
 }
 
 // NewPrinter writes to out; format is "text" or "json".
@@ -223,7 +226,7 @@ func (p *Printer) exchange(r *record.Record, received bool) {
 		fmt.Fprintf(&sb, "  %s\n", pal.Verdict(r.Verdict))
 	}
 	for _, f := range r.Findings {
-		if f.Severity == record.Info && !p.ShowInfo {
+		if f.Severity == record.Info && !p.ShowInfo && !(p.Strict && record.FailsStrictly(f)) {
 			continue
 		}
 		where := ""
