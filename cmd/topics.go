@@ -24,6 +24,8 @@ func helpTopics() []*cobra.Command {
 		topic("checks", "What is checked: payloads, replies, requests, records; severities and --strict", topicChecks),
 		topic("consistency", "validate --consistency: the story a recording must tell", topicConsistency+platform.ConsistencyDoc()),
 		topic("inputs", "What replay, validate and report read: files, JSON Lines, arrays, directories, stdin", topicInputs),
+		topic("forward", "serve in front of your backend (--forward-to) and the inspector (--ui)", topicForward),
+		topic("tls", "TLS: https targets (--cacert, --insecure, --cert/--key) and serve's certificates", topicTLS),
 	}
 }
 
@@ -295,8 +297,9 @@ valid callback must be accepted unless --expect says otherwise ('imhook help out
 
 Requests (serve): the vendor's query (Tencent SdkAppid, CallbackCommand, contenttype,
 ClientIP, OptPlatform) and, with --token, Sign and RequestTime within 60 s. A careful
-backend refuses what it cannot trust: another app's ID, a missing, bad or stale signature,
-a body that is not JSON; serve answers those with the vendor's failure reply.
+backend refuses what it cannot trust: another app's ID, a missing, bad or stale signature
+(with --reject-replays, one that came before), a body that is not JSON; serve answers those
+with the vendor's failure reply.
 
 Severities: error (the platform would fail the exchange, or the payload breaks the
 document: the verdict is fail and the run exits 1), warning (legal but suspicious), info
@@ -367,3 +370,35 @@ summaries in the input are passed over. replay sends one callback after another 
 order (--concurrency 1); with --concurrency C up to C are in flight and the output stays in
 input order; --rate R caps them at R a second. --count N or --duration D make it a load run
 ('imhook help load').`
+
+const topicForward = `Your backend in the loop. --forward-to URL passes every callback on to your backend once
+it is checked, as the platform sent it (method, headers, the body's exact bytes; Tencent's
+query appended to URL's query, OpenIM's /{command} appended to URL's path), judges the
+backend's reply against the contract within the platform's budget (Tencent 2 s, OpenIM
+5 s) and relays it unchanged. A backend that is down gets the caller a 502, one that is
+late a 504; the record's "forward" object says what the backend did and the verdict what
+the platform would have seen. A refusal (FAIL, reject, stop) is the backend's decision:
+info, not an error. --respond, --respond-file, --delay, --fail-rate and --reject-replays
+(imhook's own answers) do not go with it.
+
+The inspector. --ui ADDR serves a web page on its own address (never the callback port,
+which is what a tunnel exposes): the exchanges live as they arrive, filters by vendor,
+callback, verdict and outcome, one exchange in full with its findings and the callback's
+documentation, the recording as JSON Lines, and resending an exchange as replay does. It
+keeps the last --ui-keep exchanges (the download streams the --record file when there is
+one). A non-loopback ADDR needs --ui-token (or IMHOOK_UI_TOKEN): open /?token=TOKEN once.`
+
+const topicTLS = `Sending (simulate, replay, suites, probes): an https:// target's certificate is checked
+against the system's authorities; --cacert FILE trusts the authorities of a PEM file instead
+(for a private CA, or the certificate that imhook serve --tls --tls-out DIR writes),
+--insecure skips the check. Under mutual TLS (a backend that verifies the platform's client
+certificate, as Tencent Cloud Chat offers) --cert FILE --key FILE present a client
+certificate. A handshake that fails is exit 3, and the message says what failed (unknown
+authority, name mismatch, expired, no client certificate) and which flag helps.
+
+serve: --tls makes a self-signed certificate for 127.0.0.1 and localhost at start and prints
+its SHA-256 fingerprint; --tls-out DIR writes it (cert.pem, key.pem) for clients to trust
+(imhook simulate --cacert DIR/cert.pem). --tls-cert FILE --tls-key FILE serve a certificate
+of your own. --client-ca FILE requires a client certificate signed by one of its
+authorities, as a backend that uses Tencent's mutual TLS does. For an https --forward-to
+backend, --cacert, --insecure and --cert/--key work as they do for simulate.`
