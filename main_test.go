@@ -22,8 +22,10 @@ func TestMain(m *testing.M) {
 
 // TestScript runs the end-to-end scripts in cmd/testdata/script against the
 // real binary. Scripts see CLOSED_ADDR, a 127.0.0.1 port nothing listens on,
-// and the command "exitcode N PROG ARGS...", which runs PROG and fails
-// unless it exits with N (exec only tells zero from non-zero).
+// the command "exitcode N PROG ARGS...", which runs PROG and fails unless it
+// exits with N (exec only tells zero from non-zero), and "exebytes N FILE",
+// which writes the first N bytes of an executable (this test binary) to
+// FILE: a binary file, as a user may give one by mistake.
 func TestScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "cmd/testdata/script",
@@ -40,6 +42,18 @@ func TestScript(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exebytes": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 2 {
+					ts.Fatalf("usage: exebytes N FILE")
+				}
+				n, err := strconv.Atoi(args[0])
+				ts.Check(err)
+				exe, err := os.Executable()
+				ts.Check(err)
+				b, err := os.ReadFile(exe)
+				ts.Check(err)
+				ts.Check(os.WriteFile(ts.MkAbs(args[1]), b[:min(n, len(b))], 0o644))
+			},
 			"exitcode": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg {
 					ts.Fatalf("unsupported: ! exitcode")

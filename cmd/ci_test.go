@@ -20,6 +20,7 @@ type junitDoc struct {
 	Tests    int `xml:"tests,attr"`
 	Failures int `xml:"failures,attr"`
 	Errors   int `xml:"errors,attr"`
+	Skipped  int `xml:"skipped,attr"`
 	Suites   []struct {
 		Name     string      `xml:"name,attr"`
 		Tests    int         `xml:"tests,attr"`
@@ -41,6 +42,9 @@ type junitCase struct {
 	Error *struct {
 		Message string `xml:"message,attr"`
 	} `xml:"error"`
+	Skipped *struct {
+		Message string `xml:"message,attr"`
+	} `xml:"skipped"`
 }
 
 func readJUnit(t *testing.T, path string) junitDoc {

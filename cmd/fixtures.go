@@ -22,8 +22,15 @@ func newFixturesCmd(g *Globals) *cobra.Command {
 		Long: `The catalogue is imhook's description of every callback it knows: fields and their
 types, bounds and cross-field rules, the document it comes from and the document's quirks.
 Generation, validation, the receiver and this help all read it.`,
+		Example: `  imhook fixtures list --vendor tencent
+  imhook fixtures show C2C.CallbackAfterSendMsg --seed 7             # a generated payload
+  imhook fixtures show C2C.CallbackAfterSendMsg --doc                # fields, rules, quirks
+  imhook fixtures show C2C.CallbackAfterSendMsg --sample             # the document's own sample
+  imhook fixtures show C2C.CallbackAfterSendMsg > body.json          # a body to edit for --data
+  imhook fixtures schema C2C.CallbackAfterSendMsg > c2c.schema.json  # JSON Schema`,
 	}
 	c.AddCommand(newFixturesListCmd(g), newFixturesShowCmd(g), newFixturesSchemaCmd(g))
+	groupRun(c)
 	return c
 }
 
@@ -39,7 +46,7 @@ func newFixturesListCmd(g *Globals) *cobra.Command {
 		Example: `  imhook fixtures list
   imhook fixtures list --vendor openim
   imhook fixtures list -o json | jq -r .command`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error { return runFixturesList(g, o) },
 	}
 	c.Flags().StringVar(&o.Vendor, "vendor", "", "only this vendor's callbacks: "+strings.Join(platform.Names(), " or "))
@@ -92,17 +99,13 @@ varied, pass the catalogue's rules, and are identical for the same --seed (and -
   imhook fixtures show C2C.CallbackAfterSendMsg --variant filtered
   imhook fixtures show Group.CallbackAfterReadReceipt --sample   # the document's own sample
   imhook fixtures show callbackAfterGroupMsgReadCommand --doc     # document, fields, quirks`,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usageErrorf("fixtures show takes one COMMAND (see 'imhook fixtures list'), got %d", len(args))
-			}
-			return nil
-		},
+		Args:              oneArg("COMMAND (see 'imhook fixtures list')"),
 		ValidArgsFunction: completeCommands(nil),
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := o.payload.resolve(c); err != nil {
 				return err
 			}
+			o.payload.warn = g.warn
 			return runFixturesShow(g, o, args[0])
 		},
 	}
@@ -123,7 +126,7 @@ func runFixturesShow(g *Globals, o *fixturesShowOptions, name string) error {
 	}
 	var body []byte
 	if o.Sample {
-		body, err = applySets(e.Sample, o.payload.Sets)
+		body, err = o.payload.edit(e, e.Sample)
 	} else {
 		body, err = o.payload.generate(e, 0)
 	}
@@ -163,7 +166,7 @@ the checker accepts (as anyOf). Cross-field rules such as MsgKey templates are n
 validate checks them. With --reply, print the schema of the reply the callback's vendor expects.`,
 		Example: `  imhook fixtures schema C2C.CallbackAfterSendMsg > c2c-after-send.schema.json
   imhook fixtures schema callbackBeforeSendSingleMsgCommand --reply`,
-		Args:              cobra.ExactArgs(1),
+		Args:              oneArg("COMMAND (see 'imhook fixtures list')"),
 		ValidArgsFunction: completeCommands(nil),
 		RunE:              func(c *cobra.Command, args []string) error { return runFixturesSchema(g, o, args[0]) },
 	}

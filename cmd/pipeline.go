@@ -40,6 +40,11 @@ type chainSpec struct {
 	// Print shows one line per exchange (not in a load run); Received says
 	// the exchanges came in (serve); ShowInfo shows info findings too.
 	Print, Received, ShowInfo bool
+	// ShowReply shows each reply's status and body beneath its line.
+	ShowReply bool
+	// Strict: warnings and unknown fields fail (--strict); the printer
+	// shows the unknown fields, and the summary says why they failed.
+	Strict bool
 	// Progress draws the live progress line on a terminal; Total is how
 	// many exchanges to expect (0: not known).
 	Progress bool
@@ -80,11 +85,12 @@ func (g *Globals) newChain(ctx context.Context, out *outputOptions, spec chainSp
 	}
 	if spec.Print {
 		printer := g.Printer()
-		printer.ShowInfo = spec.ShowInfo
+		printer.ShowInfo, printer.ShowReply, printer.Strict = spec.ShowInfo, spec.ShowReply, spec.Strict
 		o.Print = printer.Record
 		if spec.Received {
 			o.Print = printer.Received
 		}
+		o.NotJudged = func(nj *run.NotJudged) { printer.NotJudged(nj.Vendor, nj.Command, nj.Name) }
 	}
 	errPal := g.ErrPalette()
 	o.Problem = func(p *stream.Finding) {
@@ -95,6 +101,7 @@ func (g *Globals) newChain(ctx context.Context, out *outputOptions, spec chainSp
 	}
 	c := run.NewChain(ctx, o)
 	c.Progress().Total = spec.Total
+	c.Summary().Strict = spec.Strict
 	return c, nil
 }
 
@@ -119,3 +126,10 @@ func (g *Globals) lessEagerGC(percent int) {
 		debug.SetGCPercent(percent)
 	}
 }
+
+// registerStrict adds --strict: what a finding must be to fail an exchange.
+func registerStrict(c *cobra.Command, v *bool, usage string) {
+	c.Flags().BoolVar(v, "strict", false, usage+" ('imhook help checks')")
+}
+
+const strictUsage = "warnings and unknown fields fail too (exit 1); a --set path that is no field of the callback is a usage error"

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -276,5 +277,57 @@ func TestNullFieldsProbe(t *testing.T) {
 	careful := newOpenIMOnly(t, nil)
 	if r := runCmd(t, nil, "", "simulate", "--probe", "robustness", "--vendor", "openim", "--target", careful.URL+"/callbackExample", "-q"); r.code != 0 {
 		t.Fatal(r)
+	}
+}
+
+// When the baseline fails (here the backend expects another SdkAppid), the
+// probes after it are not sent and not judged: a refusal says nothing when
+// a valid callback is refused too. The run fails, the summary says why
+// right after its counts, and the JUnit report skips them.
+func TestProbesAfterAFailedBaselineAreNotJudged(t *testing.T) {
+	target := startServe(t, platform.Expect{SdkAppID: "1400000009"})
+	j := filepath.Join(t.TempDir(), "probe.xml")
+	r := runCmd(t, nil, "", "simulate", "--probe", "security", "--target", target, "--token", "tok", "--junit", j)
+	if r.code != 1 {
+		t.Fatal(r)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if !strings.HasPrefix(lines[0], "--> tencent C2C.CallbackAfterSendMsg") || !strings.HasSuffix(lines[0], "FAIL") {
+		t.Errorf("baseline line: %s", r.stdout)
+	}
+	for _, p := range securityProbes {
+		want := "--- tencent C2C.CallbackAfterSendMsg  " + p + "  NOT JUDGED (the baseline failed)"
+		if !slices.Contains(lines, want) {
+			t.Errorf("no line %q in\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "PASS") || strings.Contains(r.stdout, "refused with") {
+		t.Errorf("a probe was judged:\n%s", r.stdout)
+	}
+	sum := strings.Split(r.stderr, "\n")
+	if len(sum) < 2 || !strings.HasPrefix(sum[0], "1 callback(s): 0 passed, 1 failed") ||
+		!strings.HasPrefix(sum[1], "not judged 4 check(s): the baseline of Tencent Cloud Chat C2C.CallbackAfterSendMsg failed, so its probes were not sent: a valid callback was not accepted") {
+		t.Errorf("summary:\n%s", r.stderr)
+	}
+	d := readJUnit(t, j)
+	if d.Tests != 5 || d.Failures != 1 || d.Skipped != 4 {
+		t.Errorf("junit: %+v", d)
+	}
+	for _, c := range d.Suites[0].Cases[1:] {
+		if c.Skipped == nil || !strings.HasPrefix(c.Skipped.Message, "not judged: the baseline of") || c.Failure != nil {
+			t.Errorf("case %s: %+v", c.Name, c)
+		}
+	}
+	// With -o json the summary line counts them too.
+	r = runCmd(t, nil, "", "simulate", "--probe", "robustness", "--vendor", "tencent", "--target", target, "-o", "json")
+	var s struct {
+		Summary struct {
+			NotJudged int    `json:"not_judged"`
+			Why       string `json:"first_not_judged"`
+		} `json:"summary"`
+	}
+	out := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if err := json.Unmarshal([]byte(out[len(out)-1]), &s); err != nil || r.code != 1 || s.Summary.NotJudged < 8 || !strings.Contains(s.Summary.Why, "check --sdkappid") {
+		t.Errorf("%+v %v\n%s", s, err, r)
 	}
 }

@@ -33,6 +33,7 @@ type replayOptions struct {
 	Count       int64
 	Duration    time.Duration
 	Timeout     time.Duration
+	Strict      bool
 
 	concurrencySet bool
 
@@ -44,39 +45,21 @@ func newReplayCmd(g *Globals, runF func(*replayOptions) error) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "replay FILE...|-",
 		Short: "Resend recorded callbacks or payload files to a backend",
-		Long: `Resend callbacks to a backend: records (JSON Lines, as simulate --record and serve --record
-write them), payload files (one JSON payload, a JSON array of payloads, or JSON Lines of
-payloads), directories of them (*.json, *.jsonl, *.ndjson) and - for stdin. Inputs are read as
-streams, so a recording of any length replays in bounded memory.
+		Long: `Resend recorded callbacks (records of simulate, serve or replay) or payload files to a
+backend, each request rebuilt with the vendor's rules and what the recording carries (its
+query values, signature and operation ID), and judge each reply; with --compare, also compare
+it with the recorded one. Inputs are streams: a recording of any length replays in bounded
+memory, in input order.
 
-Each callback's command comes from the record, or from the payload's own command field, or
-else from --command. The request is rebuilt with the vendor's wire rules for the vendor's
-target, keeping what a recording carries (its query values, a recorded signature, its
-operation ID: 'imhook help requests'); --vendor and per-vendor targets narrow the input.
-
-Order: strictly one after another in input order with --concurrency 1 (the default); with
---concurrency C up to C callbacks are in flight, and --rate R caps them at R a second; the
-output stays in input order. --count N or --duration D turns replay into a load run over the
-input (read once: at most 100000 callbacks and 256 MiB; 'imhook help load').
-
-Without --compare each reply is judged by the platform's contract, as simulate does. With
---compare each reply of a record is also compared with the recorded one: the HTTP status, the
-reply contract's fields, the fields the platform applies or copies back (the callback's reply
-section: nickName, groupID, MsgBody, ...) and the outcome; each difference is an error
-(replay.diff). The replayed reply keeps its full judgement beside the differences; an error
-that the recording had too is a warning (unchanged since the recording), and the recorded
-outcome is the one expected (a recorded stop or reject is no refusal).
-
-A corrupt line (not JSON, truncated, binary) is reported on stderr with its file and line and
-the rest still replays; the exit code is then 1. A record of a request the receiver did not
-recognise as a callback (no command) is skipped with a warning.`,
-		Example: `  imhook simulate --all --record run.jsonl && imhook replay run.jsonl --target http://localhost:8080/im
+More: 'imhook help inputs' (what replay reads; bad lines), 'imhook help requests' (what a
+replay keeps), 'imhook help checks' (--compare, --strict), 'imhook help load' (--count).`,
+		Example: `  imhook simulate --all --vendor tencent --record run.jsonl && imhook replay run.jsonl --target http://localhost:8080/im
   imhook replay recordings/ --vendor tencent --target http://localhost:8080/im --compare
   imhook replay payloads.json --command C2C.CallbackAfterSendMsg --target http://localhost:8080/im
   imhook replay traffic.jsonl --resign --concurrency 8 --rate 200 --target https://api.example.com/im
   cat payload.json | imhook replay - -o json
   imhook replay run.jsonl --count 100000 --concurrency 64 --rate 2000 --target http://localhost:8080/im`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needArgs("FILE... or - (stdin)"),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Inputs, o.ctx = args, c.Context()
 			if err := o.resolve(c); err != nil {
@@ -95,12 +78,13 @@ recognise as a callback (no command) is skipped with a warning.`,
 	f.StringVar(&o.Command, "command", "", "the callback of payloads that name none")
 	f.StringArrayVar(&o.Filter, "filter", nil, "replay only this callback (repeatable)")
 	f.BoolVar(&o.Compare, "compare", false, "compare each reply with the recorded one (status, contract fields, applied and copied-back fields, outcome), beside its judgement")
-	f.IntVar(&o.Concurrency, "concurrency", 1, "callbacks in flight at once (1: strictly in input order; 64 by default with --count/--duration)")
+	f.IntVar(&o.Concurrency, "concurrency", 0, "callbacks in flight at once; 1 sends strictly in input order (default: 1, or 64 with --count/--duration)")
 	f.Float64Var(&o.Rate, "rate", 0, "at most this many callbacks a second (0: as fast as replies come)")
 	f.Int64Var(&o.Count, "count", 0, "load: send this many callbacks in all, round-robin over the input's, and print a summary")
 	f.DurationVar(&o.Duration, "duration", 0, "load: keep sending the input's callbacks round-robin for this long")
 	f.DurationVar(&o.Timeout, "timeout", 0, "reply budget (default: the platform's, 'imhook help requests')")
 	o.out.register(c, true, true)
+	registerStrict(c, &o.Strict, "warnings and unknown fields fail too (exit 1)")
 	o.outcome.register(c)
 	_ = c.RegisterFlagCompletionFunc("command", completeCommands(nil))
 	_ = c.RegisterFlagCompletionFunc("filter", completeCommands(nil))
@@ -113,6 +97,9 @@ func (o *replayOptions) loadMode() bool { return o.Count > 0 || o.Duration > 0 }
 
 func (o *replayOptions) resolve(c *cobra.Command) error {
 	o.concurrencySet = c.Flags().Changed("concurrency")
+	if !o.concurrencySet {
+		o.Concurrency = 1 // a load run takes 64 (replayRun)
+	}
 	if err := o.targets.resolve(o.g, c); err != nil {
 		return err
 	}
@@ -158,7 +145,7 @@ func replayRun(o *replayOptions) error {
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
-	sender := &simulate.Sender{Timeout: o.Timeout, Client: o.tls.client(), Expect: o.outcome.Expect, Params: o.request.params()}
+	sender := &simulate.Sender{Timeout: o.Timeout, Client: o.tls.client(), Expect: o.outcome.Expect, Params: o.request.params(), Strict: o.Strict}
 	ro := replay.Options{Compare: o.Compare, Concurrency: o.Concurrency, Rate: o.Rate, Resign: o.Resign, Sender: sender,
 		Vendors: o.targets.vendors(), Read: stream.Options{Stdin: g.Streams.In}}
 	keep := o.request.keep(o.Resign)
@@ -175,7 +162,7 @@ func replayRun(o *replayOptions) error {
 			return err
 		}
 	}
-	spec := chainSpec{Name: "imhook replay", Mode: "replay", Print: true, Progress: true}
+	spec := chainSpec{Name: "imhook replay", Mode: "replay", Print: true, Progress: true, Strict: o.Strict}
 	var p run.Producer
 	if o.loadMode() {
 		g.lessEagerGC(400)

@@ -24,28 +24,18 @@ func newReportCmd(g *Globals, runF func(*reportOptions) error) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "report FILE...|-",
 		Short: "Sum up recordings and run summaries: the same summary every run prints",
-		Long: `Read recordings (the records simulate --record, replay --record and serve --record write, or
--o json prints) and run summaries (the {"summary": ...} line that -o json ends with) and print
-one summary of them all: exchanges by vendor, callback, verdict, outcome and status, findings
-by callback and rule, budget misses by callback, and the latency percentiles. Several inputs
-merge: the same recording given twice counts twice. Summaries merge exactly (each carries its
-latency histogram), so a load run split over several machines sums up as one:
+		Long: `Print the run summary of recordings (records, as --record writes them or -o json prints
+them) and of run summaries (the {"summary": ...} line -o json ends with), merged into one:
+exchanges by vendor, callback, verdict, outcome and status, findings, budget misses and the
+latency percentiles. Summaries carry their histogram and merge exactly, so a load run split
+over several machines sums up as one. Exit 0 when every input could be read, 2 otherwise.
 
-  # on each of N machines (a CI matrix, a Kubernetes Indexed Job), a share of the rate:
-  imhook simulate --all --vendor tencent --duration 5m --rate $((2000 / N)) --target $URL -o json -q > part-$I.json
-  # then, with every part in one place:
-  imhook report part-*.json
-
-Latencies: an exchange that got no reply counts at the time waited for it (a record's
-waited_ms), so a slow target cannot hide in the percentiles. The time span runs from the first
-exchange to the end of the last; the rate is exchanges over it. Text on stdout, or with -o json
-one {"summary": ...} object, which report reads back. Exit 0 when every input could be read
-(whatever the exchanges say), 2 otherwise.`,
+More: 'imhook help load' (the summary; splitting a run), 'imhook help inputs'.`,
 		Example: `  imhook report calls.jsonl
   imhook simulate --all -o json > run.jsonl && imhook report run.jsonl
-  imhook report part-*.json -o json
+  imhook report part-*.json -o json                    # the parts of a split load run
   cat a.jsonl b.jsonl | imhook report -`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needArgs("FILE... or - (stdin)"),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Inputs, o.ctx = args, c.Context()
 			if runF != nil {
@@ -66,39 +56,39 @@ func reportRun(o *reportOptions) error {
 	}
 	sum := run.NewSummary("imhook report")
 	errPal := g.ErrPalette()
-	problem := func(file string, line int, msg string) {
+	problem := func(file string, line int, rule, msg string) {
 		sum.Input.Problems++
 		sum.Input.Errors++
-		g.Notef("%s:%d: %s report.input: %s", file, line, errPal.Severity(record.Error), msg)
+		g.Notef("%s:%d: %s %s: %s", file, line, errPal.Severity(record.Error), rule, msg)
 	}
 	err = stream.Walk(sources, stream.Options{Stdin: g.Streams.In}, func(it *stream.Item) error {
 		if err := o.ctx.Err(); err != nil {
 			return err
 		}
 		if f, line := it.Check(); f != nil {
-			if f.Rule == stream.RuleRead {
+			if stream.Unusable(f) {
 				sum.Input.Unreadable++
 			}
-			problem(it.File, line, f.Message)
+			problem(it.File, line, f.Rule, f.Message)
 			return nil
 		}
 		switch kind, _ := stream.Classify(it.Raw); kind {
 		case stream.KindRecord:
 			var rec record.Record
 			if err := record.Unmarshal(it.Raw, &rec); err != nil {
-				problem(it.File, it.Line, "not a record: "+err.Error())
+				problem(it.File, it.Line, "report.input", "not a record: "+err.Error())
 				return nil
 			}
 			sum.Add(&run.Event{Record: &rec})
 		case stream.KindSummary:
 			var s run.Summary
 			if err := s.UnmarshalJSON(it.Raw); err != nil {
-				problem(it.File, it.Line, err.Error())
+				problem(it.File, it.Line, "report.input", err.Error())
 				return nil
 			}
 			sum.Merge(&s)
 		default:
-			problem(it.File, it.Line, "neither a record nor a run summary (payloads and replies have no exchange to count: imhook validate checks them)")
+			problem(it.File, it.Line, "report.input", "neither a record nor a run summary (payloads and replies have no exchange to count: imhook validate checks them)")
 		}
 		return nil
 	})
@@ -118,7 +108,7 @@ func reportRun(o *reportOptions) error {
 	case o.ctx.Err() != nil:
 		return &run.InterruptedError{Exchanges: sum.Exchanges}
 	case sum.Input.Unreadable > 0:
-		return &run.InputError{Err: fmt.Errorf("%d input(s) could not be read", sum.Input.Unreadable)}
+		return &run.InputError{Err: fmt.Errorf("%d input(s) could not be used (unreadable, empty or not JSON text)", sum.Input.Unreadable)}
 	}
 	return nil
 }

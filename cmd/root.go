@@ -51,6 +51,12 @@ func (g *Globals) Notef(format string, a ...any) {
 	fmt.Fprintf(g.Streams.ErrOut, "imhook: "+format+"\n", a...)
 }
 
+// warn writes a warning about the user's input on stderr, even with -q: a
+// --set that does not do what it says is worth the line.
+func (g *Globals) warn(msg string) {
+	fmt.Fprintf(g.Streams.ErrOut, "imhook: %s\n", msg)
+}
+
 func (g *Globals) getenv(k string) string {
 	if g.Streams.Getenv != nil {
 		return g.Streams.Getenv(k)
@@ -103,14 +109,16 @@ Supported: Tencent Cloud Chat / IM third-party callbacks and OpenIM webhooks.`,
 	pf.BoolVarP(&g.Quiet, "quiet", "q", false, "print only failures and errors")
 	_ = root.RegisterFlagCompletionFunc("output", fixedCompletion("text", "json"))
 	_ = root.RegisterFlagCompletionFunc("color", fixedCompletion("auto", "always", "never"))
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w\nsee '%s --help'", err, c.CommandPath())}
-	})
+	root.SetFlagErrorFunc(flagError)
 
 	root.AddCommand(newFixturesCmd(g), newSimulateCmd(g, nil), newServeCmd(g, nil), newReplayCmd(g, nil), newValidateCmd(g, nil),
 		newReportCmd(g, nil), newVersionCmd(g))
 	for _, t := range helpTopics() {
 		root.AddCommand(t)
+	}
+	root.InitDefaultCompletionCmd()
+	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root {
+		c.Long, c.Example = completionLong, completionExample
 	}
 	return root
 }
@@ -130,11 +138,7 @@ func Run(ctx context.Context, s *ui.Streams, args []string) int {
 	err := root.ExecuteContext(ctx)
 	code := ExitCode(err)
 	if err != nil && !silent(err) {
-		msg := err.Error()
-		if strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") || strings.HasPrefix(msg, "unknown shorthand") {
-			msg += "\nsee 'imhook --help'"
-		}
-		fmt.Fprintf(s.ErrOut, "imhook: %s\n", msg)
+		fmt.Fprintf(s.ErrOut, "imhook: %s\n", unknownCommand(root, err).Error())
 	}
 	return code
 }
@@ -182,3 +186,15 @@ func lookupEntries(g *Globals, names []string) ([]*fixtures.Entry, error) {
 	}
 	return out, nil
 }
+
+const completionLong = `Print a script that makes your shell complete imhook's commands, flags and the catalogue's
+callback names. bash needs the bash-completion package (apt install bash-completion; macOS:
+brew install bash-completion@2): without it, Tab prints "_get_comp_words_by_ref: command
+not found". Each shell's help (imhook completion bash --help) says how to load the script in
+every new shell.`
+
+const completionExample = `  source <(imhook completion bash)                          # bash, this shell (needs bash-completion)
+  imhook completion bash > ~/.local/share/bash-completion/completions/imhook   # bash, every shell
+  imhook completion zsh > "${fpath[1]}/_imhook"              # zsh (compinit must be on)
+  imhook completion fish > ~/.config/fish/completions/imhook.fish
+  imhook completion powershell | Out-String | Invoke-Expression`

@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/internal/jsonx"
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/run"
@@ -36,6 +36,7 @@ type serveOptions struct {
 	MaxBody      string
 	MaxInFlight  string
 	Grace        time.Duration
+	Strict       bool
 
 	front serveFront // --forward-to, --ui, TLS (serve_ui.go)
 }
@@ -45,24 +46,14 @@ func newServeCmd(g *Globals, runF func(*serveOptions) error) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Receive callbacks: check them, answer as told and record every exchange",
-		Long: `Run a receiver that a real IM platform (or imhook simulate) can call. Each request is
-recognised, checked (the query, the signature when a token is given, the body against the
-catalogue) and answered in the vendor's reply shape ('imhook help requests').
+		Long: `Run a receiver that a real IM platform (or imhook simulate) can call: each request is
+recognised, checked (query, signature with --token, body against the catalogue), answered in
+the vendor's reply shape as --respond says, and recorded before the reply goes out (--record;
+one that cannot be written, a full disk, is answered 500). On start it says how to point each
+platform here; SIGINT or SIGTERM finishes the requests in flight, prints the summary, exits 0.
 
-A careful backend refuses what it cannot trust: another app's ID, a missing, bad or stale
-signature (with --reject-replays, one that came before), a body that is not JSON. Those get
-the vendor's failure reply. Everything else is answered by --respond (ok, fail, reject,
-discard or modify, or a vendor's outcome such as stop or continue; 'imhook help outcomes').
-A --respond-file for the command wins. Each record carries the outcome of the answer.
-
-On start it says how to point each platform here; for OpenIM, a webhooks.yml snippet
-(--openim-webhooks-yml prints the whole file for --addr).
-
---record appends one record per exchange, written before the reply is sent: a reply that
-was sent is always in the file. An exchange that cannot be recorded (a full disk) is answered
-500 and not acknowledged; stderr says so at once, and writing resumes by itself when it can.
-SIGINT or SIGTERM stops accepting, finishes the requests in flight, flushes and closes the
-file, prints the summary of what was received and exits 0.`,
+More: 'imhook help checks' (what a careful backend refuses), 'imhook help outcomes'
+(--respond), 'imhook help requests' (each platform's requests and settings).`,
 		Example: `  imhook serve
   imhook serve --addr 127.0.0.1:9000 --sdkappid 1400000000 --record calls.jsonl   # token in IMHOOK_TOKEN
   imhook serve --respond reject                                # refuse before-callbacks
@@ -72,7 +63,7 @@ file, prints the summary of what was received and exits 0.`,
   imhook serve --respond-file C2C.CallbackBeforeSendMsg=modified.json --respond-file ok.json
   imhook serve --delay 2500ms                                  # answer too late for Tencent
   imhook serve --fail-rate 0.1 -o json | jq .verdict`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			o.ctx = c.Context()
 			for flag, env := range map[string]string{"sdkappid": "IMHOOK_SDKAPPID"} {
@@ -105,6 +96,7 @@ file, prints the summary of what was received and exits 0.`,
 	f.StringVar(&o.MaxBody, "max-body", "1MiB", "largest request body (bytes, or with KiB/MiB); larger gets 413, as does a body whose record would pass the 64 MiB line that replay and validate read")
 	f.StringVar(&o.MaxInFlight, "max-inflight", "64MiB", "most bytes of request bodies held at once (bytes, or with KiB/MiB/GiB); past it, requests wait their turn before their body is read, none dropped. Memory follows it (soft limit 4x it + 128 MiB; 64MiB kept 200 clients sending 1 MiB bodies under 512 MiB RSS). Raise it to take more large bodies at once")
 	f.DurationVar(&o.Grace, "grace", 10*time.Second, "on SIGINT/SIGTERM, how long to wait for requests in flight")
+	registerStrict(c, &o.Strict, "mark exchanges whose request has a warning or an unknown field failed, in records and the summary (the answer is the same)")
 	_ = c.RegisterFlagCompletionFunc("respond", fixedCompletion(respondNames()...))
 	o.front.register(c)
 	return c
@@ -148,7 +140,7 @@ func serveRun(o *serveOptions) error {
 			return &run.OutputError{Flag: "--record", Err: err}
 		}
 	}
-	spec := chainSpec{Name: "imhook serve", Mode: "serve", Print: true, Received: true}
+	spec := chainSpec{Name: "imhook serve", Mode: "serve", Print: true, Received: true, Strict: o.Strict}
 	chain, err := g.newChain(o.ctx, &outputOptions{}, spec)
 	if err != nil {
 		return err
@@ -156,6 +148,7 @@ func serveRun(o *serveOptions) error {
 	cfg := serve.Config{
 		Expect:      o.request.expect(),
 		Respond:     respond,
+		Strict:      o.Strict,
 		ReplyFiles:  files,
 		Delay:       o.Delay,
 		FailRate:    o.FailRate,
@@ -286,8 +279,11 @@ func readReplyFiles(specs []string) (map[string][]byte, error) {
 		if err != nil {
 			return nil, usageErrorf("--respond-file: %v", err)
 		}
-		if !json.Valid(b) {
-			return nil, usageErrorf("--respond-file %s: not valid JSON", file)
+		if why := jsonx.NotText(b); why != "" {
+			return nil, usageErrorf("--respond-file %s: not JSON text: %s", file, why)
+		}
+		if se := jsonx.Check(b); se != nil {
+			return nil, usageErrorf("--respond-file %s: not valid JSON: %v", file, se)
 		}
 		out[cmd] = b
 	}

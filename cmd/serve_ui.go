@@ -35,30 +35,6 @@ type serveFront struct {
 	uiServer  *serve.Server
 }
 
-const serveFrontHelp = `Your backend in the loop. --forward-to URL passes every callback on to your backend once
-it is checked, as the platform sent it (method, headers, the body's exact bytes; Tencent's
-query appended to URL's query, OpenIM's /{command} appended to URL's path), judges the
-backend's reply against the contract within the platform's budget (Tencent 2 s, OpenIM
-5 s) and relays it unchanged. A backend that is down gets the caller a 502, one that is
-late a 504; the record's "forward" object says what the backend did and the verdict what
-the platform would have seen. A refusal (FAIL, reject, stop) is the backend's decision:
-info, not an error. --respond, --respond-file, --delay, --fail-rate and --reject-replays
-(imhook's own answers) do not go with it.
-
-The inspector. --ui ADDR serves a web page on its own address (never the callback port,
-which is what a tunnel exposes): the exchanges live as they arrive, filters by vendor,
-callback, verdict and outcome, one exchange in full with its findings and the callback's
-documentation, the recording as JSON Lines, and resending an exchange as replay does. It
-keeps the last --ui-keep exchanges (the download streams the --record file when there is
-one). A non-loopback ADDR needs --ui-token (or IMHOOK_UI_TOKEN): open /?token=TOKEN once.
-
-TLS. --tls makes a self-signed certificate for 127.0.0.1 and localhost at start and prints
-its SHA-256 fingerprint; --tls-out DIR writes it (cert.pem, key.pem) for clients to trust
-(imhook simulate --cacert DIR/cert.pem). --tls-cert FILE --tls-key FILE serve a certificate
-of your own. --client-ca FILE requires a client certificate signed by one of its
-authorities, as a backend that uses Tencent's mutual TLS does. For an https --forward-to
-backend, --cacert, --insecure and --cert/--key work as they do for simulate.`
-
 func (s *serveFront) register(c *cobra.Command) {
 	f := c.Flags()
 	f.StringVar(&s.ForwardTo, "forward-to", "", "pass every callback on to this backend URL, judge its reply and relay it")
@@ -71,7 +47,7 @@ func (s *serveFront) register(c *cobra.Command) {
 	f.StringVar(&s.TLS.KeyFile, "tls-key", "", "the private key (PEM) of --tls-cert")
 	f.StringVar(&s.TLS.ClientCA, "client-ca", "", "require client certificates signed by these authorities (PEM): mutual TLS")
 	s.client.registerAs(c, "the --forward-to backend")
-	c.Long += "\n\n" + serveFrontHelp
+	c.Long += "\n\nYour backend in the loop (--forward-to), the inspector (--ui) and TLS: 'imhook help forward',\n'imhook help tls'."
 	c.Example += `
   imhook serve --forward-to http://localhost:8080/im/callback --ui 127.0.0.1:9001 --record calls.jsonl
   imhook serve --tls --tls-out ./certs        # then: imhook simulate --all --vendor tencent --target https://127.0.0.1:9000 --cacert ./certs/cert.pem

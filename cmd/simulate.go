@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"os"
@@ -8,8 +9,10 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/tidwall/gjson"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/internal/jsonx"
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/run"
@@ -40,6 +43,8 @@ type simulateOptions struct {
 	Concurrency int
 	Rate        float64
 
+	Strict bool
+
 	// Modes that make their own callbacks.
 	Suite    string
 	Probe    string
@@ -61,30 +66,33 @@ func newSimulateCmd(g *Globals, runF func(*simulateOptions) error) *cobra.Comman
 	c := &cobra.Command{
 		Use:   "simulate COMMAND... | --all",
 		Short: "Generate callbacks, send them to a backend and judge each reply",
-		Long: `Generate spec-conformant callbacks, build each request exactly as the platform does, send it
-and judge the reply against the platform's contract. With no --target (and no IMHOOK_TARGET)
-imhook starts its built-in receiver on a free loopback port and runs against it.
+		Long: `Generate callbacks from the catalogue, build each request exactly as the platform does,
+send it to your backend and judge the reply against the platform's contract. With no --target
+(and no IMHOOK_TARGET) imhook starts its own receiver on a loopback port and runs against it.
 
-A backend serves one vendor on a URL: name the vendor (--vendor) or give each vendor its
-target (--target tencent=URL --target openim=URL). How each platform builds its requests and
-what its replies mean: 'imhook help requests' and 'imhook help outcomes'.
+More: 'imhook help requests' (targets, signatures), 'imhook help outcomes' (--expect),
+'imhook help checks' (what is judged; --set, --strict), 'imhook help load', 'imhook help
+suites', 'imhook help probes', 'imhook help scenarios', 'imhook help environment' (exit codes).`,
+		Example: `  # every callback against the built-in receiver: the demo
+  imhook simulate --all
 
-By default a valid callback must be accepted: a refusal fails the check (response.refused).
---expect OUTCOME asks for that outcome instead. Every mode ends with the same summary (text on
-stderr; with -o json one {"summary": ...} line on stdout after the records) and the same exit
-codes ('imhook help environment').`,
-		Example: `  imhook simulate --all
-  imhook simulate C2C.CallbackAfterSendMsg --target http://localhost:8080/im/callback
-  imhook simulate --all --vendor tencent --target https://api.example.com/im --sdkappid 1400123456
-  imhook simulate --all --target tencent=http://localhost:8080/im --target openim=http://localhost:10006/callbackExample
-  imhook simulate callbackAfterGroupMsgReadCommand --target http://localhost:10006/callbackExample
+  # your backend (it serves one vendor on a URL: --vendor, or a target per vendor)
+  imhook simulate C2C.CallbackAfterSendMsg --target http://localhost:8080/im
+  imhook simulate --all --vendor tencent --sdkappid 1400123456 --target http://localhost:8080/im
+  imhook simulate --all --target tencent=http://localhost:8080/im --target openim=http://localhost:10006/cb
+
+  # fields of your choosing; the request without sending it; a refusal expected
   imhook simulate C2C.CallbackAfterSendMsg --set UnreadMsgNum=3 --set From_Account=alice --dry-run
-  imhook simulate --data payload.json --target http://localhost:8080/cb     # command from the body
-  imhook simulate --all -o json --record run.jsonl
-  imhook simulate C2C.CallbackBeforeSendMsg --expect reject --target http://localhost:8080/cb
-  imhook simulate --all --vendor openim --openim-version v3.6 --target http://localhost:10006/callbackExample
-  imhook simulate C2C.CallbackAfterSendMsg --count 10000 --concurrency 64 --target http://localhost:8080/cb
-  imhook simulate --all --vendor tencent --duration 30s --rate 500 --target http://localhost:8080/cb -o json`,
+  imhook simulate C2C.CallbackBeforeSendMsg --text "a banned word" --expect reject --target http://localhost:8080/im
+
+  # a body of your own, even a broken one: its findings and the backend's reply
+  imhook simulate --data payload.json --target http://localhost:8080/im
+
+  # records, suites, probes and load
+  imhook simulate --all --vendor tencent -o json --record run.jsonl --target http://localhost:8080/im
+  imhook simulate --suite contract.json --junit report.xml --target http://localhost:8080/im
+  imhook simulate --probe security --token "$TOKEN" --target tencent=http://localhost:8080/im
+  imhook simulate C2C.CallbackAfterSendMsg --count 10000 --rate 500 --target http://localhost:8080/im`,
 		ValidArgsFunction: completeCommands(&o.targets.Vendor),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Commands, o.ctx = args, c.Context()
@@ -114,6 +122,7 @@ codes ('imhook help environment').`,
 	f.StringVar(&o.Probe, "probe", "", "send probes a careful backend must survive: security or robustness ('imhook help probes')")
 	f.StringVar(&o.Scenario, "scenario", "", "send a generated, consistent sequence of callbacks: "+strings.Join(scenarioNames(), ", ")+" ('imhook help scenarios'; --count N callbacks)")
 	o.payload.register(c)
+	registerStrict(c, &o.Strict, strictUsage)
 	o.outcome.register(c)
 	registerRetryFlag(c, &o.RetryOnTimeout)
 	o.tls.register(c)
@@ -128,6 +137,7 @@ func (o *simulateOptions) resolve(c *cobra.Command) error {
 	if err := o.payload.resolve(c); err != nil {
 		return err
 	}
+	o.payload.strict, o.payload.warn = o.Strict, o.g.warn
 	if err := o.targets.resolve(o.g, c); err != nil {
 		return err
 	}
@@ -181,11 +191,13 @@ func simulateRun(o *simulateOptions) error {
 	if o.DryRun {
 		return dryRun(o)
 	}
-	sender := &simulate.Sender{Timeout: o.Timeout, Client: o.tls.client(), Expect: o.outcome.Expect, Params: o.request.params(), RetryOnTimeout: o.RetryOnTimeout, Settings: o.request.callbackSettings()}
+	sender := &simulate.Sender{Timeout: o.Timeout, Client: o.tls.client(), Expect: o.outcome.Expect, Params: o.request.params(), RetryOnTimeout: o.RetryOnTimeout, Settings: o.request.callbackSettings(),
+		Strict: o.Strict}
 	m, err := o.mode(sender)
 	if err != nil {
 		return err
 	}
+	m.spec.Strict = o.Strict
 	if err := o.targets.check(m.vendors); err != nil {
 		return err
 	}
@@ -249,6 +261,9 @@ func (o *simulateOptions) mode(sender *simulate.Sender) (*mode, error) {
 		m.producer = o.loadProducer(sender, cbs)
 		return m, nil
 	}
+	// A --data body with findings of its own is sent to see how the
+	// backend takes it: its reply shows.
+	m.spec.ShowReply = o.Data != "" && len(cbs) == 1 && len(cbs[0].Findings) > 0
 	m.producer = sender.Sequence(cbs)
 	return m, nil
 }
@@ -286,6 +301,9 @@ func (o *simulateOptions) callbacks() ([]simulate.Callback, error) {
 	if o.Data != "" {
 		return o.dataCallback(entries)
 	}
+	if err := o.payload.checkAll(entries); err != nil {
+		return nil, err
+	}
 	out := make([]simulate.Callback, 0, len(entries))
 	for i, e := range entries {
 		body, err := o.payload.generate(e, i)
@@ -305,11 +323,8 @@ func (o *simulateOptions) dataCallback(entries []*fixtures.Entry) ([]simulate.Ca
 	if err != nil {
 		return nil, err
 	}
-	if body, err = applySets(body, o.payload.Sets); err != nil {
-		return nil, err
-	}
 	if len(entries) == 0 {
-		e, err := commandFromBody(g, body)
+		e, err := commandFromBody(g, o.Data, body)
 		if err != nil {
 			return nil, err
 		}
@@ -317,6 +332,9 @@ func (o *simulateOptions) dataCallback(entries []*fixtures.Entry) ([]simulate.Ca
 	}
 	if len(entries) > 1 {
 		return nil, usageErrorf("--data sends one body; name one command")
+	}
+	if body, err = o.payload.edit(entries[0], body); err != nil {
+		return nil, err
 	}
 	cb := simulate.NewCallback(entries[0], body)
 	if len(cb.Findings) > 0 {
@@ -394,11 +412,21 @@ func readData(g *Globals, name string) ([]byte, error) {
 	if err != nil {
 		return nil, usageErrorf("--data: %v", err)
 	}
+	// A broken body is fine (how the backend takes it is the point); no
+	// body at all, or bytes that are not text, is a mistake.
+	switch why := jsonx.NotText(b); {
+	case why != "":
+		return nil, usageErrorf("--data %s: not JSON text: %s; --data sends a JSON body (broken ones too; --probe robustness sends malformed ones)", name, why)
+	case len(bytes.TrimSpace(b)) == 0:
+		return nil, usageErrorf("--data %s: the body is empty; give a JSON body (imhook fixtures show COMMAND > body.json makes one to edit)", name)
+	}
 	return b, nil
 }
 
-// commandFromBody finds the callback a --data body names.
-func commandFromBody(g *Globals, body []byte) (*fixtures.Entry, error) {
+// commandFromBody finds the callback a --data body names. A JSON array
+// names none: it is explained (replay sends each of its payloads; a named
+// COMMAND sends the array itself).
+func commandFromBody(g *Globals, name string, body []byte) (*fixtures.Entry, error) {
 	if cmd, _ := fixtures.BodyCommand(body); cmd != "" {
 		es, err := lookupEntries(g, []string{cmd})
 		if err != nil {
@@ -406,5 +434,19 @@ func commandFromBody(g *Globals, body []byte) (*fixtures.Entry, error) {
 		}
 		return es[0], nil
 	}
-	return nil, usageErrorf("--data: the body names no callback (no CallbackCommand or callbackCommand field); name the COMMAND")
+	if root := gjson.ParseBytes(body); root.IsArray() {
+		n, cmd := 0, "COMMAND"
+		root.ForEach(func(_, v gjson.Result) bool {
+			if c, _ := fixtures.BodyCommand([]byte(v.Raw)); c != "" && n == 0 {
+				cmd = c
+			}
+			n++
+			return true
+		})
+		return nil, usageErrorf("--data %s holds a JSON array of %d value(s), not one callback body.\n"+
+			"To send each as a callback of its own: imhook replay %s --target URL\n"+
+			"To send the array itself as one body (to see how the backend takes it): imhook simulate %s --data %s",
+			name, n, name, cmd, name)
+	}
+	return nil, usageErrorf("--data %s: the body names no callback (no CallbackCommand or callbackCommand field); name the COMMAND: imhook simulate COMMAND --data %s", name, name)
 }

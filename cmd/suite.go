@@ -34,7 +34,9 @@ func (o *simulateOptions) suiteMode(sender *simulate.Sender) (*mode, error) {
 			return es[0], nil
 		},
 		Generate: o.payload.generate,
-		Sets:     func(b []byte) ([]byte, error) { return applySets(b, o.payload.Sets) }}
+		Sets:     o.payload.edit,
+		Warn:     func(msg string) { o.payload.note("warning: " + msg) },
+		Strict:   o.Strict}
 	return &mode{producer: r.Producer(), vendors: vendors, receiver: serve.Config{Respond: platform.ReplyOK},
 		spec: chainSpec{Name: "imhook simulate --suite " + o.Suite, Mode: "suite", Print: true, ShowInfo: true, Progress: true, Total: int64(len(s.Steps))}}, nil
 }

@@ -112,7 +112,7 @@ func TestSuiteErrors(t *testing.T) {
 	step := func(s string) string { return `{"version": 1, "steps": [` + s + `]}` }
 	ok := `{"name": "a", "command": "C2C.CallbackAfterSendMsg"}`
 	cases := []struct{ name, text, want string }{
-		{"not json", `{`, "not a JSON object"},
+		{"not json", `{`, "not valid JSON: line 1, column 1: unexpected end of JSON input"},
 		{"version", `{"version": 2, "steps": [` + ok + `]}`, "version: 2 is not a version"},
 		{"no version", `{"steps": [` + ok + `]}`, "version: missing"},
 		{"top key", `{"version": 1, "steps": [` + ok + `], "stepz": []}`, "stepz: unknown key"},

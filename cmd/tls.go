@@ -19,17 +19,9 @@ type tlsClientFlags struct {
 	config *tls.Config
 }
 
-const tlsClientHelp = `TLS. An https:// target's certificate is checked against the system's authorities;
---cacert FILE trusts the authorities of a PEM file instead (for a private CA, or the
-certificate that imhook serve --tls --tls-out DIR writes), --insecure skips the check.
-Under mutual TLS (a backend that verifies the platform's client certificate, as Tencent
-Cloud Chat offers) --cert FILE --key FILE present a client certificate. A handshake that
-fails is exit 3, and the message says what failed (unknown authority, name mismatch,
-expired, no client certificate) and which flag helps.`
-
 func (t *tlsClientFlags) register(c *cobra.Command) {
 	t.registerAs(c, "the target")
-	c.Long += "\n\n" + tlsClientHelp
+	c.Long += "\nTLS (https targets, private CAs, mutual TLS): 'imhook help tls'."
 }
 
 // registerAs adds the flags for the TLS connections to whom (serve: its

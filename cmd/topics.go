@@ -1,6 +1,10 @@
 package cmd
 
-import "github.com/spf13/cobra"
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/imhook/imhook/platform"
+)
 
 // helpTopics are the 'imhook help TOPIC' pages: the long explanations that
 // the commands' help links to. This file and vendorflags.go are the only
@@ -17,6 +21,11 @@ func helpTopics() []*cobra.Command {
 		topic("probes", "Security and robustness probes (simulate --probe)", topicProbes),
 		topic("scenarios", "Generated, consistent sequences of callbacks (simulate --scenario)", topicScenarios),
 		topic("load", "Load runs: --count, --duration, --concurrency, --rate, and the summary", topicLoad),
+		topic("checks", "What is checked: payloads, replies, requests, records; severities and --strict", topicChecks),
+		topic("consistency", "validate --consistency: the story a recording must tell", topicConsistency+platform.ConsistencyDoc()),
+		topic("inputs", "What replay, validate and report read: files, JSON Lines, arrays, directories, stdin", topicInputs),
+		topic("forward", "serve in front of your backend (--forward-to) and the inspector (--ui)", topicForward),
+		topic("tls", "TLS: https targets (--cacert, --insecure, --cert/--key) and serve's certificates", topicTLS),
 	}
 }
 
@@ -194,6 +203,11 @@ fails (probe.accepted: forged callbacks accepted) when the backend answers OK; H
 FAIL or a non-zero ErrorCode pass. Default callback: C2C.CallbackAfterSendMsg, or the
 COMMAND given.
 
+Each callback's probes follow its baseline. When the baseline fails (a wrong --sdkappid or
+--token, a wrong URL), they are not sent: a refusal would say nothing when a valid callback
+is refused too. Each is reported NOT JUDGED (a skipped case in the JUnit report), and the run
+fails with the baseline's reason, first in the summary.
+
 --probe robustness sends malformed JSON, missing required fields, wrong types, an unknown
 command, a body over 1 MiB, unicode, emoji and control characters in strings, the same message
 twice, a retried delivery (Tencent after-callbacks: the same body again after a gap as long as
@@ -267,3 +281,124 @@ callbacks are sent round-robin, each request built as a plain replay builds it.
 A run too large for one machine: run N copies with --rate R/N (a CI matrix, a Kubernetes
 Indexed Job), each with -o json, and merge their summary lines with 'imhook report': the
 histograms merge exactly.`
+
+const topicChecks = `Payloads (every callback simulate sends, every payload validate reads, every request serve
+receives) are checked against the catalogue entry of their command (imhook fixtures show
+COMMAND --doc lists it): JSON types, required fields, bounds (32-bit MsgSeq and MsgRandom,
+timestamps in their unit), lengths, const and enum values, and the entry's cross-field rules
+(MsgKey is MsgSeq_MsgRandom_MsgTime; UnreadMsgNum is -1 exactly when SendMsgResult is not
+0). Where a document contradicts itself imhook follows its field table and says so with a
+warning (quirk.*). A field the document does not list is an info finding
+(payload.unknown_field).
+
+Replies are held to the vendor's reply contract ('imhook help requests'): its status, the
+body's fields and their types, the budget. A before-callback's reply has an outcome, and a
+valid callback must be accepted unless --expect says otherwise ('imhook help outcomes').
+
+Requests (serve): the vendor's query (Tencent SdkAppid, CallbackCommand, contenttype,
+ClientIP, OptPlatform) and, with --token, Sign and RequestTime within 60 s. A careful
+backend refuses what it cannot trust: another app's ID, a missing, bad or stale signature
+(with --reject-replays, one that came before), a body that is not JSON; serve answers those
+with the vendor's failure reply.
+
+Severities: error (the platform would fail the exchange, or the payload breaks the
+document: the verdict is fail and the run exits 1), warning (legal but suspicious), info
+(worth knowing; shown with -o json, in validate's output and in --dry-run).
+
+--set PATH=VALUE edits a generated payload. A PATH that is not a field of the callback is
+a warning on stderr that names the closest fields (--set UnreadMsgNm=3: did you mean
+UnreadMsgNum?). A field inside a message element (MsgBody.0.MsgContent.Text) makes that
+element of the type that has the field (TIMTextElem), generated to match. --text TEXT
+sets the text of a message callback's first text element, whatever the vendor.
+
+--strict (simulate, replay, validate, serve) makes warnings and unknown fields fail too:
+the exchange's verdict is fail and the run exits 1; a --set path that is not a field of
+the callback is a usage error (exit 2) before anything is sent. serve --strict marks such
+exchanges failed in its records and summary (it still answers them as told).
+
+validate tells each item apart by its fields (--as auto): a record has request and
+time/vendor/command; a payload names its callback (CallbackCommand, callbackCommand); a
+reply's fields are mostly those of a reply contract. --as request|response|record takes
+every item for one kind; --command checks every payload as that callback. A record is
+re-judged as if the exchange happened now (its request body against the catalogue, its
+reply against the contract); the findings it carries are not repeated. Output: one line per
+finding, "file:line: severity rule path: message"; with -o json one object a line with
+file, line, severity, rule, path, message.
+
+replay --compare also compares each reply of a record with the recorded one: the HTTP
+status, the reply contract's fields, the fields the platform applies or copies back, and the
+outcome; each difference is an error (replay.diff) whose path names the field, and an error
+of the reply's judgement that the recording had too is a warning (unchanged since the
+recording).`
+
+const topicConsistency = `validate --consistency also checks that the records and payloads, read in order across
+all the inputs (one recording may span files), tell one consistent story, as simulate
+--scenario conversation makes it ('imhook help scenarios'):
+
+  imhook simulate --scenario conversation --seed 7 --count 40 --record conversation.jsonl
+  imhook validate --consistency conversation.jsonl
+
+Only the callbacks that tell the story take part; the others are checked as usual and left
+out of it. Its findings are errors, at the line of the item that breaks the story. Its state
+is per user, conversation and group (a group remembers its last 4096 messages), so memory
+does not grow with the recording. The rules:
+`
+
+const topicInputs = `replay, validate and report read records (JSON Lines, as simulate --record, replay --record
+and serve --record write them, or -o json prints them), payload files (one JSON value, a
+JSON array of values, JSON Lines, or pretty-printed values one after another), directories
+of them (*.json, *.jsonl, *.ndjson, recursively, hidden ones skipped) and - for stdin.
+
+Inputs are read as streams: a recording of any size replays and validates in bounded memory
+(validate checks on every core; findings come out in input order). A value (or line) is at
+most 64 MiB.
+
+Bad inputs, one finding each:
+  - a corrupt line or value (not JSON, truncated, binary bytes in a line) is reported with
+    its file and line and the rest is read: validate and replay exit 1;
+  - JSON with comments, trailing commas or single quotes (as in several documents' samples)
+    is reported at its position, with what JSON allows;
+  - a file that is not JSON text (an executable, an archive, gzip-compressed data, UTF-16
+    text), an empty input (nothing, only blanks, an empty array) and a file that cannot be
+    read are one error each (input.binary, input.empty, input.read), and the run exits 2:
+    nothing of that input is used, and replay sends nothing.
+
+replay takes each callback's command from the record, else from the payload's own command
+field (CallbackCommand, callbackCommand), else from --command; a record of a request the
+receiver did not recognise as a callback is skipped with a warning. Replies and run
+summaries in the input are passed over. replay sends one callback after another in input
+order (--concurrency 1); with --concurrency C up to C are in flight and the output stays in
+input order; --rate R caps them at R a second. --count N or --duration D make it a load run
+('imhook help load').`
+
+const topicForward = `Your backend in the loop. --forward-to URL passes every callback on to your backend once
+it is checked, as the platform sent it (method, headers, the body's exact bytes; Tencent's
+query appended to URL's query, OpenIM's /{command} appended to URL's path), judges the
+backend's reply against the contract within the platform's budget (Tencent 2 s, OpenIM
+5 s) and relays it unchanged. A backend that is down gets the caller a 502, one that is
+late a 504; the record's "forward" object says what the backend did and the verdict what
+the platform would have seen. A refusal (FAIL, reject, stop) is the backend's decision:
+info, not an error. --respond, --respond-file, --delay, --fail-rate and --reject-replays
+(imhook's own answers) do not go with it.
+
+The inspector. --ui ADDR serves a web page on its own address (never the callback port,
+which is what a tunnel exposes): the exchanges live as they arrive, filters by vendor,
+callback, verdict and outcome, one exchange in full with its findings and the callback's
+documentation, the recording as JSON Lines, and resending an exchange as replay does. It
+keeps the last --ui-keep exchanges (the download streams the --record file when there is
+one). A non-loopback ADDR needs --ui-token (or IMHOOK_UI_TOKEN): open /?token=TOKEN once.`
+
+const topicTLS = `Sending (simulate, replay, suites, probes): an https:// target's certificate is checked
+against the system's authorities; --cacert FILE trusts the authorities of a PEM file instead
+(for a private CA, or the certificate that imhook serve --tls --tls-out DIR writes),
+--insecure skips the check. Under mutual TLS (a backend that verifies the platform's client
+certificate, as Tencent Cloud Chat offers) --cert FILE --key FILE present a client
+certificate. A handshake that fails is exit 3, and the message says what failed (unknown
+authority, name mismatch, expired, no client certificate) and which flag helps.
+
+serve: --tls makes a self-signed certificate for 127.0.0.1 and localhost at start and prints
+its SHA-256 fingerprint; --tls-out DIR writes it (cert.pem, key.pem) for clients to trust
+(imhook simulate --cacert DIR/cert.pem). --tls-cert FILE --tls-key FILE serve a certificate
+of your own. --client-ca FILE requires a client certificate signed by one of its
+authorities, as a backend that uses Tencent's mutual TLS does. For an https --forward-to
+backend, --cacert, --insecure and --cert/--key work as they do for simulate.`

@@ -37,56 +37,20 @@ func newValidateCmd(g *Globals, runF func(*validateOptions) error) *cobra.Comman
 	c := &cobra.Command{
 		Use:   "validate FILE...|-",
 		Short: "Check payloads, replies and recordings against the spec, offline",
-		Long: `Check callbacks' payloads, backends' replies and whole recordings against the catalogue and
-the platforms' reply contracts, without sending anything.
+		Long: `Check payloads, replies and whole recordings against the catalogue and the platforms'
+reply contracts, offline: one line per finding, "file:line: severity rule path: message".
+Exit 0 when nothing is wrong (warnings allowed, unless --strict), 1 when an item breaks the
+spec or the contract, 2 when an input cannot be used (unreadable, empty, not JSON text).
 
-Inputs: payload files (one JSON value, a JSON array of values, JSON Lines, or pretty-printed
-values one after another), record files (JSON Lines, as simulate --record and serve --record
-write them), directories of them (*.json, *.jsonl, *.ndjson) and - for stdin. Inputs are read as
-streams and checked on every core, so a recording of any size validates in bounded memory;
-findings come out in input order.
-
---as auto (the default) tells each item apart by its fields: a record has request and
-time/vendor/command; a payload names its callback (CallbackCommand, callbackCommand); a reply's
-fields are mostly those of a reply contract: ActionStatus/ErrorCode/ErrorInfo (Tencent) or
-actionCode/errCode/errMsg/errDlt/nextCode (OpenIM). --as request|response|record takes every item for one kind.
-
-  payloads  the catalogue's rules: types, required fields, bounds, const and enum values,
-            cross-field rules; the documents' quirks are warnings. --command checks every
-            payload as that callback, whatever its own command field says.
-  replies   the vendor's reply contract, as if it came with HTTP 200 (vendor from the fields,
-            or --vendor; with --command, judged for that callback's kind, else as an
-            after-callback's).
-  records   re-judged as if the exchange happened now: the request body against the
-            catalogue and the recorded reply (status, body, latency) against the contract.
-            The findings a record carries are not repeated: they are what imhook judged when
-            the record was written.
-
-Output: one line per finding, "file:line: severity rule path: message", where path is the
-gjson path in the item (for records, from the record: request.body.From_Account); with -o json
-one object a line with file, line, severity, rule, path, message. JSON that is not JSON
-(comments, trailing commas, single quotes, a truncated line) is reported at its position in
-the file, with what JSON allows.
-
---consistency also checks that the records and payloads, read in order across all the
-inputs (one recording may span files), tell one consistent story, as simulate --scenario
-conversation makes it: unread counts, read times, group read receipts, timestamps and group
-message sequence numbers of the Tencent callbacks C2C.CallbackAfterSendMsg,
-C2C.CallbackAfterMsgReport, C2C.CallbackAfterMsgReadAll, Group.CallbackAfterSendMsg and
-Group.CallbackAfterReadReceipt (others take no part). Its findings are errors, at the line of
-the item that breaks the story; its state is per user, conversation and group (a group
-remembers its last 4096 messages), so memory does not grow with the recording. The rules:
-` + platform.ConsistencyDoc() + `
-
-Exit status: 0 when nothing is wrong (warnings allowed, unless --strict), 1 when an item
-breaks the spec or the contract, 2 when an input cannot be read.`,
+More: 'imhook help checks' (what is checked; --as, --strict), 'imhook help inputs' (files,
+JSON Lines, directories, stdin), 'imhook help consistency' (--consistency).`,
 		Example: `  imhook validate payload.json
   imhook validate run.jsonl                            # a recording of simulate or serve
   imhook validate --as response --vendor openim reply.json
   imhook fixtures show C2C.CallbackAfterSendMsg | imhook validate -
   imhook validate recordings/ --strict -o json
   imhook validate --consistency conversation.jsonl     # simulate --scenario conversation --record conversation.jsonl`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needArgs("FILE... or - (stdin)"),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Inputs, o.ctx = args, c.Context()
 			if runF != nil {
@@ -99,8 +63,8 @@ breaks the spec or the contract, 2 when an input cannot be read.`,
 	f.StringVar(&o.As, "as", validate.AsAuto, "what the items are: auto, request, response or record")
 	f.StringVar(&o.Command, "command", "", "check payloads as this callback (and judge replies for its kind)")
 	f.StringVar(&o.Vendor, "vendor", "", "the vendor of replies whose fields do not say: "+strings.Join(platform.Names(), " or "))
-	f.BoolVar(&o.Strict, "strict", false, "warnings fail too (exit 1)")
-	f.BoolVar(&o.Consistency, "consistency", false, "also check that the items, in order, tell one consistent story by each vendor's conversation model (consistency.* rules, listed above)")
+	registerStrict(c, &o.Strict, "warnings and unknown fields fail too (exit 1)")
+	f.BoolVar(&o.Consistency, "consistency", false, "also check that the items, in order, tell one consistent story by each vendor's conversation model (consistency.* rules: 'imhook help consistency')")
 	_ = c.RegisterFlagCompletionFunc("as", fixedCompletion(validate.AsAuto, validate.AsRequest, validate.AsResponse, validate.AsRecord))
 	_ = c.RegisterFlagCompletionFunc("command", completeCommands(&o.Vendor))
 	_ = c.RegisterFlagCompletionFunc("vendor", fixedCompletion(platform.Names()...))
@@ -141,9 +105,15 @@ func validateRun(o *validateOptions) error {
 	defer debug.SetGCPercent(debug.SetGCPercent(200))
 	out := bufio.NewWriterSize(g.Streams.Out, 64<<10)
 	pal := g.OutPalette()
-	fails := func(sev record.Severity) bool { return sev == record.Error || (o.Strict && sev == record.Warning) }
+	fails := func(f record.Finding) bool {
+		return f.Severity == record.Error || (o.Strict && record.FailsStrictly(f))
+	}
+	strictFails := 0 // warnings and unknown fields, which fail with --strict
 	st := validate.Stream(ctx, sources, vo, func(f stream.Finding) {
-		if g.Quiet && !fails(f.Severity) {
+		if f.Severity != record.Error && record.FailsStrictly(f.Finding) {
+			strictFails++
+		}
+		if g.Quiet && !fails(f.Finding) {
 			return
 		}
 		if g.JSON() {
@@ -166,14 +136,17 @@ func validateRun(o *validateOptions) error {
 	}
 	failed := st.Errors
 	if o.Strict {
-		failed += st.Warnings
+		failed += strictFails
 	}
 	if !g.Quiet {
 		epal := g.ErrPalette()
 		s := fmt.Sprintf("%d item(s) in %d input(s): %s, %s, %d info", st.Items, st.Files,
 			redIfWord(epal, st.Errors, "error(s)"), yellowIfWord(epal, st.Warnings, "warning(s)"), st.Infos)
-		if o.Strict && st.Warnings > 0 {
-			s += " (--strict: warnings fail)"
+		if o.Strict && strictFails > 0 {
+			s += " (--strict: warnings and unknown fields fail)"
+		}
+		if st.Unreadable > 0 {
+			s += fmt.Sprintf("; %s could not be used (unreadable, empty or not JSON text)", epal.Red(fmt.Sprintf("%d input(s)", st.Unreadable)))
 		}
 		fmt.Fprintln(g.Streams.ErrOut, s)
 	}
@@ -181,7 +154,8 @@ func validateRun(o *validateOptions) error {
 	case ctx.Err() != nil:
 		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("interrupted")}
 	case st.Unreadable > 0:
-		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%d input(s) could not be read", st.Unreadable)}
+		// The findings and the summary have said which and why.
+		return &ExitError{Code: ExitUsage, Silent: true, Err: fmt.Errorf("%d input(s) could not be used", st.Unreadable)}
 	case failed > 0:
 		return &ExitError{Code: ExitContract, Silent: true, Err: fmt.Errorf("%d finding(s) fail", failed)}
 	}

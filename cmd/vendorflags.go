@@ -34,19 +34,29 @@ type requestOptions struct {
 	// changed records the query flags the user gave: a replay keeps the
 	// recorded values of the others.
 	changed map[string]bool
+	// recorded: the flags were registered for recordings (replay).
+	recorded bool
 }
 
 // register adds the flags; recorded says a replay's recordings may carry
-// the values.
+// the values. The default shown is the one used: with recordings, the
+// recording's own value, which the flags' zero values stand for until
+// resolve fills in the default for inputs that carry none.
 func (r *requestOptions) register(c *cobra.Command, recorded bool) {
 	f := c.Flags()
-	rec := ""
-	if recorded {
-		rec = "; a recording's own value wins unless this flag is given"
+	def := func(v string) (string, string) {
+		if recorded {
+			return "", " (default: the recording's, else " + v + ")"
+		}
+		return v, ""
 	}
-	f.StringVar(&r.SdkAppID, "sdkappid", platform.DefaultSdkAppID, "Tencent: the SdkAppid query value (env IMHOOK_SDKAPPID)"+rec)
-	f.StringVar(&r.ClientIP, "client-ip", platform.DefaultClientIP, "Tencent: the ClientIP query value"+rec)
-	f.StringVar(&r.Platform, "platform", platform.DefaultOptPlatform, "Tencent: the OptPlatform query value ("+strings.Join(platform.TencentPlatforms, ", ")+")"+rec)
+	r.recorded = recorded
+	v, note := def(platform.DefaultSdkAppID)
+	f.StringVar(&r.SdkAppID, "sdkappid", v, "Tencent: the SdkAppid query value (env IMHOOK_SDKAPPID)"+note)
+	v, note = def(platform.DefaultClientIP)
+	f.StringVar(&r.ClientIP, "client-ip", v, "Tencent: the ClientIP query value"+note)
+	v, note = def(platform.DefaultOptPlatform)
+	f.StringVar(&r.Platform, "platform", v, "Tencent: the OptPlatform query value ("+strings.Join(platform.TencentPlatforms, ", ")+")"+note)
 	registerTokenFlags(c, &r.Token, "Tencent: callback authentication token; adds RequestTime and Sign")
 	f.StringVar(&r.OpenIMVersion, "openim-version", "", "OpenIM: send as this server release does: v3.7+ {url}/{command}; v3.4.2-v3.6 the older command names; v3.0-v3.4.0 {url}?command=...; main adds ?key= to the after-send callbacks; a release's values (empty operationID, groupType U+0002, ...) and Go's encoding (HTML escapes, a trailing newline); replies, failures and timeouts are judged as the release treats them ('imhook help requests'); default docs: {url}/{command}?contenttype=json, judged as v3.7+")
 	_ = c.RegisterFlagCompletionFunc("platform", fixedCompletion(platform.TencentPlatforms...))
@@ -98,6 +108,17 @@ func (r *requestOptions) resolve(g *Globals, c *cobra.Command) error {
 	}
 	if err := resolveToken(c, g.getenv, &r.Token); err != nil {
 		return err
+	}
+	// Inputs that carry no value of their own (payload files) take the
+	// defaults.
+	for _, d := range []struct {
+		v   *string
+		def string
+	}{
+		{&r.SdkAppID, platform.DefaultSdkAppID}, {&r.ClientIP, platform.DefaultClientIP}, {&r.Platform, platform.DefaultOptPlatform}} {
+		if r.recorded && *d.v == "" {
+			*d.v = d.def
+		}
 	}
 	if r.Platform != "" && !slices.Contains(platform.TencentPlatforms, r.Platform) {
 		return usageErrorf("--platform %q is not a documented OptPlatform value; use one of %s", r.Platform, strings.Join(platform.TencentPlatforms, ", "))

@@ -27,7 +27,10 @@ func newVersionCmd(g *Globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print imhook's version",
-		Args:  cobra.NoArgs,
+		Long:  "Print imhook's version and the Go release it was built with.",
+		Example: `  imhook version
+  imhook version -o json`,
+		Args: noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			if g.JSON() {
 				b, _ := json.Marshal(map[string]string{"version": version(), "go": runtime.Version()})

@@ -257,10 +257,25 @@ func (p *Probe) Expected() string {
 }
 
 // Producer sends the probes in order and emits each exchange, named in the
-// JUnit report after its probe and held to what the probe expects.
+// JUnit report after its probe and held to what the probe expects. A
+// baseline's probes are those of its vendor after it, up to the vendor's
+// next baseline; when the baseline fails they are not sent (a refusal says
+// nothing when a valid callback is refused too), and each is emitted as not
+// judged, with the baseline's reason.
 func (r *Runner) Producer(probes []*Probe) run.Producer {
 	return func(ctx context.Context, sink run.Sink) error {
+		failed := map[string]string{} // by vendor: why its last baseline failed
 		for _, p := range probes {
+			why := failed[p.Vendor]
+			if p.Kind == "" {
+				delete(failed, p.Vendor)
+			} else if why != "" {
+				c := junit.Case{Classname: p.Vendor, Name: p.Name + " " + p.Command, Skipped: &junit.Problem{Message: "not judged: " + why}}
+				if !sink.Emit(run.Event{NotJudged: &run.NotJudged{Vendor: p.Vendor, Command: p.Command, Name: p.Name, Case: &c, Reason: why}}) {
+					return nil
+				}
+				continue
+			}
 			results := r.Run(ctx, p)
 			for i, res := range results {
 				name := p.Name + " " + p.Command
@@ -271,8 +286,27 @@ func (r *Runner) Producer(probes []*Probe) run.Producer {
 				if !sink.Emit(run.Event{Record: res.Record, Unreachable: res.Unreachable, Case: &c}) {
 					return nil
 				}
+				if p.Kind == "" && res.Record.Verdict != record.Pass {
+					failed[p.Vendor] = baselineFailure(p, res.Record)
+				}
 			}
 		}
 		return nil
 	}
+}
+
+// baselineFailure says why a baseline failed, for the probes it leaves
+// not judged.
+func baselineFailure(p *Probe, rec *record.Record) string {
+	msg := rec.Error
+	for _, f := range rec.Findings {
+		if f.Rule == RuleBaseline {
+			msg = f.Message
+			break
+		}
+		if msg == "" && f.Severity == record.Error {
+			msg = f.Message
+		}
+	}
+	return fmt.Sprintf("the baseline of %s %s failed, so its probes were not sent: %s", platform.For(p.Vendor).Title(), p.Command, msg)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/imhook/imhook/fixtures/generate"
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"
+	"github.com/imhook/imhook/run"
 	"github.com/imhook/imhook/validate"
 )
 
@@ -290,5 +291,71 @@ func TestNullFieldsProbeBodies(t *testing.T) {
 	p, _ := b.NullFields(e)
 	if p == nil || gjson.GetBytes(p.Exchanges[0].Body, "atUserIDList").Type != gjson.Null {
 		t.Fatalf("callbackBeforeOnlinePushCommand: %+v", p)
+	}
+}
+
+// sink collects a producer's events.
+type sink struct {
+	mu     sync.Mutex
+	events []run.Event
+}
+
+func (s *sink) Emit(ev run.Event) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.events = append(s.events, ev)
+	return true
+}
+func (s *sink) Context() context.Context { return context.Background() }
+func (s *sink) Progress() *run.Progress  { return &run.Progress{} }
+func (s *sink) Merge(*run.Summary)       {}
+func (s *sink) WantsRecords() bool       { return true }
+func (s *sink) Note(string, ...any)      {}
+
+// A failed baseline leaves its vendor's probes after it not judged, up to
+// that vendor's next baseline; another vendor's probes are judged.
+func TestProducerNotJudgedAfterAFailedBaseline(t *testing.T) {
+	b, e := builder(t, "tok")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(404) }))
+	defer srv.Close()
+	b.Target = srv.URL
+	base, err := b.Baseline(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec, _ := b.Security(e)
+	oe, _, _ := fixtures.Default().Lookup("callbackAfterSendSingleMsgCommand")
+	rob, err := b.Robustness(oe) // another vendor's probe, after the failed baseline
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, late := rob[0], sec[1] // late: the vendor's own, after the other's
+	probes := []*Probe{base, sec[0], other, late, base, sec[2]}
+	var s sink
+	if err := (&Runner{Timeout: time.Second}).Producer(probes)(context.Background(), &s); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ev := range s.events {
+		switch {
+		case ev.NotJudged != nil:
+			if !strings.Contains(ev.NotJudged.Reason, "failed, so its probes were not sent") || ev.NotJudged.Case == nil || ev.NotJudged.Case.Skipped == nil {
+				t.Errorf("not judged: %+v", ev.NotJudged)
+			}
+			got = append(got, "not judged "+ev.NotJudged.Name)
+		default:
+			got = append(got, string(ev.Record.Verdict)+" "+ev.Case.Name)
+		}
+	}
+	want := []string{
+		"fail baseline.valid C2C.CallbackAfterSendMsg",
+		"not judged " + sec[0].Name,
+		"pass " + other.Name + " callbackAfterSendSingleMsgCommand",
+		"not judged " + late.Name,
+		"fail baseline.valid C2C.CallbackAfterSendMsg",
+		"not judged " + sec[2].Name,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

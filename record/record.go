@@ -204,6 +204,30 @@ func VerdictOf(hasReply bool, fs []Finding) Verdict {
 	}
 }
 
+// RuleUnknownField is the rule of a payload field that the document does
+// not list: an info finding, which --strict makes fail.
+const RuleUnknownField = "payload.unknown_field"
+
+// FailsStrictly reports whether a finding fails an exchange under --strict:
+// an error, a warning, or a field the document does not list.
+func FailsStrictly(f Finding) bool {
+	return f.Severity == Error || f.Severity == Warning || f.Rule == RuleUnknownField
+}
+
+// Judge is VerdictOf, and with strict (--strict) a warning or an unknown
+// field fails the exchange too.
+func Judge(hasReply bool, fs []Finding, strict bool) Verdict {
+	v := VerdictOf(hasReply, fs)
+	if strict && v == Pass {
+		for _, f := range fs {
+			if FailsStrictly(f) {
+				return Fail
+			}
+		}
+	}
+	return v
+}
+
 // Writer appends records to a stream, one line each. Each record goes out in
 // a single Write, under a lock, so concurrent writers never interleave.
 //

@@ -308,3 +308,32 @@ func TestWriterFullTmpfs(t *testing.T) {
 	}
 	checkLines(written + 3)
 }
+
+// Judge: an error fails; with strict a warning or an unknown field fails
+// too, and an info finding of another rule does not.
+func TestJudgeStrict(t *testing.T) {
+	info := Finding{Severity: Info, Rule: "x.info"}
+	unknown := Finding{Severity: Info, Rule: RuleUnknownField}
+	warn := Finding{Severity: Warning, Rule: "x.warn"}
+	errf := Finding{Severity: Error, Rule: "x.err"}
+	for _, c := range []struct {
+		fs             []Finding
+		plain, strictV Verdict
+	}{
+		{nil, Pass, Pass},
+		{[]Finding{info}, Pass, Pass},
+		{[]Finding{unknown}, Pass, Fail},
+		{[]Finding{warn}, Pass, Fail},
+		{[]Finding{errf}, Fail, Fail},
+	} {
+		if got := Judge(true, c.fs, false); got != c.plain {
+			t.Errorf("%v: %s, want %s", c.fs, got, c.plain)
+		}
+		if got := Judge(true, c.fs, true); got != c.strictV {
+			t.Errorf("%v strict: %s, want %s", c.fs, got, c.strictV)
+		}
+	}
+	if Judge(false, []Finding{warn}, true) != NoReply {
+		t.Error("no reply stays no reply")
+	}
+}

@@ -19,7 +19,8 @@ import (
 // ActionStatus, ErrorCode, ErrorInfo; OpenIM actionCode, errCode, errMsg,
 // errDlt, nextCode), or the whole body when either is not a JSON object.
 // recErr is the recorded reason when no reply was recorded. Headers and
-// latency are not compared.
+// latency are not compared. A finding's path names the field, and its
+// message does not repeat it.
 func Compare(vendor string, recorded *record.Message, recErr string, got *record.Message) []record.Finding {
 	return CompareReplies(vendor, nil, recorded, recErr, got)
 }
@@ -44,7 +45,7 @@ func CompareReplies(vendor string, e *fixtures.Entry, recorded *record.Message, 
 		return out
 	}
 	if recorded.Status != got.Status {
-		diff("status", "status: recorded %d, replayed %d", recorded.Status, got.Status)
+		diff("status", "recorded %d, replayed %d", recorded.Status, got.Status)
 	}
 	a, b := bytes.TrimSpace(recorded.Body), bytes.TrimSpace(got.Body)
 	ra, rb := gjson.ParseBytes(a), gjson.ParseBytes(b)
@@ -59,7 +60,7 @@ func CompareReplies(vendor string, e *fixtures.Entry, recorded *record.Message, 
 		if sameValue(x, y) {
 			continue
 		}
-		diff(f, "%s: recorded %s, replayed %s", f, show(x), show(y))
+		diff(f, "recorded %s, replayed %s", show(x), show(y))
 	}
 	if e == nil || e.Kind != fixtures.Before || e.Reply == nil {
 		return out
@@ -74,7 +75,7 @@ func CompareReplies(vendor string, e *fixtures.Entry, recorded *record.Message, 
 		if slices.Contains(e.Reply.Echo, fd.Name) {
 			what = "a field the platform always copies back"
 		}
-		diff(p, "%s (%s): recorded %s, replayed %s", fd.Name, what, show(x), show(y))
+		diff(p, "%s: recorded %s, replayed %s", what, show(x), show(y))
 	}
 	return out
 }

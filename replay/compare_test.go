@@ -99,3 +99,23 @@ func TestComparedKeepsTheJudgement(t *testing.T) {
 		t.Errorf("%v", rules)
 	}
 }
+
+// A difference's path names the field; its message does not repeat it.
+func TestCompareMessagesNameTheFieldOnce(t *testing.T) {
+	rec := &record.Message{Status: 200, Body: []byte(`{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`)}
+	got := &record.Message{Status: 500, Body: []byte(`{"ActionStatus":"FAIL","ErrorInfo":"","ErrorCode":1}`)}
+	want := map[string]string{
+		"status":       "recorded 200, replayed 500",
+		"ActionStatus": `recorded the string "OK", replayed the string "FAIL"`,
+		"ErrorCode":    "recorded the number 0, replayed the number 1",
+	}
+	fs := Compare("tencent", rec, "", got)
+	if len(fs) != len(want) {
+		t.Fatalf("%d differences: %+v", len(fs), fs)
+	}
+	for _, f := range fs {
+		if f.Message != want[f.Path] {
+			t.Errorf("%s: %q, want %q", f.Path, f.Message, want[f.Path])
+		}
+	}
+}

@@ -80,7 +80,7 @@ func Callbacks(ctx context.Context, sources []stream.Source, o Options, lim Load
 			if r.Problem.Severity == record.Error {
 				st.Failed++
 			}
-			if r.Problem.Rule == stream.RuleRead {
+			if stream.Unusable(&r.Problem.Finding) {
 				st.Unreadable++
 			}
 			emit(*r)

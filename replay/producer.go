@@ -12,7 +12,7 @@ import (
 // event is a result as the run pipeline takes it.
 func event(r Result) run.Event {
 	if r.Problem != nil {
-		return run.Event{Problem: r.Problem, Unreadable: r.Problem.Rule == stream.RuleRead}
+		return run.Event{Problem: r.Problem, Unreadable: stream.Unusable(&r.Problem.Finding)}
 	}
 	return run.Event{Record: r.Record, Unreachable: r.Unreachable, Input: true}
 }
@@ -49,7 +49,7 @@ func LoadProducer(sources []stream.Source, o Options, lim LoadLimits, lo simulat
 		case err != nil:
 			return &run.InputError{Err: err}
 		case st.Unreadable > 0:
-			return &run.InputError{Err: fmt.Errorf("%d input(s) could not be read; nothing was sent", st.Unreadable)}
+			return &run.InputError{Err: fmt.Errorf("%d input(s) could not be used (unreadable, empty or not JSON text); nothing was sent", st.Unreadable)}
 		case len(cbs) == 0:
 			return &run.InputError{Err: fmt.Errorf("the input holds no callback to send (%d item(s), %d problem(s), %d filtered out)", st.Items, st.Problems, st.Skipped)}
 		}

@@ -137,7 +137,7 @@ func Run(ctx context.Context, sources []stream.Source, o Options, emit func(Resu
 			if r.Problem.Severity == record.Error {
 				st.Failed++
 			}
-			if r.Problem.Rule == stream.RuleRead {
+			if stream.Unusable(&r.Problem.Finding) {
 				st.Unreadable++
 			}
 		default:
@@ -180,7 +180,7 @@ func (o *Options) one(ctx context.Context, limiter *rate.Limiter, it *stream.Ite
 		}
 	}
 	out.Findings = append(p.notes, out.Findings...)
-	out.Verdict = record.VerdictOf(out.Response != nil, out.Findings)
+	out.Verdict = record.Judge(out.Response != nil, out.Findings, o.Sender != nil && o.Sender.Strict)
 	return &Result{Record: out, Unreachable: unreachable, File: it.File, Line: it.Line}
 }
 

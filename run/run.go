@@ -45,6 +45,20 @@ type Event struct {
 	Unreadable bool
 	// Input marks an exchange made from an item of the producer's input.
 	Input bool
+	// NotJudged is a check the producer did not make (a probe whose
+	// baseline failed): no exchange, no record.
+	NotJudged *NotJudged
+}
+
+// NotJudged is a check a producer did not make, and why.
+type NotJudged struct {
+	Vendor, Command string
+	// Name names the check ("security.bad_sign"), and Case its JUnit test
+	// case (nil: none).
+	Name string
+	Case *junit.Case
+	// Reason says why it was not made ("the baseline failed: ...").
+	Reason string
 }
 
 // Check is a producer's judgement of one exchange.
@@ -93,6 +107,9 @@ type Options struct {
 	Print func(*record.Record)
 	// Problem receives each input problem for display (nil: none).
 	Problem func(*stream.Finding)
+	// NotJudged receives each check that was not made, for display (nil:
+	// none).
+	NotJudged func(*NotJudged)
 	// Record is the record file's writer and RecordPath its name for
 	// messages (nil: no --record). The chain closes it.
 	Record     *record.Writer
@@ -193,6 +210,15 @@ func (c *Chain) Emit(ev Event) bool {
 		return false
 	}
 	c.sum.Add(&ev)
+	if nj := ev.NotJudged; nj != nil {
+		if c.o.NotJudged != nil {
+			c.o.NotJudged(nj)
+		}
+		if c.report != nil && nj.Case != nil {
+			c.report.Add(*nj.Case)
+		}
+		return c.ctx.Err() == nil
+	}
 	if ev.Problem != nil {
 		if c.o.Problem != nil {
 			c.o.Problem(ev.Problem)

@@ -87,6 +87,13 @@ type Summary struct {
 	NoReplyWaited int64
 	// Checks counts exchanges that a producer judged itself (suite steps).
 	Checks struct{ Passed, Failed int64 }
+	// NotJudged counts the checks a producer did not make (probes whose
+	// baseline failed), and FirstNotJudged says why the first was not.
+	NotJudged      int64
+	FirstNotJudged string
+	// Strict: warnings and unknown fields failed exchanges (--strict); the
+	// text says so.
+	Strict bool
 	Input  InputSummary
 	// FirstError is the first reason a reply did not come.
 	FirstError string
@@ -179,6 +186,13 @@ func (s *Summary) callback(vendor, command string) *CallbackSummary {
 
 // Add counts one event: an exchange or a problem with the input.
 func (s *Summary) Add(ev *Event) {
+	if nj := ev.NotJudged; nj != nil {
+		s.NotJudged++
+		if s.FirstNotJudged == "" {
+			s.FirstNotJudged = nj.Reason
+		}
+		return
+	}
 	if ev.Problem != nil {
 		s.Input.Items++
 		s.Input.Problems++
@@ -271,6 +285,10 @@ func (s *Summary) Merge(o *Summary) {
 	s.NoReplyWaited += o.NoReplyWaited
 	s.Checks.Passed += o.Checks.Passed
 	s.Checks.Failed += o.Checks.Failed
+	s.NotJudged += o.NotJudged
+	if s.FirstNotJudged == "" {
+		s.FirstNotJudged = o.FirstNotJudged
+	}
 	s.Input.Items += o.Input.Items
 	s.Input.Problems += o.Input.Problems
 	s.Input.Errors += o.Input.Errors
@@ -338,13 +356,15 @@ func (s *Summary) Err() error {
 	case s.Exchanges > 0 && s.Unreachable == s.Exchanges:
 		return &UnreachableError{Reason: s.FirstUnreachable}
 	case s.Input.Unreadable > 0:
-		return &InputError{Err: fmt.Errorf("%d input(s) could not be read", s.Input.Unreadable)}
+		return &InputError{Err: fmt.Errorf("%d input(s) could not be used (unreadable, empty or not JSON text)", s.Input.Unreadable)}
 	case s.Checks.Passed+s.Checks.Failed > 0 && s.Checks.Failed > 0:
 		return &ContractError{Failed: s.Checks.Failed, What: "step(s) failed"}
 	case s.Checks.Passed+s.Checks.Failed == 0 && s.Failed() > 0:
 		return &ContractError{Failed: s.Failed(), What: "exchange(s) broke the contract"}
 	case s.Input.Errors > 0:
 		return &ContractError{Failed: s.Input.Errors, What: "problem(s) in the input"}
+	case s.NotJudged > 0:
+		return &ContractError{Failed: s.NotJudged, What: "check(s) not judged: " + s.FirstNotJudged}
 	}
 	return nil
 }
@@ -369,6 +389,8 @@ type wire struct {
 	Unreachable   int64                       `json:"unreachable"`
 	NoReplyWaited int64                       `json:"no_reply_waited"`
 	Checks        *checks                     `json:"checks,omitempty"`
+	NotJudged     int64                       `json:"not_judged,omitempty"`
+	NotJudgedWhy  string                      `json:"first_not_judged,omitempty"`
 	Input         *InputSummary               `json:"input,omitempty"`
 	Latency       latency                     `json:"latency_ms"`
 	FirstError    string                      `json:"first_error,omitempty"`
@@ -400,6 +422,7 @@ func (s *Summary) MarshalJSON() ([]byte, error) {
 		Verdicts: s.Verdicts, Outcomes: s.Outcomes, Status: map[string]int64{}, Vendors: s.Vendors, Callbacks: s.Callbacks,
 		Findings: s.findings(), Warnings: s.Warnings, BudgetMisses: s.BudgetMisses, Unreachable: s.Unreachable,
 		NoReplyWaited: s.NoReplyWaited, FirstError: s.FirstError, Unreached: s.FirstUnreachable,
+		NotJudged: s.NotJudged, NotJudgedWhy: s.FirstNotJudged,
 		Latency: latency{ms(s.Percentile(50)), ms(s.Percentile(90)), ms(s.Percentile(99)), ms(s.Percentile(99.9)), ms(s.Max())}}
 	if !s.Start.IsZero() {
 		start, end := s.Start.UTC(), s.End.UTC()
@@ -470,6 +493,7 @@ func (s *Summary) UnmarshalJSON(b []byte) error {
 		n.Input = *w.Input
 	}
 	n.FirstError, n.FirstUnreachable = w.FirstError, w.Unreached
+	n.NotJudged, n.FirstNotJudged = w.NotJudged, w.NotJudgedWhy
 	*s = *n
 	return nil
 }
@@ -522,6 +546,9 @@ func (s *Summary) Text(pal Palette) string {
 	if s.Warnings > 0 {
 		fmt.Fprintf(&b, ", %s", pal.Yellow(fmt.Sprintf("%d warning(s)", s.Warnings)))
 	}
+	if s.Strict && s.Failed() > 0 {
+		b.WriteString(" (--strict: warnings and unknown fields fail)")
+	}
 	if e := s.Elapsed(); e > 0 && s.Exchanges > 1 {
 		fmt.Fprintf(&b, "; %s, %.0f/s", e.Round(time.Millisecond), s.Rate())
 		if s.TargetRate > 0 {
@@ -529,6 +556,11 @@ func (s *Summary) Text(pal Palette) string {
 		}
 	}
 	b.WriteByte('\n')
+	if s.NotJudged > 0 {
+		// First after the counts: the other lines describe exchanges that
+		// could not tell what they were meant to.
+		fmt.Fprintf(&b, "not judged %s: %s\n", pal.Red(fmt.Sprintf("%d check(s)", s.NotJudged)), s.FirstNotJudged)
+	}
 	if s.Latencies() > 0 {
 		fmt.Fprintf(&b, "latency    p50 %s  p90 %s  p99 %s  p99.9 %s  max %s", round(s.Percentile(50)), round(s.Percentile(90)),
 			round(s.Percentile(99)), round(s.Percentile(99.9)), round(s.Max()))

@@ -193,3 +193,42 @@ func TestChainOutputs(t *testing.T) {
 		t.Errorf("%v\n%s\n%s", err, b, text.String())
 	}
 }
+
+// Checks a producer did not make are counted, said first after the counts,
+// kept through JSON and a merge, and fail the run with their reason; the
+// chain hands them to its display and the JUnit report.
+func TestSummaryNotJudged(t *testing.T) {
+	var shown []string
+	f, err := os.CreateTemp(t.TempDir(), "j*.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewChain(context.Background(), Options{Name: "t", JUnit: f, NotJudged: func(nj *NotJudged) { shown = append(shown, nj.Name) }})
+	why := "the baseline of X failed: refused"
+	for _, n := range []string{"a", "b"} {
+		c.Emit(Event{NotJudged: &NotJudged{Vendor: "v", Command: "C", Name: n, Reason: why, Case: nil}})
+	}
+	s := c.Summary()
+	if s.NotJudged != 2 || s.FirstNotJudged != why || s.Exchanges != 0 || strings.Join(shown, ",") != "a,b" {
+		t.Fatalf("%+v %v", s, shown)
+	}
+	if lines := strings.Split(s.Text(nil), "\n"); lines[1] != "not judged 2 check(s): "+why {
+		t.Errorf("text:\n%s", s.Text(nil))
+	}
+	var ce *ContractError
+	if err := s.Err(); !errors.As(err, &ce) || !strings.Contains(err.Error(), why) {
+		t.Errorf("Err: %v", err)
+	}
+	b, _ := s.MarshalJSON()
+	var back Summary
+	if err := back.UnmarshalJSON(b); err != nil || back.NotJudged != 2 || back.FirstNotJudged != why {
+		t.Fatalf("round trip: %+v %v\n%s", back, err, b)
+	}
+	m := NewSummary("m")
+	m.Merge(&back)
+	m.Merge(&back)
+	if m.NotJudged != 4 || m.FirstNotJudged != why {
+		t.Errorf("merge: %d %q", m.NotJudged, m.FirstNotJudged)
+	}
+	c.Close(context.Background(), nil)
+}

@@ -38,6 +38,9 @@ type Config struct {
 	Expect platform.Expect
 	// Respond is the reply mode for a good callback (platform.ReplyModes).
 	Respond string
+	// Strict fails an exchange whose request has a warning or an unknown
+	// field too (--strict); the answer is the same.
+	Strict bool
 	// ReplyFiles are reply bodies sent verbatim instead of Respond: by
 	// command (lower-case), or for every command under the key "".
 	ReplyFiles map[string][]byte
@@ -212,7 +215,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x.resp = record.Message{Status: a.status, Headers: hdr, Body: a.body,
 		LatencyMS: float64(time.Since(start).Microseconds()) / 1000, BodyIsJSON: a.ctype == ctypeJSON && a.fromVendor}
 	rec.Response = &x.resp
-	rec.Verdict = record.VerdictOf(!a.noReply, rec.Findings)
+	rec.Verdict = record.Judge(!a.noReply, rec.Findings, h.cfg.Strict)
 	// Record first, then acknowledge: a reply that was sent is always in the
 	// record file.
 	if h.cfg.Record != nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/fixtures/generate"
@@ -375,5 +376,24 @@ func TestConcurrentRecording(t *testing.T) {
 	}
 	if len(acked) != 800 {
 		t.Errorf("%d acknowledged, want 800", len(acked))
+	}
+}
+
+// With Strict a request whose body has a field the document does not list
+// is a failed exchange in the record; the answer is the same.
+func TestStrictMarksUnknownFieldsFailed(t *testing.T) {
+	b, _ := sjson.SetRawBytes(body(t, sendMsg), "Extra", []byte("1"))
+	for _, strict := range []bool{false, true} {
+		srv, recs := start(t, Config{Strict: strict})
+		status, reply := send(t, srv, sendMsg, b, platform.Params{SdkAppID: platform.DefaultSdkAppID})
+		rs := recs()
+		want := record.Pass
+		if strict {
+			want = record.Fail
+		}
+		if status != 200 || !strings.Contains(string(reply), `"ActionStatus":"OK"`) || len(rs) != 1 || rs[0].Verdict != want ||
+			!strings.Contains(rules(rs[0]), "info:payload.unknown_field") {
+			t.Errorf("strict %v: %d %s %+v", strict, status, reply, rs)
+		}
 	}
 }

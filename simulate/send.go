@@ -89,6 +89,9 @@ type Sender struct {
 	// file (budget, failure policy), by command; Timeout wins over their
 	// budgets.
 	Settings map[string]platform.CallbackSettings
+	// Strict fails an exchange on a warning or an unknown field too
+	// (--strict).
+	Strict bool
 }
 
 // NewClient is the HTTP client imhook sends with: redirects are not
@@ -295,7 +298,7 @@ func (s *Sender) exchange(ctx context.Context, c Callback, keep bool, cc *connCl
 		if len(judged) > 0 {
 			res.findings = append(append([]record.Finding{}, c.Findings...), judged...)
 		}
-		res.verdict = record.VerdictOf(true, res.findings)
+		res.verdict = record.Judge(true, res.findings, s.Strict)
 	}
 	if keep {
 		rec := requestRecord(c, req, body)

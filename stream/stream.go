@@ -43,7 +43,17 @@ const (
 	RuleJSON    = "input.json"     // not one valid JSON value
 	RuleTooLong = "input.too_long" // a value longer than MaxItem
 	RuleRead    = "input.read"     // the file could not be read (exit 2)
+	RuleBinary  = "input.binary"   // the file is not JSON text: binary, UTF-16, compressed (exit 2)
+	RuleEmpty   = "input.empty"    // the input holds no JSON value at all (exit 2)
 )
+
+// Unusable reports a finding that makes a whole input unusable: it could
+// not be read, it is not JSON text, or it is empty. Commands count such
+// inputs and exit 2 (an input error), where a corrupt line is a finding
+// like any other.
+func Unusable(f *record.Finding) bool {
+	return f != nil && (f.Rule == RuleRead || f.Rule == RuleBinary || f.Rule == RuleEmpty)
+}
 
 // Finding is a finding located in an input: the shape of `validate -o json`.
 type Finding struct {
@@ -308,6 +318,12 @@ type Reader struct {
 	prev         byte // in an array: '[' , ',' or 'v' (a value)
 	pending      *Item
 	stopped      bool
+
+	// notText says why the input is not JSON text ("" when it may be),
+	// once sniffed; any is set once an item was returned; done once the
+	// input ended.
+	notText            string
+	sniffed, any, done bool
 }
 
 // NewReader reads r; name is the file name items carry.
@@ -321,15 +337,49 @@ func NewReader(name string, r io.Reader) *Reader {
 }
 
 // Next returns the next item; io.EOF at the end; a *ReadError when the
-// input could not be read.
+// input could not be read. An input that is not JSON text (a binary file,
+// UTF-16, compressed data) is one item with a RuleBinary finding, and an
+// input without any value (empty, or only blanks) one with RuleEmpty.
 func (r *Reader) Next() (*Item, error) {
-	if r.mode == modeUnknown {
-		r.detect()
+	if r.done {
+		return nil, io.EOF
 	}
+	if !r.sniffed {
+		r.sniffed = true
+		if r.mode == modeUnknown {
+			r.detect()
+		} else {
+			// A read error here is met again, and reported, by the first read.
+			_, _ = r.br.Peek(1)
+		}
+		head, _ := r.br.Peek(r.br.Buffered())
+		if r.notText = jsonx.NotText(head); r.notText != "" {
+			r.done = true
+			r.item = Item{File: r.name, Line: 1, Col: 1, Err: &record.Finding{Severity: record.Error, Rule: RuleBinary,
+				Message: "not JSON text: " + r.notText + ". imhook reads JSON: records, payloads, JSON Lines"}}
+			return &r.item, nil
+		}
+	}
+	var it *Item
+	var err error
 	if r.mode == modeLine {
-		return r.nextLine()
+		it, err = r.nextLine()
+	} else {
+		it, err = r.nextValue()
 	}
-	return r.nextValue()
+	switch {
+	case err == nil:
+		r.any = true
+	case errors.Is(err, io.EOF) && !r.any:
+		r.any, r.done = true, true
+		msg := "the input is empty: no JSON value in it (expected records, payloads or JSON Lines)"
+		if r.arrayLine > 0 {
+			msg = "the input is an empty JSON array: no value in it (expected records, payloads or JSON Lines)"
+		}
+		r.item = Item{File: r.name, Line: 1, Col: 1, Err: &record.Finding{Severity: record.Error, Rule: RuleEmpty, Message: msg}}
+		return &r.item, nil
+	}
+	return it, err
 }
 
 // detect chooses the mode from the first line (see the package comment).

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"testing/iotest"
 	"time"
+
+	"github.com/imhook/imhook/record"
 )
 
 type got struct {
@@ -347,5 +349,58 @@ func TestLiveStream(t *testing.T) {
 	pw.Close()
 	if _, ok := <-got; ok {
 		t.Error("more items after the end")
+	}
+}
+
+// An input that is not JSON text is one finding, however long it is, and an
+// input with no value at all is one finding too; both make it unusable.
+func TestNotTextAndEmptyInputs(t *testing.T) {
+	binary := "\x7fELF\x02\x01\x01\x00" + strings.Repeat("\x00\x01garbage\n{\"a\":1}\n\xff\xfe", 5000)
+	for _, c := range []struct {
+		name, input, rule, msg string
+	}{
+		{"binary.json", binary, RuleBinary, "not JSON text: a binary file (a NUL byte at byte 8)"},
+		{"binary.jsonl", binary, RuleBinary, "not JSON text: a binary file"},
+		{"calls.jsonl.gz", "\x1f\x8b\x08\x00rest", RuleBinary, "not JSON text: gzip-compressed data: decompress it first"},
+		{"utf16.json", "\xff\xfe{\x00\"\x00a\x00\"\x00:\x001\x00}\x00", RuleBinary, "not JSON text: UTF-16 text"},
+		{"empty.json", "", RuleEmpty, "the input is empty"},
+		{"blank.jsonl", "\n  \n\t\n", RuleEmpty, "the input is empty"},
+		{"bom.json", "\xef\xbb\xbf\n", RuleEmpty, "the input is empty"},
+		{"empty-array.json", " [\n]\n", RuleEmpty, "the input is an empty JSON array"},
+		{"array.json", "[{}]", "", ""},
+	} {
+		items := readAll(t, c.name, c.input)
+		switch {
+		case c.rule == "" && (len(items) != 1 || items[0].rule != ""):
+			t.Errorf("%s: %+v, want one good item", c.name, items)
+		case c.rule == "":
+		case len(items) != 1 || items[0].rule != c.rule || !strings.HasPrefix(items[0].msg, c.msg) || items[0].errLine != 1:
+			t.Errorf("%s: %+v, want one %s item: %s", c.name, items, c.rule, c.msg)
+		case !Unusable(&record.Finding{Rule: items[0].rule}):
+			t.Errorf("%s: %s is not unusable", c.name, items[0].rule)
+		}
+	}
+	// Walk reports each unusable input and goes on with the next.
+	dir := t.TempDir()
+	bin, empty, good := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json"), filepath.Join(dir, "c.json")
+	os.WriteFile(bin, []byte(binary), 0o644)
+	os.WriteFile(empty, nil, 0o644)
+	os.WriteFile(good, []byte(`{"a":1}`), 0o644)
+	srcs, err := Expand([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rules []string
+	Walk(srcs, Options{}, func(it *Item) error {
+		f, _ := it.Check()
+		if f == nil {
+			rules = append(rules, "ok")
+		} else {
+			rules = append(rules, f.Rule)
+		}
+		return nil
+	})
+	if strings.Join(rules, " ") != "input.binary input.empty ok" {
+		t.Errorf("walk: %v", rules)
 	}
 }

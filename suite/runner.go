@@ -11,6 +11,7 @@ import (
 	"github.com/tidwall/sjson"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/fixtures/generate"
 	"github.com/imhook/imhook/internal/junit"
 	"github.com/imhook/imhook/platform"
 	"github.com/imhook/imhook/record"
@@ -27,7 +28,11 @@ type Runner struct {
 	// Generate makes the i-th payload of a callback (--seed, --set).
 	Generate func(e *fixtures.Entry, i int) ([]byte, error)
 	// Sets applies the command line's --set to a step's data.
-	Sets func(body []byte) ([]byte, error)
+	Sets func(e *fixtures.Entry, body []byte) ([]byte, error)
+	// Warn says what is wrong with a step's set path (a field the callback
+	// does not have); with Strict it fails the step's file instead.
+	Warn   func(msg string)
+	Strict bool
 	// Getenv reads the environment for ${env:...}.
 	Getenv func(string) string
 	// Vendors, when not empty, narrows the run: steps of other vendors
@@ -118,17 +123,33 @@ func (r *Runner) callback(st *Step) (simulate.Callback, error) {
 	if err != nil {
 		return simulate.Callback{}, fmt.Errorf("command: %w", err)
 	}
-	if body == nil {
+	generated := body == nil
+	if generated {
 		if body, err = r.Generate(e, st.Index-1); err != nil {
 			return simulate.Callback{}, err
 		}
 	} else if r.Sets != nil {
-		if body, err = r.Sets(body); err != nil {
+		if body, err = r.Sets(e, body); err != nil {
 			return simulate.Callback{}, err
 		}
 	}
 	for _, s := range st.Set {
-		if body, err = sjson.SetRawBytes(body, s.Path, s.Value); err != nil {
+		if m := e.Path(s.Path).Message(); m != "" {
+			if r.Strict {
+				return simulate.Callback{}, fmt.Errorf("set.%s: %s (--strict: a set path must name a field of %s)", s.Path, m, e.Command)
+			}
+			if r.Warn != nil {
+				r.Warn(fmt.Sprintf("step %s: set.%s (%s): %s (set all the same)", st.Name, s.Path, e.Command, m))
+			}
+		}
+		if generated {
+			// A field of a message element makes the element of a type
+			// that has it, as --set does.
+			body, err = generate.Apply(e, body, []generate.Set{{Path: s.Path, Value: s.Value}}, generate.GenOptions{Seed: uint64(st.Index)})
+		} else {
+			body, err = sjson.SetRawBytes(body, s.Path, s.Value)
+		}
+		if err != nil {
 			return simulate.Callback{}, fmt.Errorf("set.%s: %v", s.Path, err)
 		}
 	}

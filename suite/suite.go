@@ -32,6 +32,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/internal/jsonx"
 	"github.com/imhook/imhook/record"
 )
 
@@ -98,6 +99,9 @@ type Error struct {
 	Step string // "" for the file's own keys
 	Key  string
 	Msg  string
+	// Line and Col locate a JSON syntax error in the file (1-based; 0 for
+	// other errors, which the step and key locate).
+	Line, Col int
 }
 
 func (e *Error) Error() string {
@@ -132,9 +136,20 @@ func Load(path string, getenv func(string) string) (*Suite, error) {
 	ferr := func(step, key, format string, a ...any) error {
 		return &Error{File: path, Step: step, Key: key, Msg: fmt.Sprintf(format, a...)}
 	}
+	// The file's own JSON first, with the line and column of a mistake,
+	// as validate reports them.
+	switch why := jsonx.NotText(b); {
+	case why != "":
+		return nil, ferr("", "", "not JSON text: %s", why)
+	case len(bytes.TrimSpace(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")))) == 0:
+		return nil, ferr("", "", "the file is empty; a suite is {\"version\": %d, \"steps\": [...]} ('imhook help suites')", Version)
+	}
+	if se := jsonx.Check(b); se != nil {
+		return nil, &Error{File: path, Line: se.Line, Col: se.Col, Msg: "not valid JSON: " + se.Error()}
+	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(b, &top); err != nil {
-		return nil, ferr("", "", "not a JSON object: %v", err)
+		return nil, ferr("", "", "expected a JSON object {\"version\": %d, \"steps\": [...]}, found %s", Version, jsonx.Describe(string(bytes.TrimSpace(b))))
 	}
 	for k := range top {
 		if k != "version" && k != "steps" {

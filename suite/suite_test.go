@@ -2,6 +2,7 @@ package suite
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,4 +81,32 @@ func asError(err error, e **Error) bool {
 	x, ok := err.(*Error)
 	*e = x
 	return ok
+}
+
+// A suite file's JSON mistakes are reported with their line and column and
+// what JSON allows, as validate reports them; a binary or empty file says
+// what it is.
+func TestLoadSyntaxErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name, body string
+		line, col  int
+		msg        string
+	}{
+		{"trailing-comma.json", "{\"version\": 1,\n \"steps\": [\n   {\"name\": \"a\", \"command\": \"C2C.CallbackAfterSendMsg\",\n    \"set\": {\"From_Account\": \"alice\",},\n   }]}\n",
+			4, 37, "line 4, column 37: invalid character '}' looking for beginning of object key string (JSON allows no trailing comma before a closing } or ])"},
+		{"comment.json", "{\"version\": 1,\n  // the steps\n  \"steps\": []}", 2, 3, "JSON allows no comments"},
+		{"truncated.json", "{\"version\": 1, \"steps\": [", 1, 25, "unexpected end of JSON input"},
+		{"array.json", "[1]", 0, 0, "expected a JSON object {\"version\": 1, \"steps\": [...]}, found an array"},
+		{"empty.json", " \n", 0, 0, "the file is empty"},
+		{"binary.json", "\x7fELF\x02\x01\x01\x00", 0, 0, "not JSON text: a binary file"},
+	} {
+		p := filepath.Join(dir, c.name)
+		os.WriteFile(p, []byte(c.body), 0o644)
+		_, err := Load(p, func(string) string { return "" })
+		var se *Error
+		if !errors.As(err, &se) || se.Line != c.line || se.Col != c.col || !strings.Contains(se.Error(), c.msg) || !strings.HasPrefix(se.Error(), p+": ") {
+			t.Errorf("%s: %#v\n%v\nwant line %d, column %d: %s", c.name, se, err, c.line, c.col, c.msg)
+		}
+	}
 }

@@ -35,7 +35,7 @@ const (
 	RuleUnit        = "payload.unit"
 	RuleLength      = "payload.length"
 	RuleItems       = "payload.items"
-	RuleUnknown     = "payload.unknown_field"
+	RuleUnknown     = record.RuleUnknownField
 	RuleDuplicate   = "payload.duplicate_key"
 	RulePrefix      = "payload.rule."
 	RuleUTF8        = "payload.utf8"

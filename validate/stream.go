@@ -58,7 +58,7 @@ type Options struct {
 type Stats struct {
 	Items, Files            int
 	Errors, Warnings, Infos int
-	Unreadable              int // items of rule input.read (exit 2)
+	Unreadable              int // inputs unreadable, empty or not JSON text (stream.Unusable; exit 2)
 }
 
 func (s *Stats) add(f stream.Finding) {
@@ -70,8 +70,10 @@ func (s *Stats) add(f stream.Finding) {
 	default:
 		s.Infos++
 	}
-	if f.Rule == stream.RuleRead {
+	if stream.Unusable(&f.Finding) {
+		// The reader's one item for an unusable input is no item of it.
 		s.Unreadable++
+		s.Items--
 	}
 }
 

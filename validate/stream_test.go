@@ -227,7 +227,8 @@ func TestFilesInOrderAndUnreadable(t *testing.T) {
 		got = append(got, fmt.Sprintf("%s:%d:%s", filepath.Base(f.File), f.Line, f.Rule))
 	})
 	want := "f0.jsonl:501:payload.required f1.jsonl:501:payload.required f2.jsonl:501:payload.required gone.json:0:input.read"
-	if strings.Join(got, " ") != want || st.Unreadable != 1 || st.Items != 1504 {
+	// The reader's finding for a file that cannot be read is no item.
+	if strings.Join(got, " ") != want || st.Unreadable != 1 || st.Items != 1503 {
 		t.Errorf("got %v (%d items, %d unreadable)\nwant %s", got, st.Items, st.Unreadable, want)
 	}
 }

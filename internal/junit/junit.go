@@ -28,6 +28,9 @@ type Case struct {
 	// expectation); Error when no reply came.
 	Failure *Problem
 	Error   *Problem
+	// Skipped is set when the check was not made (a probe whose baseline
+	// failed): its message says why.
+	Skipped *Problem
 	// Out is extra text for <system-out> (the request and reply in short).
 	Out string
 }
@@ -179,6 +182,7 @@ type xmlSuites struct {
 	Tests    int        `xml:"tests,attr"`
 	Failures int        `xml:"failures,attr"`
 	Errors   int        `xml:"errors,attr"`
+	Skipped  int        `xml:"skipped,attr"`
 	Time     string     `xml:"time,attr"`
 	Suites   []xmlSuite `xml:"testsuite"`
 }
@@ -200,7 +204,12 @@ type xmlCase struct {
 	Time      string      `xml:"time,attr"`
 	Failure   *xmlProblem `xml:"failure,omitempty"`
 	Error     *xmlProblem `xml:"error,omitempty"`
+	Skipped   *xmlSkipped `xml:"skipped,omitempty"`
 	SystemOut *cdata      `xml:"system-out,omitempty"`
+}
+
+type xmlSkipped struct {
+	Message string `xml:"message,attr"`
 }
 
 type xmlProblem struct {
@@ -247,11 +256,16 @@ func (r *Report) Encode(w io.Writer) error {
 		if c.Error != nil {
 			s.Errors++
 		}
+		var skipped *xmlSkipped
+		if c.Skipped != nil {
+			s.Skipped++
+			skipped = &xmlSkipped{Message: Clean(strings.ReplaceAll(c.Skipped.Message, "\n", " "))}
+		}
 		s.Cases = append(s.Cases, xmlCase{Classname: Clean(c.Classname), Name: Clean(c.Name), Time: secs(c.Time),
-			Failure: problem(c.Failure), Error: problem(c.Error), SystemOut: out(c.Out)})
+			Failure: problem(c.Failure), Error: problem(c.Error), Skipped: skipped, SystemOut: out(c.Out)})
 	}
 	s.Time = secs(total)
-	doc := xmlSuites{Name: s.Name, Tests: s.Tests, Failures: s.Failures, Errors: s.Errors, Time: s.Time, Suites: []xmlSuite{s}}
+	doc := xmlSuites{Name: s.Name, Tests: s.Tests, Failures: s.Failures, Errors: s.Errors, Skipped: s.Skipped, Time: s.Time, Suites: []xmlSuite{s}}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}

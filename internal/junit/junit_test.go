@@ -94,3 +94,19 @@ func TestClean(t *testing.T) {
 		}
 	}
 }
+
+// A check that was not made is a skipped case with its reason, counted as
+// skipped in the suite and the document.
+func TestSkippedCase(t *testing.T) {
+	r := New("probes")
+	r.Add(Case{Classname: "tencent", Name: "security.bad_sign C2C.CallbackAfterSendMsg", Skipped: &Problem{Message: "not judged: the baseline\nfailed \x00"}})
+	var buf bytes.Buffer
+	if err := r.Encode(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "<skipped message=\"not judged: the baseline failed \uFFFD\"></skipped>") ||
+		!strings.Contains(buf.String(), `<testsuites name="probes" tests="1" failures="0" errors="0" skipped="1"`) ||
+		!strings.Contains(buf.String(), `skipped="1" time=`) {
+		t.Errorf("%s", buf.String())
+	}
+}

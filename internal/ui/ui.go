@@ -12,11 +12,13 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/fatih/color"
 	"github.com/mattn/go-isatty"
 	"github.com/tidwall/pretty"
 
+	"github.com/imhook/imhook/internal/jsonx"
 	"github.com/imhook/imhook/record"
 )
 
@@ -141,7 +143,14 @@ type Printer struct {
 	pal   *Palette
 	// ShowInfo prints info findings in text mode.
 	ShowInfo bool
-	buf      []byte
+	// ShowReply prints the reply's status and body beneath the findings in
+	// text mode (simulate --data with a body that has findings of its own:
+	// how the backend took it is the point).
+	ShowReply bool
+	// Strict shows the info findings that fail an exchange under --strict
+	// (unknown fields).
+	Strict bool
+	buf    []byte
 }
 
 // NewPrinter writes to out; format is "text" or "json".
@@ -217,7 +226,7 @@ func (p *Printer) exchange(r *record.Record, received bool) {
 		fmt.Fprintf(&sb, "  %s\n", pal.Verdict(r.Verdict))
 	}
 	for _, f := range r.Findings {
-		if f.Severity == record.Info && !p.ShowInfo {
+		if f.Severity == record.Info && !p.ShowInfo && !(p.Strict && record.FailsStrictly(f)) {
 			continue
 		}
 		where := ""
@@ -226,7 +235,44 @@ func (p *Printer) exchange(r *record.Record, received bool) {
 		}
 		fmt.Fprintf(&sb, "      %s %s%s: %s\n", pal.Severity(f.Severity), pal.Dim(f.Rule), where, f.Message)
 	}
+	if p.ShowReply && r.Response != nil && !received {
+		fmt.Fprintf(&sb, "      %s HTTP %s %s\n", pal.Cyan("reply"), pal.Status(r.Response.Status), replyBody(r.Response.Body))
+	}
 	io.WriteString(p.out, sb.String())
+}
+
+// replyShown is how much of a reply body ShowReply prints.
+const replyShown = 400
+
+// replyBody is a reply body on one line: compact JSON, or quoted text,
+// clipped to replyShown characters.
+func replyBody(b []byte) string {
+	t := bytes.TrimSpace(b)
+	switch {
+	case len(t) == 0:
+		return "(empty body)"
+	case json.Valid(t):
+		var buf bytes.Buffer
+		_ = json.Compact(&buf, t)
+		s := buf.String()
+		if n := utf8.RuneCountInString(s); n > replyShown {
+			s = string([]rune(s)[:replyShown]) + fmt.Sprintf("… (%d bytes)", len(t))
+		}
+		return s
+	}
+	return jsonx.Snippet(t, replyShown)
+}
+
+// NotJudged prints a check that was not made (a probe whose baseline
+// failed); the summary says why. Nothing in JSON: it has no record.
+func (p *Printer) NotJudged(vendor, command, name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.json {
+		return
+	}
+	pal := p.pal
+	fmt.Fprintf(p.out, "%s %s %s  %s  %s\n", pal.Dim("---"), pal.Dim(vendor), pal.Bold(command), name, pal.Yellow("NOT JUDGED (the baseline failed)"))
 }
 
 // Request prints a request that would be sent (--dry-run).

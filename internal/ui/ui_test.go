@@ -118,3 +118,32 @@ func TestReceivedForwarded(t *testing.T) {
 		t.Errorf("got %q, want %q", buf.String(), want)
 	}
 }
+
+// ShowReply prints the reply on one line beneath the findings: compact
+// JSON, quoted text, clipped when long; never for a received exchange.
+func TestPrinterShowReply(t *testing.T) {
+	long := `{"ErrorInfo": "` + strings.Repeat("x", 1000) + `"}`
+	for _, c := range []struct{ body, want string }{
+		{`{ "ActionStatus": "OK",  "ErrorCode": 0 }`, `      reply HTTP 200 {"ActionStatus":"OK","ErrorCode":0}` + "\n"},
+		{"<html>oops</html>", `      reply HTTP 200 "<html>oops</html>"` + "\n"},
+		{"", "      reply HTTP 200 (empty body)\n"},
+		{long, `… (1017 bytes)` + "\n"},
+	} {
+		var out bytes.Buffer
+		p := NewPrinter(&out, "text", false, NewPalette(false))
+		p.ShowReply = true
+		rec := &record.Record{Vendor: "tencent", Command: "C2C.CallbackAfterSendMsg", Verdict: record.Fail,
+			Findings: []record.Finding{{Severity: record.Error, Rule: "payload.type", Path: "From_Account", Message: "m"}},
+			Response: &record.Message{Status: 200, Body: []byte(c.body)}}
+		p.Record(rec)
+		lines := strings.SplitAfter(out.String(), "\n")
+		if len(lines) != 4 || !strings.HasSuffix(lines[2], c.want) || !strings.HasPrefix(lines[2], "      reply HTTP 200 ") {
+			t.Errorf("body %.40q:\n%s", c.body, out.String())
+		}
+		out.Reset()
+		p.Received(rec)
+		if strings.Contains(out.String(), "reply HTTP") {
+			t.Errorf("received exchange shows the reply line:\n%s", out.String())
+		}
+	}
+}
