@@ -228,7 +228,9 @@ func openimCommand(r *http.Request) (name string, viaQuery bool) {
 	p := strings.TrimRight(r.URL.Path, "/")
 	seg := p[strings.LastIndexByte(p, '/')+1:]
 	if r.URL.RawQuery != "" {
-		if c, _ := parseQuery(r.URL.RawQuery).exactly("command"); isCallbackName(c) && !(isCallbackName(seg) && knownOpenIMCommand(seg)) {
+		var q queryParams
+		q.parse(r.URL.RawQuery, openimParams)
+		if c, _ := q.exactly(oqCommand); isCallbackName(c) && !(isCallbackName(seg) && knownOpenIMCommand(seg)) {
 			return c, true
 		}
 	}
@@ -298,14 +300,24 @@ func headerValue(h http.Header, key string) string {
 	return ""
 }
 
+// The query parameters openimRelease reads, as indexes of openimParams.
+const (
+	oqCommand = iota
+	oqContentType
+	oqKey
+)
+
+var openimParams = []string{"command", "contenttype", "key"}
+
 // openimRelease says which OpenIM Server release sends a request like r:
 // the URL form (?command=, /{command}, the documents' ?contenttype=json,
 // main's ?key=) and the command name (an alias names its releases).
 func openimRelease(r *http.Request, e *fixtures.Entry) string {
-	q := parseQuery(r.URL.RawQuery)
+	var q queryParams
+	q.parse(r.URL.RawQuery, openimParams)
 	name, viaQuery := openimCommand(r)
 	if name == "" {
-		name, _ = q.exactly("command")
+		name, _ = q.exactly(oqCommand)
 		viaQuery = true
 	}
 	var alias *fixtures.Alias
@@ -314,8 +326,8 @@ func openimRelease(r *http.Request, e *fixtures.Entry) string {
 			alias = &e.Aliases[i]
 		}
 	}
-	_, contentType := q.exactly("contenttype")
-	_, key := q.exactly("key")
+	_, contentType := q.exactly(oqContentType)
+	_, key := q.exactly(oqKey)
 	switch {
 	case viaQuery:
 		return "OpenIM Server v3.0 to v3.4.0 (POST {url}?command={command})"

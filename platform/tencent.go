@@ -166,8 +166,10 @@ func queryValue(raw, key string) string {
 // and RequestTime within the window (60 s) of now.
 func (tencent) CheckRequest(r *http.Request, _ []byte, e *fixtures.Entry, exp Expect) []record.Finding {
 	var f findings
-	get := parseQuery(r.URL.RawQuery).get
-	key, app, ok := get("SdkAppid")
+	var q queryParams
+	q.parse(r.URL.RawQuery, tencentParams)
+	get := q.get
+	key, app, ok := get(qSdkAppID)
 	switch {
 	case !ok:
 		f.add(record.Error, RuleSdkAppID, "", "the query has no SdkAppid: every Tencent callback names its app, and a backend must check it")
@@ -176,7 +178,7 @@ func (tencent) CheckRequest(r *http.Request, _ []byte, e *fixtures.Entry, exp Ex
 	case key != "SdkAppid":
 		f.add(record.Info, RuleSdkAppID, "", fmt.Sprintf("the parameter is spelled %s; the documents' URLs spell it SdkAppid (some newer pages write SDKAppID): match it case-insensitively", key))
 	}
-	if _, ct, ok := get("contenttype"); !ok {
+	if _, ct, ok := get(qContentType); !ok {
 		f.add(record.Warning, RuleContentType, "", "the query has no contenttype; the documents send contenttype=json")
 	} else if !strings.EqualFold(ct, "json") {
 		f.add(record.Warning, RuleContentType, "", fmt.Sprintf("contenttype is %q; the documents send json", ct))
@@ -187,21 +189,21 @@ func (tencent) CheckRequest(r *http.Request, _ []byte, e *fixtures.Entry, exp Ex
 	if e != nil && len(e.Query) > 0 {
 		optPlatform, clientIP = slices.Contains(e.Query, "OptPlatform"), slices.Contains(e.Query, "ClientIP")
 	}
-	if _, p, ok := get("OptPlatform"); !ok {
+	if _, p, ok := get(qOptPlatform); !ok {
 		if optPlatform {
 			f.add(record.Warning, RuleOptPlatform, "", "the query has no OptPlatform")
 		}
 	} else if !containsFold(TencentPlatforms, p) {
 		f.add(record.Warning, RuleOptPlatform, "", fmt.Sprintf("OptPlatform %q is not a documented value (%s)", p, strings.Join(TencentPlatforms, ", ")))
 	}
-	if _, ip, ok := get("ClientIP"); (!ok || ip == "") && clientIP {
+	if _, ip, ok := get(qClientIP); (!ok || ip == "") && clientIP {
 		f.add(record.Warning, RuleClientIP, "", "the query has no ClientIP")
 	}
 	if exp.Token == "" {
 		return f
 	}
-	_, sign, hasSign := get("Sign")
-	_, rt, hasTime := get("RequestTime")
+	_, sign, hasSign := get(qSign)
+	_, rt, hasTime := get(qRequestTime)
 	if !hasSign || !hasTime {
 		f.add(record.Error, RuleSign, "", "callback authentication is on (a token is set) but the query has no Sign and RequestTime: the request may be forged")
 		return f
@@ -239,6 +241,18 @@ func requestTimeMessage(d, window time.Duration) string {
 	}
 	return fmt.Sprintf("RequestTime is %s old, outside the %s window: the request is stale (signed longer ago than the window allows, or the clocks differ)", d.Round(time.Second), window)
 }
+
+// The query parameters CheckRequest reads, as indexes of tencentParams.
+const (
+	qSdkAppID = iota
+	qContentType
+	qOptPlatform
+	qClientIP
+	qSign
+	qRequestTime
+)
+
+var tencentParams = []string{"SdkAppid", "contenttype", "OptPlatform", "ClientIP", "Sign", "RequestTime"}
 
 // signMatches reports whether sign, lower-cased, is Sign(token, requestTime),
 // comparing in constant time.
