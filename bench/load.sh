@@ -19,7 +19,7 @@ mkdir -p "$out"
 go build -o "$out/imhook" .
 go build -o "$out/bare" ./bench/bare
 
-"$out/imhook" fixtures show C2C.CallbackAfterSendMsg --seed 1 -o json > "$out/body.json"
+cp bench/c2c-after-send-msg.json "$out/body.json"   # hey and wrk send this fixed body
 cat > "$out/post.lua" <<LUA
 wrk.method = "POST"
 wrk.body = [==[$(cat "$out/body.json")]==]

@@ -20,7 +20,10 @@ mkdir -p "$out"
 go build -o "$out/imhook" .
 go build -o "$out/bare" ./bench/bare
 
-body=$("$out/imhook" fixtures show C2C.CallbackAfterSendMsg --seed 1 -o json)
+# One fixed body (bench/c2c-after-send-msg.json, a generated
+# C2C.CallbackAfterSendMsg), so that runs of different builds check the same
+# bytes: a generated body changes whenever generation does.
+body=$(cat bench/c2c-after-send-msg.json)
 cat > "$out/post.lua" <<LUA
 wrk.method = "POST"
 wrk.body = [==[$body]==]

@@ -232,3 +232,13 @@ func TestSummaryNotJudged(t *testing.T) {
 	}
 	c.Close(context.Background(), nil)
 }
+
+func BenchmarkSummaryObserve(b *testing.B) {
+	s := NewSummary("")
+	o := &Observation{Vendor: "tencent", Command: "C2C.CallbackAfterSendMsg", Status: 200, Latency: 300 * time.Microsecond,
+		Verdict: record.Pass, Outcome: record.OutcomeOK}
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Observe(o)
+	}
+}
