@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"github.com/imhook/imhook/internal/textdist"
 	"strconv"
 	"strings"
 
@@ -86,7 +87,7 @@ func suggestFlags(c *cobra.Command, name string) []string {
 		if f.Hidden {
 			return
 		}
-		d := editDistance(q, f.Name)
+		d := textdist.Levenshtein(q, f.Name)
 		if len(q) >= 3 && strings.HasPrefix(f.Name, q) {
 			d = min(d, 1)
 		}
@@ -103,26 +104,6 @@ func suggestFlags(c *cobra.Command, name string) []string {
 		}
 	}
 	return out
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // invalidValue says what a flag takes, by its type.
