@@ -206,30 +206,7 @@ func TestOpenIMConversationScenario(t *testing.T) {
 // imhook commands of its steps.
 func TestREADMECIRecipeOpenIM(t *testing.T) {
 	t.Parallel()
-	readme, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(readme)
-	i := strings.Index(s, "### The same for an OpenIM backend")
-	if i < 0 {
-		t.Fatal("no OpenIM form in the README's CI section")
-	}
-	s = s[i:]
-	block := func(lang string) string {
-		start := strings.Index(s, "```"+lang+"\n")
-		if start < 0 {
-			t.Fatalf("no %s block in the OpenIM CI form", lang)
-		}
-		body := s[start+len(lang)+4:]
-		return body[:strings.Index(body, "```")]
-	}
-	suite, workflow := block("json"), block("yaml")
-	env := map[string]string{}
-	envRE := regexp.MustCompile(`(?m)^      (IMHOOK_[A-Z_]+): ("[^"]*"|\S+)`)
-	for _, m := range envRE.FindAllStringSubmatch(workflow, -1) {
-		env[m[1]] = strings.Trim(m[2], `"`)
-	}
+	suite, workflow, env := readmeRecipe(t, "### The same for an OpenIM backend")
 	b := newOpenIMOnly(t, nil)
 	if !strings.HasPrefix(env["IMHOOK_TARGET"], "openim=http://127.0.0.1:10006/") {
 		t.Fatalf("the workflow's env: %v", env)
@@ -246,34 +223,7 @@ func TestREADMECIRecipeOpenIM(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "config", "webhooks.yml"), []byte(yml), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	runRE := regexp.MustCompile(`(?m)^\s+run: (.*imhook simulate.*)$`)
-	runs := runRE.FindAllStringSubmatch(workflow, -1)
-	if len(runs) < 4 {
-		t.Fatalf("the workflow runs %d imhook commands", len(runs))
-	}
-	for _, m := range runs {
-		for _, part := range strings.Split(m[1], "&&") {
-			fields := strings.Fields(part)
-			switch {
-			case len(fields) == 3 && fields[0] == "mkdir" && fields[1] == "-p":
-				if err := os.MkdirAll(filepath.Join(dir, fields[2]), 0o755); err != nil {
-					t.Fatal(err)
-				}
-			case len(fields) > 1 && fields[0] == "imhook":
-				args := fields[1:]
-				for i, a := range args {
-					if a == "contract-openim.json" || a == "config/webhooks.yml" || strings.HasPrefix(a, "reports/") {
-						args[i] = filepath.Join(dir, a)
-					}
-				}
-				if r := runCmd(t, env, "", args...); r.code != 0 {
-					t.Errorf("%s: %s", part, r)
-				}
-			default:
-				t.Fatalf("the workflow runs %q, which this test does not know", part)
-			}
-		}
-	}
+	runRecipe(t, workflow, env, dir, 4, "contract-openim.json", "config/webhooks.yml")
 	if calls, lost := b.counts(); calls < 52 || lost != 0 {
 		t.Errorf("the backend answered %d callbacks and got %d requests that were not OpenIM callbacks", calls, lost)
 	}
