@@ -149,7 +149,6 @@ type Chain struct {
 	reached  bool
 	stopped  error
 	writeErr error
-	noted    bool
 }
 
 // NewChain starts a run's consumer chain under ctx.
