@@ -77,7 +77,6 @@ type Summary struct {
 	Verdicts     map[record.Verdict]int64
 	Outcomes     map[record.Outcome]int64
 	Status       map[int]int64
-	Vendors      map[string]int64
 	Callbacks    map[string]*CallbackSummary
 	Warnings     int64
 	BudgetMisses int64
@@ -112,7 +111,7 @@ const (
 // NewSummary returns an empty summary.
 func NewSummary(name string) *Summary {
 	return &Summary{Name: name, Verdicts: map[record.Verdict]int64{}, Outcomes: map[record.Outcome]int64{},
-		Status: map[int]int64{}, Vendors: map[string]int64{}, Callbacks: map[string]*CallbackSummary{},
+		Status: map[int]int64{}, Callbacks: map[string]*CallbackSummary{},
 		hist: hdrhistogram.New(histMin, histMax, 3)}
 }
 
@@ -125,9 +124,6 @@ func (s *Summary) Observe(o *Observation) {
 	}
 	if o.Status != 0 {
 		s.Status[o.Status]++
-	}
-	if o.Vendor != "" {
-		s.Vendors[o.Vendor]++
 	}
 	cb := s.callback(o.Vendor, o.Command)
 	cb.Exchanges++
@@ -268,7 +264,6 @@ func (s *Summary) Merge(o *Summary) {
 	addCounts(s.Verdicts, o.Verdicts)
 	addCounts(s.Outcomes, o.Outcomes)
 	addCounts(s.Status, o.Status)
-	addCounts(s.Vendors, o.Vendors)
 	for cmd, c := range o.Callbacks {
 		cb := s.callback(c.Vendor, cmd)
 		cb.Exchanges += c.Exchanges
@@ -419,7 +414,7 @@ func (l *latency) UnmarshalJSON(b []byte) error { return nil } // derived from t
 // one line, that imhook report reads back and merges.
 func (s *Summary) MarshalJSON() ([]byte, error) {
 	w := wire{Name: s.Name, ElapsedMS: ms(s.Elapsed()), Exchanges: s.Exchanges, Rate: s.Rate(), TargetRate: s.TargetRate,
-		Verdicts: s.Verdicts, Outcomes: s.Outcomes, Status: map[string]int64{}, Vendors: s.Vendors, Callbacks: s.Callbacks,
+		Verdicts: s.Verdicts, Outcomes: s.Outcomes, Status: map[string]int64{}, Vendors: s.Vendors(), Callbacks: s.Callbacks,
 		Findings: s.findings(), Warnings: s.Warnings, BudgetMisses: s.BudgetMisses, Unreachable: s.Unreachable,
 		NoReplyWaited: s.NoReplyWaited, FirstError: s.FirstError, Unreached: s.FirstUnreachable,
 		NotJudged: s.NotJudged, NotJudgedWhy: s.FirstNotJudged,
@@ -470,7 +465,6 @@ func (s *Summary) UnmarshalJSON(b []byte) error {
 	n.TargetRate, n.Exchanges = w.TargetRate, w.Exchanges
 	addCounts(n.Verdicts, w.Verdicts)
 	addCounts(n.Outcomes, w.Outcomes)
-	addCounts(n.Vendors, w.Vendors)
 	for k, v := range w.Status {
 		var code int
 		if _, err := fmt.Sscan(k, &code); err != nil {
@@ -496,6 +490,17 @@ func (s *Summary) UnmarshalJSON(b []byte) error {
 	n.NotJudged, n.FirstNotJudged = w.NotJudged, w.NotJudgedWhy
 	*s = *n
 	return nil
+}
+
+// Vendors counts the exchanges by vendor (from the callbacks' counts).
+func (s *Summary) Vendors() map[string]int64 {
+	out := map[string]int64{}
+	for _, c := range s.Callbacks {
+		if c.Vendor != "" {
+			out[c.Vendor] += c.Exchanges
+		}
+	}
+	return out
 }
 
 // findings totals the findings of every callback by "severity rule".
