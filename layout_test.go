@@ -30,7 +30,7 @@ func TestVendorsLiveInOnePlace(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() && (path == "platform" || path == "fixtures" || path == "bench" || strings.HasPrefix(d.Name(), ".")) && path != "." {
+		if d.IsDir() && (path == "internal/platform" || path == "fixtures" || path == "bench" || strings.HasPrefix(d.Name(), ".")) && path != "." {
 			return filepath.SkipDir
 		}
 		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") || slices.Contains(vendorFiles, path) {

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/imhook/imhook/platform"
-	"github.com/imhook/imhook/serve"
+	"github.com/imhook/imhook/internal/platform"
+	"github.com/imhook/imhook/internal/serve"
 )
 
 // junitDoc is a JUnit report parsed back.

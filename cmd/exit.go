@@ -6,8 +6,8 @@ import (
 	"fmt"
 
 	"github.com/imhook/imhook/record"
-	"github.com/imhook/imhook/run"
-	"github.com/imhook/imhook/suite"
+	"github.com/imhook/imhook/internal/run"
+	"github.com/imhook/imhook/internal/suite"
 )
 
 // Exit codes ('imhook help environment').

@@ -12,7 +12,7 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/internal/ui"
-	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/internal/platform"
 )
 
 func newFixturesCmd(g *Globals) *cobra.Command {

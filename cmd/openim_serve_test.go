@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/record"
 )
 

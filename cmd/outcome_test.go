@@ -9,7 +9,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/imhook/imhook/fixtures"
-	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/record"
 )
 

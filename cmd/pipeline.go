@@ -8,8 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/imhook/imhook/record"
-	"github.com/imhook/imhook/run"
-	"github.com/imhook/imhook/stream"
+	"github.com/imhook/imhook/internal/run"
+	"github.com/imhook/imhook/internal/stream"
 )
 
 // outputOptions are the flags of where a run's records and report go and

@@ -5,11 +5,11 @@ import (
 	"time"
 
 	"github.com/imhook/imhook/fixtures"
-	"github.com/imhook/imhook/platform"
-	"github.com/imhook/imhook/probe"
+	"github.com/imhook/imhook/internal/platform"
+	"github.com/imhook/imhook/internal/probe"
 	"github.com/imhook/imhook/record"
-	"github.com/imhook/imhook/run"
-	"github.com/imhook/imhook/serve"
+	"github.com/imhook/imhook/internal/run"
+	"github.com/imhook/imhook/internal/serve"
 	"github.com/imhook/imhook/simulate"
 )
 

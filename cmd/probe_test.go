@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/imhook/imhook/platform"
-	"github.com/imhook/imhook/probe"
+	"github.com/imhook/imhook/internal/platform"
+	"github.com/imhook/imhook/internal/probe"
 	"github.com/imhook/imhook/record"
 )
 

@@ -6,12 +6,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/replay"
-	"github.com/imhook/imhook/run"
-	"github.com/imhook/imhook/serve"
+	"github.com/imhook/imhook/internal/run"
+	"github.com/imhook/imhook/internal/serve"
 	"github.com/imhook/imhook/simulate"
-	"github.com/imhook/imhook/stream"
+	"github.com/imhook/imhook/internal/stream"
 )
 
 // replayOptions are replay's flags and arguments.

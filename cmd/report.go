@@ -7,8 +7,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/imhook/imhook/record"
-	"github.com/imhook/imhook/run"
-	"github.com/imhook/imhook/stream"
+	"github.com/imhook/imhook/internal/run"
+	"github.com/imhook/imhook/internal/stream"
 )
 
 // reportOptions are report's arguments.

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/imhook/imhook/fixtures"
-	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/simulate"
 )
 

@@ -8,9 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/imhook/imhook/inspect"
+	"github.com/imhook/imhook/internal/inspect"
 	"github.com/imhook/imhook/record"
-	"github.com/imhook/imhook/serve"
+	"github.com/imhook/imhook/internal/serve"
 )
 
 // serveFront is what serve gains for a real platform: --forward-to (your

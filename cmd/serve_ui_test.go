@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/imhook/imhook/internal/certs"
-	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/record"
 )
 

@@ -13,10 +13,10 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/internal/jsonx"
-	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/record"
-	"github.com/imhook/imhook/run"
-	"github.com/imhook/imhook/serve"
+	"github.com/imhook/imhook/internal/run"
+	"github.com/imhook/imhook/internal/serve"
 	"github.com/imhook/imhook/simulate"
 )
 

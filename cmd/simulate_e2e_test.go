@@ -22,7 +22,7 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/internal/ui"
-	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/record"
 )
 

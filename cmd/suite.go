@@ -2,10 +2,10 @@ package cmd
 
 import (
 	"github.com/imhook/imhook/fixtures"
-	"github.com/imhook/imhook/platform"
-	"github.com/imhook/imhook/serve"
+	"github.com/imhook/imhook/internal/platform"
+	"github.com/imhook/imhook/internal/serve"
 	"github.com/imhook/imhook/simulate"
-	"github.com/imhook/imhook/suite"
+	"github.com/imhook/imhook/internal/suite"
 )
 
 // suiteMode is simulate --suite FILE: the suite's steps are the producer.

@@ -10,8 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/imhook/imhook/platform"
-	"github.com/imhook/imhook/serve"
+	"github.com/imhook/imhook/internal/platform"
+	"github.com/imhook/imhook/internal/serve"
 	"github.com/imhook/imhook/simulate"
 )
 

@@ -3,7 +3,7 @@ package cmd
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/internal/platform"
 )
 
 // helpTopics are the 'imhook help TOPIC' pages: the long explanations that

@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/imhook/imhook/fixtures"
-	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/simulate"
 )

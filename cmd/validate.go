@@ -13,9 +13,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/record"
-	"github.com/imhook/imhook/stream"
+	"github.com/imhook/imhook/internal/stream"
 	"github.com/imhook/imhook/validate"
 )
 

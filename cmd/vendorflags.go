@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/imhook/imhook/fixtures"
-	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/internal/platform"
 )
 
 // requestOptions are the vendors' request settings: Tencent's query values

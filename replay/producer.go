@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/imhook/imhook/run"
+	"github.com/imhook/imhook/internal/run"
 	"github.com/imhook/imhook/simulate"
-	"github.com/imhook/imhook/stream"
+	"github.com/imhook/imhook/internal/stream"
 )
 
 // event is a result as the run pipeline takes it.

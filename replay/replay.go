@@ -14,10 +14,10 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/imhook/imhook/fixtures"
-	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/simulate"
-	"github.com/imhook/imhook/stream"
+	"github.com/imhook/imhook/internal/stream"
 	"github.com/imhook/imhook/validate"
 )
 

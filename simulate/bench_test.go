@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/imhook/imhook/fixtures"
-	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/internal/platform"
 )
 
 func BenchmarkGenerate(b *testing.B) {

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/imhook/imhook/fixtures"
-	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/internal/platform"
 )
 
 // leanAgrees parses data with leanHead and, when it takes the reply, checks

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/imhook/imhook/record"
-	"github.com/imhook/imhook/run"
+	"github.com/imhook/imhook/internal/run"
 )
 
 // LoadOptions shape a load run. Count or Duration (or both) bound it.

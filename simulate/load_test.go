@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/imhook/imhook/fixtures"
-	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/record"
-	"github.com/imhook/imhook/run"
+	"github.com/imhook/imhook/internal/run"
 )
 
 func okServer(t *testing.T, delay time.Duration, hits *atomic.Int64) *httptest.Server {

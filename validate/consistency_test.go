@@ -11,8 +11,8 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/fixtures/generate"
-	"github.com/imhook/imhook/platform"
-	"github.com/imhook/imhook/stream"
+	"github.com/imhook/imhook/internal/platform"
+	"github.com/imhook/imhook/internal/stream"
 	"github.com/imhook/imhook/validate"
 )
 

@@ -12,9 +12,9 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/internal/jsonx"
-	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/record"
-	"github.com/imhook/imhook/stream"
+	"github.com/imhook/imhook/internal/stream"
 )
 
 // What an item is taken for (Options.As).

@@ -10,7 +10,7 @@ import (
 	"github.com/tidwall/sjson"
 
 	"github.com/imhook/imhook/fixtures"
-	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/internal/platform"
 )
 
 // Gen makes the i-th valid payload of a callback.

@@ -23,7 +23,7 @@ import (
 	"time"
 
 	"github.com/imhook/imhook/fixtures"
-	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/validate"
 )

@@ -17,9 +17,9 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/fixtures/generate"
-	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/record"
-	"github.com/imhook/imhook/serve"
+	"github.com/imhook/imhook/internal/serve"
 )
 
 func rec(vendor, command string, verdict record.Verdict, outcome record.Outcome, body string) *record.Record {

@@ -14,9 +14,9 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/fixtures/generate"
-	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/record"
-	"github.com/imhook/imhook/serve"
+	"github.com/imhook/imhook/internal/serve"
 	"github.com/imhook/imhook/simulate"
 )
 

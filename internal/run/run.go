@@ -24,7 +24,7 @@ import (
 
 	"github.com/imhook/imhook/internal/junit"
 	"github.com/imhook/imhook/record"
-	"github.com/imhook/imhook/stream"
+	"github.com/imhook/imhook/internal/stream"
 )
 
 // Event is one exchange of a run, or one problem with a producer's input.

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/record"
 )
 

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/imhook/imhook/record"
-	"github.com/imhook/imhook/stream"
+	"github.com/imhook/imhook/internal/stream"
 )
 
 func obs(verdict record.Verdict, status int, lat time.Duration, fs ...record.Finding) *Observation {

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/imhook/imhook/fixtures"
-	"github.com/imhook/imhook/platform"
+	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/record"
 )
 
@@ -17,7 +17,7 @@ import (
 // where each comes from): the Tencent samples arrive as the platform sends
 // them, the OpenIM server's requests as OpenIM Server main does.
 func TestTestdataIsReceivedWithoutErrors(t *testing.T) {
-	const dir = "../fixtures/testdata"
+	const dir = "../../fixtures/testdata"
 	b, err := os.ReadFile(filepath.Join(dir, "SOURCES.json"))
 	if err != nil {
 		t.Fatal(err)
