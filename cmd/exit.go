@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/internal/run"
 	"github.com/imhook/imhook/internal/suite"
+	"github.com/imhook/imhook/record"
 )
 
 // Exit codes ('imhook help environment').

@@ -11,8 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/imhook/imhook/fixtures"
-	"github.com/imhook/imhook/internal/ui"
 	"github.com/imhook/imhook/internal/platform"
+	"github.com/imhook/imhook/internal/ui"
 )
 
 func newFixturesCmd(g *Globals) *cobra.Command {

@@ -7,9 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/internal/run"
 	"github.com/imhook/imhook/internal/stream"
+	"github.com/imhook/imhook/record"
 )
 
 // outputOptions are the flags of where a run's records and report go and

@@ -7,11 +7,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/imhook/imhook/internal/platform"
-	"github.com/imhook/imhook/replay"
 	"github.com/imhook/imhook/internal/run"
 	"github.com/imhook/imhook/internal/serve"
-	"github.com/imhook/imhook/simulate"
 	"github.com/imhook/imhook/internal/stream"
+	"github.com/imhook/imhook/replay"
+	"github.com/imhook/imhook/simulate"
 )
 
 // replayOptions are replay's flags and arguments.

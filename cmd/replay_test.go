@@ -20,10 +20,10 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/fixtures/generate"
-	"github.com/imhook/imhook/internal/ui"
 	"github.com/imhook/imhook/internal/platform"
-	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/internal/serve"
+	"github.com/imhook/imhook/internal/ui"
+	"github.com/imhook/imhook/record"
 )
 
 // rpResult is what one imhook run printed and returned.

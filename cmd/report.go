@@ -6,9 +6,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/internal/run"
 	"github.com/imhook/imhook/internal/stream"
+	"github.com/imhook/imhook/record"
 )
 
 // reportOptions are report's arguments.

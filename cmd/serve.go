@@ -17,9 +17,9 @@ import (
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/internal/jsonx"
 	"github.com/imhook/imhook/internal/platform"
-	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/internal/run"
 	"github.com/imhook/imhook/internal/serve"
+	"github.com/imhook/imhook/record"
 )
 
 type serveOptions struct {

@@ -9,8 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/imhook/imhook/internal/inspect"
-	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/internal/serve"
+	"github.com/imhook/imhook/record"
 )
 
 // serveFront is what serve gains for a real platform: --forward-to (your

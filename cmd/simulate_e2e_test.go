@@ -21,8 +21,8 @@ import (
 	"time"
 
 	"github.com/imhook/imhook/fixtures"
-	"github.com/imhook/imhook/internal/ui"
 	"github.com/imhook/imhook/internal/platform"
+	"github.com/imhook/imhook/internal/ui"
 	"github.com/imhook/imhook/record"
 )
 

@@ -4,8 +4,8 @@ import (
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/internal/serve"
-	"github.com/imhook/imhook/simulate"
 	"github.com/imhook/imhook/internal/suite"
+	"github.com/imhook/imhook/simulate"
 )
 
 // suiteMode is simulate --suite FILE: the suite's steps are the producer.

@@ -14,8 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/imhook/imhook/internal/platform"
-	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/internal/stream"
+	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/validate"
 )
 

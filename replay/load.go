@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/internal/stream"
 	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/simulate"
-	"github.com/imhook/imhook/internal/stream"
 )
 
 // What a load run over an input holds in memory: its items are read once and

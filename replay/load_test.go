@@ -11,9 +11,9 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/internal/platform"
+	"github.com/imhook/imhook/internal/stream"
 	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/simulate"
-	"github.com/imhook/imhook/internal/stream"
 )
 
 const reportPayload = `{"CallbackCommand":"C2C.CallbackAfterMsgReport","Report_Account":"a","Peer_Account":"b","LastReadTime":1767225550,"UnreadMsgNum":0}`

@@ -5,8 +5,8 @@ import (
 	"fmt"
 
 	"github.com/imhook/imhook/internal/run"
-	"github.com/imhook/imhook/simulate"
 	"github.com/imhook/imhook/internal/stream"
+	"github.com/imhook/imhook/simulate"
 )
 
 // event is a result as the run pipeline takes it.

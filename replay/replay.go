@@ -15,9 +15,9 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/internal/platform"
+	"github.com/imhook/imhook/internal/stream"
 	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/simulate"
-	"github.com/imhook/imhook/internal/stream"
 	"github.com/imhook/imhook/validate"
 )
 

@@ -8,8 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/internal/run"
+	"github.com/imhook/imhook/record"
 )
 
 // LoadOptions shape a load run. Count or Duration (or both) bound it.

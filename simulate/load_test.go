@@ -13,8 +13,8 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/internal/platform"
-	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/internal/run"
+	"github.com/imhook/imhook/record"
 )
 
 func okServer(t *testing.T, delay time.Duration, hits *atomic.Int64) *httptest.Server {

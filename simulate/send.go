@@ -21,8 +21,8 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/internal/platform"
-	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/internal/run"
+	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/validate"
 )
 

@@ -13,8 +13,8 @@ import (
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/internal/jsonx"
 	"github.com/imhook/imhook/internal/platform"
-	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/internal/stream"
+	"github.com/imhook/imhook/record"
 )
 
 // What an item is taken for (Options.As).

@@ -19,10 +19,10 @@ import (
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/fixtures/generate"
 	"github.com/imhook/imhook/internal/platform"
-	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/internal/serve"
-	"github.com/imhook/imhook/simulate"
 	"github.com/imhook/imhook/internal/stream"
+	"github.com/imhook/imhook/record"
+	"github.com/imhook/imhook/simulate"
 	"github.com/imhook/imhook/validate"
 )
 

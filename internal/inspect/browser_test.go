@@ -15,8 +15,8 @@ import (
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/fixtures/generate"
 	"github.com/imhook/imhook/internal/platform"
-	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/internal/serve"
+	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/simulate"
 )
 

@@ -18,8 +18,8 @@ import (
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/fixtures/generate"
 	"github.com/imhook/imhook/internal/platform"
-	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/internal/serve"
+	"github.com/imhook/imhook/record"
 )
 
 func rec(vendor, command string, verdict record.Verdict, outcome record.Outcome, body string) *record.Record {

@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"github.com/imhook/imhook/internal/platform"
+	"github.com/imhook/imhook/internal/stream"
 	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/replay"
 	"github.com/imhook/imhook/simulate"
-	"github.com/imhook/imhook/internal/stream"
 )
 
 // Resender sends a kept exchange again with replay's code: the recorded

@@ -20,8 +20,8 @@ import (
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/internal/junit"
 	"github.com/imhook/imhook/internal/platform"
-	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/internal/run"
+	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/simulate"
 )
 

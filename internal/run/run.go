@@ -23,8 +23,8 @@ import (
 	"time"
 
 	"github.com/imhook/imhook/internal/junit"
-	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/internal/stream"
+	"github.com/imhook/imhook/record"
 )
 
 // Event is one exchange of a run, or one problem with a producer's input.

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/internal/stream"
+	"github.com/imhook/imhook/record"
 )
 
 func obs(verdict record.Verdict, status int, lat time.Duration, fs ...record.Finding) *Observation {

@@ -14,8 +14,8 @@ import (
 	"github.com/imhook/imhook/fixtures/generate"
 	"github.com/imhook/imhook/internal/junit"
 	"github.com/imhook/imhook/internal/platform"
-	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/internal/run"
+	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/simulate"
 )
 
