@@ -170,7 +170,7 @@ func (o *Options) one(ctx context.Context, limiter *rate.Limiter, it *stream.Ite
 		// difference.
 		p.sender.Expect = rec.Outcome
 	}
-	out, unreachable := p.sender.Send(ctx, cb)
+	out, err := p.sender.Send(ctx, cb)
 	if o.Compare && out.Response != nil {
 		if rec == nil {
 			out.Findings = append(out.Findings, record.Finding{Severity: record.Info, Rule: RuleNothing,
@@ -181,7 +181,7 @@ func (o *Options) one(ctx context.Context, limiter *rate.Limiter, it *stream.Ite
 	}
 	out.Findings = append(p.notes, out.Findings...)
 	out.Verdict = record.Judge(out.Response != nil, out.Findings, o.Sender != nil && o.Sender.Strict)
-	return &Result{Record: out, Unreachable: unreachable, File: it.File, Line: it.Line}
+	return &Result{Record: out, Unreachable: err != nil, File: it.File, Line: it.Line}
 }
 
 // compared are the findings of a replayed exchange under --compare: the

@@ -92,8 +92,8 @@ func TestReplyHeaderLimit(t *testing.T) {
 	t.Run("single", func(t *testing.T) {
 		url, sent := endlessHeaderServer(t, sendAtMost)
 		s := &Sender{Target: url, Timeout: 20 * time.Second, Client: NewClient(nil)}
-		rec, unreachable := s.Send(context.Background(), Callback{Entry: e, Body: body})
-		if unreachable {
+		rec, err := s.Send(context.Background(), Callback{Entry: e, Body: body})
+		if err != nil {
 			t.Fatal("counted unreachable")
 		}
 		check(t, rec, sent.Load())

@@ -189,11 +189,46 @@ func requestRecord(c Callback, req *http.Request, body []byte) *record.Record {
 	}
 }
 
-// Send sends one callback and returns its record. Unreachable is set when
-// the target could not be reached at all (refused, DNS, TLS).
-func (s *Sender) Send(ctx context.Context, c Callback) (rec *record.Record, unreachable bool) {
+// Send sends one callback and returns its record. The record says how the
+// exchange went (its findings, outcome and verdict): a reply that breaks the
+// contract is a record with a failing verdict and no error. The error is
+// non-nil only when the target could not be reached at all (refused, DNS,
+// TLS, a URL that cannot be used): an *UnreachableError, and the record is
+// returned too, with the same reason in its findings.
+func (s *Sender) Send(ctx context.Context, c Callback) (*record.Record, error) {
 	r := s.exchange(ctx, c, true, nil)
-	return r.rec, r.unreachable
+	return r.rec, r.unreached()
+}
+
+// UnreachableError is a target that could not be reached at all: nothing
+// listens there, its name does not resolve, TLS failed, or its URL cannot
+// be used. The exchange's record holds the same reason as a finding.
+type UnreachableError struct {
+	Vendor, Command string
+	// Target is the URL the callback was sent to.
+	Target string
+	// Reason says why, in the words of the record's finding.
+	Reason string
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("%s %s: cannot reach %s: %s", e.Vendor, e.Command, e.Target, e.Reason)
+}
+
+// unreached is the error of an exchange whose target could not be reached,
+// nil otherwise.
+func (r *result) unreached() error {
+	if !r.unreachable {
+		return nil
+	}
+	e := &UnreachableError{Reason: r.err}
+	if r.rec != nil {
+		e.Vendor, e.Command = r.rec.Vendor, r.rec.Command
+		if r.rec.Request != nil {
+			e.Target = r.rec.Request.URL
+		}
+	}
+	return e
 }
 
 // RuleRetry marks the record of a resent callback.
@@ -202,19 +237,21 @@ const RuleRetry = "request.retry"
 // Deliver sends a callback as the platform delivers it: once, and with
 // RetryOnTimeout once more, with the same body, when the platform would
 // retry it (a Tencent after-callback whose reply missed the budget). It
-// returns a record per request; the retry's record says it is one.
-func (s *Sender) Deliver(ctx context.Context, c Callback) (recs []*record.Record, unreachable bool) {
+// returns a record per request; the retry's record says it is one. The
+// error is Send's: an *UnreachableError when the last request's target
+// could not be reached.
+func (s *Sender) Deliver(ctx context.Context, c Callback) (recs []*record.Record, err error) {
 	r := s.exchange(ctx, c, true, nil)
 	recs = append(recs, r.rec)
 	why := platform.For(c.Entry.Vendor).Retry(c.Entry)
 	if !s.RetryOnTimeout || !r.budgetMiss || r.unreachable || why == "" || ctx.Err() != nil {
-		return recs, r.unreachable
+		return recs, r.unreached()
 	}
 	retry := c
 	retry.Findings = append(append([]record.Finding{}, c.Findings...), record.Finding{Severity: record.Info, Rule: RuleRetry,
 		Message: "the same callback again: " + why + "; a backend must take the copy as it took the first (it is the same message)"})
 	r = s.exchange(ctx, retry, true, nil)
-	return append(recs, r.rec), r.unreachable
+	return append(recs, r.rec), r.unreached()
 }
 
 // result is one exchange as the load engine counts it; rec is built only
@@ -432,9 +469,9 @@ func (s *Sender) Sequence(cbs []Callback) run.Producer {
 			if ctx.Err() != nil {
 				return nil
 			}
-			recs, unreachable := s.Deliver(ctx, c)
+			recs, err := s.Deliver(ctx, c)
 			for i, rec := range recs {
-				if !sink.Emit(run.Event{Record: rec, Unreachable: unreachable && i == len(recs)-1}) {
+				if !sink.Emit(run.Event{Record: rec, Unreachable: err != nil && i == len(recs)-1}) {
 					return nil
 				}
 			}

@@ -3,6 +3,7 @@ package simulate
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -27,7 +28,8 @@ func sendOne(t *testing.T, h http.HandlerFunc, timeout time.Duration) (*record.R
 		t.Fatal(err)
 	}
 	s := &Sender{Target: srv.URL, Timeout: timeout, Client: NewClient(nil)}
-	return s.Send(context.Background(), NewCallback(e, body))
+	rec, err := s.Send(context.Background(), NewCallback(e, body))
+	return rec, err != nil
 }
 
 // A reply larger than MaxReplyBytes is cut there and judged too large.
@@ -85,9 +87,13 @@ func TestClientPolicy(t *testing.T) {
 func TestBuildBadTarget(t *testing.T) {
 	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
 	s := &Sender{Target: "http://[::1"}
-	rec, unreachable := s.Send(context.Background(), NewCallback(e, e.Sample))
-	if !unreachable || rec.Verdict != record.NoReply || rec.Findings[len(rec.Findings)-1].Rule != "request.target" {
-		t.Errorf("bad target: %v %+v", unreachable, rec)
+	rec, err := s.Send(context.Background(), NewCallback(e, e.Sample))
+	var ue *UnreachableError
+	if !errors.As(err, &ue) || rec.Verdict != record.NoReply || rec.Findings[len(rec.Findings)-1].Rule != "request.target" {
+		t.Fatalf("bad target: %v %+v", err, rec)
+	}
+	if ue.Target != "http://[::1" || ue.Command != e.Command || ue.Reason != rec.Error || !strings.Contains(err.Error(), "not a usable URL") {
+		t.Errorf("the error does not say where and why: %#v", ue)
 	}
 }
 
@@ -124,9 +130,9 @@ func TestDeliverRetriesOnTimeout(t *testing.T) {
 		mu.Unlock()
 		e, _, _ := fixtures.Default().Lookup(tc.command)
 		s := &Sender{Target: srv.URL, Timeout: 50 * time.Millisecond, RetryOnTimeout: tc.retry}
-		recs, unreachable := s.Deliver(context.Background(), NewCallback(e, e.Sample))
-		if unreachable || len(recs) != tc.want {
-			t.Fatalf("%s retry %v: %d records, unreachable %v", tc.command, tc.retry, len(recs), unreachable)
+		recs, err := s.Deliver(context.Background(), NewCallback(e, e.Sample))
+		if err != nil || len(recs) != tc.want {
+			t.Fatalf("%s retry %v: %d records, %v", tc.command, tc.retry, len(recs), err)
 		}
 		if !hasRule(recs[0].Findings, platform.RuleTimeout) || hasRule(recs[0].Findings, RuleRetry) {
 			t.Errorf("%s: the first record: %v", tc.command, recs[0].Findings)

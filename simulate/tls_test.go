@@ -95,7 +95,8 @@ func tlsSend(t *testing.T, target string, o TLSOptions) (*record.Record, bool) {
 		t.Fatal(err)
 	}
 	s := &Sender{Target: target, Client: NewClient(cfg)}
-	return s.Send(context.Background(), NewCallback(e, body))
+	rec, err := s.Send(context.Background(), NewCallback(e, body))
+	return rec, err != nil
 }
 
 func TestTLSSelfSigned(t *testing.T) {

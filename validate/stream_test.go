@@ -146,8 +146,8 @@ func recording(t testing.TB, respond string) string {
 	s := &simulate.Sender{Target: srv.URL, Client: simulate.NewClient(nil)}
 	for i, name := range seedCommands {
 		e, _, _ := fixtures.Default().Lookup(name)
-		rec, unreachable := s.Send(context.Background(), simulate.NewCallback(e, genPayload(t, e, uint64(i))))
-		if unreachable {
+		rec, err := s.Send(context.Background(), simulate.NewCallback(e, genPayload(t, e, uint64(i))))
+		if err != nil {
 			t.Fatal(rec.Error)
 		}
 	}

@@ -76,7 +76,8 @@ func (r *Runner) Producer() run.Producer {
 			// callback must be accepted), as simulate --expect does.
 			sender := *r.Sender
 			sender.Expect = st.Expect.Outcome
-			rec, unreachable := sender.Send(ctx, cb)
+			rec, err := sender.Send(ctx, cb)
+			unreachable := err != nil
 			misses := st.Check(rec)
 			rec.Findings = append(rec.Findings, misses...)
 			if len(misses) > 0 && rec.Verdict == record.Pass {
