@@ -17,6 +17,7 @@ type reportOptions struct {
 	ctx context.Context
 
 	Inputs []string
+	failOn failOn
 }
 
 func newReportCmd(g *Globals, runF func(*reportOptions) error) *cobra.Command {
@@ -28,22 +29,29 @@ func newReportCmd(g *Globals, runF func(*reportOptions) error) *cobra.Command {
 them) and of run summaries (the {"summary": ...} line -o json ends with), merged into one:
 exchanges by vendor, callback, verdict, outcome and status, findings, budget misses and the
 latency percentiles. Summaries carry their histogram and merge exactly, so a load run split
-over several machines sums up as one. Exit 0 when every input could be read, 2 otherwise.
+over several machines sums up as one. Exit 2 when a line or an input cannot be used (torn,
+NUL-filled, not a record or summary), else 1 when exchanges fell short (--fail-on, default
+error, as validate), else 0.
 
 More: 'imhook help load' (the summary; splitting a run), 'imhook help inputs'.`,
 		Example: `  imhook report calls.jsonl
   imhook simulate --all -o json > run.jsonl && imhook report run.jsonl
   imhook report part-*.json -o json                    # the parts of a split load run
-  cat a.jsonl b.jsonl | imhook report -`,
+  cat a.jsonl b.jsonl | imhook report -
+  imhook report calls.jsonl --fail-on warning          # a CI gate on recorded traffic`,
 		Args: needArgs("FILE... or - (stdin)"),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Inputs, o.ctx = args, c.Context()
+			if err := o.failOn.check(); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(o)
 			}
 			return reportRun(o)
 		},
 	}
+	o.failOn.register(c, failOnError, "default error, as validate")
 	return c
 }
 
@@ -109,6 +117,15 @@ func reportRun(o *reportOptions) error {
 		return &run.InterruptedError{Exchanges: sum.Exchanges}
 	case sum.Input.Unreadable > 0:
 		return &run.InputError{Err: fmt.Errorf("%d input(s) could not be used (unreadable, empty or not JSON text)", sum.Input.Unreadable)}
+	case sum.Input.Errors > 0:
+		// A line that is no record nor summary (torn by a crash, NUL bytes
+		// of a preallocated file) holds exchanges the summary cannot count:
+		// the summary above is not the whole story.
+		return &run.InputError{Err: fmt.Errorf("%d line(s) could not be read as records or summaries (see above); the summary leaves them out", sum.Input.Errors)}
+	}
+	if err := o.failOn.err(sum); err != nil {
+		g.Notef("%v", err)
+		return err
 	}
 	return nil
 }

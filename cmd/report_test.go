@@ -55,20 +55,22 @@ func TestReport(t *testing.T) {
 	if r := runCmd(t, nil, "", "simulate", tencentCmd, "--target", fail.URL, "--record", rec, "-q"); r.code != ExitContract {
 		t.Fatal(r)
 	}
+	// The recording holds a failed exchange: exit 1 (--fail-on error, the
+	// default; failon_test.go), and the summary all the same.
 	one := runCmd(t, nil, "", "report", rec, "-o", "json")
-	if one.code != 0 || gjson.Get(one.stdout, "summary.exchanges").Int() != 3 || gjson.Get(one.stdout, "summary.verdicts.pass").Int() != 2 ||
+	if one.code != ExitContract || gjson.Get(one.stdout, "summary.exchanges").Int() != 3 || gjson.Get(one.stdout, "summary.verdicts.pass").Int() != 2 ||
 		gjson.Get(one.stdout, "summary.verdicts.fail").Int() != 1 || gjson.Get(one.stdout, "summary.outcomes.ok").Int() != 2 ||
 		gjson.Get(one.stdout, `summary.callbacks.C2C\.CallbackAfterSendMsg.findings.error response\.refused`).Int() != 1 ||
 		gjson.Get(one.stdout, "summary.vendors.tencent").Int() != 3 {
 		t.Fatalf("report of one recording:\n%s", one)
 	}
 	two := runCmd(t, nil, "", "report", rec, rec, "-o", "json")
-	if two.code != 0 || gjson.Get(two.stdout, "summary.exchanges").Int() != 6 || gjson.Get(two.stdout, "summary.verdicts.fail").Int() != 2 ||
+	if two.code != ExitContract || gjson.Get(two.stdout, "summary.exchanges").Int() != 6 || gjson.Get(two.stdout, "summary.verdicts.fail").Int() != 2 ||
 		gjson.Get(two.stdout, `summary.findings.error response\.refused`).Int() != 2 {
 		t.Fatalf("report of the recording twice:\n%s", two)
 	}
 	text := runCmd(t, nil, "", "report", rec, rec)
-	if text.code != 0 || !strings.Contains(text.stdout, "6 callback(s): 4 passed, 2 failed, 0 without reply") ||
+	if text.code != ExitContract || !strings.Contains(text.stdout, "6 callback(s): 4 passed, 2 failed, 0 without reply") ||
 		!strings.Contains(text.stdout, "C2C.CallbackAfterSendMsg  error response.refused: 2") {
 		t.Fatalf("text report:\n%s", text)
 	}
@@ -78,14 +80,14 @@ func TestReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	merged := runCmd(t, nil, "", "report", sum, rec, "-o", "json")
-	if merged.code != 0 || gjson.Get(merged.stdout, "summary.exchanges").Int() != 6 ||
+	if merged.code != ExitContract || gjson.Get(merged.stdout, "summary.exchanges").Int() != 6 ||
 		gjson.Get(merged.stdout, "summary.latency_ms.max").Float() != gjson.Get(one.stdout, "summary.latency_ms.max").Float() {
 		t.Fatalf("summary + records:\n%s", merged)
 	}
-	// Lines that are neither are problems; an unreadable input is exit 2.
+	// Lines that are neither are input errors (exit 2), each named.
 	bad := filepath.Join(dir, "bad.jsonl")
 	os.WriteFile(bad, []byte("{\"CallbackCommand\":\"C2C.CallbackAfterSendMsg\"}\nnot json\n"), 0o644)
-	if r := runCmd(t, nil, "", "report", bad); r.code != 0 || !strings.Contains(r.stderr, "bad.jsonl:1:") || !strings.Contains(r.stderr, "bad.jsonl:2:") {
+	if r := runCmd(t, nil, "", "report", bad); r.code != ExitUsage || !strings.Contains(r.stderr, "bad.jsonl:1:") || !strings.Contains(r.stderr, "bad.jsonl:2:") {
 		t.Errorf("bad lines: %s", r)
 	}
 	if r := runCmd(t, nil, "", "report", filepath.Join(dir, "missing.jsonl")); r.code != ExitUsage {

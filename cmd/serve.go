@@ -37,6 +37,7 @@ type serveOptions struct {
 	MaxInFlight  string
 	Grace        time.Duration
 	Strict       bool
+	failOn       failOn
 
 	front serveFront // --forward-to, --ui, TLS (serve_ui.go)
 }
@@ -50,10 +51,9 @@ func newServeCmd(g *Globals, runF func(*serveOptions) error) *cobra.Command {
 recognised, checked (query, signature with --token, body against the catalogue), answered in
 the vendor's reply shape as --respond says, and recorded before the reply goes out (--record;
 one that cannot be written, a full disk, is answered 500). On start it says how to point each
-platform here; SIGINT or SIGTERM finishes the requests in flight, prints the summary, exits 0.
-
-More: 'imhook help checks' (what a careful backend refuses), 'imhook help outcomes'
-(--respond), 'imhook help requests' (each platform's requests and settings).`,
+platform here; SIGINT or SIGTERM finishes the requests in flight, prints the summary, exits 0
+(1 with --fail-on when exchanges fell short). More: 'imhook help checks' (what a careful
+backend refuses), 'imhook help outcomes' (--respond), 'imhook help requests' (the platforms').`,
 		Example: `  imhook serve
   imhook serve --addr 127.0.0.1:9000 --sdkappid 1400000000 --record calls.jsonl   # token in IMHOOK_TOKEN
   imhook serve --respond reject                                # refuse before-callbacks
@@ -62,7 +62,8 @@ More: 'imhook help checks' (what a careful backend refuses), 'imhook help outcom
   imhook serve --respond modify -o json | jq .outcome          # modify what before-callbacks allow
   imhook serve --respond-file C2C.CallbackBeforeSendMsg=modified.json --respond-file ok.json
   imhook serve --delay 2500ms                                  # answer too late for Tencent
-  imhook serve --fail-rate 0.1 -o json | jq .verdict`,
+  imhook serve --fail-rate 0.1 -o json | jq .verdict
+  imhook serve --record calls.jsonl --fail-on error            # CI: exit 1 when a callback broke the contract`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			o.ctx = c.Context()
@@ -74,6 +75,9 @@ More: 'imhook help checks' (what a careful backend refuses), 'imhook help outcom
 				}
 			}
 			if err := resolveToken(c, g.getenv, &o.request.Token); err != nil {
+				return err
+			}
+			if err := o.failOn.check(); err != nil {
 				return err
 			}
 			if err := o.front.resolve(c, g, o); err != nil {
@@ -98,6 +102,7 @@ More: 'imhook help checks' (what a careful backend refuses), 'imhook help outcom
 	f.DurationVar(&o.Grace, "grace", 10*time.Second, "on SIGINT/SIGTERM, how long to wait for requests in flight")
 	registerStrict(c, &o.Strict, "mark exchanges whose request has a warning or an unknown field failed, in records and the summary (the answer is the same)")
 	_ = c.RegisterFlagCompletionFunc("respond", fixedCompletion(respondNames()...))
+	o.failOn.register(c, failOnNever, "default never: what a platform sends is its business, the summary and records say it")
 	o.front.register(c)
 	return c
 }
@@ -202,8 +207,15 @@ func serveRun(o *serveOptions) error {
 	var unreachable *run.UnreachableError
 	if errors.As(err, &contract) || errors.As(err, &unreachable) {
 		// What the platform sent is the platform's business: serve reports
-		// it in the summary and its records, and exits 0.
-		return nil
+		// it in the summary and its records, and exits 0 unless --fail-on
+		// says otherwise.
+		err = nil
+	}
+	if err == nil {
+		if ferr := o.failOn.err(chain.Summary()); ferr != nil {
+			g.Notef("%v", ferr)
+			return ferr
+		}
 	}
 	return err
 }

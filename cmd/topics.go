@@ -44,6 +44,13 @@ const topicEnvironment = `Exit codes (every command):
        cannot reach the target (the next ones would find the same closed door).
   130  interrupted (SIGINT or SIGTERM)
 
+What fails, by command: simulate and replay fail (1) on an error finding or a missing
+reply, and with --strict on warnings too; validate the same for the items it reads. report
+and serve take --fail-on error|warning|never: report defaults to error (a recording with a
+failed exchange exits 1, as validate would), serve to never (what a platform sends is its
+business: the summary and the records say it; --fail-on error makes a CI job that records
+traffic exit 1 at the end). A line report cannot read (torn, NUL-filled) is exit 2.
+
 Environment variables:
 
   IMHOOK_TARGET     the backend's callback URL when --target is not given (simulate, replay):
@@ -355,7 +362,8 @@ most 64 MiB.
 
 Bad inputs, one finding each:
   - a corrupt line or value (not JSON, truncated, binary bytes in a line) is reported with
-    its file and line and the rest is read: validate and replay exit 1;
+    its file and line and the rest is read: validate and replay exit 1, report exits 2 (its
+    summary would leave the line's exchange out);
   - JSON with comments, trailing commas or single quotes (as in several documents' samples)
     is reported at its position, with what JSON allows;
   - a file that is not JSON text (an executable, an archive, gzip-compressed data, UTF-16
