@@ -9,7 +9,6 @@ import (
 	"github.com/imhook/imhook/internal/probe"
 	"github.com/imhook/imhook/internal/run"
 	"github.com/imhook/imhook/internal/serve"
-	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/simulate"
 )
 
@@ -87,42 +86,11 @@ func (o *simulateOptions) probeMode(sender *simulate.Sender) (*mode, error) {
 		}
 	}
 	m.build = func() (run.Producer, error) {
-		var probes []*probe.Probe
-		builder := func(e *fixtures.Entry) *probe.Builder {
+		probes, err := probe.List(kind, entries, nullable, func(e *fixtures.Entry) *probe.Builder {
 			return &probe.Builder{Target: sender.TargetFor(e.Vendor), Gen: o.payload.generate, Params: o.request.params()}
-		}
-		for _, e := range entries {
-			b := builder(e)
-			base, err := b.Baseline(e)
-			if err != nil {
-				return nil, usageErrorf("%v", err)
-			}
-			var ps []*probe.Probe
-			if kind == probe.Security {
-				base.Notes = []record.Finding{{Severity: record.Info, Rule: probe.RuleAuthentication, Message: platform.For(e.Vendor).ProbeWords().Authentication}}
-				ps, err = b.Security(e)
-			} else {
-				ps, err = b.Robustness(e)
-				if err == nil {
-					var np *probe.Probe
-					if np, err = b.NullFields(e); np != nil {
-						ps = append(ps, np)
-					}
-				}
-			}
-			if err != nil {
-				return nil, usageErrorf("%v", err)
-			}
-			probes = append(append(probes, base), ps...)
-		}
-		for _, e := range nullable {
-			np, err := builder(e).NullFields(e)
-			if err != nil {
-				return nil, usageErrorf("%v", err)
-			}
-			if np != nil {
-				probes = append(probes, np)
-			}
+		})
+		if err != nil {
+			return nil, usageErrorf("%v", err)
 		}
 		r := &probe.Runner{Client: sender.Client, Timeout: o.Timeout, Version: o.request.params().Release()}
 		return r.Producer(probes), nil

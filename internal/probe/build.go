@@ -11,6 +11,7 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/internal/platform"
+	"github.com/imhook/imhook/record"
 )
 
 // Gen makes the i-th valid payload of a callback.
@@ -315,4 +316,47 @@ func outOfOrder(first, second []byte) ([]byte, []byte, bool) {
 		ok = true
 	}
 	return first, second, ok
+}
+
+// List is the probes of kind (Security or Robustness) for entries: each
+// callback's baseline, then its probes of the kind (with Robustness its
+// null-fields probe too); then, with Robustness, the null-fields probes of
+// the nullable callbacks. builder gives the Builder of a callback (its
+// target, parameters and payloads).
+func List(kind string, entries, nullable []*fixtures.Entry, builder func(*fixtures.Entry) *Builder) ([]*Probe, error) {
+	var probes []*Probe
+	for _, e := range entries {
+		b := builder(e)
+		base, err := b.Baseline(e)
+		if err != nil {
+			return nil, err
+		}
+		var ps []*Probe
+		if kind == Security {
+			base.Notes = []record.Finding{{Severity: record.Info, Rule: RuleAuthentication, Message: platform.For(e.Vendor).ProbeWords().Authentication}}
+			ps, err = b.Security(e)
+		} else {
+			ps, err = b.Robustness(e)
+			if err == nil {
+				var np *Probe
+				if np, err = b.NullFields(e); np != nil {
+					ps = append(ps, np)
+				}
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+		probes = append(append(probes, base), ps...)
+	}
+	for _, e := range nullable {
+		np, err := builder(e).NullFields(e)
+		if err != nil {
+			return nil, err
+		}
+		if np != nil {
+			probes = append(probes, np)
+		}
+	}
+	return probes, nil
 }
