@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/imhook/imhook/fixtures/generate"
 	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/record"
 )
@@ -110,5 +112,72 @@ func TestSetRejectsPatterns(t *testing.T) {
 	}
 	if r := runCmd(t, nil, "", "fixtures", "show", "C2C.CallbackAfterSendMsg", "--set", `From_Account\.x=1`, "-o", "json"); r.code != 0 || gjson.Get(r.stdout, `From_Account\.x`).Int() != 1 {
 		t.Errorf("escaped dot: %s", r)
+	}
+}
+
+// A set path's array index over its bound (the catalogue's max_items, or
+// imhook's default) is a usage error of --set or of the suite file's line,
+// from simulate, fixtures show and a suite, before anything is built or
+// sent; at the bound it is set.
+func TestSetBounds(t *testing.T) {
+	var sent atomic.Int64
+	be := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sent.Add(1)
+		w.Write([]byte(`{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`))
+	}))
+	defer be.Close()
+	over := "MsgBody.99999999.MsgContent.Text"
+	for _, args := range [][]string{
+		{"simulate", tencentCmd, "--dry-run"},
+		{"simulate", tencentCmd, "--target", be.URL},
+		{"fixtures", "show", tencentCmd},
+		{"fixtures", "show", tencentCmd, "--sample"},
+	} {
+		r := runCmd(t, nil, "", append(args, "--set", over+"=x")...)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, "--set "+over+": index 99999999 of MsgBody is above 1000") || r.stdout != "" {
+			t.Errorf("%v: %s", args, r)
+		}
+	}
+	r := runCmd(t, nil, "", "simulate", "Push.AllMemberPush", "--dry-run", "--set", "Events.101.CallbackCommand=x")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "--set Events.101.CallbackCommand: index 101 of Events is above 100 (Events holds at most 100 items") {
+		t.Errorf("the catalogue's bound: %s", r)
+	}
+	if r := runCmd(t, nil, "", "simulate", "Push.AllMemberPush", "--dry-run", "--set", "Events.100.CallbackCommand=x", "-o", "json"); r.code == ExitUsage {
+		t.Errorf("at the catalogue's bound: %s", r)
+	}
+	if r := runCmd(t, nil, "", "simulate", tencentCmd, "--dry-run", "--set", "MsgBody.1000.MsgContent.Text=x", "-o", "json"); r.code == ExitUsage ||
+		!strings.Contains(r.stdout, `"Text":"x"`) {
+		t.Errorf("at the bound: %s", r)
+	}
+	var many []string
+	for i := 0; i <= generate.MaxSets; i++ {
+		many = append(many, "--set", fmt.Sprintf("MsgBody.%d.MsgContent.Text=x", i))
+	}
+	if r := runCmd(t, nil, "", append([]string{"simulate", tencentCmd, "--dry-run"}, many...)...); r.code != ExitUsage || !strings.Contains(r.stderr, "--set: 1001 set paths: at most 1000") {
+		t.Errorf("%d sets: %s", generate.MaxSets+1, r)
+	}
+
+	dir := t.TempDir()
+	p := filepath.Join(dir, "suite.json")
+	os.WriteFile(p, []byte(`{"version": 1,
+ "steps": [
+  {"name": "first", "command": "`+tencentCmd+`"},
+  {"name": "send", "command": "`+tencentCmd+`",
+   "set": {"From_Account": "alice",
+           "`+over+`": "x"}}]}
+`), 0o644)
+	r = runCmd(t, nil, "", "simulate", "--suite", p, "--target", be.URL)
+	if r.code != ExitUsage || !strings.Contains(r.stderr, p+`:6: step "send" (#2): set.`+over+": index 99999999 of MsgBody is above 1000") {
+		t.Errorf("suite: %s", r)
+	}
+	// The catalogue's own bound is the step's callback's: said when the
+	// step is built, before it is sent.
+	os.WriteFile(p, []byte(`{"version": 1, "steps": [{"name": "push", "command": "Push.AllMemberPush", "set": {"Events.101.CallbackCommand": "x"}}]}`), 0o644)
+	r = runCmd(t, nil, "", "simulate", "--suite", p, "--target", be.URL)
+	if r.code != ExitUsage || !strings.Contains(r.stderr, `step "push" (#1): set.Events.101.CallbackCommand: index 101 of Events is above 100`) {
+		t.Errorf("suite, the catalogue's bound: %s", r)
+	}
+	if n := sent.Load(); n != 0 {
+		t.Errorf("%d callbacks sent", n)
 	}
 }

@@ -3,6 +3,7 @@ package cmd
 import (
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,7 +11,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/tidwall/sjson"
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/fixtures/generate"
@@ -78,12 +78,25 @@ func (p *payloadOptions) resolve(c *cobra.Command) error {
 		if !ok {
 			return usageErrorf("--set %q: expected PATH=VALUE, for example --set MsgBody.0.MsgContent.Text=hello", s)
 		}
-		if hasPattern(set.Path) {
-			return usageErrorf("--set %q: a set path names one place (MsgBody.0.MsgContent.Text, MsgBody.-1 to append); wildcards, queries and modifiers (* ? # | @) only read", s)
-		}
 		p.sets = append(p.sets, set)
 	}
-	return nil
+	// The bounds every callback has, before any is looked up; check
+	// holds each callback's own.
+	return setUsage(generate.CheckSets(nil, p.sets))
+}
+
+// setUsage is a set path's error as a usage error of --set.
+func setUsage(err error) error {
+	var se *generate.SetError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &se) && se.Path == "":
+		return usageErrorf("--set: %s", se.Msg)
+	case errors.As(err, &se):
+		return usageErrorf("--set %s: %s", se.Path, se.Msg)
+	}
+	return usageErrorf("%v", err)
 }
 
 // generate makes the i-th payload of a run for e: generated, then --text,
@@ -102,7 +115,7 @@ func (p *payloadOptions) generate(e *fixtures.Entry, i int) ([]byte, error) {
 		b, err = generate.Apply(e, b, p.sets, o)
 	}
 	if err != nil {
-		return nil, usageErrorf("%v", err)
+		return nil, setUsage(err)
 	}
 	return b, nil
 }
@@ -119,7 +132,8 @@ func (p *payloadOptions) edit(e *fixtures.Entry, body []byte) ([]byte, error) {
 			return nil, usageErrorf("--text: %v", err)
 		}
 	}
-	return applySets(body, p.sets)
+	body, err := generate.ApplyAsGiven(e, body, p.sets)
+	return body, setUsage(err)
 }
 
 // checkAll says, once for all the callbacks of a run, what is wrong with
@@ -128,6 +142,11 @@ func (p *payloadOptions) edit(e *fixtures.Entry, body []byte) ([]byte, error) {
 func (p *payloadOptions) checkAll(entries []*fixtures.Entry) error {
 	if len(entries) == 1 {
 		return p.check(entries[0])
+	}
+	for _, e := range entries {
+		if err := setUsage(generate.CheckSets(e, p.sets)); err != nil {
+			return err
+		}
 	}
 	var msgs []string
 	for _, s := range p.sets {
@@ -174,6 +193,10 @@ func (p *payloadOptions) check(e *fixtures.Entry) error {
 			return nil
 		}
 		return v.(error)
+	}
+	if err := setUsage(generate.CheckSets(e, p.sets)); err != nil {
+		p.checked.Store(e, err)
+		return err
 	}
 	var msgs []string
 	for _, s := range p.sets {
@@ -223,31 +246,4 @@ func listSome(names []string, n int) string {
 		return strings.Join(names, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(names[:n], ", "), len(names)-n)
-}
-
-// hasPattern reports unescaped gjson pattern characters, which sjson does
-// not take (it would silently set nothing).
-func hasPattern(path string) bool {
-	for i := 0; i < len(path); i++ {
-		switch path[i] {
-		case '\\':
-			i++
-		case '*', '?', '|', '@':
-			return true
-		case '#':
-			return true
-		}
-	}
-	return false
-}
-
-// applySets applies --set PATH=VALUE edits with sjson, as they are.
-func applySets(body []byte, sets []generate.Set) ([]byte, error) {
-	for _, s := range sets {
-		var err error
-		if body, err = sjson.SetRawBytes(body, s.Path, s.Value); err != nil {
-			return nil, usageErrorf("--set %s: %v", s.Path, err)
-		}
-	}
-	return body, nil
 }

@@ -316,7 +316,10 @@ document: the verdict is fail and the run exits 1), warning (legal but suspiciou
 a warning on stderr that names the closest fields (--set UnreadMsgNm=3: did you mean
 UnreadMsgNum?). A field inside a message element (MsgBody.0.MsgContent.Text) makes that
 element of the type that has the field (TIMTextElem), generated to match. --text TEXT
-sets the text of a message callback's first text element, whatever the vendor.
+sets the text of a message callback's first text element, whatever the vendor. Set paths
+are bounded, a usage error (exit 2) before anything is built: an array index goes up to
+the array's max_items in the catalogue (one more item than it allows) or else 1000; at
+most 1000 paths of at most 64 keys; sets grow a payload to 8 MiB at most.
 
 --strict (simulate, replay, validate, serve) makes warnings and unknown fields fail too:
 the exchange's verdict is fail and the run exits 1; a --set path that is not a field of

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/tidwall/sjson"
-
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/fixtures/generate"
 	"github.com/imhook/imhook/internal/junit"
@@ -61,7 +59,14 @@ func (r *Runner) Producer() run.Producer {
 			}
 			cb, err := r.callback(st)
 			if err != nil {
-				return &Error{File: s.File, Step: fmt.Sprintf("%q (#%d)", st.Name, st.Index), Msg: err.Error()}
+				e := &Error{File: s.File, Step: fmt.Sprintf("%q (#%d)", st.Name, st.Index), Msg: err.Error()}
+				if se := (*generate.SetError)(nil); errors.As(err, &se) {
+					e.Key, e.Msg = "set", se.Msg
+					if se.Path != "" {
+						e.Key = "set." + se.Path
+					}
+				}
+				return e
 			}
 			if len(r.Vendors) > 0 && !slices.Contains(r.Vendors, cb.Entry.Vendor) {
 				sink.Note("step %q (#%d) skipped: %s is a %s callback (--vendor %s)", st.Name, st.Index, cb.Entry.Command, cb.Entry.Vendor, strings.Join(r.Vendors, ","))
@@ -134,6 +139,10 @@ func (r *Runner) callback(st *Step) (simulate.Callback, error) {
 			return simulate.Callback{}, err
 		}
 	}
+	if err := setBounds(e, st.Set); err != nil {
+		return simulate.Callback{}, err
+	}
+	sets := make([]generate.Set, 0, len(st.Set))
 	for _, s := range st.Set {
 		if m := e.Path(s.Path).Message(); m != "" {
 			if r.Strict {
@@ -143,16 +152,18 @@ func (r *Runner) callback(st *Step) (simulate.Callback, error) {
 				r.Warn(fmt.Sprintf("step %s: set.%s (%s): %s (set all the same)", st.Name, s.Path, e.Command, m))
 			}
 		}
-		if generated {
-			// A field of a message element makes the element of a type
-			// that has it, as --set does.
-			body, err = generate.Apply(e, body, []generate.Set{{Path: s.Path, Value: s.Value}}, generate.GenOptions{Seed: uint64(st.Index)})
-		} else {
-			body, err = sjson.SetRawBytes(body, s.Path, s.Value)
-		}
-		if err != nil {
-			return simulate.Callback{}, fmt.Errorf("set.%s: %v", s.Path, err)
-		}
+		sets = append(sets, generate.Set{Path: s.Path, Value: s.Value})
+	}
+	// A field of a message element of a generated body makes the element
+	// of a type that has it, as --set does; a body the step gives takes
+	// its sets as they are.
+	if generated {
+		body, err = generate.Apply(e, body, sets, generate.GenOptions{Seed: uint64(st.Index)})
+	} else {
+		body, err = generate.ApplyAsGiven(e, body, sets)
+	}
+	if err != nil {
+		return simulate.Callback{}, err
 	}
 	return simulate.NewCallback(e, body), nil
 }

@@ -20,6 +20,7 @@ package suite
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -32,6 +33,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/fixtures/generate"
 	"github.com/imhook/imhook/internal/jsonx"
 	"github.com/imhook/imhook/record"
 )
@@ -107,6 +109,11 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
+	if e.Line > 0 && e.Key != "" {
+		// A key of the file, at its line (a syntax error's Msg holds its
+		// own line and column).
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
 	if e.Step != "" {
 		fmt.Fprintf(&b, ": step %s", e.Step)
 	}
@@ -232,8 +239,12 @@ func Load(path string, getenv func(string) string) (*Suite, error) {
 		}
 		// Check what can be checked before running: the step with its
 		// references left unresolved.
-		if _, err := s.parse(rs, rs.tree, true); err != nil {
+		st, err := s.parse(rs, rs.tree, true)
+		if err != nil {
 			return nil, err
+		}
+		if err := setBounds(nil, st.Set); err != nil {
+			return nil, located(err, path, label, b, fmt.Sprintf("steps.%d.set", i))
 		}
 		s.Steps = append(s.Steps, rs)
 	}
@@ -531,6 +542,35 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// setBounds checks a step's sets against the bounds of e (nil: those of
+// every callback; generate.CheckSets): a *generate.SetError.
+func setBounds(e *fixtures.Entry, sets []Set) error {
+	gs := make([]generate.Set, len(sets))
+	for i, s := range sets {
+		gs[i] = generate.Set{Path: s.Path, Value: s.Value}
+	}
+	return generate.CheckSets(e, gs)
+}
+
+// located is a set path's error as an *Error at the line of its key in
+// the file b (under the gjson path set of the step's set object).
+func located(err error, file, step string, b []byte, set string) error {
+	e := &Error{File: file, Step: step, Key: "set", Msg: err.Error()}
+	var se *generate.SetError
+	if errors.As(err, &se) {
+		e.Msg = se.Msg
+		r := gjson.GetBytes(b, set)
+		if se.Path != "" {
+			e.Key = "set." + se.Path
+			r = gjson.GetBytes(b, set+"."+jsonx.Escape(se.Path))
+		}
+		if r.Exists() {
+			e.Line, e.Col = jsonx.Position(b, r.Index)
+		}
+	}
+	return e
 }
 
 func sortedKeys(m map[string]any) []string {
