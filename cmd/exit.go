@@ -16,7 +16,7 @@ const (
 	ExitContract    = 1   // a reply or payload broke the contract
 	ExitUsage       = 2   // usage, configuration or input error
 	ExitUnreachable = 3   // the target could not be reached
-	ExitInterrupted = 130 // SIGINT / SIGTERM
+	ExitInterrupted = 130 // SIGINT / SIGTERM / SIGHUP
 )
 
 // ExitError carries an exit code. Silent errors have been reported already
@@ -79,6 +79,18 @@ func silent(err error) bool {
 	var ee *ExitError
 	var contract *run.ContractError
 	return errors.As(err, &contract) || (errors.As(err, &ee) && ee.Silent)
+}
+
+// recordReopened reports on stderr, even with -q, that --record's file was
+// deleted, moved or replaced and its path reopened (record.Writer.Watch).
+func recordReopened(g *Globals) func(record.Reopen) {
+	return func(r record.Reopen) {
+		level := "warning"
+		if r.Err != nil {
+			level = "error"
+		}
+		fmt.Fprintf(g.Streams.ErrOut, "imhook: %s: --record %s\n", level, r)
+	}
 }
 
 // serveRecordStreak reports serve's failed record writes on stderr as they

@@ -81,6 +81,7 @@ func (g *Globals) newChain(ctx context.Context, out *outputOptions, spec chainSp
 			}
 			return nil, &run.OutputError{Flag: "--record", Err: err}
 		}
+		w.Watch(recordReopened(g))
 		o.Record, o.RecordPath = w, out.Record
 	}
 	if spec.Print {

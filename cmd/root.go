@@ -125,7 +125,10 @@ Supported: Tencent Cloud Chat / IM third-party callbacks and OpenIM webhooks.`,
 
 // Execute runs imhook on the process's streams and returns the exit code.
 func Execute() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP (a closed terminal) ends a run as SIGTERM does: serve drains
+	// and summarises; nothing needs it to reopen files (record.Writer.Watch
+	// notices a rotated record file by itself).
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	return Run(ctx, ui.System(), os.Args[1:])
 }

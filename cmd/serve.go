@@ -51,7 +51,7 @@ func newServeCmd(g *Globals, runF func(*serveOptions) error) *cobra.Command {
 recognised, checked (query, signature with --token, body against the catalogue), answered in
 the vendor's reply shape as --respond says, and recorded before the reply goes out (--record;
 one that cannot be written, a full disk, is answered 500). On start it says how to point each
-platform here; SIGINT or SIGTERM finishes the requests in flight, prints the summary, exits 0
+platform here; SIGINT, SIGTERM or SIGHUP finishes the requests in flight, prints the summary, exits 0
 (1 with --fail-on when exchanges fell short). More: 'imhook help checks' (what a careful
 backend refuses), 'imhook help outcomes' (--respond), 'imhook help requests' (the platforms').`,
 		Example: `  imhook serve
@@ -96,10 +96,10 @@ backend refuses), 'imhook help outcomes' (--respond), 'imhook help requests' (th
 	f.StringArrayVar(&o.RespondFiles, "respond-file", nil, "send this file's JSON as the reply: [COMMAND=]FILE (per command, or for all); repeatable")
 	f.DurationVar(&o.Delay, "delay", 0, "wait this long before answering")
 	f.Float64Var(&o.FailRate, "fail-rate", 0, "answer fail to this fraction of good callbacks (0..1)")
-	f.StringVar(&o.Record, "record", "", "append a record of every exchange to this file (JSON Lines)")
+	f.StringVar(&o.Record, "record", "", "append a record of every exchange to this file (JSON Lines); deleted, moved or replaced (rotated) while serving, it is reopened at its path within a second, said on stderr, no record lost")
 	f.StringVar(&o.MaxBody, "max-body", "1MiB", "largest request body (bytes, or with KiB/MiB); larger gets 413, as does a body whose record would pass the 64 MiB line that replay and validate read")
 	f.StringVar(&o.MaxInFlight, "max-inflight", "64MiB", "most bytes of request bodies held at once (bytes, or with KiB/MiB/GiB); past it, requests wait their turn before their body is read, none dropped. Memory follows it (soft limit 4x it + 128 MiB; 64MiB kept 200 clients sending 1 MiB bodies under 512 MiB RSS). Raise it to take more large bodies at once")
-	f.DurationVar(&o.Grace, "grace", 10*time.Second, "on SIGINT/SIGTERM, how long to wait for requests in flight")
+	f.DurationVar(&o.Grace, "grace", 10*time.Second, "on SIGINT/SIGTERM/SIGHUP, how long to wait for requests in flight")
 	registerStrict(c, &o.Strict, "mark exchanges whose request has a warning or an unknown field failed, in records and the summary (the answer is the same)")
 	_ = c.RegisterFlagCompletionFunc("respond", fixedCompletion(respondNames()...))
 	o.failOn.register(c, failOnNever, "default never: what a platform sends is its business, the summary and records say it")
@@ -109,7 +109,7 @@ backend refuses), 'imhook help outcomes' (--respond), 'imhook help requests' (th
 
 // serveRun runs the receiver as the producer of a run: every exchange that
 // comes in goes through the chain (printed, summed up), and the run ends
-// when the context does (SIGINT, SIGTERM). The handler writes each record
+// when the context does (SIGINT, SIGTERM, SIGHUP). The handler writes each record
 // itself, before it answers.
 func serveRun(o *serveOptions) error {
 	g := o.g
@@ -164,6 +164,7 @@ func serveRun(o *serveOptions) error {
 	cfg.RejectReplays = o.request.RejectReplays
 	if rw != nil {
 		rw.OnStreak(serveRecordStreak(g, o.Record))
+		rw.Watch(recordReopened(g))
 		cfg.Record = rw.Write
 	}
 	o.front.configure(&cfg, o.Record, o.request.Token)

@@ -85,9 +85,15 @@ func startImhookLog(t *testing.T, args ...string) (c *exec.Cmd, url string, log 
 // SIGTERM in the middle of load: the receiver stops accepting, finishes what
 // is in flight, flushes the record file and exits 0; every request answered
 // 200 is in the file and every line parses.
-func TestServeSIGTERMUnderLoad(t *testing.T) {
+func TestServeSIGTERMUnderLoad(t *testing.T) { serveSignalUnderLoad(t, syscall.SIGTERM) }
+
+// SIGHUP (a closed terminal) does what SIGTERM does: drain, summary, exit 0
+// (a rotated record file needs no signal: the writer notices it).
+func TestServeSIGHUPUnderLoad(t *testing.T) { serveSignalUnderLoad(t, syscall.SIGHUP) }
+
+func serveSignalUnderLoad(t *testing.T, sig syscall.Signal) {
 	path := filepath.Join(t.TempDir(), "calls.jsonl")
-	proc, url := startImhook(t, "serve", "--addr", "127.0.0.1:0", "--record", path, "-o", "json", "--delay", "2ms")
+	proc, url, log := startImhookLog(t, "serve", "--addr", "127.0.0.1:0", "--record", path, "-o", "json", "--delay", "2ms")
 	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
 	client := simulate.NewClient(nil)
 	var acked sync.Map
@@ -122,8 +128,15 @@ func TestServeSIGTERMUnderLoad(t *testing.T) {
 	for nAcked.Load() < 200 {
 		time.Sleep(5 * time.Millisecond)
 	}
-	if err := proc.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := proc.Process.Signal(sig); err != nil {
 		t.Fatal(err)
+	}
+	// The drain notice, read before Wait closes the pipe.
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(log(), "stopping: finishing the requests in flight"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no drain notice within 10s of %v; stderr:\n%s", sig, log())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	done := make(chan error, 1)
 	go func() { done <- proc.Wait() }()
@@ -131,12 +144,12 @@ func TestServeSIGTERMUnderLoad(t *testing.T) {
 	case err := <-done:
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
-			t.Fatalf("imhook serve exited %d after SIGTERM, want 0", ee.ExitCode())
+			t.Fatalf("imhook serve exited %d after %v, want 0", ee.ExitCode(), sig)
 		} else if err != nil {
 			t.Fatal(err)
 		}
 	case <-time.After(20 * time.Second):
-		t.Fatal("imhook serve did not stop within 20s of SIGTERM")
+		t.Fatalf("imhook serve did not stop within 20s of %v", sig)
 	}
 	close(stop)
 	wg.Wait()

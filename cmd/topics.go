@@ -42,7 +42,7 @@ const topicEnvironment = `Exit codes (every command):
        the run reached it. An exchange that cannot reach the target after others did is a
        failed exchange (1); the run goes on. A run stops at once when its first exchange
        cannot reach the target (the next ones would find the same closed door).
-  130  interrupted (SIGINT or SIGTERM)
+  130  interrupted (SIGINT, SIGTERM or SIGHUP)
 
 What fails, by command: simulate and replay fail (1) on an error finding or a missing
 reply, and with --strict on warnings too; validate the same for the items it reads. report

@@ -7,8 +7,10 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"slices"
@@ -262,6 +264,17 @@ type Writer struct {
 	failed  int64
 	lastErr error
 	notify  func(Streak)
+
+	// The path a file of OpenFile was opened at, watched by Watch: the
+	// file's size when the path last named it (where a deleted file's
+	// records begin that no path reaches), whether a failed reopen has
+	// been told, and the watcher's stop and done.
+	path       string
+	atPath     int64
+	reopenTold bool
+	onReopen   func(Reopen)
+	watchStop  chan struct{}
+	watchDone  chan struct{}
 }
 
 // batch is the result of one Write system call, for the records it carried.
@@ -292,16 +305,28 @@ func NewWriter(w io.Writer) *Writer {
 
 // OpenFile opens (creating if needed) a record file for appending.
 func OpenFile(path string) (*Writer, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	f, err := openAppend(path)
 	if err != nil {
 		return nil, err
 	}
 	w := NewWriter(f)
-	w.f = f
+	w.f, w.path = f, path
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
 		w.regular = true
+		w.atPath = st.Size()
 	}
 	return w, nil
+}
+
+// openAppend opens path for appending, and for reading where it may (the
+// writer reads its own file back to mend a torn line and to save what was
+// written into a deleted file).
+func openAppend(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+	if errors.Is(err, fs.ErrPermission) {
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	}
+	return f, err
 }
 
 // OnStreak sets f to be told when a streak of failed writes begins (once,
@@ -496,6 +521,12 @@ const maxPooled = 256 << 10
 // error when the last write failed (records were lost and none has been
 // written since), or when the file cannot be synced or closed.
 func (w *Writer) Close() error {
+	if w.watchStop != nil {
+		close(w.watchStop)
+		<-w.watchDone
+		w.watchStop = nil
+		w.check() // what a deletion just before the end left behind
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for w.writing {
