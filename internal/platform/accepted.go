@@ -1,13 +1,9 @@
 package platform
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"net/http"
-
 	"github.com/imhook/imhook/fixtures"
-	"github.com/tidwall/gjson"
+	"github.com/imhook/imhook/internal/platform/openim"
+	"github.com/imhook/imhook/internal/platform/tencent"
 )
 
 // Accepted tells whether a reply signals that the backend accepted a
@@ -23,37 +19,11 @@ import (
 // status; a reply that decodes with errCode 0 and no stop (actionCode 0 with
 // nextCode 1) accepts.
 func Accepted(vendor string, r Reply) (accepted bool, what string) {
-	body := bytes.TrimSpace(r.Body)
 	switch vendor {
 	case fixtures.Tencent:
-		if r.Status != http.StatusOK {
-			return false, "HTTP " + statusText(r.Status)
-		}
-		root := gjson.ParseBytes(body)
-		if !gjson.ValidBytes(body) || !root.IsObject() {
-			return false, "HTTP 200 with a body that is not a JSON object"
-		}
-		st, code := root.Get("ActionStatus"), root.Get("ErrorCode")
-		if st.Str == "OK" && (!code.Exists() || code.Raw == "0") {
-			return true, "ActionStatus OK, ErrorCode 0"
-		}
-		return false, fmt.Sprintf("ActionStatus %s, ErrorCode %s", orRaw(st), orRaw(code))
+		return tencent.Accepted(r)
 	case fixtures.OpenIM:
-		var rep openimReply
-		if err := json.Unmarshal(body, &rep); err != nil || len(body) == 0 {
-			return false, fmt.Sprintf("HTTP %d with a body the server cannot decode", r.Status)
-		}
-		if rep.ErrCode != 0 || rep.ActionCode != 0 || rep.NextCode == 1 {
-			return false, fmt.Sprintf("actionCode %d, errCode %d, nextCode %d", rep.ActionCode, rep.ErrCode, rep.NextCode)
-		}
-		return true, "actionCode 0, errCode 0"
+		return openim.Accepted(r)
 	}
 	return false, "unknown vendor"
-}
-
-func orRaw(v gjson.Result) string {
-	if !v.Exists() {
-		return "(missing)"
-	}
-	return v.Raw
 }

@@ -1,7 +1,8 @@
-package platform
+package conversation
 
 import (
 	"fmt"
+	"github.com/imhook/imhook/internal/platform/openim"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/fixtures/generate"
 	"github.com/imhook/imhook/internal/jsonx"
+	"github.com/imhook/imhook/internal/platform/wire"
 )
 
 func (st *setter) setRaw(path, raw string) {
@@ -21,12 +23,12 @@ func (st *setter) setRaw(path, raw string) {
 	}
 }
 
-func (openim) Scenarios() []string { return []string{ScenarioConversation} }
+func (openimModel) Scenarios() []string { return []string{ScenarioConversation} }
 
 // Scenario builds the callbacks of a named scenario, in order.
-func (o openim) Scenario(cat *fixtures.Catalogue, name string, opts ScenarioOptions) ([]generate.Payload, error) {
+func (o openimModel) Scenario(cat *fixtures.Catalogue, name string, opts wire.ScenarioOptions) ([]generate.Payload, error) {
 	if name != ScenarioConversation {
-		return nil, fmt.Errorf("unknown scenario %q; %s's scenarios: %v", name, o.Title(), o.Scenarios())
+		return nil, fmt.Errorf("unknown scenario %q; %s's scenarios: %v", name, openim.Vendor.Title(), o.Scenarios())
 	}
 	return openimConversation(cat, opts)
 }
@@ -97,13 +99,13 @@ type oimUser struct {
 //     few hundred ms after it is sent; no user acts before registering.
 //
 // The same Seed and Now give the same callbacks.
-func openimConversation(cat *fixtures.Catalogue, o ScenarioOptions) ([]generate.Payload, error) {
+func openimConversation(cat *fixtures.Catalogue, o wire.ScenarioOptions) ([]generate.Payload, error) {
 	n := o.Count
 	if n == 0 {
-		n = DefaultScenarioCount
+		n = wire.DefaultScenarioCount
 	}
-	if n < MinScenarioCount {
-		return nil, fmt.Errorf("a conversation has at least %d callbacks", MinScenarioCount)
+	if n < wire.MinScenarioCount {
+		return nil, fmt.Errorf("a conversation has at least %d callbacks", wire.MinScenarioCount)
 	}
 	now := o.Now
 	if now.IsZero() {

@@ -1,4 +1,4 @@
-package platform_test
+package conversation_test
 
 import (
 	"bytes"
@@ -7,7 +7,8 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/fixtures/generate"
-	"github.com/imhook/imhook/internal/platform"
+	"github.com/imhook/imhook/internal/platform/conversation"
+	"github.com/imhook/imhook/internal/platform/wire"
 	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/validate"
 )
@@ -15,12 +16,12 @@ import (
 func TestConversationValidAndDeterministic(t *testing.T) {
 	cat := fixtures.Default()
 	for seed := uint64(0); seed < 40; seed++ {
-		o := platform.ScenarioOptions{Seed: seed, Now: generate.SeedEpoch, Count: 30}
-		a, err := conversation(cat, o)
+		o := wire.ScenarioOptions{Seed: seed, Now: generate.SeedEpoch, Count: 30}
+		a, err := tencentConversation(cat, o)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _ := conversation(cat, o)
+		b, _ := tencentConversation(cat, o)
 		if len(a) != 30 || len(b) != 30 {
 			t.Fatalf("seed %d: %d and %d callbacks", seed, len(a), len(b))
 		}
@@ -45,11 +46,11 @@ func TestConversationValidAndDeterministic(t *testing.T) {
 			}
 		}
 	}
-	if _, err := conversation(cat, platform.ScenarioOptions{Count: 3, Now: time.Now()}); err == nil {
+	if _, err := tencentConversation(cat, wire.ScenarioOptions{Count: 3, Now: time.Now()}); err == nil {
 		t.Error("a 3-callback conversation was made")
 	}
 }
 
-func conversation(cat *fixtures.Catalogue, o platform.ScenarioOptions) ([]generate.Payload, error) {
-	return platform.Tencent.(platform.Storyteller).Scenario(cat, platform.ScenarioConversation, o)
+func tencentConversation(cat *fixtures.Catalogue, o wire.ScenarioOptions) ([]generate.Payload, error) {
+	return conversation.Tencent.Scenario(cat, conversation.ScenarioConversation, o)
 }

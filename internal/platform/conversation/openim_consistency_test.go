@@ -1,4 +1,4 @@
-package platform_test
+package conversation_test
 
 import (
 	"strings"
@@ -9,6 +9,8 @@ import (
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/fixtures/generate"
 	"github.com/imhook/imhook/internal/platform"
+	"github.com/imhook/imhook/internal/platform/conversation"
+	"github.com/imhook/imhook/internal/platform/wire"
 	"github.com/imhook/imhook/record"
 )
 
@@ -17,12 +19,12 @@ import (
 // finding, as payloads and as records.
 func TestOpenIMConsistencyRules(t *testing.T) {
 	cat := fixtures.Default()
-	story, err := openimConversation(cat, platform.ScenarioOptions{Seed: 11, Now: generate.SeedEpoch, Count: 60})
+	story, err := openimConversation(cat, wire.ScenarioOptions{Seed: 11, Now: generate.SeedEpoch, Count: 60})
 	if err != nil {
 		t.Fatal(err)
 	}
 	check := func(bodies [][]byte, asRecords bool) []record.Finding {
-		c := platform.OpenIM.(platform.Storyteller).NewConsistency()
+		c := conversation.OpenIM.NewConsistency()
 		var fs []record.Finding
 		for _, b := range bodies {
 			if asRecords {
@@ -81,16 +83,16 @@ func TestOpenIMConsistencyRules(t *testing.T) {
 		{"registered twice", func(bs [][]byte) [][]byte {
 			i := index("callbackAfterUserRegisterCommand", 0, nil)
 			return append(bs[:i+1], append([][]byte{bs[i]}, bs[i+1:]...)...)
-		}, platform.RuleUser, "users.0.userID", record.Error, "registered already"},
+		}, conversation.RuleUser, "users.0.userID", record.Error, "registered already"},
 		{"an agreement without its application", func(bs [][]byte) [][]byte {
 			i := index("callbackAfterAddFriendCommand", 0, nil)
 			return append(bs[:i], bs[i+1:]...)
-		}, platform.RuleFriend, "blackUserID", record.Error, "does not have"},
+		}, conversation.RuleFriend, "blackUserID", record.Error, "does not have"},
 		{"a save that is not the message sent", func(bs [][]byte) [][]byte {
 			i := index("callbackAfterMsgSaveDBCommand", 0, nil)
 			bs[i] = set(bs[i], "content", `{"content":"something else"}`)
 			return bs
-		}, platform.RuleMessage, "content", record.Error, "when message"},
+		}, conversation.RuleMessage, "content", record.Error, "when message"},
 		{"a seq given twice", func(bs [][]byte) [][]byte {
 			i := index("callbackAfterMsgSaveDBCommand", 0, single)
 			j := index("callbackAfterMsgSaveDBCommand", 1, func(b []byte) bool {
@@ -98,43 +100,43 @@ func TestOpenIMConsistencyRules(t *testing.T) {
 			})
 			bs[j] = set(bs[j], "seq", get(i, "seq"))
 			return bs
-		}, platform.RuleSeq, "seq", record.Error, "its own seq"},
+		}, conversation.RuleSeq, "seq", record.Error, "its own seq"},
 		{"a seq of 0 saved", func(bs [][]byte) [][]byte {
 			i := index("callbackAfterMsgSaveDBCommand", 0, nil)
 			bs[i] = set(bs[i], "seq", 0)
 			return bs
-		}, platform.RuleSeq, "seq", record.Error, "seq is 0"},
+		}, conversation.RuleSeq, "seq", record.Error, "seq is 0"},
 		{"a read beyond the last saved message", func(bs [][]byte) [][]byte {
 			i := index("callbackAfterSingleMsgReadCommand", 0, nil)
 			bs[i] = set(bs[i], "Seqs.0", 999999)
 			return bs
-		}, platform.RuleRead, "Seqs.0", record.Error, "last message saved"},
+		}, conversation.RuleRead, "Seqs.0", record.Error, "last message saved"},
 		{"a reader of another conversation", func(bs [][]byte) [][]byte {
 			i := index("callbackAfterSingleMsgReadCommand", 0, nil)
 			bs[i] = set(bs[i], "userID", "1000000001")
 			return bs
-		}, platform.RuleRead, "userID", record.Error, "conversation"},
+		}, conversation.RuleRead, "userID", record.Error, "conversation"},
 		{"a group read beyond the group's messages", func(bs [][]byte) [][]byte {
 			i := index("callbackAfterGroupMsgReadCommand", 0, nil)
 			bs[i] = set(bs[i], "unreadMsgNum", 999999)
 			return bs
-		}, platform.RuleRead, "unreadMsgNum", record.Error, "read up to seq 999999"},
+		}, conversation.RuleRead, "unreadMsgNum", record.Error, "read up to seq 999999"},
 		{"a stranger in the group", func(bs [][]byte) [][]byte {
 			i := index("callbackAfterSendGroupMsgCommand", 0, nil)
 			bs[i] = set(bs[i], "sendID", "1000000001")
 			return bs
-		}, platform.RuleMember, "sendID", record.Error, "not one of its members"},
+		}, conversation.RuleMember, "sendID", record.Error, "not one of its members"},
 		{"a message before its sender registered", func(bs [][]byte) [][]byte {
 			i := index("callbackAfterSendSingleMsgCommand", 0, nil)
 			bs[i] = set(bs[i], "sendTime", 1000)
 			return bs
-		}, platform.RuleTimeOrder, "sendTime", record.Error, "registered"},
+		}, conversation.RuleTimeOrder, "sendTime", record.Error, "registered"},
 		{"seqs saved out of order", func(bs [][]byte) [][]byte {
 			i := index("callbackAfterMsgSaveDBCommand", 0, group)
 			j := index("callbackAfterMsgSaveDBCommand", 1, group)
 			bs[i], bs[j] = bs[j], bs[i]
 			return bs
-		}, platform.RuleSeq, "seq", record.Warning, "may swap neighbours"},
+		}, conversation.RuleSeq, "seq", record.Warning, "may swap neighbours"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, asRecords := range []bool{false, true} {
@@ -161,8 +163,8 @@ func TestOpenIMConsistencyRules(t *testing.T) {
 // a recording that starts mid-story has no finding for what it lacks.
 func TestOpenIMConsistencyMidStory(t *testing.T) {
 	cat := fixtures.Default()
-	story, _ := openimConversation(cat, platform.ScenarioOptions{Seed: 5, Now: generate.SeedEpoch, Count: 60})
-	tencent, _ := conversation(cat, platform.ScenarioOptions{Seed: 5, Now: generate.SeedEpoch, Count: 30})
+	story, _ := openimConversation(cat, wire.ScenarioOptions{Seed: 5, Now: generate.SeedEpoch, Count: 60})
+	tencent, _ := tencentConversation(cat, wire.ScenarioOptions{Seed: 5, Now: generate.SeedEpoch, Count: 30})
 	c := platform.NewConsistency()
 	for i, p := range story[len(story)/2:] {
 		if fs := c.Payload(p.Body); len(fs) > 0 {

@@ -1,11 +1,15 @@
-package platform
+// Package tencent is Tencent Cloud Chat / IM's wire rules: how the platform
+// builds and signs a third-party callback (URL, query, Sign and RequestTime),
+// how a receiver recognises and checks one, the reply contract and its judge,
+// the replies a receiver sends, the security probes' forgeries and the
+// platform's timeout. The registry (internal/platform) lists it.
+package tencent
 
 import (
 	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -16,21 +20,22 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/internal/jsonx"
+	"github.com/imhook/imhook/internal/platform/wire"
 	"github.com/imhook/imhook/record"
 	"github.com/tidwall/gjson"
 )
 
-// Tencent is Tencent Cloud Chat / IM's wire rules. Sources: the Third-Party
+// Vendor is Tencent Cloud Chat / IM's wire rules. Sources: the Third-Party
 // Callback Overview (https://www.tencentcloud.com/document/product/1047/34354,
 // mainland https://cloud.tencent.com/document/product/269/1522) and the
 // callback configuration page (https://cloud.tencent.com/document/product/269/32431).
-var Tencent Vendor = tencent{}
+var Vendor wire.Vendor = tencent{}
 
 type tencent struct{}
 
-// TencentPlatforms are the documented OptPlatform values (the Chinese page
+// Platforms are the documented OptPlatform values (the Chinese page
 // says Mac, the English one macOS; State.StateChange uses IOS).
-var TencentPlatforms = []string{"RESTAPI", "Web", "Android", "iOS", "Windows", "Mac", "macOS", "iPad", "Unknown", "IOS"}
+var Platforms = []string{"RESTAPI", "Web", "Android", "iOS", "Windows", "Mac", "macOS", "iPad", "Unknown", "IOS"}
 
 // Tencent's defaults for the query parameters imhook controls.
 const (
@@ -42,17 +47,17 @@ const (
 // tencentReplyFields are the fields of Tencent's reply contract.
 var tencentReplyFields = []string{"ActionStatus", "ErrorCode", "ErrorInfo"}
 
-// TencentQuery reads the query values a recorded Tencent callback URL
+// Query reads the query values a recorded Tencent callback URL
 // carries: the settings a replay keeps (SdkAppid, ClientIP, OptPlatform) and
 // the recorded signature (Sign, RequestTime), which is stale 60 seconds after
 // RequestTime. The URL may be absolute or a request URI.
-func TencentQuery(rawURL string) (p Params, sign, requestTime string) {
+func Query(rawURL string) (p wire.Params, sign, requestTime string) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return Params{}, "", ""
+		return wire.Params{}, "", ""
 	}
 	q := u.Query()
-	p = Params{SdkAppID: q.Get("SdkAppid"), ClientIP: q.Get("ClientIP"), OptPlatform: q.Get("OptPlatform")}
+	p = wire.Params{SdkAppID: q.Get("SdkAppid"), ClientIP: q.Get("ClientIP"), OptPlatform: q.Get("OptPlatform")}
 	return p, q.Get("Sign"), q.Get("RequestTime")
 }
 
@@ -76,8 +81,8 @@ func Sign(token, requestTime string) string {
 // &ClientIP=..&OptPlatform=..[&Sign=..&RequestTime=..] in the documents' order,
 // or the fewer parameters the callback's page shows (the catalogue's query).
 // Query parameters already in target are kept before them.
-func (tencent) NewRequest(target, command string, body []byte, p Params) (*http.Request, error) {
-	u, err := parseTarget(target)
+func (tencent) NewRequest(target, command string, body []byte, p wire.Params) (*http.Request, error) {
+	u, err := wire.ParseTarget(target)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +126,7 @@ func (tencent) NewRequest(target, command string, body []byte, p Params) (*http.
 		q = append(append(q, "&RequestTime="...), rt...)
 	}
 	u.RawQuery = string(q)
-	req := newPost(u, body)
+	req := wire.NewPost(u, body)
 	// The documents show no Content-Type (their sample request has only Host
 	// and Content-Length); imhook sends application/json so that frameworks
 	// that dispatch on it parse the body. Say so in help.
@@ -164,24 +169,24 @@ func queryValue(raw, key string) string {
 // ClientIP, and with a token the signature: Sign must be
 // hex(sha256(token + RequestTime)) in either case, compared in constant time,
 // and RequestTime within the window (60 s) of now.
-func (tencent) CheckRequest(r *http.Request, _ []byte, e *fixtures.Entry, exp Expect) []record.Finding {
-	var f findings
-	var q queryParams
-	q.parse(r.URL.RawQuery, tencentParams)
-	get := q.get
+func (tencent) CheckRequest(r *http.Request, _ []byte, e *fixtures.Entry, exp wire.Expect) []record.Finding {
+	var f wire.Findings
+	var q wire.QueryParams
+	q.Parse(r.URL.RawQuery, tencentParams)
+	get := q.Get
 	key, app, ok := get(qSdkAppID)
 	switch {
 	case !ok:
-		f.add(record.Error, RuleSdkAppID, "", "the query has no SdkAppid: every Tencent callback names its app, and a backend must check it")
+		f.Add(record.Error, wire.RuleSdkAppID, "", "the query has no SdkAppid: every Tencent callback names its app, and a backend must check it")
 	case exp.SdkAppID != "" && app != exp.SdkAppID:
-		f.add(record.Error, RuleSdkAppID, "", fmt.Sprintf("SdkAppid is %q, expected %q: a careful backend refuses callbacks for another app", app, exp.SdkAppID))
+		f.Add(record.Error, wire.RuleSdkAppID, "", fmt.Sprintf("SdkAppid is %q, expected %q: a careful backend refuses callbacks for another app", app, exp.SdkAppID))
 	case key != "SdkAppid":
-		f.add(record.Info, RuleSdkAppID, "", fmt.Sprintf("the parameter is spelled %s; the documents' URLs spell it SdkAppid (some newer pages write SDKAppID): match it case-insensitively", key))
+		f.Add(record.Info, wire.RuleSdkAppID, "", fmt.Sprintf("the parameter is spelled %s; the documents' URLs spell it SdkAppid (some newer pages write SDKAppID): match it case-insensitively", key))
 	}
 	if _, ct, ok := get(qContentType); !ok {
-		f.add(record.Warning, RuleContentType, "", "the query has no contenttype; the documents send contenttype=json")
+		f.Add(record.Warning, wire.RuleContentType, "", "the query has no contenttype; the documents send contenttype=json")
 	} else if !strings.EqualFold(ct, "json") {
-		f.add(record.Warning, RuleContentType, "", fmt.Sprintf("contenttype is %q; the documents send json", ct))
+		f.Add(record.Warning, wire.RuleContentType, "", fmt.Sprintf("contenttype is %q; the documents send json", ct))
 	}
 	// Some callbacks' URLs carry fewer parameters (the catalogue's query):
 	// only a parameter the callback carries is missed.
@@ -191,13 +196,13 @@ func (tencent) CheckRequest(r *http.Request, _ []byte, e *fixtures.Entry, exp Ex
 	}
 	if _, p, ok := get(qOptPlatform); !ok {
 		if optPlatform {
-			f.add(record.Warning, RuleOptPlatform, "", "the query has no OptPlatform")
+			f.Add(record.Warning, wire.RuleOptPlatform, "", "the query has no OptPlatform")
 		}
-	} else if !containsFold(TencentPlatforms, p) {
-		f.add(record.Warning, RuleOptPlatform, "", fmt.Sprintf("OptPlatform %q is not a documented value (%s)", p, strings.Join(TencentPlatforms, ", ")))
+	} else if !containsFold(Platforms, p) {
+		f.Add(record.Warning, wire.RuleOptPlatform, "", fmt.Sprintf("OptPlatform %q is not a documented value (%s)", p, strings.Join(Platforms, ", ")))
 	}
 	if _, ip, ok := get(qClientIP); (!ok || ip == "") && clientIP {
-		f.add(record.Warning, RuleClientIP, "", "the query has no ClientIP")
+		f.Add(record.Warning, wire.RuleClientIP, "", "the query has no ClientIP")
 	}
 	if exp.Token == "" {
 		return f
@@ -205,16 +210,16 @@ func (tencent) CheckRequest(r *http.Request, _ []byte, e *fixtures.Entry, exp Ex
 	_, sign, hasSign := get(qSign)
 	_, rt, hasTime := get(qRequestTime)
 	if !hasSign || !hasTime {
-		f.add(record.Error, RuleSign, "", "callback authentication is on (a token is set) but the query has no Sign and RequestTime: the request may be forged")
+		f.Add(record.Error, wire.RuleSign, "", "callback authentication is on (a token is set) but the query has no Sign and RequestTime: the request may be forged")
 		return f
 	}
 	secs, err := strconv.ParseInt(rt, 10, 64)
 	if err != nil {
-		f.add(record.Error, RuleRequestTime, "", fmt.Sprintf("RequestTime %q is not Unix seconds", rt))
+		f.Add(record.Error, wire.RuleRequestTime, "", fmt.Sprintf("RequestTime %q is not Unix seconds", rt))
 		return f
 	}
 	if !signMatches(exp.Token, rt, sign) {
-		f.add(record.Error, RuleSign, "", "Sign does not match sha256(token + RequestTime): the request is forged or the token differs")
+		f.Add(record.Error, wire.RuleSign, "", "Sign does not match sha256(token + RequestTime): the request is forged or the token differs")
 		return f
 	}
 	now := time.Now
@@ -226,7 +231,7 @@ func (tencent) CheckRequest(r *http.Request, _ []byte, e *fixtures.Entry, exp Ex
 		window = time.Minute
 	}
 	if d := now().Sub(time.Unix(secs, 0)); d > window || d < -window {
-		f.add(record.Error, RuleRequestTime, "", requestTimeMessage(d, window))
+		f.Add(record.Error, wire.RuleRequestTime, "", requestTimeMessage(d, window))
 	}
 	return f
 }
@@ -277,30 +282,25 @@ func (tencent) Configure(u string) string {
 // ReplyBody is {"ActionStatus","ErrorInfo","ErrorCode"}: ok is OK/0, fail is
 // FAIL/1, reject is OK/1 and discard OK/2 (before-callbacks' codes).
 func (t tencent) ReplyBody(mode, info string) []byte {
-	if mode == ReplyOK && info == "" {
+	if mode == wire.ReplyOK && info == "" {
 		return bytes.Clone(tencentOKReply) // precomputed; a copy, so that callers may change it
 	}
 	return t.replyBody(mode, info)
 }
 
-var tencentOKReply = tencent{}.replyBody(ReplyOK, "")
+var tencentOKReply = tencent{}.replyBody(wire.ReplyOK, "")
 
 func (tencent) replyBody(mode, info string) []byte {
 	status, code := "OK", 0
 	switch mode {
-	case ReplyFail:
+	case wire.ReplyFail:
 		status, code = "FAIL", 1
-	case ReplyReject:
+	case wire.ReplyReject:
 		code = 1
-	case ReplyDiscard:
+	case wire.ReplyDiscard:
 		code = 2
 	}
-	return fmt.Appendf(nil, `{"ActionStatus":%q,"ErrorInfo":%s,"ErrorCode":%d}`, status, jsonString(info), code)
-}
-
-func jsonString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
+	return fmt.Appendf(nil, `{"ActionStatus":%q,"ErrorInfo":%s,"ErrorCode":%d}`, status, wire.JSONString(info), code)
 }
 
 // JudgeReply checks Tencent's reply contract: HTTP 200 within 2 s, a JSON
@@ -310,33 +310,33 @@ func jsonString(s string) string {
 // in its reply section (ok, reject, discard), and modify when an allowed
 // reply carries a field the platform applies that changes something; for an
 // after-callback ok. A reply that breaks the contract has no outcome.
-func (tencent) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome record.Outcome) {
-	var f findings
-	defer func() { f.expect(j, outcome); fs = f }()
+func (tencent) JudgeReply(r wire.Reply, j wire.Judging) (fs []record.Finding, outcome record.Outcome) {
+	var f wire.Findings
+	defer func() { f.ExpectOutcome(j, outcome); fs = f }()
 	if r.Status != http.StatusOK {
-		msg := fmt.Sprintf("expected HTTP 200, found %s; Tencent counts any other status as a failed callback", statusText(r.Status))
+		msg := fmt.Sprintf("expected HTTP 200, found %s; Tencent counts any other status as a failed callback", wire.StatusText(r.Status))
 		if r.Status >= 300 && r.Status < 400 {
 			msg += fmt.Sprintf("; redirects are not followed (Location: %q)", r.Header.Get("Location"))
 		}
-		f.add(record.Error, RuleStatus, "", msg)
+		f.Add(record.Error, wire.RuleStatus, "", msg)
 	}
-	f.common(r, j, Tencent)
+	f.Common(r, j, Vendor)
 	body := bytes.TrimSpace(r.Body)
 	if len(body) == 0 {
-		f.add(record.Error, RuleEmpty, "", `the reply body is empty; expected a JSON object such as {"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`)
+		f.Add(record.Error, wire.RuleEmpty, "", `the reply body is empty; expected a JSON object such as {"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`)
 		return f, ""
 	}
 	if se := jsonx.Check(body); se != nil {
 		what := "JSON"
-		if looksHTML(body) {
+		if wire.LooksHTML(body) {
 			what = "JSON but an HTML page"
 		}
-		f.add(record.Error, RuleJSON, "", fmt.Sprintf("the reply is not %s (%s); found %s. Tencent counts a reply it cannot parse as a failed callback", what, se.Error(), jsonx.Snippet(body, 80)))
+		f.Add(record.Error, wire.RuleJSON, "", fmt.Sprintf("the reply is not %s (%s); found %s. Tencent counts a reply it cannot parse as a failed callback", what, se.Error(), jsonx.Snippet(body, 80)))
 		return f, ""
 	}
 	root := jsonx.Parse(body)
 	if !root.IsObject() {
-		f.add(record.Error, RuleObject, "", "expected a JSON object with ActionStatus, ErrorCode and ErrorInfo, found "+jsonx.Describe(root.Raw))
+		f.Add(record.Error, wire.RuleObject, "", "expected a JSON object with ActionStatus, ErrorCode and ErrorInfo, found "+jsonx.Describe(root.Raw))
 		return f, ""
 	}
 	// One pass over the reply for the three fields (the first occurrence of
@@ -360,15 +360,15 @@ func (tencent) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome reco
 	intCode := code.Type == gjson.Number
 	if intCode && strings.ContainsAny(code.Raw, ".eE") {
 		intCode = false
-		f.add(record.Error, RuleType, "ErrorCode", "expected an integer, found the number "+code.Raw)
+		f.Add(record.Error, wire.RuleType, "ErrorCode", "expected an integer, found the number "+code.Raw)
 	}
 	if _, err := strconv.ParseInt(code.Raw, 10, 64); intCode && err != nil {
 		intCode = false
-		f.add(record.Error, RuleRange, "ErrorCode", "expected an integer, found "+code.Raw+", which does not fit in 64 bits")
+		f.Add(record.Error, wire.RuleRange, "ErrorCode", "expected an integer, found "+code.Raw+", which does not fit in 64 bits")
 	}
 	typeErrs, applied := 0, false
 	if j.Kind == fixtures.Before && j.Reply != nil {
-		typeErrs, applied = f.extras(root, j.Reply, j.Request, false, "")
+		typeErrs, applied = f.Extras(root, j.Reply, j.Request, false, "")
 	}
 	if !status.Exists() || status.Type != gjson.String {
 		return f, ""
@@ -381,7 +381,7 @@ func (tencent) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome reco
 		n := code.Int()
 		if j.Kind != fixtures.Before {
 			if n != 0 {
-				f.add(record.Warning, RuleErrorCode, "ErrorCode", fmt.Sprintf("ErrorCode %d with ActionStatus OK: 0 means success; Tencent ignores an after-callback's result, so this is only suspicious", n))
+				f.Add(record.Warning, wire.RuleErrorCode, "ErrorCode", fmt.Sprintf("ErrorCode %d with ActionStatus OK: 0 means success; Tencent ignores an after-callback's result, so this is only suspicious", n))
 			}
 			outcome = record.OutcomeOK
 			break
@@ -393,7 +393,7 @@ func (tencent) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome reco
 			outcome, documented = tencentDefaultCode(n)
 		}
 		if !documented {
-			f.add(record.Warning, RuleErrorCode, "ErrorCode", fmt.Sprintf("ErrorCode %d with ActionStatus OK: this before-callback documents %s; imhook takes it as %s", n, tencentCodesLabel(j.Reply), outcome))
+			f.Add(record.Warning, wire.RuleErrorCode, "ErrorCode", fmt.Sprintf("ErrorCode %d with ActionStatus OK: this before-callback documents %s; imhook takes it as %s", n, tencentCodesLabel(j.Reply), outcome))
 		}
 		if outcome == record.OutcomeOK && applied {
 			outcome = record.OutcomeModify
@@ -401,9 +401,9 @@ func (tencent) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome reco
 		if j.Expect == "" && documented && (outcome == record.OutcomeReject || outcome == record.OutcomeDiscard) {
 			verb := map[record.Outcome]string{record.OutcomeReject: "rejects", record.OutcomeDiscard: "silently discards"}[outcome]
 			if j.PayloadValid {
-				f.add(record.Error, RuleRefused, "ErrorCode", fmt.Sprintf("ErrorCode %d %s the operation of a valid callback; a backend should allow a valid callback (ErrorCode 0), or use --expect %s", n, verb, outcome))
+				f.Add(record.Error, wire.RuleRefused, "ErrorCode", fmt.Sprintf("ErrorCode %d %s the operation of a valid callback; a backend should allow a valid callback (ErrorCode 0), or use --expect %s", n, verb, outcome))
 			} else {
-				f.add(record.Info, RuleRefused, "ErrorCode", fmt.Sprintf("ErrorCode %d %s the operation of an invalid callback, as a careful backend does", n, verb))
+				f.Add(record.Info, wire.RuleRefused, "ErrorCode", fmt.Sprintf("ErrorCode %d %s the operation of an invalid callback, as a careful backend does", n, verb))
 			}
 		}
 	case "FAIL":
@@ -412,16 +412,16 @@ func (tencent) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome reco
 			break
 		}
 		if j.PayloadValid {
-			f.add(record.Error, RuleRefused, "ActionStatus", fmt.Sprintf("the backend answered FAIL (ErrorCode %s, ErrorInfo %q) to a valid callback; a backend should accept a valid callback", code.Raw, info.String()))
+			f.Add(record.Error, wire.RuleRefused, "ActionStatus", fmt.Sprintf("the backend answered FAIL (ErrorCode %s, ErrorInfo %q) to a valid callback; a backend should accept a valid callback", code.Raw, info.String()))
 		} else {
-			f.add(record.Info, RuleRefused, "ActionStatus", "the backend answered FAIL to an invalid callback, as a careful backend does")
+			f.Add(record.Info, wire.RuleRefused, "ActionStatus", "the backend answered FAIL to an invalid callback, as a careful backend does")
 		}
 	default:
 		msg := fmt.Sprintf(`expected "OK" or "FAIL", found %s`, status.Raw)
 		if strings.EqualFold(status.Str, "ok") || strings.EqualFold(status.Str, "fail") {
 			msg += " (the value is case-sensitive)"
 		}
-		f.add(record.Error, RuleActionState, "ActionStatus", msg)
+		f.Add(record.Error, wire.RuleActionState, "ActionStatus", msg)
 	}
 	if typeErrs > 0 {
 		outcome = ""
@@ -461,7 +461,7 @@ func tencentCodesLabel(spec *fixtures.ReplySpec) string {
 }
 
 // tencentField checks that a reply field is present with the JSON type want.
-func tencentField(f *findings, root gjson.Result, name string, v gjson.Result, want gjson.Type) {
+func tencentField(f *wire.Findings, root gjson.Result, name string, v gjson.Result, want gjson.Type) {
 	label := "a string"
 	if want == gjson.Number {
 		label = "an integer"
@@ -474,11 +474,11 @@ func tencentField(f *findings, root gjson.Result, name string, v gjson.Result, w
 			}
 			return true
 		})
-		f.add(record.Error, RuleRequired, name, msg)
+		f.Add(record.Error, wire.RuleRequired, name, msg)
 		return
 	}
 	if v.Type != want {
-		f.add(record.Error, RuleType, name, fmt.Sprintf("expected %s, found %s", label, jsonx.Describe(v.Raw)))
+		f.Add(record.Error, wire.RuleType, name, fmt.Sprintf("expected %s, found %s", label, jsonx.Describe(v.Raw)))
 	}
 }
 
@@ -490,7 +490,7 @@ func (tencent) UnknownCommand() string     { return "C2C.CallbackAfterImhookProb
 // ReplySchema is the reply Tencent expects: ActionStatus, ErrorCode and
 // ErrorInfo, all required; before-callbacks may add the fields they apply.
 func (tencent) ReplySchema(e *fixtures.Entry) map[string]any {
-	return withApplied(map[string]any{
+	return wire.WithApplied(map[string]any{
 		"$schema":     fixtures.SchemaDialect,
 		"$id":         "urn:imhook:schema:tencent:reply",
 		"title":       "Tencent Cloud Chat callback reply",
@@ -507,14 +507,14 @@ func (tencent) ReplySchema(e *fixtures.Entry) map[string]any {
 
 // Forgeries of a Tencent callback: a wrong SdkAppid, and with a token no
 // Sign, a bad Sign and a RequestTime ten minutes old.
-func (tencent) Forgeries(_ string, p Params, now time.Time) []Forgery {
+func (tencent) Forgeries(_ string, p wire.Params, now time.Time) []wire.Forgery {
 	app := p.SdkAppID
 	if app == "" {
 		app = DefaultSdkAppID
 	}
 	wrong := p
 	wrong.SdkAppID = wrongSdkAppID(app)
-	out := []Forgery{{Name: "wrong_sdkappid", Params: wrong,
+	out := []wire.Forgery{{Name: "wrong_sdkappid", Params: wrong,
 		Risk: fmt.Sprintf("a callback for another app (SdkAppid %s, not %s) must be refused, or another app's traffic (or anyone's) is taken as yours", wrong.SdkAppID, app)}}
 	if p.Token == "" {
 		return out
@@ -523,12 +523,12 @@ func (tencent) Forgeries(_ string, p Params, now time.Time) []Forgery {
 	then := now.Add(-10 * time.Minute)
 	stale.Now = func() time.Time { return then }
 	return append(out,
-		Forgery{Name: "no_sign", Params: p, Edit: func(r *http.Request) { editQuery(r, "Sign", "", true) },
+		wire.Forgery{Name: "no_sign", Params: p, Edit: func(r *http.Request) { editQuery(r, "Sign", "", true) },
 			Risk: "a callback without Sign must be refused when callback authentication is on, or anyone who knows the URL can forge callbacks"},
-		Forgery{Name: "bad_sign", Params: p, Edit: func(r *http.Request) {
+		wire.Forgery{Name: "bad_sign", Params: p, Edit: func(r *http.Request) {
 			editQuery(r, "Sign", Sign("not-the-token", queryValue(r.URL.RawQuery, "RequestTime")), false)
 		}, Risk: "a callback whose Sign does not match sha256(token + RequestTime) must be refused, or anyone can forge callbacks"},
-		Forgery{Name: "stale_request_time", Params: stale,
+		wire.Forgery{Name: "stale_request_time", Params: stale,
 			Risk: "a correctly signed callback with a RequestTime ten minutes old must be refused (Tencent's window is 60 s), or a captured callback can be replayed"})
 }
 
@@ -565,8 +565,8 @@ const RuleStaleSign = "replay.stale_sign"
 // keep says so) and sends its Sign and RequestTime again as recorded (in
 // the target's query, with a warning that says how old they are), unless
 // keep.Resign asks for a fresh signature.
-func (tencent) Replay(rec *record.Record, target string, p Params, keep Keep, now time.Time) (string, Params, []record.Finding) {
-	q, sign, rt := TencentQuery(rec.Request.URL)
+func (tencent) Replay(rec *record.Record, target string, p wire.Params, keep wire.Keep, now time.Time) (string, wire.Params, []record.Finding) {
+	q, sign, rt := Query(rec.Request.URL)
 	if keep.SdkAppID && q.SdkAppID != "" {
 		p.SdkAppID = q.SdkAppID
 	}

@@ -1,4 +1,4 @@
-package platform
+package tencent
 
 import (
 	"net/http"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/imhook/imhook/internal/platform/wire"
 )
 
 // signedRequest is a Tencent callback signed with token at requestTime,
@@ -25,10 +27,10 @@ func signedRequest(t *testing.T, token string, requestTime int64, sign string) *
 
 func ruleErrors(fs []string) string { return strings.Join(fs, " ") }
 
-func errorRules(t *testing.T, r *http.Request, exp Expect) string {
+func errorRules(t *testing.T, r *http.Request, exp wire.Expect) string {
 	t.Helper()
 	var out []string
-	for _, f := range Tencent.CheckRequest(r, nil, nil, exp) {
+	for _, f := range Vendor.CheckRequest(r, nil, nil, exp) {
 		if f.Severity == "error" {
 			out = append(out, f.Rule+": "+f.Message)
 		}
@@ -42,7 +44,7 @@ func errorRules(t *testing.T, r *http.Request, exp Expect) string {
 func TestTencentSignEveryCharacter(t *testing.T) {
 	const token = "xxxxyyyy"
 	now := time.Unix(1669872112, 0)
-	exp := Expect{Token: token, Now: func() time.Time { return now }}
+	exp := wire.Expect{Token: token, Now: func() time.Time { return now }}
 	good := Sign(token, strconv.FormatInt(now.Unix(), 10))
 	for _, sign := range []string{good, strings.ToUpper(good)} {
 		if got := errorRules(t, signedRequest(t, token, now.Unix(), sign), exp); got != "" {
@@ -53,12 +55,12 @@ func TestTencentSignEveryCharacter(t *testing.T) {
 		forged := []byte(good)
 		forged[i] = "0123456789abcdef"[(strings.IndexByte("0123456789abcdef", forged[i])+1)%16]
 		got := errorRules(t, signedRequest(t, token, now.Unix(), string(forged)), exp)
-		if !strings.HasPrefix(got, RuleSign+":") {
-			t.Fatalf("a Sign forged at character %d of %d was not refused as %s: %q", i+1, len(good), RuleSign, got)
+		if !strings.HasPrefix(got, wire.RuleSign+":") {
+			t.Fatalf("a Sign forged at character %d of %d was not refused as %s: %q", i+1, len(good), wire.RuleSign, got)
 		}
 	}
 	for _, short := range []string{good[:len(good)-1], good + "0", "", good[len(good)-1:]} {
-		if got := errorRules(t, signedRequest(t, token, now.Unix(), short+"&x=1"), exp); !strings.HasPrefix(got, RuleSign+":") {
+		if got := errorRules(t, signedRequest(t, token, now.Unix(), short+"&x=1"), exp); !strings.HasPrefix(got, wire.RuleSign+":") {
 			t.Errorf("a Sign of %d characters was not refused: %q", len(short), got)
 		}
 	}
@@ -70,7 +72,7 @@ func TestTencentSignEveryCharacter(t *testing.T) {
 func TestTencentRequestTimeWindow(t *testing.T) {
 	const token = "xxxxyyyy"
 	now := time.Unix(1669872112, 0)
-	exp := Expect{Token: token, Now: func() time.Time { return now }}
+	exp := wire.Expect{Token: token, Now: func() time.Time { return now }}
 	for _, tc := range []struct {
 		offset time.Duration
 		want   string // "" for accepted, else a word of the message
@@ -83,8 +85,8 @@ func TestTencentRequestTimeWindow(t *testing.T) {
 		switch {
 		case tc.want == "" && got != "":
 			t.Errorf("RequestTime now%+v: refused: %s", tc.offset, got)
-		case tc.want != "" && (!strings.HasPrefix(got, RuleRequestTime+":") || !strings.Contains(got, tc.want)):
-			t.Errorf("RequestTime now%+v: %q; want %s saying %q", tc.offset, got, RuleRequestTime, tc.want)
+		case tc.want != "" && (!strings.HasPrefix(got, wire.RuleRequestTime+":") || !strings.Contains(got, tc.want)):
+			t.Errorf("RequestTime now%+v: %q; want %s saying %q", tc.offset, got, wire.RuleRequestTime, tc.want)
 		case strings.Contains(got, "replayed"):
 			t.Errorf("RequestTime now%+v: the message speaks of a replay it cannot know of: %s", tc.offset, got)
 		}

@@ -1,4 +1,4 @@
-package platform
+package wire
 
 import (
 	"net/url"
@@ -17,7 +17,7 @@ var fastQueryOK = sync.OnceValue(func() bool {
 	return err == nil
 })
 
-// maxQueryNames is the most parameters one queryParams looks up.
+// maxQueryNames is the most parameters one QueryParams looks up.
 const maxQueryNames = 6
 
 type queryParam struct {
@@ -25,14 +25,14 @@ type queryParam struct {
 	ok         bool
 }
 
-// queryParams looks up a few query parameters as url.ParseQuery gives them:
+// QueryParams looks up a few query parameters as url.ParseQuery gives them:
 // for each name, the first value of the parameter spelled exactly so and the
 // first of one spelled so case-insensitively (with the spelling found). A
 // query of up to maxFastParams parameters is read in one pass without
 // building url.Values; longer ones, and any query when a GODEBUG
 // urlmaxqueryparams setting limits maxFastParams parameters, go through
 // url.ParseQuery itself, so that its parameter limit applies as it did.
-type queryParams struct {
+type QueryParams struct {
 	names []string
 	// exact and fold hold the first value of each parameter spelled
 	// exactly and spelled otherwise.
@@ -41,13 +41,13 @@ type queryParams struct {
 	values url.Values
 }
 
-// parse reads a raw query for the parameters names (at most maxQueryNames,
+// Parse reads a raw query for the parameters names (at most maxQueryNames,
 // no two equal case-insensitively) as url.ParseQuery does: pairs separated
 // by '&', a pair with a ';' or a key or value that does not unescape is left
 // out, and '+' is a space. The one difference: of two parameters whose names
 // differ from the exact spelling in different ways (sdkappid and SDKAPPID),
 // get takes the first in the query, where url.Values gave either at random.
-func (q *queryParams) parse(raw string, names []string) {
+func (q *QueryParams) Parse(raw string, names []string) {
 	q.names = names
 	if strings.Count(raw, "&") >= maxFastParams || !fastQueryOK() {
 		q.values, _ = url.ParseQuery(raw) // never nil
@@ -93,9 +93,9 @@ func (q *queryParams) parse(raw string, names []string) {
 	}
 }
 
-// get returns the spelling and first value of a parameter (an index of the
+// Get returns the spelling and first value of a parameter (an index of the
 // names), spelled exactly or else spelled otherwise.
-func (q *queryParams) get(param int) (key, value string, ok bool) {
+func (q *QueryParams) Get(param int) (key, value string, ok bool) {
 	name := q.names[param]
 	if q.values != nil {
 		if v, ok := q.values[name]; ok {
@@ -115,9 +115,9 @@ func (q *queryParams) get(param int) (key, value string, ok bool) {
 	return p.key, p.value, p.ok
 }
 
-// exactly returns the first value of a parameter spelled exactly as named
+// Exactly returns the first value of a parameter spelled exactly as named
 // (url.Values' Get and Has).
-func (q *queryParams) exactly(param int) (value string, ok bool) {
+func (q *QueryParams) Exactly(param int) (value string, ok bool) {
 	if q.values != nil {
 		v, ok := q.values[q.names[param]]
 		if !ok {

@@ -1,4 +1,4 @@
-package platform
+package conversation
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/internal/platform/wire"
 	"github.com/imhook/imhook/record"
 )
 
@@ -84,10 +85,10 @@ type oimGroupState struct {
 	dismissed bool
 }
 
-func (openim) ConsistencyDoc() string { return openimConsistencyDoc }
+func (openimModel) ConsistencyDoc() string { return openimConsistencyDoc }
 
 // NewConsistency returns a checker with no state.
-func (openim) NewConsistency() Consistency {
+func (openimModel) NewConsistency() wire.Consistency {
 	return &openimConsistency{users: map[string]*oimUserState{}, convs: map[string]*oimConvState{}, groups: map[string]*oimGroupState{},
 		applications: map[[2]string]bool{}, msgs: map[string]gjson.Result{}}
 }
@@ -304,7 +305,7 @@ func (c *openimConsistency) saved(body gjson.Result, prefix string) []record.Fin
 			if k == "recvID" && sent.Get("sessionType").Int() == 3 || k == "groupID" && sent.Get("sessionType").Int() == 1 {
 				continue // the send callback has only the one it needs
 			}
-			if a.Exists() && b.Exists() && !sameJSON(a.Raw, b.Raw) {
+			if a.Exists() && b.Exists() && !wire.SameJSON(a.Raw, b.Raw) {
 				add(record.Error, RuleMessage, k, "%s is %s, but when message %s was sent it was %s", k, b.Raw, id, a.Raw)
 			}
 		}

@@ -1,4 +1,4 @@
-package platform
+package wire
 
 import (
 	"bytes"
@@ -19,8 +19,8 @@ const (
 	RuleEcho   = "response.echo"
 )
 
-// expect compares the outcome with the expected one, when one is set.
-func (f *findings) expect(j Judging, outcome record.Outcome) {
+// ExpectOutcome compares the outcome with the expected one, when one is set.
+func (f *Findings) ExpectOutcome(j Judging, outcome record.Outcome) {
 	if j.Expect == "" || j.Expect == outcome {
 		return
 	}
@@ -28,25 +28,25 @@ func (f *findings) expect(j Judging, outcome record.Outcome) {
 	if found == "" {
 		found = "no outcome (the reply breaks the contract, or the platform fails on it)"
 	}
-	f.add(record.Error, RuleExpect, "", fmt.Sprintf("expected the outcome %s, found %s", j.Expect, found))
+	f.Add(record.Error, RuleExpect, "", fmt.Sprintf("expected the outcome %s, found %s", j.Expect, found))
 }
 
-// extras checks the reply fields a before-callback's reply section lists:
+// Extras checks the reply fields a before-callback's reply section lists:
 // their types (each wrong type is an error; suffix explains its effect),
 // echo fields that are missing, and whether one of them takes effect
 // (present, not null, not empty where that matters, and different from the
 // request's field of the same name). It returns the number of type errors
 // and whether a field applies.
-func (f *findings) extras(root gjson.Result, spec *fixtures.ReplySpec, request []byte, nullOK bool, suffix string) (typeErrs int, applied bool) {
+func (f *Findings) Extras(root gjson.Result, spec *fixtures.ReplySpec, request []byte, nullOK bool, suffix string) (typeErrs int, applied bool) {
 	for _, fd := range spec.Fields {
 		v := root.Get(jsonx.Escape(fd.Name))
 		if !v.Exists() {
 			switch {
 			case containsStr(spec.Echo, fd.Name):
-				f.add(record.Error, RuleEcho, fd.Name, echoMissing(fd.Name))
+				f.Add(record.Error, RuleEcho, fd.Name, echoMissing(fd.Name))
 				applied = true
 			case fd.Required:
-				f.add(record.Warning, RuleMissing, fd.Name, fmt.Sprintf("the document requires %s in the reply", fd.Name))
+				f.Add(record.Warning, RuleMissing, fd.Name, fmt.Sprintf("the document requires %s in the reply", fd.Name))
 			}
 			continue
 		}
@@ -72,7 +72,7 @@ func (f *findings) extras(root gjson.Result, spec *fixtures.ReplySpec, request [
 			continue
 		}
 		if request != nil {
-			if r := gjson.GetBytes(request, jsonx.Escape(fd.Name)); r.Exists() && sameJSON(r.Raw, v.Raw) {
+			if r := gjson.GetBytes(request, jsonx.Escape(fd.Name)); r.Exists() && SameJSON(r.Raw, v.Raw) {
 				continue
 			}
 		}
@@ -86,7 +86,7 @@ const RuleApply = "response.apply"
 
 // applyChecks holds a present, non-null reply field to the reply section's
 // checks on it and reports whether an error check failed.
-func (f *findings) applyChecks(v gjson.Result, fd *fixtures.Field, spec *fixtures.ReplySpec, request []byte) (failed bool) {
+func (f *Findings) applyChecks(v gjson.Result, fd *fixtures.Field, spec *fixtures.ReplySpec, request []byte) (failed bool) {
 	for _, c := range spec.ChecksOn(fd.Name) {
 		var what string
 		switch c.Must {
@@ -108,7 +108,7 @@ func (f *findings) applyChecks(v gjson.Result, fd *fixtures.Field, spec *fixture
 			what = "the reply sets " + fd.Name
 		}
 		sev := record.Severity(c.Severity)
-		f.add(sev, RuleApply, jsonx.Escape(fd.Name), what+": "+c.Doc)
+		f.Add(sev, RuleApply, jsonx.Escape(fd.Name), what+": "+c.Doc)
 		if sev == record.Error {
 			failed = true
 		}
@@ -171,12 +171,12 @@ func compare(v gjson.Result, op string, want gjson.Result) bool {
 			return a >= b
 		}
 	}
-	eq := sameJSON(v.Raw, want.Raw)
+	eq := SameJSON(v.Raw, want.Raw)
 	return op == "eq" && eq || op == "ne" && !eq
 }
 
-// sameJSON compares two JSON texts, ignoring insignificant whitespace.
-func sameJSON(a, b string) bool {
+// SameJSON compares two JSON texts, ignoring insignificant whitespace.
+func SameJSON(a, b string) bool {
 	if a == b {
 		return true
 	}
@@ -186,9 +186,9 @@ func sameJSON(a, b string) bool {
 // typeCheck checks a reply value against its field spec and returns the
 // number of errors. null passes when nullOK (OpenIM: Go decodes null into
 // anything) or the field is nullable.
-func (f *findings) typeCheck(v gjson.Result, fd *fixtures.Field, path string, nullOK bool, suffix string) int {
+func (f *Findings) typeCheck(v gjson.Result, fd *fixtures.Field, path string, nullOK bool, suffix string) int {
 	bad := func(what string) int {
-		f.add(record.Error, RuleType, path, fmt.Sprintf("expected %s, found %s%s", what, jsonx.Describe(v.Raw), suffix))
+		f.Add(record.Error, RuleType, path, fmt.Sprintf("expected %s, found %s%s", what, jsonx.Describe(v.Raw), suffix))
 		return 1
 	}
 	if v.Type == gjson.Null {
@@ -217,7 +217,7 @@ func (f *findings) typeCheck(v gjson.Result, fd *fixtures.Field, path string, nu
 		n, err := strconv.ParseInt(v.Raw, 10, 64)
 		b := fd.Bounds
 		if err != nil || b.HasMin && n < b.MinI || b.HasMax && n > b.MaxI {
-			f.add(record.Error, RuleRange, path, fmt.Sprintf("expected %s (%s), found %s%s", typeWord(fd), b.RangeLabel(true), v.Raw, suffix))
+			f.Add(record.Error, RuleRange, path, fmt.Sprintf("expected %s (%s), found %s%s", typeWord(fd), b.RangeLabel(true), v.Raw, suffix))
 			return 1
 		}
 	case "object":
@@ -240,7 +240,7 @@ func (f *findings) typeCheck(v gjson.Result, fd *fixtures.Field, path string, nu
 	return 0
 }
 
-func (f *findings) objectCheck(v gjson.Result, fd *fixtures.Field, path string, nullOK bool, suffix string) int {
+func (f *Findings) objectCheck(v gjson.Result, fd *fixtures.Field, path string, nullOK bool, suffix string) int {
 	errs := 0
 	for _, c := range fd.Fields {
 		cv := v.Get(jsonx.Escape(c.Name))

@@ -1,7 +1,8 @@
-package platform
+package conversation
 
 import (
 	"fmt"
+	"github.com/imhook/imhook/internal/platform/tencent"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -13,17 +14,18 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/fixtures/generate"
+	"github.com/imhook/imhook/internal/platform/wire"
 )
 
 // The scenario of Tencent's conversation model.
 const ScenarioConversation = "conversation"
 
-func (tencent) Scenarios() []string { return []string{ScenarioConversation} }
+func (tencentModel) Scenarios() []string { return []string{ScenarioConversation} }
 
 // Scenario builds the callbacks of a named scenario, in order.
-func (t tencent) Scenario(cat *fixtures.Catalogue, name string, o ScenarioOptions) ([]generate.Payload, error) {
+func (t tencentModel) Scenario(cat *fixtures.Catalogue, name string, o wire.ScenarioOptions) ([]generate.Payload, error) {
 	if name != ScenarioConversation {
-		return nil, fmt.Errorf("unknown scenario %q; %s's scenarios: %v", name, t.Title(), t.Scenarios())
+		return nil, fmt.Errorf("unknown scenario %q; %s's scenarios: %v", name, tencent.Vendor.Title(), t.Scenarios())
 	}
 	return tencentConversation(cat, o)
 }
@@ -78,13 +80,13 @@ type groupMsg struct {
 //     MsgSeq_MsgRandom_MsgTime.
 //
 // The same Seed and Now give the same callbacks.
-func tencentConversation(cat *fixtures.Catalogue, o ScenarioOptions) ([]generate.Payload, error) {
+func tencentConversation(cat *fixtures.Catalogue, o wire.ScenarioOptions) ([]generate.Payload, error) {
 	n := o.Count
 	if n == 0 {
-		n = DefaultScenarioCount
+		n = wire.DefaultScenarioCount
 	}
-	if n < MinScenarioCount {
-		return nil, fmt.Errorf("a conversation has at least %d callbacks", MinScenarioCount)
+	if n < wire.MinScenarioCount {
+		return nil, fmt.Errorf("a conversation has at least %d callbacks", wire.MinScenarioCount)
 	}
 	now := o.Now
 	if now.IsZero() {

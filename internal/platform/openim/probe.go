@@ -1,9 +1,11 @@
-package platform
+package openim
 
 import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/imhook/imhook/internal/platform/wire"
 )
 
 // Forgeries of an OpenIM callback. Its requests carry no signature, token
@@ -11,14 +13,14 @@ import (
 // can check is what its url in webhooks.yml adds: with user:password@ in
 // the url, Go's client (the server's) sends Basic authentication, and a
 // request without it, or with another password, must be refused.
-func (openim) Forgeries(target string, _ Params, _ time.Time) []Forgery {
+func (openim) Forgeries(target string, _ wire.Params, _ time.Time) []wire.Forgery {
 	u, err := url.Parse(target)
 	if err != nil || u.User == nil {
 		return nil
 	}
 	user := u.User.Username()
 	pass, _ := u.User.Password()
-	return []Forgery{
+	return []wire.Forgery{
 		{Name: "no_basic_auth", Edit: func(r *http.Request) { r.URL.User = nil; r.Header.Del("Authorization") },
 			Risk: "the url carries user:password, so the server sends Basic authentication: a request without it must be refused, or anyone who can reach the URL can post callbacks"},
 		{Name: "wrong_basic_auth", Edit: func(r *http.Request) {
@@ -30,8 +32,8 @@ func (openim) Forgeries(target string, _ Params, _ time.Time) []Forgery {
 }
 
 // ProbeWords are OpenIM's words for probe messages.
-func (openim) ProbeWords() ProbeWords {
-	return ProbeWords{
+func (openim) ProbeWords() wire.ProbeWords {
+	return wire.ProbeWords{
 		Refusals: "actionCode 0 with nextCode 1 (stop), or a reply with a non-zero actionCode or errCode",
 		BadInput: "a backend must answer bad or unusual input with a reply OpenIM can decode (a stop reply is fine): a before-callback whose reply cannot be decoded, or does not come in time, aborts the operation (OpenIM Server v3.7 and later), an after-callback's is dropped",
 		Baseline: "check the target: the url of config/webhooks.yml, to which the server appends /{command}",

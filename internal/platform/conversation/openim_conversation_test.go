@@ -1,4 +1,4 @@
-package platform_test
+package conversation_test
 
 import (
 	"bytes"
@@ -7,14 +7,15 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/fixtures/generate"
-	"github.com/imhook/imhook/internal/platform"
+	"github.com/imhook/imhook/internal/platform/conversation"
+	"github.com/imhook/imhook/internal/platform/wire"
 	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/validate"
 	"github.com/tidwall/gjson"
 )
 
-func openimConversation(cat *fixtures.Catalogue, o platform.ScenarioOptions) ([]generate.Payload, error) {
-	return platform.OpenIM.(platform.Storyteller).Scenario(cat, platform.ScenarioConversation, o)
+func openimConversation(cat *fixtures.Catalogue, o wire.ScenarioOptions) ([]generate.Payload, error) {
+	return conversation.OpenIM.Scenario(cat, conversation.ScenarioConversation, o)
 }
 
 // OpenIM's conversation: the same seed gives the same callbacks, each
@@ -24,7 +25,7 @@ func TestOpenIMConversationValidAndDeterministic(t *testing.T) {
 	cat := fixtures.Default()
 	for _, count := range []int{4, 5, 9, 13, 24, 60} {
 		for seed := uint64(0); seed < 25; seed++ {
-			o := platform.ScenarioOptions{Seed: seed, Now: generate.SeedEpoch, Count: count}
+			o := wire.ScenarioOptions{Seed: seed, Now: generate.SeedEpoch, Count: count}
 			a, err := openimConversation(cat, o)
 			if err != nil {
 				t.Fatal(err)
@@ -34,7 +35,7 @@ func TestOpenIMConversationValidAndDeterministic(t *testing.T) {
 				t.Fatalf("count %d seed %d: %d and %d callbacks", count, seed, len(a), len(b))
 			}
 			kinds := map[string]int{}
-			c := platform.OpenIM.(platform.Storyteller).NewConsistency()
+			c := conversation.OpenIM.NewConsistency()
 			for i := range a {
 				kinds[a[i].Entry.Command]++
 				if !bytes.Equal(a[i].Body, b[i].Body) {
@@ -60,7 +61,7 @@ func TestOpenIMConversationValidAndDeterministic(t *testing.T) {
 			}
 		}
 	}
-	if _, err := openimConversation(cat, platform.ScenarioOptions{Count: 3, Now: time.Now()}); err == nil {
+	if _, err := openimConversation(cat, wire.ScenarioOptions{Count: 3, Now: time.Now()}); err == nil {
 		t.Error("a 3-callback conversation was made")
 	}
 }

@@ -1,4 +1,4 @@
-package platform
+package openim
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/internal/jsonx"
+	"github.com/imhook/imhook/internal/platform/wire"
 	"github.com/imhook/imhook/record"
 	"github.com/tidwall/gjson"
 )
@@ -95,7 +96,7 @@ type openimRulesCached struct {
 }
 
 func openimRulesOf(version string) (openimRules, fixtures.Release) {
-	form, rel, err := OpenIMForm(version)
+	form, rel, err := Form(version)
 	switch {
 	case err != nil || form == FormDocs:
 		return openimRulesV37, fixtures.Release{3, 1 << 20, 0}
@@ -109,31 +110,31 @@ func openimRulesOf(version string) (openimRules, fixtures.Release) {
 	return openimRulesV37, rel
 }
 
-// OpenIMClientCap is the timeout of OpenIM Server's HTTP client since
+// ClientCap is the timeout of OpenIM Server's HTTP client since
 // v3.4.0: it caps every callback's timeout (utils/httputil in
 // openimsdk/tools; pkg/common/http/http_client.go before v3.7.0).
-const OpenIMClientCap = 15 * time.Second
+const ClientCap = 15 * time.Second
 
 // openimNoLimitWait is how long imhook waits for a release without a limit
 // (v3.0 to v3.3.x with timeout 0 or less).
 const openimNoLimitWait = time.Minute
 
-// OpenIMBudget is the time a release waits for a reply to a callback whose
+// Budget is the time a release waits for a reply to a callback whose
 // webhooks.yml timeout is seconds, and how that came about: the timeout is
 // a context deadline; since v3.4.0 the client's 15 s caps it (and applies
 // when the timeout is 0 or less); v3.0 to v3.3.x had no cap and no limit
 // at all without a timeout (imhook then waits a minute).
-func OpenIMBudget(version string, seconds int64) (time.Duration, string) {
+func Budget(version string, seconds int64) (time.Duration, string) {
 	rules, rel := openimRulesFor(version)
 	capped := !rel.Less(fixtures.Release{3, 4, 0})
 	d := time.Duration(seconds) * time.Second
 	switch {
 	case seconds <= 0 && capped:
-		return OpenIMClientCap, fmt.Sprintf("timeout %d: no deadline of its own, so the client's %s applies (%s)", seconds, OpenIMClientCap, rules.name)
+		return ClientCap, fmt.Sprintf("timeout %d: no deadline of its own, so the client's %s applies (%s)", seconds, ClientCap, rules.name)
 	case seconds <= 0:
 		return openimNoLimitWait, fmt.Sprintf("timeout %d: %s waits without a limit; imhook waits %s", seconds, rules.name, openimNoLimitWait)
-	case capped && (seconds > int64(OpenIMClientCap/time.Second)):
-		return OpenIMClientCap, fmt.Sprintf("timeout %d, capped at %s by the server's HTTP client (v3.4.0 and later)", seconds, OpenIMClientCap)
+	case capped && (seconds > int64(ClientCap/time.Second)):
+		return ClientCap, fmt.Sprintf("timeout %d, capped at %s by the server's HTTP client (v3.4.0 and later)", seconds, ClientCap)
 	}
 	return d, fmt.Sprintf("timeout %d", seconds)
 }
@@ -148,7 +149,7 @@ func openimDefaultFailedContinue(command string) bool {
 
 // failedContinue is the failedContinue a judgement assumes: the
 // configuration's, else the shipped webhooks.yml's.
-func (j Judging) failedContinue(command string) (bool, string) {
+func failedContinue(j wire.Judging, command string) (bool, string) {
 	if j.FailedContinue != nil {
 		return *j.FailedContinue, "failedContinue: " + strconv.FormatBool(*j.FailedContinue)
 	}
@@ -156,32 +157,23 @@ func (j Judging) failedContinue(command string) (bool, string) {
 	return fc, "failedContinue: " + strconv.FormatBool(fc) + " in the shipped webhooks.yml"
 }
 
-// budgetWords names the budget and where it came from.
-func budgetWords(j Judging, def string) string {
-	from := j.BudgetFrom
-	if from == "" {
-		from = def
-	}
-	return fmt.Sprintf("%s (%s)", j.Budget, from)
-}
-
 // Missed says what OpenIM Server does with a callback that got no reply
 // within the budget, by release.
-func (openim) Missed(j Judging) string {
+func (openim) Missed(j wire.Judging) string {
 	rules, _ := openimRulesFor(j.Version)
-	what := "no reply within " + budgetWords(j, "OpenIM's default, timeout: 5 in the shipped webhooks.yml")
+	what := "no reply within " + wire.BudgetWords(j, "OpenIM's default, timeout: 5 in the shipped webhooks.yml")
 	return what + ": " + rules.failure(j, "a network error, 90004")
 }
 
 // failure says what a release does when a callback fails (no reply in
 // time, or a reply it cannot decode, as why says).
-func (rules openimRules) failure(j Judging, why string) string {
+func (rules openimRules) failure(j wire.Judging, why string) string {
 	return rules.cached(j, why, func() string { return rules.failureOf(j, why) })
 }
 
 // cannotDecode is the end of a finding about a reply the release cannot
 // decode.
-func (rules openimRules) cannotDecode(j Judging) string {
+func (rules openimRules) cannotDecode(j wire.Judging) string {
 	return rules.cached(j, "\x00decode", func() string {
 		return "; the server cannot decode it: " + rules.failureOf(j, "error 90007, response format error")
 	})
@@ -190,7 +182,7 @@ func (rules openimRules) cannotDecode(j Judging) string {
 // cached returns a sentence about a failure, made once for each release,
 // kind of callback and failedContinue: the judge says one for every wrongly
 // typed field, and a load run judges every reply.
-func (rules openimRules) cached(j Judging, what string, build func() string) string {
+func (rules openimRules) cached(j wire.Judging, what string, build func() string) string {
 	fc := openimDefaultFailedContinue(j.Command)
 	if j.FailedContinue != nil {
 		fc = *j.FailedContinue
@@ -219,7 +211,7 @@ var (
 	failureWords = map[failureKey]string{}
 )
 
-func (rules openimRules) failureOf(j Judging, why string) string {
+func (rules openimRules) failureOf(j wire.Judging, why string) string {
 	if j.Kind != fixtures.Before {
 		if rules.queued {
 			return fmt.Sprintf("%s drops it (%s): it posts after-callbacks from a queue and waits for no reply", rules.name, why)
@@ -229,7 +221,7 @@ func (rules openimRules) failureOf(j Judging, why string) string {
 	if !rules.failedContinue {
 		return fmt.Sprintf("%s aborts the operation (%s); failedContinue is not read since v3.7.0", rules.name, why)
 	}
-	fc, src := j.failedContinue(j.Command)
+	fc, src := failedContinue(j, j.Command)
 	if fc {
 		return fmt.Sprintf("%s goes on as if no callback were configured (%s; %s)", rules.name, why, src)
 	}
@@ -283,14 +275,14 @@ func (rules openimRules) decode(body []byte) (action, errCode, next int64, errMs
 // section that changes something), else continue; after-callbacks always
 // continue. An undecodable reply has no outcome, unless the release reads
 // failedContinue and it is true: then the operation continues.
-func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome record.Outcome) {
+func (openim) JudgeReply(r wire.Reply, j wire.Judging) (fs []record.Finding, outcome record.Outcome) {
 	rules, _ := openimRulesFor(j.Version)
-	var f findings
-	defer func() { f.expect(j, outcome); fs = f }()
+	var f wire.Findings
+	defer func() { f.ExpectOutcome(j, outcome); fs = f }()
 	if r.Status != http.StatusOK {
-		f.add(record.Warning, RuleStatus, "", fmt.Sprintf("HTTP %s: the OpenIM server ignores the status and decodes the body anyway", statusText(r.Status)))
+		f.Add(record.Warning, wire.RuleStatus, "", fmt.Sprintf("HTTP %s: the OpenIM server ignores the status and decodes the body anyway", wire.StatusText(r.Status)))
 	}
-	f.common(r, j, OpenIM)
+	f.Common(r, j, Vendor)
 	// undecodable says what the release does with a reply it cannot
 	// decode.
 	undecodable := func() string { return rules.cannotDecode(j) }
@@ -298,32 +290,32 @@ func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome recor
 	// none, unless a before-callback's failure lets the operation go on.
 	brokenOutcome := func() record.Outcome {
 		if j.Kind == fixtures.Before && rules.failedContinue {
-			if fc, _ := j.failedContinue(j.Command); fc {
+			if fc, _ := failedContinue(j, j.Command); fc {
 				return record.OutcomeContinue
 			}
 		}
 		return ""
 	}
 	if len(bytes.TrimSpace(r.Body)) == 0 {
-		f.add(record.Error, RuleEmpty, "", `the reply body is empty`+undecodable()+`. Answer {"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0}`)
+		f.Add(record.Error, wire.RuleEmpty, "", `the reply body is empty`+undecodable()+`. Answer {"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0}`)
 		return f, brokenOutcome()
 	}
 	action, errCode, next, errMsg, decodeErr := rules.decode(r.Body)
 	if se := jsonx.Check(r.Body); se != nil {
 		what := "JSON"
-		if looksHTML(r.Body) {
+		if wire.LooksHTML(r.Body) {
 			what = "JSON but an HTML page"
 		}
-		f.add(record.Error, RuleJSON, "", fmt.Sprintf("the reply is not %s (%s); found %s%s", what, se.Error(), jsonx.Snippet(r.Body, 80), undecodable()))
+		f.Add(record.Error, wire.RuleJSON, "", fmt.Sprintf("the reply is not %s (%s); found %s%s", what, se.Error(), jsonx.Snippet(r.Body, 80), undecodable()))
 		return f, brokenOutcome()
 	}
 	root := jsonx.Parse(r.Body)
 	if root.Type == gjson.Null {
-		f.add(record.Warning, RuleEmptyObject, "", "the reply is null: every field decodes to zero, so the server carries on")
+		f.Add(record.Warning, wire.RuleEmptyObject, "", "the reply is null: every field decodes to zero, so the server carries on")
 		return f, record.OutcomeContinue
 	}
 	if !root.IsObject() {
-		f.add(record.Error, RuleObject, "", "expected a JSON object, found "+jsonx.Describe(root.Raw)+undecodable())
+		f.Add(record.Error, wire.RuleObject, "", "expected a JSON object, found "+jsonx.Describe(root.Raw)+undecodable())
 		return f, brokenOutcome()
 	}
 	// Find each field as Go's decoder does: an exact key wins, otherwise a
@@ -337,7 +329,7 @@ func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome recor
 				found[fd.name], exact[fd.name] = v, true
 			case strings.EqualFold(k.Str, fd.name) && !exact[fd.name]:
 				found[fd.name] = v
-				f.add(record.Warning, RuleKeyCase, jsonx.PathJoin("", k.Str), fmt.Sprintf("the key %q is not %q: Go's decoder in the server matches it case-insensitively, other receivers and tools may not", k.Str, fd.name))
+				f.Add(record.Warning, wire.RuleKeyCase, jsonx.PathJoin("", k.Str), fmt.Sprintf("the key %q is not %q: Go's decoder in the server matches it case-insensitively, other receivers and tools may not", k.Str, fd.name))
 			}
 		}
 		return true
@@ -352,7 +344,7 @@ func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome recor
 			if v.Type == gjson.Number && v.Raw == "0" {
 				continue
 			}
-			f.add(record.Warning, RuleNextCode, "nextCode", fmt.Sprintf("nextCode is %s: %s has no nextCode and skips it (it arrived in v3.4.2)", jsonx.Describe(v.Raw), rules.name))
+			f.Add(record.Warning, wire.RuleNextCode, "nextCode", fmt.Sprintf("nextCode is %s: %s has no nextCode and skips it (it arrived in v3.4.2)", jsonx.Describe(v.Raw), rules.name))
 			continue
 		}
 		if fd.num {
@@ -370,12 +362,12 @@ func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome recor
 				if fd.name == "nextCode" && v.Type == gjson.String {
 					msg += `. The document's own sample shows "nextCode": "", which is exactly this mistake`
 				}
-				f.add(record.Error, RuleType, fd.name, msg)
+				f.Add(record.Error, wire.RuleType, fd.name, msg)
 				continue
 			}
 			if strings.ContainsAny(v.Raw, ".eE") {
 				typeErrs++
-				f.add(record.Error, RuleType, fd.name, fmt.Sprintf("expected %s, found the number %s (a fraction or exponent)%s", word, v.Raw, undecodable()))
+				f.Add(record.Error, wire.RuleType, fd.name, fmt.Sprintf("expected %s, found the number %s (a fraction or exponent)%s", word, v.Raw, undecodable()))
 				continue
 			}
 			if _, err := strconv.ParseInt(v.Raw, 10, bits); err != nil {
@@ -384,19 +376,19 @@ func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome recor
 				if bits == 64 {
 					lo, hi = math.MinInt64, math.MaxInt64
 				}
-				f.add(record.Error, RuleRange, fd.name, fmt.Sprintf("expected %s (%d..%d), found %s%s", word, lo, hi, v.Raw, undecodable()))
+				f.Add(record.Error, wire.RuleRange, fd.name, fmt.Sprintf("expected %s (%d..%d), found %s%s", word, lo, hi, v.Raw, undecodable()))
 			}
 			continue
 		}
 		if v.Type != gjson.String {
 			typeErrs++
-			f.add(record.Error, RuleType, fd.name, fmt.Sprintf("expected a string, found %s%s", jsonx.Describe(v.Raw), undecodable()))
+			f.Add(record.Error, wire.RuleType, fd.name, fmt.Sprintf("expected a string, found %s%s", jsonx.Describe(v.Raw), undecodable()))
 		}
 	}
 	applied := false
 	if j.Kind == fixtures.Before && j.Reply != nil {
 		n := 0
-		n, applied = f.extras(root, j.Reply, j.Request, true, undecodable())
+		n, applied = f.Extras(root, j.Reply, j.Request, true, undecodable())
 		typeErrs += n
 	}
 	if decodeErr != nil {
@@ -407,7 +399,7 @@ func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome recor
 			if errors.As(decodeErr, &te) {
 				path = te.Field
 			}
-			f.add(record.Error, RuleType, path, decodeErr.Error()+undecodable())
+			f.Add(record.Error, wire.RuleType, path, decodeErr.Error()+undecodable())
 		}
 		return f, brokenOutcome()
 	}
@@ -415,7 +407,7 @@ func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome recor
 		return f, brokenOutcome()
 	}
 	if len(found) == 0 {
-		f.add(record.Warning, RuleEmptyObject, "", "the reply has none of actionCode, errCode, errMsg, errDlt, nextCode: every field decodes to zero, so the server carries on")
+		f.Add(record.Warning, wire.RuleEmptyObject, "", "the reply has none of actionCode, errCode, errMsg, errDlt, nextCode: every field decodes to zero, so the server carries on")
 	} else {
 		var missing []string
 		for _, fd := range openimFields {
@@ -424,7 +416,7 @@ func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome recor
 			}
 		}
 		if len(missing) > 0 {
-			f.add(record.Info, RuleMissing, "", "missing "+strings.Join(missing, ", ")+": they decode to zero")
+			f.Add(record.Info, wire.RuleMissing, "", "missing "+strings.Join(missing, ", ")+": they decode to zero")
 		}
 	}
 	asks := rules.stops(action, errCode, next)
@@ -433,29 +425,29 @@ func (openim) JudgeReply(r Reply, j Judging) (fs []record.Finding, outcome recor
 	case j.Kind == fixtures.Before && asks:
 		outcome = record.OutcomeStop
 		// A stopped operation copies nothing back.
-		f = slices.DeleteFunc(f, func(x record.Finding) bool { return x.Rule == RuleEcho })
+		f = slices.DeleteFunc(f, func(x record.Finding) bool { return x.Rule == wire.RuleEcho })
 	case j.Kind == fixtures.Before && applied:
 		outcome = record.OutcomeModify
 	}
 	switch {
 	case j.Kind != fixtures.Before && action != 0:
-		f.add(record.Warning, RuleActionCode, "actionCode", fmt.Sprintf("actionCode %d: the server ignores an after-callback's reply and carries on (to a before-callback, %s: %s)", action, rules.name, rules.stopWords))
+		f.Add(record.Warning, wire.RuleActionCode, "actionCode", fmt.Sprintf("actionCode %d: the server ignores an after-callback's reply and carries on (to a before-callback, %s: %s)", action, rules.name, rules.stopWords))
 	case j.Kind != fixtures.Before && (asks || rules.nextCode && next == 1):
 		path := stopPath(rules, action, errCode, next)
-		rule := RuleNextCode
+		rule := wire.RuleNextCode
 		if path != "nextCode" {
-			rule = RuleErrorCode
+			rule = wire.RuleErrorCode
 		}
-		f.add(record.Warning, rule, path, fmt.Sprintf("errCode %d, nextCode %d ask the server to stop, but the server ignores an after-callback's reply", errCode, next))
+		f.Add(record.Warning, rule, path, fmt.Sprintf("errCode %d, nextCode %d ask the server to stop, but the server ignores an after-callback's reply", errCode, next))
 	case rules.parseLogged && (action != 0 || next == 1):
-		f.add(record.Warning, RuleActionCode, stopPath(openimRulesV342, action, errCode, next), fmt.Sprintf("actionCode %d with nextCode %d: %s: %s, so the operation goes on (v3.4.2 to v3.5.x stopped it; v3.7 and later stops on actionCode 0 with nextCode 1 only)", action, next, rules.name, rules.stopWords))
+		f.Add(record.Warning, wire.RuleActionCode, stopPath(openimRulesV342, action, errCode, next), fmt.Sprintf("actionCode %d with nextCode %d: %s: %s, so the operation goes on (v3.4.2 to v3.5.x stopped it; v3.7 and later stops on actionCode 0 with nextCode 1 only)", action, next, rules.name, rules.stopWords))
 	case outcome == record.OutcomeStop && j.PayloadValid && j.Expect == "":
-		f.add(record.Error, RuleRefused, stopPath(rules, action, errCode, next), fmt.Sprintf("actionCode %d, errCode %d, nextCode %d stop the operation of a valid callback on %s (%s; errMsg %q); a backend should let a valid callback continue, or use --expect stop", action, errCode, next, rules.name, rules.stopWords, errMsg))
+		f.Add(record.Error, wire.RuleRefused, stopPath(rules, action, errCode, next), fmt.Sprintf("actionCode %d, errCode %d, nextCode %d stop the operation of a valid callback on %s (%s; errMsg %q); a backend should let a valid callback continue, or use --expect stop", action, errCode, next, rules.name, rules.stopWords, errMsg))
 	case outcome != record.OutcomeStop && action != 0:
-		f.add(record.Warning, RuleActionCode, "actionCode", fmt.Sprintf("actionCode %d: %s: %s, so it carries on regardless", action, rules.name, rules.stopWords))
+		f.Add(record.Warning, wire.RuleActionCode, "actionCode", fmt.Sprintf("actionCode %d: %s: %s, so it carries on regardless", action, rules.name, rules.stopWords))
 	}
 	if rules.nextCode && next != 0 && next != 1 {
-		f.add(record.Warning, RuleNextCode, "nextCode", fmt.Sprintf("nextCode %d: only 1 has a meaning (stop)", next))
+		f.Add(record.Warning, wire.RuleNextCode, "nextCode", fmt.Sprintf("nextCode %d: only 1 has a meaning (stop)", next))
 	}
 	return f, outcome
 }

@@ -1,4 +1,4 @@
-package platform
+package conversation
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/imhook/imhook/internal/platform/wire"
 	"github.com/imhook/imhook/record"
 )
 
@@ -85,10 +86,10 @@ type seqState struct {
 	readNum int64  // -1 before any receipt
 }
 
-func (tencent) ConsistencyDoc() string { return tencentConsistencyDoc }
+func (tencentModel) ConsistencyDoc() string { return tencentConsistencyDoc }
 
 // NewConsistency returns a checker with no state.
-func (tencent) NewConsistency() Consistency { return newTencentConsistency() }
+func (tencentModel) NewConsistency() wire.Consistency { return newTencentConsistency() }
 
 func newTencentConsistency() *tencentConsistency {
 	return &tencentConsistency{users: map[string]*unreadState{}, groups: map[string]*groupState{}}

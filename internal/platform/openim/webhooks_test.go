@@ -1,4 +1,4 @@
-package platform
+package openim
 
 import (
 	"strings"
@@ -40,7 +40,7 @@ func TestOpenIMConfigKeysCoverTheCatalogue(t *testing.T) {
 // enabled with the shipped timeout and failedContinue.
 func TestOpenIMWebhooksYMLRoundTrip(t *testing.T) {
 	const u = "http://127.0.0.1:9000"
-	s, err := ParseOpenIMWebhooks([]byte(OpenIMWebhooksYML(u+"/")), "webhooks.yml", "")
+	s, err := ParseWebhooks([]byte(WebhooksYML(u+"/")), "webhooks.yml", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ afterGroupMsgRevoke: {enable: true}
 afterUserOnline:
 beforeSomething: {enable: true}
 `
-	s, err := ParseOpenIMWebhooks([]byte(file), "webhooks.yml", "")
+	s, err := ParseWebhooks([]byte(file), "webhooks.yml", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ beforeSomething: {enable: true}
 		t.Errorf("an empty deniedTypes is noted:\n%s", notes)
 	}
 	// The same file judged for v3.3: no cap.
-	s, err = ParseOpenIMWebhooks([]byte(file), "webhooks.yml", "v3.3")
+	s, err = ParseWebhooks([]byte(file), "webhooks.yml", "v3.3")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestParseOpenIMWebhooksErrors(t *testing.T) {
 		{"url: a\n---\nurl: b\n", "a second YAML document"},
 		{"just text\n", "line 1: expected key: value"},
 	} {
-		_, err := ParseOpenIMWebhooks([]byte(tc.file), "webhooks.yml", "")
+		_, err := ParseWebhooks([]byte(tc.file), "webhooks.yml", "")
 		if err == nil || !strings.Contains(err.Error(), tc.words) {
 			t.Errorf("%q: %v, want an error saying %q", tc.file, err, tc.words)
 		}
@@ -183,7 +183,7 @@ func TestParseOpenIMWebhooksErrors(t *testing.T) {
 // FuzzParseYAML: the reader never panics, and what it reads as a mapping
 // has its keys.
 func FuzzParseYAML(f *testing.F) {
-	f.Add(OpenIMWebhooksYML("http://127.0.0.1:9000"))
+	f.Add(WebhooksYML("http://127.0.0.1:9000"))
 	f.Add("a:\n  - 'x'\n  - [1, {b: c}]\nd: \"e\\u0041\"\n")
 	f.Fuzz(func(t *testing.T, s string) {
 		n, err := parseYAML([]byte(s))

@@ -1,4 +1,4 @@
-package platform
+package tencent
 
 import (
 	"crypto/subtle"
@@ -11,13 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imhook/imhook/internal/platform/wire"
 	"github.com/imhook/imhook/record"
 )
 
 // legacyTencentCheck is Tencent's CheckRequest as it was at b0a9e81 (on
 // url.Values), the reference the tests compare the one-pass parser with.
-func legacyTencentCheck(r *http.Request, exp Expect) []record.Finding {
-	var f findings
+func legacyTencentCheck(r *http.Request, exp wire.Expect) []record.Finding {
+	var f wire.Findings
 	q := r.URL.Query()
 	get := func(name string) (string, string, bool) {
 		if v, ok := q[name]; ok {
@@ -33,24 +34,24 @@ func legacyTencentCheck(r *http.Request, exp Expect) []record.Finding {
 	key, app, ok := get("SdkAppid")
 	switch {
 	case !ok:
-		f.add(record.Error, RuleSdkAppID, "", "the query has no SdkAppid: every Tencent callback names its app, and a backend must check it")
+		f.Add(record.Error, wire.RuleSdkAppID, "", "the query has no SdkAppid: every Tencent callback names its app, and a backend must check it")
 	case exp.SdkAppID != "" && app != exp.SdkAppID:
-		f.add(record.Error, RuleSdkAppID, "", fmt.Sprintf("SdkAppid is %q, expected %q: a careful backend refuses callbacks for another app", app, exp.SdkAppID))
+		f.Add(record.Error, wire.RuleSdkAppID, "", fmt.Sprintf("SdkAppid is %q, expected %q: a careful backend refuses callbacks for another app", app, exp.SdkAppID))
 	case key != "SdkAppid":
-		f.add(record.Info, RuleSdkAppID, "", fmt.Sprintf("the parameter is spelled %s; the documents' URLs spell it SdkAppid (some newer pages write SDKAppID): match it case-insensitively", key))
+		f.Add(record.Info, wire.RuleSdkAppID, "", fmt.Sprintf("the parameter is spelled %s; the documents' URLs spell it SdkAppid (some newer pages write SDKAppID): match it case-insensitively", key))
 	}
 	if _, ct, ok := get("contenttype"); !ok {
-		f.add(record.Warning, RuleContentType, "", "the query has no contenttype; the documents send contenttype=json")
+		f.Add(record.Warning, wire.RuleContentType, "", "the query has no contenttype; the documents send contenttype=json")
 	} else if !strings.EqualFold(ct, "json") {
-		f.add(record.Warning, RuleContentType, "", fmt.Sprintf("contenttype is %q; the documents send json", ct))
+		f.Add(record.Warning, wire.RuleContentType, "", fmt.Sprintf("contenttype is %q; the documents send json", ct))
 	}
 	if _, p, ok := get("OptPlatform"); !ok {
-		f.add(record.Warning, RuleOptPlatform, "", "the query has no OptPlatform")
-	} else if !containsFold(TencentPlatforms, p) {
-		f.add(record.Warning, RuleOptPlatform, "", fmt.Sprintf("OptPlatform %q is not a documented value (%s)", p, strings.Join(TencentPlatforms, ", ")))
+		f.Add(record.Warning, wire.RuleOptPlatform, "", "the query has no OptPlatform")
+	} else if !containsFold(Platforms, p) {
+		f.Add(record.Warning, wire.RuleOptPlatform, "", fmt.Sprintf("OptPlatform %q is not a documented value (%s)", p, strings.Join(Platforms, ", ")))
 	}
 	if _, ip, ok := get("ClientIP"); !ok || ip == "" {
-		f.add(record.Warning, RuleClientIP, "", "the query has no ClientIP")
+		f.Add(record.Warning, wire.RuleClientIP, "", "the query has no ClientIP")
 	}
 	if exp.Token == "" {
 		return f
@@ -58,17 +59,17 @@ func legacyTencentCheck(r *http.Request, exp Expect) []record.Finding {
 	_, sign, hasSign := get("Sign")
 	_, rt, hasTime := get("RequestTime")
 	if !hasSign || !hasTime {
-		f.add(record.Error, RuleSign, "", "callback authentication is on (a token is set) but the query has no Sign and RequestTime: the request may be forged")
+		f.Add(record.Error, wire.RuleSign, "", "callback authentication is on (a token is set) but the query has no Sign and RequestTime: the request may be forged")
 		return f
 	}
 	secs, err := strconv.ParseInt(rt, 10, 64)
 	if err != nil {
-		f.add(record.Error, RuleRequestTime, "", fmt.Sprintf("RequestTime %q is not Unix seconds", rt))
+		f.Add(record.Error, wire.RuleRequestTime, "", fmt.Sprintf("RequestTime %q is not Unix seconds", rt))
 		return f
 	}
 	want := Sign(exp.Token, rt)
 	if subtle.ConstantTimeCompare([]byte(strings.ToLower(sign)), []byte(want)) != 1 {
-		f.add(record.Error, RuleSign, "", "Sign does not match sha256(token + RequestTime): the request is forged or the token differs")
+		f.Add(record.Error, wire.RuleSign, "", "Sign does not match sha256(token + RequestTime): the request is forged or the token differs")
 		return f
 	}
 	now := time.Now
@@ -80,7 +81,7 @@ func legacyTencentCheck(r *http.Request, exp Expect) []record.Finding {
 		window = time.Minute
 	}
 	if d := now().Sub(time.Unix(secs, 0)); d > window || d < -window {
-		f.add(record.Error, RuleRequestTime, "", requestTimeMessage(d, window))
+		f.Add(record.Error, wire.RuleRequestTime, "", requestTimeMessage(d, window))
 	}
 	return f
 }
@@ -133,10 +134,10 @@ var tencentQueries = []string{
 }
 
 // tencentExpects are the receiver settings each query is checked against.
-var tencentExpects = func() []Expect {
+var tencentExpects = func() []wire.Expect {
 	now := func() time.Time { return time.Unix(1669872112, 0) }
 	late := func() time.Time { return time.Unix(1669872112+3600, 0) }
-	return []Expect{{}, {SdkAppID: "1400000000"}, {SdkAppID: "1400000001"}, {SdkAppID: "+1400000000"},
+	return []wire.Expect{{}, {SdkAppID: "1400000000"}, {SdkAppID: "1400000001"}, {SdkAppID: "+1400000000"},
 		{Token: "xxxxyyyy", Now: now}, {SdkAppID: "1400000000", Token: "xxxxyyyy", Now: late}, {Token: "xxxxyyyy", Now: now, Window: time.Second}}
 }()
 
@@ -173,7 +174,7 @@ func checkTencentAgainstLegacy(t *testing.T, raw string) {
 	}
 	r.URL.RawQuery = raw
 	for i, exp := range tencentExpects {
-		got := Tencent.CheckRequest(r, nil, nil, exp)
+		got := Vendor.CheckRequest(r, nil, nil, exp)
 		want := legacyTencentCheck(r, exp)
 		if len(got) == 0 && len(want) == 0 {
 			continue
@@ -204,15 +205,15 @@ func BenchmarkTencentCheckRequest(b *testing.B) {
 	for _, tc := range []struct {
 		name string
 		r    *http.Request
-		exp  Expect
+		exp  wire.Expect
 	}{
-		{"plain", r, Expect{}},
-		{"sdkappid+token", signed, Expect{SdkAppID: "1400000000", Token: "xxxxyyyy", Now: func() time.Time { return time.Unix(1669872112, 0) }}},
+		{"plain", r, wire.Expect{}},
+		{"sdkappid+token", signed, wire.Expect{SdkAppID: "1400000000", Token: "xxxxyyyy", Now: func() time.Time { return time.Unix(1669872112, 0) }}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if fs := Tencent.CheckRequest(tc.r, nil, nil, tc.exp); len(fs) != 0 {
+				if fs := Vendor.CheckRequest(tc.r, nil, nil, tc.exp); len(fs) != 0 {
 					b.Fatal(fs)
 				}
 			}

@@ -1,4 +1,4 @@
-package platform
+package openim
 
 import (
 	"fmt"
@@ -119,13 +119,13 @@ func (s *Settings) Commands() []string {
 	return out
 }
 
-// ParseOpenIMWebhooks reads OpenIM Server's config/webhooks.yml (name is
+// ParseWebhooks reads OpenIM Server's config/webhooks.yml (name is
 // the file's name, for messages): url, and for each callback key enable,
 // timeout and failedContinue, with the budgets and failure policy of the
 // release of version (an --openim-version value). It reads the subset of
 // YAML the shipped file uses (block and flow mappings and sequences,
 // plain and quoted scalars, comments) and says so for anything else.
-func ParseOpenIMWebhooks(data []byte, name, version string) (*Settings, error) {
+func ParseWebhooks(data []byte, name, version string) (*Settings, error) {
 	root, err := parseYAML(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -212,10 +212,10 @@ func ParseOpenIMWebhooks(data []byte, name, version string) (*Settings, error) {
 		if !ok {
 			continue
 		}
-		budget, words := OpenIMBudget(version, timeout)
+		budget, words := Budget(version, timeout)
 		if !timeoutSet {
 			words = "timeout not set: the shipped 5"
-			budget, _ = OpenIMBudget(version, 5)
+			budget, _ = Budget(version, 5)
 		}
 		cs := CallbackSettings{Budget: budget, BudgetFrom: fmt.Sprintf("%s %s: %s", name, k, words)}
 		if e.Kind == fixtures.Before {
@@ -242,11 +242,11 @@ func (openim) Configure(u string) string {
 		"  afterSendSingleMsg: {enable: true, timeout: 5}"
 }
 
-// OpenIMWebhooksYML is a config/webhooks.yml for a receiver at u: url, and
+// WebhooksYML is a config/webhooks.yml for a receiver at u: url, and
 // every callback enabled with the shipped timeout (5 s) and, for
 // before-callbacks, failedContinue as shipped (read by v3.0 to v3.6.x
 // only).
-func OpenIMWebhooksYML(u string) string {
+func WebhooksYML(u string) string {
 	var b strings.Builder
 	b.WriteString("# OpenIM Server config/webhooks.yml for imhook serve: every callback enabled.\n")
 	b.WriteString("# The server posts {url}/{command}; timeout is in seconds (capped at 15 by its HTTP client\n")

@@ -1,4 +1,4 @@
-package platform
+package openim
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/internal/platform/wire"
 	"github.com/imhook/imhook/record"
 	"github.com/tidwall/gjson"
 )
@@ -52,16 +53,16 @@ func legacyOpenIMRelease(r *http.Request, e *fixtures.Entry) string {
 
 // legacyOpenIMCheck is OpenIM's CheckRequest as it was at b0a9e81.
 func legacyOpenIMCheck(r *http.Request, body []byte, e *fixtures.Entry) []record.Finding {
-	var f findings
+	var f wire.Findings
 	if v := gjson.GetBytes(body, "callbackCommand"); v.Type == gjson.String && !namesEntry(e, v.Str) {
-		f.add(record.Error, RuleCommand, "callbackCommand", fmt.Sprintf("the URL names %s but the body's callbackCommand is %q: the OpenIM server fills both from one value, so they always agree", e.Command, v.Str))
+		f.Add(record.Error, wire.RuleCommand, "callbackCommand", fmt.Sprintf("the URL names %s but the body's callbackCommand is %q: the OpenIM server fills both from one value, so they always agree", e.Command, v.Str))
 	}
-	f.add(record.Info, RuleOpenIMVersion, "", "looks like "+legacyOpenIMRelease(r, e))
+	f.Add(record.Info, wire.RuleOpenIMVersion, "", "looks like "+legacyOpenIMRelease(r, e))
 	if r.Header.Get("operationID") == "" {
-		f.add(record.Info, RuleHeader, "", "no operationID header: the OpenIM server always sends one (use it to make processing idempotent)")
+		f.Add(record.Info, wire.RuleHeader, "", "no operationID header: the OpenIM server always sends one (use it to make processing idempotent)")
 	}
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(strings.ToLower(ct), "application/json") {
-		f.add(record.Warning, RuleHeader, "", fmt.Sprintf("Content-Type is %q; the OpenIM server sends application/json; charset=utf-8", ct))
+		f.Add(record.Warning, wire.RuleHeader, "", fmt.Sprintf("Content-Type is %q; the OpenIM server sends application/json; charset=utf-8", ct))
 	}
 	return f
 }
@@ -146,7 +147,7 @@ func TestOpenIMCheckMatchesLegacy(t *testing.T) {
 						t.Fatal(err)
 					}
 					r.Header = h
-					got, want := OpenIM.CheckRequest(r, []byte(body), e, Expect{}), legacyOpenIMCheck(r, []byte(body), e)
+					got, want := Vendor.CheckRequest(r, []byte(body), e, wire.Expect{}), legacyOpenIMCheck(r, []byte(body), e)
 					if !reflect.DeepEqual(got, want) {
 						t.Fatalf("%s %s %v %s:\n got %q\nwant %q", e.Command, u, h, body, got, want)
 					}

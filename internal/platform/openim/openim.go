@@ -1,4 +1,10 @@
-package platform
+// Package openim is OpenIM Server's webhook wire rules: the request each
+// release sends (URL form, operationID header, command names), how a
+// receiver recognises and checks one, the reply contract and its judge per
+// release (judge.go), the replies a receiver sends, the security probes'
+// forgeries, and the reader of the server's webhooks.yml (webhooks.go,
+// yaml.go). The registry (internal/platform) lists it.
+package openim
 
 import (
 	"bytes"
@@ -14,15 +20,16 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/internal/jsonx"
+	"github.com/imhook/imhook/internal/platform/wire"
 	"github.com/imhook/imhook/record"
 	"github.com/tidwall/gjson"
 )
 
-// OpenIM is OpenIM Server's webhook wire rules. Sources: the webhook docs
+// Vendor is OpenIM Server's webhook wire rules. Sources: the webhook docs
 // (https://docs.openim.io/restapi/webhooks) and the server's code
 // (github.com/openimsdk/open-im-server: pkg/common/webhook/http_client.go,
 // pkg/callbackstruct/common.go).
-var OpenIM Vendor = openim{}
+var Vendor wire.Vendor = openim{}
 
 type openim struct{}
 
@@ -41,16 +48,16 @@ const (
 	FormQuery = "query" // {url}?command={command}: v3.0.0 to v3.4.0
 )
 
-// OpenIMVersions are example values of --openim-version, for help and
+// Versions are example values of --openim-version, for help and
 // completion.
-var OpenIMVersions = []string{FormDocs, "v3.8", "v3.7", "v3.6", "v3.5", "v3.4.2", "v3.4.0", "v3.0"}
+var Versions = []string{FormDocs, "v3.8", "v3.7", "v3.6", "v3.5", "v3.4.2", "v3.4.0", "v3.0"}
 
-// OpenIMForm reads an --openim-version value: "" or "docs" (the documents'
+// Form reads an --openim-version value: "" or "docs" (the documents'
 // form), "main"/"latest", or a release such as v3.7, 3.4.2, v3.8.3-patch.16.
 // It returns the URL form and the release, whose command names NewRequest
 // uses (v3.4.2 to v3.6.x: callbackGroupMsgReadCommand and the other older
 // names of the catalogue's aliases).
-func OpenIMForm(version string) (form string, rel fixtures.Release, err error) {
+func Form(version string) (form string, rel fixtures.Release, err error) {
 	switch strings.ToLower(strings.TrimSpace(version)) {
 	case "", FormDocs:
 		return FormDocs, fixtures.Release{}, nil
@@ -76,8 +83,8 @@ func OpenIMForm(version string) (form string, rel fixtures.Release, err error) {
 // v3.4.0 {target}?command={command}. The server joins URL and command as
 // strings (so a trailing slash gives //command and a query in target
 // swallows the command); imhook does the same.
-func (openim) NewRequest(target, command string, body []byte, p Params) (*http.Request, error) {
-	form, rel, err := OpenIMForm(p.OpenIMVersion)
+func (openim) NewRequest(target, command string, body []byte, p wire.Params) (*http.Request, error) {
+	form, rel, err := Form(p.OpenIMVersion)
 	if err != nil {
 		return nil, err
 	}
@@ -228,9 +235,9 @@ func openimCommand(r *http.Request) (name string, viaQuery bool) {
 	p := strings.TrimRight(r.URL.Path, "/")
 	seg := p[strings.LastIndexByte(p, '/')+1:]
 	if r.URL.RawQuery != "" {
-		var q queryParams
-		q.parse(r.URL.RawQuery, openimParams)
-		if c, _ := q.exactly(oqCommand); isCallbackName(c) && !(isCallbackName(seg) && knownOpenIMCommand(seg)) {
+		var q wire.QueryParams
+		q.Parse(r.URL.RawQuery, openimParams)
+		if c, _ := q.Exactly(oqCommand); isCallbackName(c) && !(isCallbackName(seg) && knownOpenIMCommand(seg)) {
 			return c, true
 		}
 	}
@@ -270,19 +277,19 @@ func namesEntry(e *fixtures.Entry, name string) bool {
 // CheckRequest checks that the body's callbackCommand names the same command
 // as the URL (the server fills both from one value), and the headers the
 // server always sends.
-func (openim) CheckRequest(r *http.Request, body []byte, e *fixtures.Entry, _ Expect) []record.Finding {
-	var f findings
+func (openim) CheckRequest(r *http.Request, body []byte, e *fixtures.Entry, _ wire.Expect) []record.Finding {
+	var f wire.Findings
 	// jsonx.Get, not gjson.GetBytes: the value is compared and quoted, not
 	// kept, so it need not be copied out of the body.
 	if v := jsonx.Get(body, "callbackCommand"); v.Type == gjson.String && !namesEntry(e, v.Str) {
-		f.add(record.Error, RuleCommand, "callbackCommand", fmt.Sprintf("the URL names %s but the body's callbackCommand is %q: the OpenIM server fills both from one value, so they always agree", e.Command, v.Str))
+		f.Add(record.Error, wire.RuleCommand, "callbackCommand", fmt.Sprintf("the URL names %s but the body's callbackCommand is %q: the OpenIM server fills both from one value, so they always agree", e.Command, v.Str))
 	}
-	f.add(record.Info, RuleOpenIMVersion, "", "looks like "+openimRelease(r, e))
+	f.Add(record.Info, wire.RuleOpenIMVersion, "", "looks like "+openimRelease(r, e))
 	if headerValue(r.Header, operationIDKey) == "" {
-		f.add(record.Info, RuleHeader, "", "no operationID header: the OpenIM server always sends one (use it to make processing idempotent)")
+		f.Add(record.Info, wire.RuleHeader, "", "no operationID header: the OpenIM server always sends one (use it to make processing idempotent)")
 	}
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(strings.ToLower(ct), "application/json") {
-		f.add(record.Warning, RuleHeader, "", fmt.Sprintf("Content-Type is %q; the OpenIM server sends application/json; charset=utf-8", ct))
+		f.Add(record.Warning, wire.RuleHeader, "", fmt.Sprintf("Content-Type is %q; the OpenIM server sends application/json; charset=utf-8", ct))
 	}
 	return f
 }
@@ -313,11 +320,11 @@ var openimParams = []string{"command", "contenttype", "key"}
 // the URL form (?command=, /{command}, the documents' ?contenttype=json,
 // main's ?key=) and the command name (an alias names its releases).
 func openimRelease(r *http.Request, e *fixtures.Entry) string {
-	var q queryParams
-	q.parse(r.URL.RawQuery, openimParams)
+	var q wire.QueryParams
+	q.Parse(r.URL.RawQuery, openimParams)
 	name, viaQuery := openimCommand(r)
 	if name == "" {
-		name, _ = q.exactly(oqCommand)
+		name, _ = q.Exactly(oqCommand)
 		viaQuery = true
 	}
 	var alias *fixtures.Alias
@@ -326,8 +333,8 @@ func openimRelease(r *http.Request, e *fixtures.Entry) string {
 			alias = &e.Aliases[i]
 		}
 	}
-	_, contentType := q.exactly(oqContentType)
-	_, key := q.exactly(oqKey)
+	_, contentType := q.Exactly(oqContentType)
+	_, key := q.Exactly(oqKey)
 	switch {
 	case viaQuery:
 		return "OpenIM Server v3.0 to v3.4.0 (POST {url}?command={command})"
@@ -355,23 +362,23 @@ func openimRelease(r *http.Request, e *fixtures.Entry) string {
 // before-callback's operation with actionCode 0 and nextCode 1, fail is
 // actionCode 1 (the server carries on regardless).
 func (o openim) ReplyBody(mode, info string) []byte {
-	if mode == ReplyOK && info == "" {
+	if mode == wire.ReplyOK && info == "" {
 		return bytes.Clone(openimOKReply) // precomputed; a copy, so that callers may change it
 	}
 	return o.replyBody(mode, info)
 }
 
-var openimOKReply = openim{}.replyBody(ReplyOK, "")
+var openimOKReply = openim{}.replyBody(wire.ReplyOK, "")
 
 func (openim) replyBody(mode, info string) []byte {
 	action, errCode, next := 0, 0, 0
 	switch mode {
-	case ReplyFail:
+	case wire.ReplyFail:
 		action, errCode = 1, 1
-	case ReplyReject, ReplyDiscard:
+	case wire.ReplyReject, wire.ReplyDiscard:
 		errCode, next = 20001, 1
 	}
-	return fmt.Appendf(nil, `{"actionCode":%d,"errCode":%d,"errMsg":%s,"errDlt":"","nextCode":%d}`, action, errCode, jsonString(info), next)
+	return fmt.Appendf(nil, `{"actionCode":%d,"errCode":%d,"errMsg":%s,"errDlt":"","nextCode":%d}`, action, errCode, wire.JSONString(info), next)
 }
 
 func (openim) Outcomes() []record.Outcome { return fixtures.VendorOutcomes(fixtures.OpenIM) }
@@ -392,7 +399,7 @@ func (openim) ReplySchema(e *fixtures.Entry) map[string]any {
 	int32s := func(doc string) map[string]any {
 		return map[string]any{"type": "integer", "minimum": int64(-1 << 31), "maximum": int64(1<<31 - 1), "description": doc}
 	}
-	return withApplied(map[string]any{
+	return wire.WithApplied(map[string]any{
 		"$schema":     fixtures.SchemaDialect,
 		"$id":         "urn:imhook:schema:openim:reply",
 		"title":       "OpenIM webhook reply (CommonCallbackResp)",
@@ -412,7 +419,7 @@ func (openim) ReplySchema(e *fixtures.Entry) map[string]any {
 }
 
 // Replay keeps a recording's operationID header.
-func (openim) Replay(rec *record.Record, target string, p Params, _ Keep, _ time.Time) (string, Params, []record.Finding) {
+func (openim) Replay(rec *record.Record, target string, p wire.Params, _ wire.Keep, _ time.Time) (string, wire.Params, []record.Finding) {
 	if op := rec.Request.Headers.Get("operationID"); op != "" {
 		p.OperationID = op
 	}
