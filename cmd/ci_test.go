@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
 	"encoding/xml"
 	"os"
@@ -8,9 +9,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/imhook/imhook/internal/junit/xsd"
 	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/internal/serve"
 )
@@ -57,10 +60,67 @@ func readJUnit(t *testing.T, path string) junitDoc {
 	if err := xml.Unmarshal(b, &d); err != nil {
 		t.Fatalf("%s is not XML: %v\n%s", path, err, b)
 	}
+	meetsJUnitSchema(t, path, b)
 	if len(d.Suites) != 1 {
 		t.Fatalf("%s: %d test suites", path, len(d.Suites))
 	}
 	return d
+}
+
+// junitSchema is junit-10.xsd, the schema Jenkins checks reports against
+// (internal/junit/testdata/README.md).
+var junitSchema = sync.OnceValues(func() (*xsd.Schema, error) { return xsd.Load("../internal/junit/testdata/junit-10.xsd") })
+
+// meetsJUnitSchema fails the test when a report breaks junit-10.xsd.
+func meetsJUnitSchema(t *testing.T, path string, b []byte) {
+	t.Helper()
+	s, err := junitSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs := s.Validate(bytes.NewReader(b)); errs != nil {
+		t.Errorf("%s does not meet junit-10.xsd: %v\n%s", path, errs, b)
+	}
+}
+
+// Every kind of report meets junit-10.xsd: simulate's (passed, failed, no
+// reply), a scenario's, both probes' (with cases not judged after a failed
+// baseline: skipped), a suite's (a failed step) and replay's.
+func TestJUnitReportsMeetTheSchema(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	target := startServe(t, platform.Expect{SdkAppID: "1400000001", Token: "tok"})
+	refuse := newBackend(t, reply{body: `{"ActionStatus":"FAIL","ErrorInfo":"no","ErrorCode":1}`})
+	slow := newBackend(t, reply{body: tencentOK, delay: 300 * time.Millisecond})
+	suite := writeSuite(t, dir, `{"version": 1, "steps": [
+	  {"name": "a", "command": "C2C.CallbackAfterSendMsg"},
+	  {"name": "b", "command": "C2C.CallbackAfterSendMsg", "expect": {"reply": {"ActionStatus": "FAIL"}}}]}`)
+	rec := filepath.Join(dir, "run.jsonl")
+	tok := []string{"--vendor", "tencent", "--sdkappid", "1400000001", "--token", "tok"}
+	for i, c := range []struct {
+		args []string
+		code int
+	}{
+		{append([]string{"simulate", tencentCmd, "--target", target, "--record", rec}, tok...), 0},
+		{[]string{"simulate", tencentCmd, "--target", refuse.URL}, 1},
+		{[]string{"simulate", tencentCmd, "--target", slow.URL, "--timeout", "100ms"}, 1},
+		{append([]string{"simulate", "--scenario", "conversation", "--count", "6", "--target", target}, tok...), 0},
+		{append([]string{"simulate", "--probe", "security", "--target", target}, tok...), 0},
+		{[]string{"simulate", "--probe", "security", "--vendor", "tencent", "--token", "tok", "--target", refuse.URL}, 1},
+		{append([]string{"simulate", "--probe", "robustness", tencentCmd, "--target", target}, tok...), 0},
+		{append([]string{"simulate", "--suite", suite, "--target", target}, tok...), 1},
+		{append([]string{"replay", rec, "--target", target, "--resign"}, tok...), 0},
+	} {
+		j := filepath.Join(dir, strconv.Itoa(i)+".xml")
+		if r := runCmd(t, nil, "", append(c.args, "--junit", j, "-q")...); r.code != c.code {
+			t.Fatalf("%v: want exit %d; %s", c.args, c.code, r)
+		}
+		b, err := os.ReadFile(j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		meetsJUnitSchema(t, strings.Join(c.args[:2], " "), b)
+	}
 }
 
 // startServe runs imhook's own receiver on 127.0.0.1.

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -42,22 +43,34 @@ type Problem struct {
 	Text    string // expected, found, findings
 }
 
-// Report collects cases; it is safe for concurrent use.
+// Report collects cases, in test suites; it is safe for concurrent use.
 type Report struct {
 	Name  string
 	start time.Time
 	mu    sync.Mutex
 	cases []Case
+	// suites names each case's suite ("" the report's own), and order
+	// lists the suites as they first appeared.
+	suites []string
+	order  []string
 }
 
 // New starts a report for the suite name ("imhook simulate").
 func New(name string) *Report { return &Report{Name: name, start: time.Now()} }
 
-// Add appends a case.
-func (r *Report) Add(c Case) {
+// Add appends a case to the report's own suite.
+func (r *Report) Add(c Case) { r.AddTo("", c) }
+
+// AddTo appends a case to the named test suite ("" the report's own); the
+// suites come out in the order they first got a case.
+func (r *Report) AddTo(suite string, c Case) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if !slices.Contains(r.order, suite) {
+		r.order = append(r.order, suite)
+	}
 	r.cases = append(r.cases, c)
+	r.suites = append(r.suites, suite)
 }
 
 // Len is the number of cases so far.
@@ -176,13 +189,15 @@ func allowed(r rune) bool {
 		(r >= 0x20 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
 }
 
+// xmlSuites is the root. The common schema (junit-10.xsd, which Jenkins
+// checks: internal/junit/testdata) gives <testsuites> no skipped attribute;
+// each <testsuite> has one.
 type xmlSuites struct {
 	XMLName  xml.Name   `xml:"testsuites"`
 	Name     string     `xml:"name,attr"`
 	Tests    int        `xml:"tests,attr"`
 	Failures int        `xml:"failures,attr"`
 	Errors   int        `xml:"errors,attr"`
-	Skipped  int        `xml:"skipped,attr"`
 	Time     string     `xml:"time,attr"`
 	Suites   []xmlSuite `xml:"testsuite"`
 }
@@ -241,31 +256,53 @@ func problem(p *Problem) *xmlProblem {
 	return &xmlProblem{Message: Clean(msg), Type: Clean(p.Type), Text: Clean(p.Text)}
 }
 
-// Encode writes the report as JUnit XML.
+// Encode writes the report as JUnit XML: one <testsuite> per suite (the
+// report's own is named after the report), in <testsuites>.
 func (r *Report) Encode(w io.Writer) error {
 	r.mu.Lock()
 	cases := append([]Case(nil), r.cases...)
+	suites := append([]string(nil), r.suites...)
+	order := append([]string(nil), r.order...)
 	r.mu.Unlock()
-	s := xmlSuite{Name: Clean(r.Name), Tests: len(cases), Timestamp: r.start.UTC().Format("2006-01-02T15:04:05")}
-	var total time.Duration
-	for _, c := range cases {
-		total += c.Time
-		if c.Failure != nil {
-			s.Failures++
-		}
-		if c.Error != nil {
-			s.Errors++
-		}
-		var skipped *xmlSkipped
-		if c.Skipped != nil {
-			s.Skipped++
-			skipped = &xmlSkipped{Message: Clean(strings.ReplaceAll(c.Skipped.Message, "\n", " "))}
-		}
-		s.Cases = append(s.Cases, xmlCase{Classname: Clean(c.Classname), Name: Clean(c.Name), Time: secs(c.Time),
-			Failure: problem(c.Failure), Error: problem(c.Error), Skipped: skipped, SystemOut: out(c.Out)})
+	if len(order) == 0 {
+		order = []string{""}
 	}
-	s.Time = secs(total)
-	doc := xmlSuites{Name: s.Name, Tests: s.Tests, Failures: s.Failures, Errors: s.Errors, Skipped: s.Skipped, Time: s.Time, Suites: []xmlSuite{s}}
+	doc := xmlSuites{Name: Clean(r.Name)}
+	var total time.Duration
+	for _, name := range order {
+		s := xmlSuite{Name: Clean(r.Name), Timestamp: r.start.UTC().Format("2006-01-02T15:04:05")}
+		if name != "" {
+			s.Name = Clean(name)
+		}
+		var took time.Duration
+		for i, c := range cases {
+			if suites[i] != name {
+				continue
+			}
+			s.Tests++
+			took += c.Time
+			if c.Failure != nil {
+				s.Failures++
+			}
+			if c.Error != nil {
+				s.Errors++
+			}
+			var skipped *xmlSkipped
+			if c.Skipped != nil {
+				s.Skipped++
+				skipped = &xmlSkipped{Message: Clean(strings.ReplaceAll(c.Skipped.Message, "\n", " "))}
+			}
+			s.Cases = append(s.Cases, xmlCase{Classname: Clean(c.Classname), Name: Clean(c.Name), Time: secs(c.Time),
+				Failure: problem(c.Failure), Error: problem(c.Error), Skipped: skipped, SystemOut: out(c.Out)})
+		}
+		s.Time = secs(took)
+		total += took
+		doc.Tests += s.Tests
+		doc.Failures += s.Failures
+		doc.Errors += s.Errors
+		doc.Suites = append(doc.Suites, s)
+	}
+	doc.Time = secs(total)
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
