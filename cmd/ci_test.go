@@ -18,17 +18,18 @@ import (
 	"github.com/imhook/imhook/internal/serve"
 )
 
-// junitDoc is a JUnit report parsed back.
+// junitDoc is a JUnit report parsed back; skipped cases are counted by
+// suite (junit-10.xsd gives <testsuites> no skipped attribute).
 type junitDoc struct {
 	Tests    int `xml:"tests,attr"`
 	Failures int `xml:"failures,attr"`
 	Errors   int `xml:"errors,attr"`
-	Skipped  int `xml:"skipped,attr"`
 	Suites   []struct {
 		Name     string      `xml:"name,attr"`
 		Tests    int         `xml:"tests,attr"`
 		Failures int         `xml:"failures,attr"`
 		Errors   int         `xml:"errors,attr"`
+		Skipped  int         `xml:"skipped,attr"`
 		Cases    []junitCase `xml:"testcase"`
 	} `xml:"testsuite"`
 }
