@@ -137,8 +137,7 @@ func (s *Sender) Budget(v platform.Vendor) time.Duration {
 // judging is the Judging of a callback sent with params: its budget and
 // where the budget came from (--timeout, the configuration's setting, or
 // the vendor's default), the release and the failure policy.
-func (s *Sender) judging(c *Callback, params *platform.Params) platform.Judging {
-	v := platform.For(c.Entry.Vendor)
+func (s *Sender) judging(c *Callback, v platform.Vendor, params *platform.Params) platform.Judging {
 	j := platform.JudgingFor(c.Entry, c.Body, !record.HasErrors(c.Findings), s.Budget(v), s.Expect)
 	j.Version = params.Release()
 	cs, ok := s.Settings[c.Entry.Command]
@@ -156,13 +155,35 @@ func (s *Sender) judging(c *Callback, params *platform.Params) platform.Judging 
 
 // Build returns the request the platform would send.
 func (s *Sender) Build(c Callback) (*http.Request, error) {
-	v := platform.For(c.Entry.Vendor)
-	target, params := s.route(&c)
-	req, err := v.NewRequest(target, c.Entry.Command, c.Body, *params)
-	if err != nil {
-		return nil, &TargetError{Target: target, Err: err}
+	x, err := s.build(&c)
+	return x.req, err
+}
+
+// outgoing is a callback built for sending: its vendor and route,
+// resolved once, the request and the body it carries, and how its reply
+// is judged.
+type outgoing struct {
+	c       Callback
+	v       platform.Vendor
+	target  string
+	params  *platform.Params
+	req     *http.Request
+	body    []byte
+	judging platform.Judging
+}
+
+// build is the first step of an exchange: the vendor and the route are
+// resolved and the request built as the platform builds it. The error is
+// a *TargetError (x.target says which).
+func (s *Sender) build(c *Callback) (x outgoing, err error) {
+	x.c, x.v = *c, platform.For(c.Entry.Vendor)
+	x.target, x.params = s.route(c)
+	if x.req, err = x.v.NewRequest(x.target, c.Entry.Command, c.Body, *x.params); err != nil {
+		return x, &TargetError{Target: x.target, Err: err}
 	}
-	return req, nil
+	x.body = sentBody(*c, x.req, x.params)
+	x.judging = s.judging(c, x.v, x.params)
+	return x, nil
 }
 
 // RequestRecord describes a built request without sending it (--dry-run).
@@ -243,8 +264,11 @@ const RuleRetry = "request.retry"
 func (s *Sender) Deliver(ctx context.Context, c Callback) (recs []*record.Record, err error) {
 	r := s.exchange(ctx, c, true, nil)
 	recs = append(recs, r.rec)
+	if !s.RetryOnTimeout || !r.budgetMiss || r.unreachable || ctx.Err() != nil {
+		return recs, r.unreached()
+	}
 	why := platform.For(c.Entry.Vendor).Retry(c.Entry)
-	if !s.RetryOnTimeout || !r.budgetMiss || r.unreachable || why == "" || ctx.Err() != nil {
+	if why == "" {
 		return recs, r.unreached()
 	}
 	retry := c
@@ -268,92 +292,127 @@ type result struct {
 	err         string
 }
 
-var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// exchange sends one callback; cc, when not nil, is the worker's own
-// connection (load mode), else the Sender's http.Client is used.
-func (s *Sender) exchange(ctx context.Context, c Callback, keep bool, cc *connClient) (res result) {
-	v := platform.For(c.Entry.Vendor)
-	target, params := s.route(&c)
-	req, err := s.Build(c)
+// exchange sends one callback in four steps: build (the vendor and the
+// route resolved once), send, judge and, when keep, record. cc, when not
+// nil, is the worker's own connection (load mode), else the Sender's
+// http.Client is used.
+func (s *Sender) exchange(ctx context.Context, c Callback, keep bool, cc *connClient) result {
+	x, err := s.build(&c)
 	if err != nil {
-		res = result{verdict: record.NoReply, unreachable: true, err: err.Error(),
-			findings: append(append([]record.Finding{}, c.Findings...), record.Finding{Severity: record.Error, Rule: "request.target", Message: err.Error()})}
-		if keep {
-			res.rec = &record.Record{Time: time.Now(), Vendor: c.Entry.Vendor, Command: c.Entry.Command,
-				Request: &record.Message{Method: http.MethodPost, URL: target, Headers: http.Header{}, Body: c.Body},
-				Error:   res.err, Findings: res.findings, Verdict: res.verdict}
-		}
-		return res
+		return unbuilt(&c, x.target, err, keep)
 	}
-	body := sentBody(c, req, params)
-	judging := s.judging(&c, params)
-	budget := judging.Budget
 	if cc == nil {
 		// The worker's connection carries its own deadline; net/http needs
 		// a context for it.
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, budget)
+		ctx, cancel = context.WithTimeout(ctx, x.judging.Budget)
 		defer cancel()
-	}
-	client := s.Client
-	if client == nil {
-		client = defaultClient()
 	}
 	buf := bodyPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bodyPool.Put(buf)
-	start := time.Now()
-	var resp *http.Response
+	rep := s.send(ctx, &x, buf, keep, cc)
+	res := s.judge(ctx, &x, &rep)
+	if keep {
+		res.rec = x.record(&res, &rep)
+	}
+	return res
+}
+
+// unbuilt is the exchange of a callback whose request could not be built
+// (a target that is no usable URL): unreachable, nothing sent.
+func unbuilt(c *Callback, target string, err error, keep bool) result {
+	res := result{verdict: record.NoReply, unreachable: true, err: err.Error(),
+		findings: append(append([]record.Finding{}, c.Findings...), record.Finding{Severity: record.Error, Rule: "request.target", Message: err.Error()})}
+	if keep {
+		res.rec = &record.Record{Time: time.Now(), Vendor: c.Entry.Vendor, Command: c.Entry.Command,
+			Request: &record.Message{Method: http.MethodPost, URL: target, Headers: http.Header{}, Body: c.Body},
+			Error:   res.err, Findings: res.findings, Verdict: res.verdict}
+	}
+	return res
+}
+
+// reply is what came back for a request: the response and its body (in
+// buf, cut at platform.MaxReplyBytes), or the error that ended it.
+type reply struct {
+	start     time.Time
+	latency   time.Duration
+	resp      *http.Response
+	body      []byte
+	truncated bool
+	err       error
+}
+
+var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// send sends x on cc (load mode; reused for the next request unless keep)
+// or with the Sender's client, and reads the reply into buf.
+func (s *Sender) send(ctx context.Context, x *outgoing, buf *bytes.Buffer, keep bool, cc *connClient) (r reply) {
+	r.start = time.Now()
 	if cc != nil {
 		cc.reuse = !keep
-		resp, err = cc.do(ctx, req, body, start.Add(budget), buf, platform.MaxReplyBytes)
+		r.resp, r.err = cc.do(ctx, x.req, x.body, r.start.Add(x.judging.Budget), buf, platform.MaxReplyBytes)
 	} else {
-		resp, err = client.Do(req.WithContext(ctx))
-		if err == nil {
-			_, err = buf.ReadFrom(io.LimitReader(resp.Body, platform.MaxReplyBytes+1))
-			resp.Body.Close()
+		client := s.Client
+		if client == nil {
+			client = defaultClient()
+		}
+		r.resp, r.err = client.Do(x.req.WithContext(ctx))
+		if r.err == nil {
+			_, r.err = buf.ReadFrom(io.LimitReader(r.resp.Body, platform.MaxReplyBytes+1))
+			r.resp.Body.Close()
 		}
 	}
-	truncated := false
-	if err == nil && buf.Len() > platform.MaxReplyBytes {
+	if r.err == nil && buf.Len() > platform.MaxReplyBytes {
 		buf.Truncate(platform.MaxReplyBytes)
-		truncated = true
+		r.truncated = true
 	}
-	res.latency = time.Since(start)
+	r.latency = time.Since(r.start)
+	r.body = buf.Bytes()
+	return r
+}
+
+// judge judges a reply as x's vendor does (or explains why none came):
+// the findings, the outcome and the verdict.
+func (s *Sender) judge(ctx context.Context, x *outgoing, r *reply) (res result) {
+	c := &x.c
+	res.latency = r.latency
 	res.findings = c.Findings
-	if err != nil {
-		nr := Explain(ctx, err, judging, v)
+	if r.err != nil {
+		nr := Explain(ctx, r.err, x.judging, x.v)
 		res.budgetMiss = nr.Finding.Rule == platform.RuleTimeout
 		res.findings = append(append([]record.Finding{}, c.Findings...), nr.Finding)
 		res.verdict, res.unreachable, res.err = record.NoReply, nr.Unreachable, nr.Finding.Message
-	} else {
-		res.status = resp.StatusCode
-		res.budgetMiss = res.latency > budget
-		var judged []record.Finding
-		judged, res.outcome = v.JudgeReply(platform.Reply{Status: resp.StatusCode, Header: resp.Header, Body: buf.Bytes(), Latency: res.latency, Truncated: truncated}, judging)
-		if len(judged) > 0 {
-			res.findings = append(append([]record.Finding{}, c.Findings...), judged...)
-		}
-		res.verdict = record.Judge(true, res.findings, s.Strict)
+		return res
 	}
-	if keep {
-		rec := requestRecord(c, req, body)
-		rec.Time = start
-		rec.Findings = res.findings
-		rec.Verdict = res.verdict
-		rec.Outcome = res.outcome
-		rec.Error = res.err
-		if res.status == 0 && !res.unreachable {
-			rec.WaitedMS = float64(res.latency.Microseconds()) / 1000
-		}
-		if res.status != 0 {
-			rec.Response = &record.Message{Status: res.status, Headers: resp.Header, Body: bytes.Clone(buf.Bytes()),
-				LatencyMS: float64(res.latency.Microseconds()) / 1000}
-		}
-		res.rec = rec
+	res.status = r.resp.StatusCode
+	res.budgetMiss = res.latency > x.judging.Budget
+	judged, outcome := x.v.JudgeReply(platform.Reply{Status: r.resp.StatusCode, Header: r.resp.Header, Body: r.body, Latency: r.latency, Truncated: r.truncated}, x.judging)
+	res.outcome = outcome
+	if len(judged) > 0 {
+		res.findings = append(append([]record.Finding{}, c.Findings...), judged...)
 	}
+	res.verdict = record.Judge(true, res.findings, s.Strict)
 	return res
+}
+
+// record is the exchange's record: the request as sent, the reply as it
+// came (its body copied out of the pooled buffer) and the judgement.
+func (x *outgoing) record(res *result, r *reply) *record.Record {
+	rec := requestRecord(x.c, x.req, x.body)
+	rec.Time = r.start
+	rec.Findings = res.findings
+	rec.Verdict = res.verdict
+	rec.Outcome = res.outcome
+	rec.Error = res.err
+	if res.status == 0 && !res.unreachable {
+		rec.WaitedMS = float64(res.latency.Microseconds()) / 1000
+	}
+	if res.status != 0 {
+		rec.Response = &record.Message{Status: res.status, Headers: r.resp.Header, Body: bytes.Clone(r.body),
+			LatencyMS: float64(res.latency.Microseconds()) / 1000}
+	}
+	return rec
 }
 
 // RuleNoReply is the finding of an exchange that got no reply and did not
