@@ -84,6 +84,7 @@ Supported: Tencent Cloud Chat / IM third-party callbacks and OpenIM webhooks.`,
   imhook fixtures list
   imhook fixtures show Group.CallbackAfterReadReceipt --seed 7
   imhook help environment                             # exit codes and environment variables`,
+		Version:       currentBuildInfo().String(),
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
@@ -100,6 +101,7 @@ Supported: Tencent Cloud Chat / IM third-party callbacks and OpenIM webhooks.`,
 			return nil
 		},
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.ErrOut)
