@@ -15,6 +15,7 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/internal/ui"
+	"github.com/imhook/imhook/record"
 )
 
 // Globals are the flags every command takes.
@@ -143,7 +144,9 @@ func Run(ctx context.Context, s *ui.Streams, args []string) int {
 	err := root.ExecuteContext(ctx)
 	code := ExitCode(err)
 	if err != nil && !silent(err) {
-		fmt.Fprintf(s.ErrOut, "imhook: %s\n", unknownCommand(root, err).Error())
+		// A URL quoted in an error (a --target that cannot be used) keeps
+		// no user:password@.
+		fmt.Fprintf(s.ErrOut, "imhook: %s\n", record.RedactText(unknownCommand(root, err).Error()))
 	}
 	return code
 }

@@ -37,6 +37,7 @@ type serveOptions struct {
 	MaxInFlight  string
 	Grace        time.Duration
 	Strict       bool
+	KeepSecrets  bool
 	failOn       failOn
 
 	front serveFront // --forward-to, --ui, TLS (serve_ui.go)
@@ -100,6 +101,7 @@ backend refuses), 'imhook help outcomes' (--respond), 'imhook help requests' (th
 	f.StringVar(&o.MaxBody, "max-body", "1MiB", "largest request body (bytes, or with KiB/MiB); larger gets 413, as does a body whose record would pass the 64 MiB line that replay and validate read")
 	f.StringVar(&o.MaxInFlight, "max-inflight", "64MiB", "most bytes of request bodies held at once (bytes, or with KiB/MiB/GiB); past it, requests wait their turn before their body is read, none dropped. Memory follows it (soft limit 4x it + 128 MiB; 64MiB kept 200 clients sending 1 MiB bodies under 512 MiB RSS). Raise it to take more large bodies at once")
 	f.DurationVar(&o.Grace, "grace", 10*time.Second, "on SIGINT/SIGTERM/SIGHUP, how long to wait for requests in flight")
+	f.BoolVar(&o.KeepSecrets, "record-secrets", false, "keep the Authorization, Proxy-Authorization and cookie headers in records, -o json and the inspector as received (default: their values are redacted, xxxxx); a warning says so")
 	registerStrict(c, &o.Strict, "mark exchanges whose request has a warning or an unknown field failed, in records and the summary (the answer is the same)")
 	_ = c.RegisterFlagCompletionFunc("respond", fixedCompletion(respondNames()...))
 	o.failOn.register(c, failOnNever, "default never: what a platform sends is its business, the summary and records say it")
@@ -166,6 +168,10 @@ func serveRun(o *serveOptions) error {
 		rw.OnStreak(serveRecordStreak(g, o.Record))
 		rw.Watch(recordReopened(g))
 		cfg.Record = rw.Write
+	}
+	cfg.KeepSecrets = o.KeepSecrets
+	if o.KeepSecrets {
+		g.warn("warning: --record-secrets: records, -o json and the inspector keep the Authorization, Proxy-Authorization and cookie headers as received; keep them out of CI artifacts and shared files")
 	}
 	o.front.configure(&cfg, o.Record, o.request.Token)
 	// The receiver's live heap is small and every request allocates a

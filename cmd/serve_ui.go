@@ -144,7 +144,7 @@ func (s *serveFront) start(g *Globals, srvURL string) error {
 		}
 	}
 	if s.forwarder != nil {
-		g.Notef("forwarding every callback to %s (budget: Tencent 2s, OpenIM 5s); the record's \"forward\" says what it did", s.forwarder.Target)
+		g.Notef("forwarding every callback to %s (budget: Tencent 2s, OpenIM 5s); the record's \"forward\" says what it did", record.RedactURL(s.forwarder.Target.String()))
 	}
 	if s.UI == "" {
 		g.Notef("inspector: not started; add --ui 127.0.0.1:9001 to see the exchanges live in a browser")

@@ -205,7 +205,7 @@ func requestRecord(c Callback, req *http.Request, body []byte) *record.Record {
 		Time:     time.Now(),
 		Vendor:   c.Entry.Vendor,
 		Command:  c.Entry.Command,
-		Request:  &record.Message{Method: req.Method, URL: req.URL.String(), Headers: req.Header.Clone(), Body: body},
+		Request:  &record.Message{Method: req.Method, URL: record.RedactURL(req.URL.String()), Headers: record.RedactHeaders(req.Header.Clone()), Body: body},
 		Findings: c.Findings,
 	}
 }
@@ -322,11 +322,12 @@ func (s *Sender) exchange(ctx context.Context, c Callback, keep bool, cc *connCl
 // unbuilt is the exchange of a callback whose request could not be built
 // (a target that is no usable URL): unreachable, nothing sent.
 func unbuilt(c *Callback, target string, err error, keep bool) result {
-	res := result{verdict: record.NoReply, unreachable: true, err: err.Error(),
-		findings: append(append([]record.Finding{}, c.Findings...), record.Finding{Severity: record.Error, Rule: "request.target", Message: err.Error()})}
+	msg := record.RedactText(err.Error()) // a URL that cannot be parsed is quoted whole
+	res := result{verdict: record.NoReply, unreachable: true, err: msg,
+		findings: append(append([]record.Finding{}, c.Findings...), record.Finding{Severity: record.Error, Rule: "request.target", Message: msg})}
 	if keep {
 		res.rec = &record.Record{Time: time.Now(), Vendor: c.Entry.Vendor, Command: c.Entry.Command,
-			Request: &record.Message{Method: http.MethodPost, URL: target, Headers: http.Header{}, Body: c.Body},
+			Request: &record.Message{Method: http.MethodPost, URL: record.RedactURL(target), Headers: http.Header{}, Body: c.Body},
 			Error:   res.err, Findings: res.findings, Verdict: res.verdict}
 	}
 	return res
@@ -409,7 +410,7 @@ func (x *outgoing) record(res *result, r *reply) *record.Record {
 		rec.WaitedMS = float64(res.latency.Microseconds()) / 1000
 	}
 	if res.status != 0 {
-		rec.Response = &record.Message{Status: res.status, Headers: r.resp.Header, Body: bytes.Clone(r.body),
+		rec.Response = &record.Message{Status: res.status, Headers: record.RedactHeaders(r.resp.Header), Body: bytes.Clone(r.body),
 			LatencyMS: float64(res.latency.Microseconds()) / 1000}
 	}
 	return rec

@@ -138,7 +138,7 @@ func (r *Runner) exchange(ctx context.Context, p *Probe, ex Exchange) Result {
 	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 	rec := &record.Record{Time: time.Now(), Vendor: p.Vendor, Command: p.Command,
-		Request: &record.Message{Method: ex.Req.Method, URL: ex.Req.URL.String(), Headers: ex.Req.Header.Clone(), Body: ex.Body}}
+		Request: &record.Message{Method: ex.Req.Method, URL: record.RedactURL(ex.Req.URL.String()), Headers: record.RedactHeaders(ex.Req.Header.Clone()), Body: ex.Body}}
 	client := r.Client
 	if client == nil {
 		client = http.DefaultClient
@@ -175,7 +175,7 @@ func (r *Runner) exchange(ctx context.Context, p *Probe, ex Exchange) Result {
 		rec.Verdict = record.Fail
 		return Result{Probe: p, Record: rec}
 	}
-	rec.Response = &record.Message{Status: resp.StatusCode, Headers: resp.Header, Body: body, LatencyMS: float64(latency.Microseconds()) / 1000}
+	rec.Response = &record.Message{Status: resp.StatusCode, Headers: record.RedactHeaders(resp.Header), Body: body, LatencyMS: float64(latency.Microseconds()) / 1000}
 	reply := platform.Reply{Status: resp.StatusCode, Header: resp.Header, Body: body, Latency: latency, Truncated: truncated}
 	judged, _ := v.JudgeReply(reply, judging)
 	accepted, what := platform.Accepted(p.Vendor, reply)

@@ -127,11 +127,11 @@ func (f *Forwarder) forward(r *http.Request, body []byte, vendor platform.Vendor
 		budget = f.Timeout
 	}
 	u := f.URLFor(r, command)
-	fw := &record.Forward{URL: u.String()}
+	fw := &record.Forward{URL: record.RedactURL(u.String())}
 	rec.Forward = fw
 	ctx, cancel := context.WithTimeout(r.Context(), budget)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, r.Method, fw.URL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, r.Method, u.String(), bytes.NewReader(body))
 	if err != nil {
 		return f.noReply(fw, rec, http.StatusBadGateway, record.Finding{Severity: record.Error, Rule: simulate.RuleNoReply, Message: err.Error()}, "could not be sent")
 	}

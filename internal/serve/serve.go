@@ -69,6 +69,11 @@ type Config struct {
 	// checked and relays the backend's reply (serve --forward-to); Respond,
 	// ReplyFiles, Delay, FailRate and RejectReplays then do not apply.
 	Forward *Forwarder
+	// KeepSecrets keeps the values of the credential headers
+	// (record.SecretHeaders: Authorization, Proxy-Authorization, cookies)
+	// in records as they came; by default they are redacted there (the
+	// backend of Forward still gets them as received).
+	KeepSecrets bool
 }
 
 // Handler receives callbacks.
@@ -105,6 +110,15 @@ func NewHandler(cfg Config) *Handler {
 		h.replays = newReplays(cfg.Expect.Window, cfg.Expect.Now)
 	}
 	return h
+}
+
+// secrets is the header map a record keeps of hdr: hdr itself, or (unless
+// KeepSecrets) a copy with the credentials redacted when it has any.
+func (h *Handler) secrets(hdr http.Header) http.Header {
+	if h.cfg.KeepSecrets {
+		return hdr
+	}
+	return record.RedactHeaders(hdr)
 }
 
 // Rule names of the receiver's own findings.
@@ -189,6 +203,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &x.rec
 	rec.Time, rec.Request = start, &x.req
 	a := h.handle(r, w, rec)
+	x.req.Headers = h.secrets(x.req.Headers)
 	if h.cfg.Delay > 0 && a.status == http.StatusOK && h.cfg.Forward == nil {
 		t := time.NewTimer(h.cfg.Delay)
 		select {
@@ -212,7 +227,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// net/http snapshots the header map at WriteHeader and does not change
 	// it afterwards, so no copy is needed either.
-	x.resp = record.Message{Status: a.status, Headers: hdr, Body: a.body,
+	x.resp = record.Message{Status: a.status, Headers: h.secrets(hdr), Body: a.body,
 		LatencyMS: float64(time.Since(start).Microseconds()) / 1000, BodyIsJSON: a.ctype == ctypeJSON && a.fromVendor}
 	rec.Response = &x.resp
 	rec.Verdict = record.Judge(!a.noReply, rec.Findings, h.cfg.Strict)
@@ -226,7 +241,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			a = unrecordable(rec, tooLong)
 			a.claimed = claimed
 			hdr["Content-Type"] = ctypeTextValue
-			x.resp = record.Message{Status: a.status, Headers: hdr, Body: a.body, LatencyMS: x.resp.LatencyMS}
+			x.resp = record.Message{Status: a.status, Headers: h.secrets(hdr), Body: a.body, LatencyMS: x.resp.LatencyMS}
 			err = h.cfg.Record(rec)
 		}
 		if err != nil {
