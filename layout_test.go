@@ -17,8 +17,10 @@ import (
 var vendorWord = regexp.MustCompile(`(?i)tencent|openim`)
 
 // vendorFiles are the non-test Go files outside internal/platform/** and fixtures/
-// that may name a vendor: the vendors' request flags and the help pages.
-var vendorFiles = []string{"cmd/vendorflags.go", "cmd/topics.go"}
+// that may name a vendor: the vendors' request flags and the help pages,
+// and imhooktest's options for the vendors' own request settings (a Go
+// test's counterpart of the flags).
+var vendorFiles = []string{"cmd/vendorflags.go", "cmd/topics.go", "imhooktest/vendoroptions.go"}
 
 // TestVendorsLiveInOnePlace holds the layout of ARCHITECTURE.md: only
 // internal/platform/** and fixtures/ (the vendors and the catalogue) know a vendor by

@@ -287,7 +287,7 @@ func (r *Runner) Producer(probes []*Probe) run.Producer {
 					return nil
 				}
 				if p.Kind == "" && res.Record.Verdict != record.Pass {
-					failed[p.Vendor] = baselineFailure(p, res.Record)
+					failed[p.Vendor] = BaselineFailure(p, res.Record)
 				}
 			}
 		}
@@ -295,9 +295,9 @@ func (r *Runner) Producer(probes []*Probe) run.Producer {
 	}
 }
 
-// baselineFailure says why a baseline failed, for the probes it leaves
+// BaselineFailure says why a baseline failed, for the probes it leaves
 // not judged.
-func baselineFailure(p *Probe, rec *record.Record) string {
+func BaselineFailure(p *Probe, rec *record.Record) string {
 	msg := rec.Error
 	for _, f := range rec.Findings {
 		if f.Rule == RuleBaseline {
