@@ -13,10 +13,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/imhook/imhook/internal/offline"
 	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/internal/stream"
 	"github.com/imhook/imhook/record"
-	"github.com/imhook/imhook/validate"
 )
 
 type validateOptions struct {
@@ -60,12 +60,12 @@ JSON Lines, directories, stdin), 'imhook help consistency' (--consistency).`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&o.As, "as", validate.AsAuto, "what the items are: auto, request, response or record")
+	f.StringVar(&o.As, "as", offline.AsAuto, "what the items are: auto, request, response or record")
 	f.StringVar(&o.Command, "command", "", "check payloads as this callback (and judge replies for its kind)")
 	f.StringVar(&o.Vendor, "vendor", "", "the vendor of replies whose fields do not say: "+strings.Join(platform.Names(), " or "))
 	registerStrict(c, &o.Strict, "warnings and unknown fields fail too (exit 1)")
 	f.BoolVar(&o.Consistency, "consistency", false, "also check that the items, in order, tell one consistent story by each vendor's conversation model (consistency.* rules: 'imhook help consistency')")
-	_ = c.RegisterFlagCompletionFunc("as", fixedCompletion(validate.AsAuto, validate.AsRequest, validate.AsResponse, validate.AsRecord))
+	_ = c.RegisterFlagCompletionFunc("as", fixedCompletion(offline.AsAuto, offline.AsRequest, offline.AsResponse, offline.AsRecord))
 	_ = c.RegisterFlagCompletionFunc("command", completeCommands(&o.Vendor))
 	_ = c.RegisterFlagCompletionFunc("vendor", fixedCompletion(platform.Names()...))
 	return c
@@ -74,14 +74,14 @@ JSON Lines, directories, stdin), 'imhook help consistency' (--consistency).`,
 func validateRun(o *validateOptions) error {
 	g, ctx, args := o.g, o.ctx, o.Inputs
 	switch o.As {
-	case validate.AsAuto, validate.AsRequest, validate.AsResponse, validate.AsRecord:
+	case offline.AsAuto, offline.AsRequest, offline.AsResponse, offline.AsRecord:
 	default:
 		return usageErrorf("--as must be auto, request, response or record, not %q", o.As)
 	}
 	if err := checkVendor(o.Vendor); err != nil {
 		return err
 	}
-	vo := validate.Options{As: o.As, Vendor: o.Vendor, Read: stream.Options{Stdin: g.Streams.In}, Consistency: o.Consistency}
+	vo := offline.Options{As: o.As, Vendor: o.Vendor, Read: stream.Options{Stdin: g.Streams.In}, Consistency: o.Consistency}
 	if o.Command != "" {
 		es, err := lookupEntries(g, []string{o.Command})
 		if err != nil {
@@ -109,7 +109,7 @@ func validateRun(o *validateOptions) error {
 		return f.Severity == record.Error || (o.Strict && record.FailsStrictly(f))
 	}
 	strictFails := 0 // warnings and unknown fields, which fail with --strict
-	st := validate.Stream(ctx, sources, vo, func(f stream.Finding) {
+	st := offline.Stream(ctx, sources, vo, func(f stream.Finding) {
 		if f.Severity != record.Error && record.FailsStrictly(f.Finding) {
 			strictFails++
 		}

@@ -23,7 +23,7 @@ import (
 	"time"
 
 	"github.com/imhook/imhook/internal/junit"
-	"github.com/imhook/imhook/internal/stream"
+	"github.com/imhook/imhook/internal/located"
 	"github.com/imhook/imhook/record"
 )
 
@@ -41,7 +41,7 @@ type Event struct {
 	Case *junit.Case
 	// Problem is a problem with the input (replay); Unreadable marks one
 	// that stopped a whole file from being read.
-	Problem    *stream.Finding
+	Problem    *located.Finding
 	Unreadable bool
 	// Input marks an exchange made from an item of the producer's input.
 	Input bool
@@ -106,7 +106,7 @@ type Options struct {
 	// Print receives each record for display (nil: none).
 	Print func(*record.Record)
 	// Problem receives each input problem for display (nil: none).
-	Problem func(*stream.Finding)
+	Problem func(*located.Finding)
 	// NotJudged receives each check that was not made, for display (nil:
 	// none).
 	NotJudged func(*NotJudged)

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/imhook/imhook/internal/stream"
+	"github.com/imhook/imhook/internal/located"
 	"github.com/imhook/imhook/record"
 )
 
@@ -144,8 +144,8 @@ func TestChainStopPolicy(t *testing.T) {
 	}
 	// Input problems are counted, shown and do not stop the run.
 	var shown []string
-	c = NewChain(context.Background(), Options{Problem: func(f *stream.Finding) { shown = append(shown, f.Rule) }})
-	if !c.Emit(Event{Problem: &stream.Finding{File: "f", Line: 2, Finding: record.Finding{Severity: record.Error, Rule: "input.json"}}}) ||
+	c = NewChain(context.Background(), Options{Problem: func(f *located.Finding) { shown = append(shown, f.Rule) }})
+	if !c.Emit(Event{Problem: &located.Finding{File: "f", Line: 2, Finding: record.Finding{Severity: record.Error, Rule: "input.json"}}}) ||
 		len(shown) != 1 || c.Summary().Input.Errors != 1 {
 		t.Errorf("problem: shown %v, input %+v", shown, c.Summary().Input)
 	}

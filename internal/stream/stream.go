@@ -19,7 +19,6 @@ package stream
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +29,7 @@ import (
 	"strings"
 
 	"github.com/imhook/imhook/internal/jsonx"
+	"github.com/imhook/imhook/internal/located"
 	"github.com/imhook/imhook/record"
 )
 
@@ -55,32 +55,8 @@ func Unusable(f *record.Finding) bool {
 	return f != nil && (f.Rule == RuleRead || f.Rule == RuleBinary || f.Rule == RuleEmpty)
 }
 
-// Finding is a finding located in an input: the shape of `validate -o json`.
-type Finding struct {
-	File string `json:"file"`
-	Line int    `json:"line"`
-	record.Finding
-}
-
-// MarshalJSON writes the six fields always, path too ("" at the top).
-func (f Finding) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		File     string          `json:"file"`
-		Line     int             `json:"line"`
-		Severity record.Severity `json:"severity"`
-		Rule     string          `json:"rule"`
-		Path     string          `json:"path"`
-		Message  string          `json:"message"`
-	}{f.File, f.Line, f.Severity, f.Rule, f.Path, f.Message})
-}
-
-func (f Finding) String() string {
-	where := f.Rule
-	if f.Path != "" {
-		where += " " + f.Path
-	}
-	return fmt.Sprintf("%s:%d: %s %s: %s", f.File, f.Line, f.Severity, where, f.Message)
-}
+// Finding is a finding located in an input (located.Finding).
+type Finding = located.Finding
 
 // Item is one value of an input.
 type Item struct {

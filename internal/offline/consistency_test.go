@@ -1,4 +1,4 @@
-package validate_test
+package offline_test
 
 import (
 	"context"
@@ -11,9 +11,9 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/fixtures/generate"
+	"github.com/imhook/imhook/internal/offline"
 	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/internal/stream"
-	"github.com/imhook/imhook/validate"
 )
 
 // conversation is a scenario's payloads, one per line.
@@ -38,8 +38,8 @@ func checkConsistency(t *testing.T, lines [][]byte) []stream.Finding {
 		b.WriteByte('\n')
 	}
 	var fs []stream.Finding
-	validate.Stream(context.Background(), []stream.Source{{Name: "-"}},
-		validate.Options{Consistency: true, Workers: 3, Read: stream.Options{Stdin: strings.NewReader(b.String())}},
+	offline.Stream(context.Background(), []stream.Source{{Name: "-"}},
+		offline.Options{Consistency: true, Workers: 3, Read: stream.Options{Stdin: strings.NewReader(b.String())}},
 		func(f stream.Finding) { fs = append(fs, f) })
 	return fs
 }

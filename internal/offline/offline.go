@@ -1,10 +1,15 @@
-package validate
+// Package offline validates whole inputs without sending anything (imhook
+// validate): files, directories and stdin read as streams of JSON values,
+// each told apart (a payload, a reply, a record, a summary) and checked:
+// payloads with validate.Payload, replies with their vendor's judge,
+// records as both, and with Consistency the story the records and payloads
+// tell together. It stands above package validate, so that what sends and
+// receives callbacks does not depend on the stream reader.
+package offline
 
 import (
 	"context"
-	"fmt"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
@@ -15,6 +20,7 @@ import (
 	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/internal/stream"
 	"github.com/imhook/imhook/record"
+	"github.com/imhook/imhook/validate"
 )
 
 // What an item is taken for (Options.As).
@@ -293,26 +299,11 @@ func (o *Options) entry(command, rule string) (*fixtures.Entry, []record.Finding
 	}
 	// A former name finds its entry; the entry's own rules say what is
 	// wrong with the name (quirk.legacy_command).
-	e, f := Lookup(o.Catalogue, command, rule)
+	e, f := validate.Lookup(o.Catalogue, command, rule)
 	if f != nil {
 		return nil, []record.Finding{*f}
 	}
 	return e, nil
-}
-
-// Lookup finds the catalogue entry of a command an input names; a command
-// imhook does not know gives an error finding of rule that lists the close
-// matches.
-func Lookup(cat *fixtures.Catalogue, command, rule string) (*fixtures.Entry, *record.Finding) {
-	e, _, ok := cat.Lookup(command)
-	if ok {
-		return e, nil
-	}
-	msg := fmt.Sprintf("%s is not a callback imhook knows", command)
-	if s := cat.Suggest(command); len(s) > 0 {
-		msg += "; did you mean " + strings.Join(s, ", ") + "?"
-	}
-	return nil, &record.Finding{Severity: record.Error, Rule: rule, Message: msg}
 }
 
 func (o *Options) payload(raw []byte) []record.Finding {
@@ -324,7 +315,7 @@ func (o *Options) payload(raw []byte) []record.Finding {
 			return fs
 		}
 	}
-	return append(fs, Payload(e, raw)...)
+	return append(fs, validate.Payload(e, raw)...)
 }
 
 func (o *Options) reply(raw []byte, vendor string) []record.Finding {
@@ -372,7 +363,7 @@ func (o *Options) record(rec *record.Record) []record.Finding {
 		fs[0].Path = "command"
 		return fs
 	}
-	pf := Payload(e, rec.Request.Body)
+	pf := validate.Payload(e, rec.Request.Body)
 	fs = append(fs, prefix(pf, "request.body")...)
 	if rec.Response == nil {
 		msg := rec.Error

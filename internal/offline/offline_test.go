@@ -1,4 +1,4 @@
-package validate_test
+package offline_test
 
 import (
 	"bytes"
@@ -18,20 +18,20 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/fixtures/generate"
+	"github.com/imhook/imhook/internal/offline"
 	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/internal/serve"
 	"github.com/imhook/imhook/internal/stream"
 	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/simulate"
-	"github.com/imhook/imhook/validate"
 )
 
 // check validates input as one stdin source and returns the findings.
-func check(t testing.TB, o validate.Options, input string) ([]stream.Finding, validate.Stats) {
+func check(t testing.TB, o offline.Options, input string) ([]stream.Finding, offline.Stats) {
 	t.Helper()
 	o.Read.Stdin = strings.NewReader(input)
 	var fs []stream.Finding
-	st := validate.Stream(context.Background(), []stream.Source{{Name: "-", Size: -1}}, o, func(f stream.Finding) {
+	st := offline.Stream(context.Background(), []stream.Source{{Name: "-", Size: -1}}, o, func(f stream.Finding) {
 		fs = append(fs, f)
 	})
 	return fs, st
@@ -81,7 +81,7 @@ func TestPayloadsOfEveryCallback(t *testing.T) {
 			badType, _ := sjson.SetBytes(good, missing, wrong)
 			if cmd, _ := fixtures.BodyCommand(noField); cmd != "" {
 				input := string(good) + "\n" + string(noField) + "\n" + string(badType) + "\n"
-				fs, st := check(t, validate.Options{}, input)
+				fs, st := check(t, offline.Options{}, input)
 				if st.Items != 3 {
 					t.Fatalf("%d items", st.Items)
 				}
@@ -91,7 +91,7 @@ func TestPayloadsOfEveryCallback(t *testing.T) {
 				}
 			}
 			// The document's sample (made into JSON) has only warnings.
-			fs, _ := check(t, validate.Options{}, string(e.Sample))
+			fs, _ := check(t, offline.Options{}, string(e.Sample))
 			for _, f := range fs {
 				if f.Severity == record.Error {
 					t.Errorf("sample: %v", f)
@@ -102,11 +102,11 @@ func TestPayloadsOfEveryCallback(t *testing.T) {
 			if cmd, _ := fixtures.BodyCommand(anon); cmd != "" {
 				return // the command is named elsewhere too (batched events)
 			}
-			fs, _ = check(t, validate.Options{}, string(anon))
+			fs, _ = check(t, offline.Options{}, string(anon))
 			if got := rules(fs); got != "1:error:input.kind:" {
 				t.Errorf("without --command: %s", got)
 			}
-			fs, _ = check(t, validate.Options{Command: e}, string(anon))
+			fs, _ = check(t, offline.Options{Command: e}, string(anon))
 			if got := rules(fs); got != "1:error:payload.required:"+e.CommandField {
 				t.Errorf("with --command: %s", got)
 			}
@@ -128,7 +128,7 @@ func TestReplies(t *testing.T) {
 		{`{"ErrorCode":0}`, "response", "", "1:error:response.required:ActionStatus 1:error:response.required:ErrorInfo"},
 	}
 	for _, c := range cases {
-		fs, _ := check(t, validate.Options{As: c.as, Vendor: c.vendor}, c.in)
+		fs, _ := check(t, offline.Options{As: c.as, Vendor: c.vendor}, c.in)
 		if got := rules(fs); got != c.want {
 			t.Errorf("%s (as %q, vendor %q):\n got %s\nwant %s", c.in, c.as, c.vendor, got, c.want)
 		}
@@ -159,16 +159,16 @@ var seedCommands = []string{"C2C.CallbackAfterMsgReport", "C2C.CallbackAfterSend
 
 func TestRecordings(t *testing.T) {
 	good := recording(t, platform.ReplyOK)
-	fs, st := check(t, validate.Options{}, good)
+	fs, st := check(t, offline.Options{}, good)
 	if len(fs) != 0 || st.Items != len(seedCommands) {
 		t.Fatalf("a good recording: %d items, %s", st.Items, rules(fs))
 	}
-	fs, _ = check(t, validate.Options{As: validate.AsRecord}, good)
+	fs, _ = check(t, offline.Options{As: offline.AsRecord}, good)
 	if len(fs) != 0 {
 		t.Fatalf("--as record: %s", rules(fs))
 	}
 	// The backend refused valid callbacks: the reply breaks the contract.
-	fs, _ = check(t, validate.Options{}, recording(t, platform.ReplyFail))
+	fs, _ = check(t, offline.Options{}, recording(t, platform.ReplyFail))
 	want := "1:error:response.refused:response.body.ActionStatus 2:error:response.refused:response.body.ActionStatus " +
 		"3:error:response.refused:response.body.ActionStatus 4:warning:response.action_code:response.body.actionCode"
 	if got := rules(fs); got != want {
@@ -182,7 +182,7 @@ func TestRecordings(t *testing.T) {
 	noReply, _ = sjson.Set(noReply, "error", "connection refused")
 	noCmd, _ := sjson.Set(lines[2], "command", "")
 	input := strings.Join([]string{badBody, noReply, noCmd, lines[3][:40], lines[3]}, "\n")
-	fs, _ = check(t, validate.Options{}, input)
+	fs, _ = check(t, offline.Options{}, input)
 	want = "1:error:payload.type:request.body.UnreadMsgNum 2:error:response.none:response 3:error:record.command:command 4:error:input.json:"
 	if got := rules(fs); got != want {
 		t.Errorf("mixed recording:\n got %s\nwant %s", got, want)
@@ -200,12 +200,12 @@ func TestSyntaxErrorsAtFilePositions(t *testing.T) {
     "ErrorCode": 0,
   }
 ]`
-	fs, _ := check(t, validate.Options{}, input)
+	fs, _ := check(t, offline.Options{}, input)
 	if len(fs) != 1 || fs[0].Line != 4 || !strings.Contains(fs[0].Message, "line 4, column 5") || !strings.Contains(fs[0].Message, "no comments") {
 		t.Fatalf("comment: %+v", fs)
 	}
 	input = "{\"ActionStatus\": \"OK\",\n \"ErrorInfo\": \"\",\n \"ErrorCode\": 0,\n}\n"
-	fs, _ = check(t, validate.Options{}, input)
+	fs, _ = check(t, offline.Options{}, input)
 	if len(fs) != 1 || fs[0].Line != 4 || !strings.Contains(fs[0].Message, "trailing comma") {
 		t.Fatalf("trailing comma: %+v", fs)
 	}
@@ -223,7 +223,7 @@ func TestFilesInOrderAndUnreadable(t *testing.T) {
 	}
 	srcs = append(srcs, stream.Source{Name: filepath.Join(dir, "gone.json"), Path: filepath.Join(dir, "gone.json")})
 	var got []string
-	st := validate.Stream(context.Background(), srcs, validate.Options{Workers: 4}, func(f stream.Finding) {
+	st := offline.Stream(context.Background(), srcs, offline.Options{Workers: 4}, func(f stream.Finding) {
 		got = append(got, fmt.Sprintf("%s:%d:%s", filepath.Base(f.File), f.Line, f.Rule))
 	})
 	want := "f0.jsonl:501:payload.required f1.jsonl:501:payload.required f2.jsonl:501:payload.required gone.json:0:input.read"
@@ -297,10 +297,10 @@ func TestValidateMemoryBounded(t *testing.T) {
 	}
 	size -= size % int64(len(line))
 	runtime.GC()
-	var st validate.Stats
+	var st offline.Stats
 	peak := peakHeap(func() {
-		o := validate.Options{Read: stream.Options{Stdin: &repeater{line: line, left: size}}}
-		st = validate.Stream(context.Background(), []stream.Source{{Name: "-", Size: -1}}, o, func(f stream.Finding) {
+		o := offline.Options{Read: stream.Options{Stdin: &repeater{line: line, left: size}}}
+		st = offline.Stream(context.Background(), []stream.Source{{Name: "-", Size: -1}}, o, func(f stream.Finding) {
 			t.Errorf("finding %v", f)
 		})
 	})
@@ -334,7 +334,7 @@ func BenchmarkValidateRecording(b *testing.B) {
 	for range b.N {
 		runtime.GC()
 		p := peakHeap(func() {
-			validate.Stream(context.Background(), []stream.Source{{Name: path, Path: path, Size: size}}, validate.Options{}, func(stream.Finding) {})
+			offline.Stream(context.Background(), []stream.Source{{Name: path, Path: path, Size: size}}, offline.Options{}, func(stream.Finding) {})
 		})
 		peak = max(peak, p)
 	}
