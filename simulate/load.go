@@ -87,8 +87,11 @@ func (s *Sender) load(ctx context.Context, o LoadOptions, src Source, sink run.S
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cc := newConnClient(tc)
-			defer cc.close()
+			var cc *connClient
+			if !s.viaTransport {
+				cc = newConnClient(tc)
+				defer cc.close()
+			}
 			for {
 				var i int64
 				var ok bool

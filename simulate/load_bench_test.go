@@ -71,17 +71,48 @@ func cannedServer(b *testing.B) string {
 	return "http://" + ln.Addr().String() + "/cb"
 }
 
-// BenchmarkLoad is the load engine end to end against a server that does
-// next to nothing: a fresh C2C.CallbackAfterSendMsg payload per request,
-// built, sent, its reply parsed and judged. cpu-ns/op includes the canned
-// server's small share.
+// The load benchmarks run the load engine end to end (8 workers) against
+// cannedServer, which does next to nothing, so that the figures are the
+// client's: ns/op is wall time per exchange, cpu-ns/op the process's CPU
+// time per exchange (the engine's, the Go runtime's and garbage
+// collection's, and the canned server's small share),
+// B/op and allocs/op the engine's and the canned server's allocations.
+// Every reply is parsed and judged and counted in the summary in all of
+// them; they differ in what else an exchange includes:
+//
+//   - BenchmarkLoad: a fresh C2C.CallbackAfterSendMsg payload per request
+//     (generation), the request built (Sender.Build), sent and its reply
+//     read on a worker's own connection (connClient, the lean parser).
+//   - BenchmarkLoadFixed: the same with one body every time: the exchange
+//     without generation.
+//   - BenchmarkLoadTransport: BenchmarkLoad through net/http's Transport
+//     (http.Client.Do, a context per request) instead of the lean client:
+//     the difference between the two is what the lean client saves.
 func BenchmarkLoad(b *testing.B) {
 	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
-	s := &Sender{Target: cannedServer(b)}
-	src := func(i int64) (Callback, error) {
+	benchLoad(b, &Sender{Target: cannedServer(b)}, freshSource(e))
+}
+
+func BenchmarkLoadFixed(b *testing.B) {
+	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
+	body, _ := generate.Generate(e, generate.GenOptions{Seed: 1})
+	benchLoad(b, &Sender{Target: cannedServer(b)}, func(int64) (Callback, error) { return Callback{Entry: e, Body: body}, nil })
+}
+
+func BenchmarkLoadTransport(b *testing.B) {
+	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
+	benchLoad(b, &Sender{Target: cannedServer(b), Client: NewClientFor(8, nil), viaTransport: true}, freshSource(e))
+}
+
+// freshSource generates a payload of e per request, seeded with its index.
+func freshSource(e *fixtures.Entry) Source {
+	return func(i int64) (Callback, error) {
 		body, err := generate.Generate(e, generate.GenOptions{Seed: uint64(i)})
 		return Callback{Entry: e, Body: body}, err
 	}
+}
+
+func benchLoad(b *testing.B, s *Sender, src Source) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	defer reportCPU(b)()

@@ -92,6 +92,10 @@ type Sender struct {
 	// Strict fails an exchange on a warning or an unknown field too
 	// (--strict).
 	Strict bool
+	// viaTransport makes the load engine send through Client (net/http's
+	// Transport) rather than its workers' own connections: the reference
+	// that BenchmarkLoadTransport measures the lean client against.
+	viaTransport bool
 }
 
 // NewClient is the HTTP client imhook sends with: redirects are not
