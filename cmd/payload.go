@@ -42,12 +42,40 @@ type payloadOptions struct {
 
 func (p *payloadOptions) register(c *cobra.Command) {
 	f := c.Flags()
-	f.Uint64Var(&p.Seed, "seed", 0, "make generation repeatable: the same seed gives the same payload (timestamps anchor at 2026-01-01 unless --now)")
-	f.StringVar(&p.Now, "now", "", "the clock for generated timestamps: now, RFC 3339 or Unix seconds (default: now, or 2026-01-01T00:00:00Z with --seed)")
+	p.registerSeed(c)
 	f.StringArrayVar(&p.Sets, "set", nil, "set a field: PATH=VALUE, PATH a gjson/sjson path, VALUE parsed as JSON when it is JSON (3, true, [..], {..}, \"3\") else taken as a string; "+
 		"a field of a message element (MsgBody.0.MsgContent.Text) makes the element of a type that has it; repeatable ('imhook help checks')")
 	f.StringVar(&p.Text, "text", "", "set the text of the first text element of any message callback, where the catalogue says the text lives ('imhook help checks')")
 	f.StringVar(&p.Variant, "variant", "", "generate a named variant of the callback (see fixtures show --doc)")
+}
+
+// registerSeed adds --seed and --now, the flags of what generation starts
+// from.
+func (p *payloadOptions) registerSeed(c *cobra.Command) {
+	f := c.Flags()
+	f.Uint64Var(&p.Seed, "seed", 0, "make generation repeatable: the same seed gives the same payloads (timestamps anchor at 2026-01-01 unless --now); without it a seed is drawn and printed on stderr")
+	f.StringVar(&p.Now, "now", "", "the clock for generated timestamps: now, RFC 3339 or Unix seconds (default: now, or 2026-01-01T00:00:00Z with --seed)")
+}
+
+// noteSeed says on stderr (not with -q) the seed the payloads came from
+// and the flags that make them again: always when asked, else only when
+// the seed was drawn.
+func (p *payloadOptions) noteSeed(g *Globals, always bool) {
+	if !p.seedSet || always {
+		g.Notef("%s", p.seedLine())
+	}
+}
+
+// seedLine says the seed and the flags that make the same payloads again.
+func (p *payloadOptions) seedLine() string {
+	again := fmt.Sprintf("--seed %d", p.Seed)
+	switch {
+	case !p.seedSet:
+		again += " --now " + p.now.UTC().Format(time.RFC3339)
+	case p.Now != "":
+		again += " --now " + p.Now
+	}
+	return fmt.Sprintf("seed %d: %s makes the same payloads again", p.Seed, again)
 }
 
 // resolve reads the flags once, after parsing.
@@ -56,13 +84,17 @@ func (p *payloadOptions) resolve(c *cobra.Command) error {
 	if !p.seedSet {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
-		p.Seed = binary.LittleEndian.Uint64(b[:])
+		// 53 bits: the seed is a JSON number in records, exact in every
+		// JSON reader (jq, JavaScript).
+		p.Seed = binary.LittleEndian.Uint64(b[:]) >> 11
 	}
 	switch {
 	case p.Now == "" && p.seedSet:
 		p.now = generate.SeedEpoch
 	case p.Now == "" || p.Now == "now":
-		p.now = time.Now()
+		// To the second: the printed clock (noteSeed) makes the same
+		// timestamps again.
+		p.now = time.Now().Truncate(time.Second)
 	default:
 		if t, err := time.Parse(time.RFC3339, p.Now); err == nil {
 			p.now = t

@@ -49,6 +49,9 @@ type chainSpec struct {
 	// many exchanges to expect (0: not known).
 	Progress bool
 	Total    int64
+	// Seed is the seed the run's payloads came from, stamped on its
+	// records (nil: not generated).
+	Seed *uint64
 }
 
 // newChain opens the run's outputs (--record, --junit), so that one that
@@ -59,7 +62,7 @@ func (g *Globals) newChain(ctx context.Context, out *outputOptions, spec chainSp
 		return nil, usageErrorf("--max-failures must not be negative")
 	}
 	o := run.Options{Name: spec.Name, Mode: spec.Mode, MaxFailures: int64(out.MaxFailures), Palette: g.ErrPalette(),
-		SummaryText: g.Streams.ErrOut, QuietSummary: g.Quiet}
+		SummaryText: g.Streams.ErrOut, QuietSummary: g.Quiet, Seed: spec.Seed, PrintBulk: g.JSON()}
 	if !g.Quiet {
 		o.Notes = g.Streams.ErrOut
 	}

@@ -115,7 +115,7 @@ Supported: Tencent Cloud Chat / IM third-party callbacks and OpenIM webhooks.`,
 	root.SetFlagErrorFunc(flagError)
 
 	root.AddCommand(newFixturesCmd(g), newSimulateCmd(g, nil), newServeCmd(g, nil), newReplayCmd(g, nil), newValidateCmd(g, nil),
-		newReportCmd(g, nil), newVersionCmd(g))
+		newReportCmd(g, nil), newCheckCmd(g, nil), newVersionCmd(g))
 	for _, t := range helpTopics() {
 		root.AddCommand(t)
 	}

@@ -198,6 +198,13 @@ func simulateRun(o *simulateOptions) error {
 		return err
 	}
 	m.spec.Strict = o.Strict
+	if o.Data == "" {
+		// Generated payloads: the records carry the seed, and stderr says
+		// it when it was drawn.
+		seed := o.payload.Seed
+		m.spec.Seed = &seed
+		o.payload.noteSeed(g, false)
+	}
 	if err := o.targets.check(m.vendors); err != nil {
 		return err
 	}

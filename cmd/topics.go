@@ -44,7 +44,7 @@ const topicEnvironment = `Exit codes (every command):
        cannot reach the target (the next ones would find the same closed door).
   130  interrupted (SIGINT, SIGTERM or SIGHUP)
 
-What fails, by command: simulate and replay fail (1) on an error finding or a missing
+What fails, by command: simulate, replay and check fail (1) on an error finding or a missing
 reply, and with --strict on warnings too; validate the same for the items it reads. report
 and serve take --fail-on error|warning|never: report defaults to error (a recording with a
 failed exchange exits 1, as validate would), serve to never (what a platform sends is its

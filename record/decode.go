@@ -162,6 +162,10 @@ func (d *decoder) record(r *Record) bool {
 		case "forward":
 			r.Forward = &Forward{}
 			return ok(d.forward(r.Forward), 10)
+		case "seed":
+			n, err := strconv.ParseUint(string(d.number()), 10, 64)
+			r.Seed = &n
+			return ok(err == nil, 11)
 		}
 		return -1
 	})

@@ -87,6 +87,14 @@ var decodeSamples = []string{
 	`{"forward":{"extra":1}}`,
 	`{"forward":{},"forward":{}}`,
 	"{\"response\":{\"headers\":{\"\xf0\":[]}}}",
+	`{"verdict":"pass","seed":42}`,
+	`{"seed":18446744073709551615}`,
+	`{"seed":18446744073709551616}`,
+	`{"seed":-1}`,
+	`{"seed":"1"}`,
+	`{"seed":1.5}`,
+	`{"seed":null}`,
+	`{"seed":1,"seed":2}`,
 }
 
 func TestUnmarshalAgreesWithEncodingJSON(t *testing.T) {
@@ -103,7 +111,8 @@ func TestUnmarshalAgreesWithEncodingJSON(t *testing.T) {
 	r := &Record{Time: time.Date(2026, 1, 2, 3, 4, 5, 6e6, time.UTC), Vendor: "tencent", Command: "C2C.CallbackAfterSendMsg",
 		Request:  &Message{Method: "POST", URL: "http://h/?a=b", Headers: map[string][]string{"Content-Type": {"application/json"}, "X-Odd": {"\u2028\"<>&", ""}}, Body: []byte(`{"a":"\u00e9"}`)},
 		Response: &Message{Status: 200, Headers: map[string][]string{}, Body: []byte("<html>"), LatencyMS: 12.5},
-		Findings: []Finding{{Severity: Error, Rule: "x", Path: "a.b", Message: "m\n"}}, Outcome: "ok", Verdict: Fail}
+		Findings: []Finding{{Severity: Error, Rule: "x", Path: "a.b", Message: "m\n"}}, Outcome: "ok", Verdict: Fail, Seed: new(uint64)}
+	*r.Seed = 1<<53 - 1
 	if b := AppendJSON(nil, r); !agreeDecode(t, b) {
 		t.Errorf("a record AppendJSON wrote did not take the one-pass path: %s", b)
 	}

@@ -56,6 +56,9 @@ func AppendJSON(dst []byte, r *Record) []byte {
 		dst = append(dst, `,"verdict":`...)
 		dst = jsonx.AppendString(dst, string(r.Verdict))
 	}
+	if r.Seed != nil {
+		dst = strconv.AppendUint(append(dst, `,"seed":`...), *r.Seed, 10)
+	}
 	return append(dst, '}')
 }
 

@@ -159,6 +159,11 @@ type Record struct {
 	// the reply broke the contract or none came.
 	Outcome Outcome `json:"outcome,omitempty"`
 	Verdict Verdict `json:"verdict,omitempty"`
+	// Seed is the seed of the run that generated the callback's payload
+	// (the same seed makes the same run again); absent for payloads that
+	// were not generated (replay, serve, --data). Readers that do not know
+	// it skip it.
+	Seed *uint64 `json:"seed,omitempty"`
 }
 
 // Forward is the second leg of a forwarded exchange: the request as

@@ -48,6 +48,15 @@ type Event struct {
 	// NotJudged is a check the producer did not make (a probe whose
 	// baseline failed): no exchange, no record.
 	NotJudged *NotJudged
+	// Part names the part of the run the event belongs to (imhook check:
+	// "burst tencent"): it counts in the part's summary and its JUnit test
+	// suite as well as the run's. Set by the sink of Section.
+	Part string
+	// Bulk marks one of many exchanges that the producer reports as one
+	// (a burst): its line is shown only when it failed (text), and it has
+	// no JUnit case of its own; the producer emits the group's case, an
+	// event with Case alone.
+	Bulk bool
 }
 
 // NotJudged is a check a producer did not make, and why.
@@ -133,6 +142,12 @@ type Options struct {
 	QuietSummary bool
 	// KeepRecords: a consumer outside the chain wants records too.
 	KeepRecords bool
+	// PrintBulk shows every bulk exchange (-o json: records are data), not
+	// only the failed ones.
+	PrintBulk bool
+	// Seed is the run's seed, stamped on every record (nil: the payloads
+	// were not generated).
+	Seed *uint64
 }
 
 // Chain is the one consumer chain of a run.
@@ -168,13 +183,78 @@ func (c *Chain) WantsRecords() bool {
 }
 
 // Merge adds a producer's summary.
-func (c *Chain) Merge(s *Summary) {
+func (c *Chain) Merge(s *Summary) { c.mergeInto("", s) }
+
+// mergeInto adds a producer's summary to the run's, and to a part's.
+func (c *Chain) mergeInto(part string, s *Summary) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.sum.Merge(s)
+	if part != "" {
+		c.sum.Part(part).Summary.Merge(s)
+	}
 	if s.Exchanges > s.Unreachable {
 		c.reached = true
 	}
+}
+
+// Section starts a part of a run (imhook check): what is emitted through
+// the returned sink counts in the part's own summary and JUnit suite as
+// well as in the run's, and End records the time the part took. The part
+// shows in the summary even when nothing is emitted through it. sink must
+// be the run's Chain (or a Section of it).
+func Section(sink Sink, name string) *PartSink {
+	p := &PartSink{Sink: sink, name: name, start: time.Now()}
+	for s := sink; ; {
+		switch x := s.(type) {
+		case *Chain:
+			p.chain = x
+			x.mu.Lock()
+			x.sum.Part(name)
+			x.mu.Unlock()
+			return p
+		case *PartSink:
+			s = x.Sink
+			continue
+		}
+		return p
+	}
+}
+
+// PartSink is the sink of a part of a run (Section).
+type PartSink struct {
+	Sink
+	name  string
+	chain *Chain
+	start time.Time
+}
+
+// Name is the part's name.
+func (p *PartSink) Name() string { return p.name }
+
+// Emit tags the event with the part.
+func (p *PartSink) Emit(ev Event) bool {
+	ev.Part = p.name
+	return p.Sink.Emit(ev)
+}
+
+// Merge adds a producer's summary to the part's and the run's.
+func (p *PartSink) Merge(s *Summary) {
+	if p.chain == nil {
+		p.Sink.Merge(s)
+		return
+	}
+	p.chain.mergeInto(p.name, s)
+}
+
+// End records the time the part took, from Section to now.
+func (p *PartSink) End() {
+	if p.chain == nil {
+		return
+	}
+	p.chain.mu.Lock()
+	defer p.chain.mu.Unlock()
+	p.chain.sum.Part(p.name).Elapsed = time.Since(p.start)
 }
 
 // Note writes a note for people.
@@ -192,6 +272,9 @@ func (c *Chain) Summary() *Summary { return c.sum }
 // so that concurrent records share a write), then the summary, the printer,
 // the JUnit report and the stop policy.
 func (c *Chain) Emit(ev Event) bool {
+	if ev.Record != nil && c.o.Seed != nil && ev.Record.Seed == nil {
+		ev.Record.Seed = c.o.Seed
+	}
 	if ev.Record != nil && c.o.Record != nil {
 		if err := c.o.Record.Write(ev.Record); err != nil {
 			c.mu.Lock()
@@ -208,13 +291,20 @@ func (c *Chain) Emit(ev Event) bool {
 	if c.stopped != nil {
 		return false
 	}
+	if ev.Record == nil && ev.Problem == nil && ev.NotJudged == nil {
+		// A group's case (a burst): the report's alone.
+		if c.report != nil && ev.Case != nil {
+			c.report.AddTo(ev.Part, *ev.Case)
+		}
+		return c.ctx.Err() == nil
+	}
 	c.sum.Add(&ev)
 	if nj := ev.NotJudged; nj != nil {
 		if c.o.NotJudged != nil {
 			c.o.NotJudged(nj)
 		}
 		if c.report != nil && nj.Case != nil {
-			c.report.Add(*nj.Case)
+			c.report.AddTo(ev.Part, *nj.Case)
 		}
 		return c.ctx.Err() == nil
 	}
@@ -233,17 +323,17 @@ func (c *Chain) Emit(ev Event) bool {
 		c.prog.Failed.Add(1)
 		c.failures++
 	}
-	if c.o.Print != nil {
+	if c.o.Print != nil && (!ev.Bulk || failed || c.o.PrintBulk) {
 		c.o.Print(ev.Record)
 	}
-	if c.report != nil {
+	if c.report != nil && !ev.Bulk {
 		c.n++
 		cs := ev.Case
 		if cs == nil {
 			cc := junit.FromRecord(fmt.Sprintf("%s #%d %s", c.o.Mode, c.n, ev.Record.Command), ev.Record)
 			cs = &cc
 		}
-		c.report.Add(*cs)
+		c.report.AddTo(ev.Part, *cs)
 	}
 	if !ev.Unreachable {
 		c.reached = true

@@ -99,7 +99,32 @@ type Summary struct {
 	// FirstUnreachable is the first reason the target could not be reached.
 	FirstUnreachable string
 
+	// Parts are the run's parts (imhook check), in the order they began,
+	// each with its own summary; empty for a run of one part.
+	Parts []*Part
+
 	hist *hdrhistogram.Histogram // microseconds
+}
+
+// Part is a part of a run (imhook check: "callbacks tencent", "burst
+// openim"): its own summary and the wall time it took.
+type Part struct {
+	Name    string
+	Elapsed time.Duration
+	Summary *Summary
+}
+
+// Part returns the part of that name, adding it at the end when new.
+func (s *Summary) Part(name string) *Part {
+	for _, p := range s.Parts {
+		if p.Name == name {
+			return p
+		}
+	}
+	p := &Part{Name: name, Summary: NewSummary(name)}
+	p.Summary.Strict = s.Strict
+	s.Parts = append(s.Parts, p)
+	return p
 }
 
 // histogram bounds: 1 µs to 10 minutes, 3 significant digits.
@@ -180,8 +205,14 @@ func (s *Summary) callback(vendor, command string) *CallbackSummary {
 	return cb
 }
 
-// Add counts one event: an exchange or a problem with the input.
+// Add counts one event: an exchange or a problem with the input; an event
+// of a part counts in the part's summary too.
 func (s *Summary) Add(ev *Event) {
+	if ev.Part != "" {
+		in := *ev
+		in.Part = ""
+		s.Part(ev.Part).Summary.Add(&in)
+	}
 	if nj := ev.NotJudged; nj != nil {
 		s.NotJudged++
 		if s.FirstNotJudged == "" {
@@ -345,8 +376,46 @@ func (s *Summary) Latencies() int64 { return s.hist.TotalCount() }
 // that could not be reached at all (UnreachableError, exit 3) before an
 // input that could not be read (InputError, 2) before a broken contract or
 // a failed check (ContractError, 1). Exchanges that reached nothing after
-// others had reached the target count as failures, not as unreachable.
+// others had reached the target count as failures, not as unreachable. A
+// run of parts fails when a part does, each by its own rule (a suite by its
+// steps, callbacks by their verdicts).
 func (s *Summary) Err() error {
+	if len(s.Parts) == 0 || s.Exchanges > 0 && s.Unreachable == s.Exchanges {
+		return s.err()
+	}
+	var failed int64
+	var names []string
+	var input error
+	for _, p := range s.Parts {
+		var ce *ContractError
+		var ie *InputError
+		switch err := p.Summary.err(); {
+		case err == nil:
+			continue
+		case errors.As(err, &ce):
+			failed += ce.Failed
+		case errors.As(err, &ie):
+			if input == nil {
+				input = err
+			}
+		default: // unreachable in this part, after other parts reached it
+			failed += p.Summary.Unreachable
+		}
+		names = append(names, p.Name)
+	}
+	switch {
+	case input != nil:
+		return input
+	case len(names) > 0:
+		return &ContractError{Failed: failed, What: "failure(s) in " + strings.Join(names, ", ")}
+	}
+	return nil
+}
+
+// Failing reports whether a part failed by its own rule.
+func (p *Part) Failing() bool { return p.Summary.err() != nil }
+
+func (s *Summary) err() error {
 	switch {
 	case s.Exchanges > 0 && s.Unreachable == s.Exchanges:
 		return &UnreachableError{Reason: s.FirstUnreachable}
@@ -393,6 +462,16 @@ type wire struct {
 	// Histogram is the latencies (µs) in HdrHistogram's compressed, base64
 	// encoding, so that summaries merge exactly.
 	Histogram string `json:"histogram"`
+	// Parts are the run's parts (imhook check); readers merge the run's
+	// counts above and need not read them.
+	Parts []partWire `json:"parts,omitempty"`
+}
+
+type partWire struct {
+	Name      string          `json:"name"`
+	ElapsedMS float64         `json:"elapsed_ms"`
+	Passed    bool            `json:"passed"`
+	Summary   json.RawMessage `json:"summary"`
 }
 
 type checks struct {
@@ -438,6 +517,15 @@ func (s *Summary) MarshalJSON() ([]byte, error) {
 		return nil, err
 	}
 	w.Histogram = string(h)
+	for _, p := range s.Parts {
+		b, err := p.Summary.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		// The part's own object, without its {"summary": ...} wrapper.
+		inner := b[len(`{"summary":`) : len(b)-1]
+		w.Parts = append(w.Parts, partWire{Name: p.Name, ElapsedMS: ms(p.Elapsed), Passed: !p.Failing(), Summary: inner})
+	}
 	return json.Marshal(map[string]any{"summary": w})
 }
 
@@ -535,6 +623,38 @@ func (s *Summary) Text(pal Palette) string {
 	if pal == nil {
 		pal = plain{}
 	}
+	if len(s.Parts) > 0 {
+		return s.partsText(pal)
+	}
+	return s.text(pal)
+}
+
+// partsText is the summary of a run of parts: a section per part (its
+// result, its time and its own summary, indented), then the run's.
+func (s *Summary) partsText(pal Palette) string {
+	var b strings.Builder
+	var failed []string
+	for _, p := range s.Parts {
+		verdict := pal.Green("PASS")
+		if p.Failing() {
+			verdict = pal.Red("FAIL")
+			failed = append(failed, p.Name)
+		}
+		fmt.Fprintf(&b, "== %s: %s in %s\n", p.Name, verdict, round(p.Elapsed))
+		for _, line := range strings.Split(strings.TrimRight(p.Summary.text(pal), "\n"), "\n") {
+			fmt.Fprintf(&b, "   %s\n", line)
+		}
+	}
+	fmt.Fprintf(&b, "== %d part(s): %s", len(s.Parts), pal.Green(fmt.Sprintf("%d passed", len(s.Parts)-len(failed))))
+	if len(failed) > 0 {
+		fmt.Fprintf(&b, ", %s (%s)", pal.Red(fmt.Sprintf("%d failed", len(failed))), strings.Join(failed, ", "))
+	}
+	b.WriteString("\n")
+	b.WriteString(s.text(pal))
+	return b.String()
+}
+
+func (s *Summary) text(pal Palette) string {
 	red := func(n int64, word string) string {
 		t := fmt.Sprintf("%d %s", n, word)
 		if n > 0 {

@@ -385,6 +385,12 @@ func (openim) Outcomes() []record.Outcome { return fixtures.VendorOutcomes(fixtu
 func (openim) ProbeCommand() string       { return "callbackAfterSendSingleMsgCommand" }
 func (openim) UnknownCommand() string     { return "callbackAfterImhookProbeCommand" }
 
+// BusiestCommands: every single and group chat message passes the
+// before-send and after-send callbacks (when enabled in webhooks.yml).
+func (openim) BusiestCommands() []string {
+	return []string{"callbackAfterSendSingleMsgCommand", "callbackBeforeSendSingleMsgCommand", "callbackAfterSendGroupMsgCommand", "callbackBeforeSendGroupMsgCommand"}
+}
+
 func (openim) ReplyFields() []string {
 	out := make([]string, len(openimFields))
 	for i, f := range openimFields {

@@ -487,6 +487,12 @@ func (tencent) ReplyFields() []string      { return append([]string{}, tencentRe
 func (tencent) ProbeCommand() string       { return "C2C.CallbackAfterSendMsg" }
 func (tencent) UnknownCommand() string     { return "C2C.CallbackAfterImhookProbe" }
 
+// BusiestCommands: every one-to-one and group message passes the
+// before-send and after-send callbacks.
+func (tencent) BusiestCommands() []string {
+	return []string{"C2C.CallbackAfterSendMsg", "C2C.CallbackBeforeSendMsg", "Group.CallbackAfterSendMsg", "Group.CallbackBeforeSendMsg"}
+}
+
 // ReplySchema is the reply Tencent expects: ActionStatus, ErrorCode and
 // ErrorInfo, all required; before-callbacks may add the fields they apply.
 func (tencent) ReplySchema(e *fixtures.Entry) map[string]any {

@@ -138,6 +138,10 @@ type Vendor interface {
 	ReplySchema(e *fixtures.Entry) map[string]any
 	// ProbeCommand is the callback the probes use when none is named.
 	ProbeCommand() string
+	// BusiestCommands are the callbacks a backend gets most, the message
+	// callbacks before and after a message is sent (imhook check sends
+	// each in a burst of concurrent callbacks).
+	BusiestCommands() []string
 	// UnknownCommand is a command in the vendor's spelling that no callback
 	// has (a robustness probe sends it).
 	UnknownCommand() string
