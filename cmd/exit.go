@@ -7,7 +7,6 @@ import (
 
 	"github.com/imhook/imhook/internal/run"
 	"github.com/imhook/imhook/internal/suite"
-	"github.com/imhook/imhook/record"
 )
 
 // Exit codes ('imhook help environment').
@@ -79,29 +78,4 @@ func silent(err error) bool {
 	var ee *ExitError
 	var contract *run.ContractError
 	return errors.As(err, &contract) || (errors.As(err, &ee) && ee.Silent)
-}
-
-// recordReopened reports on stderr, even with -q, that --record's file was
-// deleted, moved or replaced and its path reopened (record.Writer.Watch).
-func recordReopened(g *Globals) func(record.Reopen) {
-	return func(r record.Reopen) {
-		level := "warning"
-		if r.Err != nil {
-			level = "error"
-		}
-		fmt.Fprintf(g.Streams.ErrOut, "imhook: %s: --record %s\n", level, r)
-	}
-}
-
-// serveRecordStreak reports serve's failed record writes on stderr as they
-// happen (even with -q: exchanges are being refused): once when a streak of
-// failures begins, once when writing works again, with the count.
-func serveRecordStreak(g *Globals, path string) func(record.Streak) {
-	return func(s record.Streak) {
-		if s.Over {
-			fmt.Fprintf(g.Streams.ErrOut, "imhook: --record %s: writing again; %d exchange(s) were answered 500 and not recorded while writing failed (last error: %v)\n", path, s.Failed, s.Err)
-			return
-		}
-		fmt.Fprintf(g.Streams.ErrOut, "imhook: error: --record %s: %v: %d exchange(s) answered 500 and not acknowledged; serve goes on, answers 500 to what it cannot record, and writes again as soon as it can (free space, or fix the file)\n", path, s.Err, s.Failed)
-	}
 }

@@ -16,7 +16,7 @@ import (
 
 	"github.com/imhook/imhook/fixtures/generate"
 	"github.com/imhook/imhook/internal/platform"
-	"github.com/imhook/imhook/record"
+	"github.com/imhook/imhook/internal/recordtest"
 )
 
 func loadBackend(t *testing.T, reply []byte, hits *atomic.Int64, keys *keyCollector) *httptest.Server {
@@ -74,17 +74,7 @@ func TestSimulateLoadMode(t *testing.T) {
 	if len(distinct) != 300 {
 		t.Errorf("%d distinct MsgKeys in 300 requests: payloads are not fresh", len(distinct))
 	}
-	f, _ := os.Open(rec)
-	defer f.Close()
-	n := 0
-	for rd := record.NewReader(f); ; n++ {
-		if _, _, err := rd.Next(); err == io.EOF {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
-	}
-	if n != 300 {
+	if n := len(recordtest.ReadFile(t, rec)); n != 300 {
 		t.Errorf("--record kept %d records, want 300", n)
 	}
 

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"runtime/debug"
 
@@ -137,3 +138,15 @@ func registerStrict(c *cobra.Command, v *bool, usage string) {
 }
 
 const strictUsage = "warnings and unknown fields fail too (exit 1); a --set path that is no field of the callback is a usage error"
+
+// recordReopened reports on stderr, even with -q, that --record's file was
+// deleted, moved or replaced and its path reopened (record.Writer.Watch).
+func recordReopened(g *Globals) func(record.Reopen) {
+	return func(r record.Reopen) {
+		level := "warning"
+		if r.Err != nil {
+			level = "error"
+		}
+		fmt.Fprintf(g.Streams.ErrOut, "imhook: %s: --record %s\n", level, r)
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/fixtures/generate"
 	"github.com/imhook/imhook/internal/platform"
+	"github.com/imhook/imhook/internal/recordtest"
 	"github.com/imhook/imhook/internal/serve"
 	"github.com/imhook/imhook/internal/ui"
 	"github.com/imhook/imhook/record"
@@ -100,19 +101,12 @@ func recordedBodies(t *testing.T, path string) []string {
 	}
 	defer f.Close()
 	var out []string
-	rd := record.NewReader(f)
-	for {
-		r, _, err := rd.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, r := range recordtest.Read(t, "recording", f) {
 		if r.Command != "" { // not a callback: replay skips it
 			out = append(out, rpCompact(t, r.Request.Body))
 		}
 	}
+	return out
 }
 
 func assertBodies(t *testing.T, hits []rpHit, want []string) {

@@ -327,3 +327,16 @@ func parseSize(s string) (int64, error) {
 	}
 	return n * mult, nil
 }
+
+// serveRecordStreak reports serve's failed record writes on stderr as they
+// happen (even with -q: exchanges are being refused): once when a streak of
+// failures begins, once when writing works again, with the count.
+func serveRecordStreak(g *Globals, path string) func(record.Streak) {
+	return func(s record.Streak) {
+		if s.Over {
+			fmt.Fprintf(g.Streams.ErrOut, "imhook: --record %s: writing again; %d exchange(s) were answered 500 and not recorded while writing failed (last error: %v)\n", path, s.Failed, s.Err)
+			return
+		}
+		fmt.Fprintf(g.Streams.ErrOut, "imhook: error: --record %s: %v: %d exchange(s) answered 500 and not acknowledged; serve goes on, answers 500 to what it cannot record, and writes again as soon as it can (free space, or fix the file)\n", path, s.Err, s.Failed)
+	}
+}

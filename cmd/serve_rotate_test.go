@@ -19,7 +19,7 @@ import (
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/fixtures/generate"
 	"github.com/imhook/imhook/internal/platform"
-	"github.com/imhook/imhook/record"
+	"github.com/imhook/imhook/internal/recordtest"
 	"github.com/imhook/imhook/simulate"
 )
 
@@ -114,15 +114,7 @@ func TestServeRecordFileRotatedAndDeleted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := record.NewReader(f)
-		for {
-			rec, line, err := r.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatalf("%s:%d: %v", p, line, err)
-			}
+		for _, rec := range recordtest.Read(t, p, f) {
 			recorded[gjson.GetBytes(rec.Request.Body, "MsgKey").Str] = true
 		}
 		f.Close()

@@ -21,7 +21,7 @@ import (
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/fixtures/generate"
 	"github.com/imhook/imhook/internal/platform"
-	"github.com/imhook/imhook/record"
+	"github.com/imhook/imhook/internal/recordtest"
 	"github.com/imhook/imhook/simulate"
 )
 
@@ -160,15 +160,7 @@ func serveSignalUnderLoad(t *testing.T, sig syscall.Signal) {
 	}
 	defer f.Close()
 	recorded := map[string]bool{}
-	r := record.NewReader(f)
-	for {
-		rec, line, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("line %d does not parse: %v", line, err)
-		}
+	for _, rec := range recordtest.Read(t, "the record file", f) {
 		recorded[gjson.GetBytes(rec.Request.Body, "MsgKey").Str] = true
 	}
 	missing := 0

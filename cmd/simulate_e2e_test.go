@@ -22,6 +22,7 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/internal/platform"
+	"github.com/imhook/imhook/internal/recordtest"
 	"github.com/imhook/imhook/internal/ui"
 	"github.com/imhook/imhook/record"
 )
@@ -540,18 +541,7 @@ func TestSimulateRecord(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer f.Close()
-		var out []*record.Record
-		rd := record.NewReader(f)
-		for {
-			rec, _, err := rd.Next()
-			if err == io.EOF {
-				return out
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, rec)
-		}
+		return recordtest.Read(t, file, f)
 	}
 	r := runCmd(t, nil, "", "simulate", "--all", "--vendor", "tencent", "--target", b.URL, "--record", file)
 	if r.code != 0 {

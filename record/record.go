@@ -4,7 +4,6 @@
 package record
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -555,52 +554,8 @@ func (w *Writer) Close() error {
 	return serr
 }
 
-// Reader reads records one line at a time, in bounded memory (a line may be
-// at most MaxLine bytes).
-type Reader struct {
-	sc   *bufio.Scanner
-	line int
-}
-
 // MaxLine is the longest record line, its newline included: the longest the
 // Writer writes (a longer record is refused with LineTooLongError), and the
-// longest the readers read (Reader here, and package stream's MaxItem, which
-// is this constant). serve refuses (413) a body whose record would be longer.
+// longest the reader of inputs reads (package stream's MaxItem, which is
+// this constant). serve refuses (413) a body whose record would be longer.
 const MaxLine = 64 << 20
-
-// NewReader wraps r.
-func NewReader(r io.Reader) *Reader {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), MaxLine)
-	return &Reader{sc: sc}
-}
-
-// Next returns the next record and its line number; io.EOF at the end. A line
-// that is not a record gives a *LineError and the reader can go on.
-func (r *Reader) Next() (*Record, int, error) {
-	for r.sc.Scan() {
-		r.line++
-		b := bytes.TrimSpace(r.sc.Bytes())
-		if len(b) == 0 {
-			continue
-		}
-		var rec Record
-		if err := Unmarshal(b, &rec); err != nil {
-			return nil, r.line, &LineError{Line: r.line, Err: err}
-		}
-		return &rec, r.line, nil
-	}
-	if err := r.sc.Err(); err != nil {
-		return nil, r.line + 1, &LineError{Line: r.line + 1, Err: err}
-	}
-	return nil, r.line, io.EOF
-}
-
-// LineError is a line that could not be read as a record.
-type LineError struct {
-	Line int
-	Err  error
-}
-
-func (e *LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
-func (e *LineError) Unwrap() error { return e.Err }

@@ -3,7 +3,6 @@ package record
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -51,7 +50,7 @@ func TestMessageNullBodyRoundTrip(t *testing.T) {
 	}
 }
 
-func TestWriterReader(t *testing.T) {
+func TestWriterDecode(t *testing.T) {
 	var buf bytes.Buffer
 	w := NewWriter(&buf)
 	recs := []*Record{
@@ -73,29 +72,16 @@ func TestWriterReader(t *testing.T) {
 	if !strings.Contains(lines[1], `"findings":[]`) || strings.Contains(lines[1], `"response"`) {
 		t.Errorf("record without reply: %s", lines[1])
 	}
-	rd := NewReader(strings.NewReader(buf.String() + "\n\nnot a record\n"))
-	r1, n, err := rd.Next()
-	if err != nil || n != 1 || r1.Verdict != Fail || r1.Findings[0].Path != "ErrorCode" || string(r1.Response.Body) != `{"ActionStatus":"OK"}` {
-		t.Fatalf("first record %+v %d %v", r1, n, err)
+	var r1, r2 Record
+	if err := Unmarshal([]byte(lines[0]), &r1); err != nil || r1.Verdict != Fail || r1.Findings[0].Path != "ErrorCode" || string(r1.Response.Body) != `{"ActionStatus":"OK"}` {
+		t.Fatalf("first record %+v %v", r1, err)
 	}
-	r2, n, err := rd.Next()
-	if err != nil || n != 2 || r2.Response != nil || r2.Error != "refused" {
-		t.Fatalf("second record %+v %d %v", r2, n, err)
+	if err := Unmarshal([]byte(lines[1]), &r2); err != nil || r2.Response != nil || r2.Error != "refused" {
+		t.Fatalf("second record %+v %v", r2, err)
 	}
-	_, n, err = rd.Next()
-	var le *LineError
-	if err == nil || n != 5 || !asLineError(err, &le) || le.Line != 5 {
-		t.Fatalf("bad line: %d %v", n, err)
+	if err := Unmarshal([]byte("not a record"), &Record{}); err == nil {
+		t.Fatal("a line that is not a record decoded")
 	}
-	if _, _, err = rd.Next(); err != io.EOF {
-		t.Fatalf("end: %v", err)
-	}
-}
-
-func asLineError(err error, le **LineError) bool {
-	e, ok := err.(*LineError)
-	*le = e
-	return ok
 }
 
 func TestVerdict(t *testing.T) {

@@ -4,7 +4,6 @@ package record
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -93,15 +92,7 @@ func TestWriterWatchReopens(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := NewReader(f)
-		for {
-			rec, line, err := r.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatalf("%s:%d: %v", p, line, err)
-			}
+		for _, rec := range readAll(t, p, f) {
 			seen[rec.Command] = true
 		}
 		f.Close()

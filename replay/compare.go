@@ -14,21 +14,16 @@ import (
 	"github.com/imhook/imhook/record"
 )
 
-// Compare reports how a replayed reply differs from the recorded one: the
-// HTTP status and the fields of the vendor's reply contract (Tencent
-// ActionStatus, ErrorCode, ErrorInfo; OpenIM actionCode, errCode, errMsg,
-// errDlt, nextCode), or the whole body when either is not a JSON object.
+// CompareReplies reports how a replayed reply differs from the recorded
+// one: the HTTP status and the fields of the vendor's reply contract
+// (Tencent ActionStatus, ErrorCode, ErrorInfo; OpenIM actionCode, errCode,
+// errMsg, errDlt, nextCode), or the whole body when either is not a JSON
+// object; and for a before-callback of e (nil: none) also the reply fields
+// its reply section names: the fields the platform applies and those it
+// copies back (OpenIM's nickName, groupID, ...; Tencent's MsgBody, ...).
 // recErr is the recorded reason when no reply was recorded. Headers and
 // latency are not compared. A finding's path names the field, and its
 // message does not repeat it.
-func Compare(vendor string, recorded *record.Message, recErr string, got *record.Message) []record.Finding {
-	return CompareReplies(vendor, nil, recorded, recErr, got)
-}
-
-// CompareReplies is Compare, and for a before-callback of e also the reply
-// fields its reply section names: the fields the platform applies and
-// those it copies back (OpenIM's nickName, groupID, ...; Tencent's MsgBody,
-// ...). e may be nil.
 func CompareReplies(vendor string, e *fixtures.Entry, recorded *record.Message, recErr string, got *record.Message) []record.Finding {
 	var out []record.Finding
 	diff := func(path, format string, a ...any) {

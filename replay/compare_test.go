@@ -30,7 +30,7 @@ func TestCompare(t *testing.T) {
 	}
 	for i, c := range cases {
 		var got []string
-		for _, f := range Compare(c.vendor, c.rec, c.recErr, c.got) {
+		for _, f := range CompareReplies(c.vendor, nil, c.rec, c.recErr, c.got) {
 			if f.Rule != RuleDiff || f.Severity != record.Error {
 				t.Errorf("case %d: %v", i, f)
 			}
@@ -109,7 +109,7 @@ func TestCompareMessagesNameTheFieldOnce(t *testing.T) {
 		"ActionStatus": `recorded the string "OK", replayed the string "FAIL"`,
 		"ErrorCode":    "recorded the number 0, replayed the number 1",
 	}
-	fs := Compare("tencent", rec, "", got)
+	fs := CompareReplies("tencent", nil, rec, "", got)
 	if len(fs) != len(want) {
 		t.Fatalf("%d differences: %+v", len(fs), fs)
 	}

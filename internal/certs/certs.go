@@ -126,13 +126,6 @@ func (c *Cert) TLS() tls.Certificate {
 	return tls.Certificate{Certificate: [][]byte{c.DER}, PrivateKey: c.Key, Leaf: c.Leaf}
 }
 
-// Pool is a pool holding this certificate alone.
-func (c *Cert) Pool() *x509.CertPool {
-	p := x509.NewCertPool()
-	p.AddCert(c.Leaf)
-	return p
-}
-
 // Fingerprint is the SHA-256 fingerprint of a DER certificate, as browsers
 // and openssl x509 -fingerprint -sha256 show it: upper-case hex pairs
 // joined by colons.

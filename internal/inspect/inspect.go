@@ -265,13 +265,6 @@ func (in *Inspector) unsubscribe(ch chan Summary) {
 	in.mu.Unlock()
 }
 
-// Subscribers is the number of live pages.
-func (in *Inspector) Subscribers() int {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return len(in.subs)
-}
-
 // Handler serves the page and its API.
 func (in *Inspector) Handler() http.Handler {
 	mux := http.NewServeMux()

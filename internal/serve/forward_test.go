@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"io"
 	"net"
 	"net/http"
@@ -304,10 +305,10 @@ func TestForwardTLSBothSides(t *testing.T) {
 		}
 		_, _ = w.Write(reply)
 	}))
-	be.TLS = &tls.Config{Certificates: []tls.Certificate{beCert.TLS()}, ClientCAs: ca.Pool(), ClientAuth: tls.RequireAndVerifyClientCert}
+	be.TLS = &tls.Config{Certificates: []tls.Certificate{beCert.TLS()}, ClientCAs: pool(ca), ClientAuth: tls.RequireAndVerifyClientCert}
 	be.StartTLS()
 	defer be.Close()
-	fw, err := NewForwarder(be.URL, simulate.NewClient(&tls.Config{RootCAs: ca.Pool(), Certificates: []tls.Certificate{clientCert.TLS()}}))
+	fw, err := NewForwarder(be.URL, simulate.NewClient(&tls.Config{RootCAs: pool(ca), Certificates: []tls.Certificate{clientCert.TLS()}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,4 +382,11 @@ func TestForwardURLFor(t *testing.T) {
 	if got := g.URLFor(r, "callbackAfterSendSingleMsgCommand").String(); got != "http://backend/callbackAfterSendSingleMsgCommand" {
 		t.Errorf("a target ending in / gets %s", got)
 	}
+}
+
+// pool is a pool holding c alone.
+func pool(c *certs.Cert) *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AddCert(c.Leaf)
+	return p
 }

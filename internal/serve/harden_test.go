@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/imhook/imhook/internal/platform"
+	"github.com/imhook/imhook/internal/recordtest"
 	"github.com/imhook/imhook/record"
 )
 
@@ -30,18 +31,7 @@ func (l *lockedBuffer) records(t *testing.T) []*record.Record {
 	t.Helper()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var out []*record.Record
-	r := record.NewReader(bytes.NewReader(l.b.Bytes()))
-	for {
-		rec, line, err := r.Next()
-		if err != nil {
-			if err.Error() == "EOF" {
-				return out
-			}
-			t.Fatalf("line %d of the records: %v", line, err)
-		}
-		out = append(out, rec)
-	}
+	return recordtest.Read(t, "the records", bytes.NewReader(l.b.Bytes()))
 }
 
 // A body within --max-body whose record would pass MaxLine (12 MiB of

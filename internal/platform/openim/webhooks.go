@@ -2,7 +2,6 @@ package openim
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -107,16 +106,6 @@ type CallbackSettings struct {
 	BudgetFrom string
 	// FailedContinue is a before-callback's failedContinue (nil: not set).
 	FailedContinue *bool
-}
-
-// Commands lists the enabled callbacks' commands, sorted.
-func (s *Settings) Commands() []string {
-	out := make([]string, 0, len(s.Callbacks))
-	for c := range s.Callbacks {
-		out = append(out, c)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // ParseWebhooks reads OpenIM Server's config/webhooks.yml (name is
