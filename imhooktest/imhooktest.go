@@ -282,9 +282,9 @@ func subtest(t testing.TB, name string, f func(testing.TB)) {
 	t.Helper()
 	switch tt := t.(type) {
 	case *testing.T:
-		tt.Run(name, func(t *testing.T) { f(t) })
+		tt.Run(name, func(t *testing.T) { t.Helper(); f(t) })
 	case *testing.B:
-		tt.Run(name, func(b *testing.B) { f(b) })
+		tt.Run(name, func(b *testing.B) { b.Helper(); f(b) })
 	default:
 		// In a goroutine of its own, as t.Run runs a subtest: a Fatalf or
 		// Skipf (runtime.Goexit) ends f, not the callbacks after it.

@@ -104,9 +104,13 @@ func (h *Harness) runProbes(t testing.TB, s settings, probes []*probe.Probe) boo
 	t.Helper()
 	r := &probe.Runner{Client: s.client, Timeout: s.timeout, Version: s.params.Release()}
 	failed := map[string]string{} // by vendor: why its last baseline failed
+	under := ""                   // the callback the probes are of
 	for _, p := range probes {
+		if p.Entry != nil {
+			under = p.Entry.Command
+		}
 		var down bool
-		subtest(t, p.Command+"/"+p.Name, func(t testing.TB) {
+		subtest(t, under+"/"+p.Name, func(t testing.TB) {
 			t.Helper()
 			why := failed[p.Vendor]
 			if p.Kind == "" {

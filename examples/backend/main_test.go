@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/imhook/imhook/cmd"
+	"github.com/imhook/imhook/imhooktest"
 	"github.com/imhook/imhook/internal/ui"
 )
 
@@ -135,5 +138,87 @@ func TestBannedWords(t *testing.T) {
 		if banned(text) != want {
 			t.Errorf("banned(%q) = %v", text, !want)
 		}
+	}
+}
+
+// The backend's own tests, with imhooktest: each check is a few lines of a
+// Go test against the handler in process (no listener). They run on the
+// handler with the README's fix (fixed); TestImhooktestFindsThePlantedBug
+// runs the first on the handler as shipped.
+
+// backend is the Harness of the handler: Tencent callbacks, at /im.
+func backend(t *testing.T) *imhooktest.Harness {
+	t.Helper()
+	return imhooktest.New(t, handler(), imhooktest.Vendor("tencent"), imhooktest.Path("/im"))
+}
+
+// Every callback is answered as Tencent reads a reply.
+func TestEveryCallback(t *testing.T) {
+	fixed(t)
+	backend(t).RunAll(t)
+}
+
+// A banned word is refused.
+func TestBannedWordRefused(t *testing.T) {
+	fixed(t)
+	backend(t).Send(t, "C2C.CallbackBeforeSendMsg", imhooktest.Text("buy spam now"), imhooktest.Expect("reject"))
+}
+
+// Bad input (malformed JSON, wrong types, an unknown command, a body over
+// 1 MiB, ...) still gets an answer in Tencent's reply shape.
+func TestRobustness(t *testing.T) {
+	fixed(t)
+	backend(t).Probes(t, imhooktest.Robustness)
+}
+
+// asShipped, set in the environment, leaves the planted bug in the handler
+// (TestImhooktestFindsThePlantedBug's run of TestEveryCallback).
+const asShipped = "IMHOOK_EXAMPLE_AS_SHIPPED"
+
+// fixed applies the README's fix (make errorCode return code) for the
+// test, unless asShipped is set.
+func fixed(t *testing.T) {
+	if os.Getenv(asShipped) != "" {
+		return
+	}
+	shipped := errorCode
+	t.Cleanup(func() { errorCode = shipped })
+	errorCode = func(code int) any { return code }
+}
+
+// TestEveryCallback fails on the handler as shipped as the README's first
+// run does: every one of the Tencent callbacks, each a failing subtest
+// with the finding line the README quotes.
+func TestImhooktestFindsThePlantedBug(t *testing.T) {
+	if os.Getenv(asShipped) != "" {
+		t.Skip("the run of TestEveryCallback on the handler as shipped")
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	run := exec.CommandContext(ctx, os.Args[0], "-test.run", "^TestEveryCallback$", "-test.count", "1")
+	run.Env = append(os.Environ(), asShipped+"=1")
+	out, err := run.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) {
+		t.Fatalf("the run on the handler as shipped did not fail (%v):\n%s", err, out)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := sectionOf(t, string(readme), "## The first five minutes")
+	quoted := regexp.MustCompile(`(?m)^ +error response\.type .*$`).FindString(section)
+	n, _ := strconv.Atoi(regexp.MustCompile(`Every one of the (\d+) Tencent callbacks fails`).FindStringSubmatch(section)[1])
+	if quoted == "" || n == 0 {
+		t.Fatalf("the section quotes no finding line or count")
+	}
+	if got := strings.Count(string(out), strings.TrimSpace(quoted)); got != n {
+		t.Errorf("%d failures with %q, want %d (the README's count):\n%s", got, quoted, n, out)
+	}
+	if got := regexp.MustCompile(`(?m)^    --- FAIL: TestEveryCallback/`).FindAll(out, -1); len(got) != n {
+		t.Errorf("%d failing subtests, want %d", len(got), n)
+	}
+	if !strings.Contains(string(out), "--> tencent C2C.CallbackAfterSendMsg  <-- 200 ") {
+		t.Errorf("no exchange line of C2C.CallbackAfterSendMsg:\n%s", out)
 	}
 }
