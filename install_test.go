@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -261,5 +262,48 @@ func TestInstallScript(t *testing.T) {
 				t.Errorf("%d request(s) for a platform without a release", n)
 			}
 		})
+	}
+}
+
+// TestReleaseConfigsMatchInstaller holds .goreleaser.yaml and .ko.yaml to
+// what scripts/install.sh downloads and cmd/version.go reads: the archives'
+// and checksums file's names, and the linked variables.
+func TestReleaseConfigsMatchInstaller(t *testing.T) {
+	t.Parallel()
+	link := []string{"-X github.com/imhook/imhook/cmd.Version=", "-X github.com/imhook/imhook/cmd.Commit=", "-X github.com/imhook/imhook/cmd.Date="}
+	for file, want := range map[string][]string{
+		".goreleaser.yaml": append([]string{
+			`name_template: "{{ .ProjectName }}_{{ .Version }}_{{ .Os }}_{{ .Arch }}"`,
+			`name_template: "{{ .ProjectName }}_{{ .Version }}_checksums.txt"`,
+			"project_name: imhook\n", "binary: imhook\n", "algorithm: sha256\n", "- CGO_ENABLED=0\n", "- -trimpath\n",
+		}, link...),
+		".ko.yaml":           append([]string{"- CGO_ENABLED=0\n", "- -trimpath\n"}, link...),
+		"scripts/install.sh": {"archive=imhook_${number}_${os}_${arch}.$ext\n", "sums=imhook_${number}_checksums.txt\n"},
+	} {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range want {
+			if !strings.Contains(string(b), w) {
+				t.Errorf("%s does not say %q", file, w)
+			}
+		}
+	}
+	// One pinned release: the installer's default is the action's and the
+	// README's.
+	sh, _ := os.ReadFile("scripts/install.sh")
+	m := regexp.MustCompile(`IMHOOK_VERSION:-(v[0-9]+\.[0-9]+\.[0-9]+)\}`).FindSubmatch(sh)
+	if m == nil {
+		t.Fatal("scripts/install.sh: no default version (version=${IMHOOK_VERSION:-vX.Y.Z})")
+	}
+	pinned := string(m[1])
+	for file, want := range map[string]string{
+		"action.yml": "    default: " + pinned + "\n",
+		"README.md":  "uses: imhook/imhook@" + pinned + "\n",
+	} {
+		if b, err := os.ReadFile(file); err != nil || !strings.Contains(string(b), want) {
+			t.Errorf("%s does not pin %s, the installer's default: %q missing (%v)", file, pinned, want, err)
+		}
 	}
 }
