@@ -153,6 +153,7 @@ func conversationOf(b gjson.Result) string {
 	return ""
 }
 
+// check checks one callback against the state the earlier ones left.
 func (c *openimConsistency) check(body gjson.Result, prefix string) []record.Finding {
 	cmd := body.Get("callbackCommand")
 	if cmd.Type != gjson.String {
@@ -162,34 +163,65 @@ func (c *openimConsistency) check(body gjson.Result, prefix string) []record.Fin
 	if !ok || e.Vendor != fixtures.OpenIM {
 		return nil
 	}
-	var fs []record.Finding
-	add := func(sev record.Severity, rule, path, format string, a ...any) {
-		fs = append(fs, record.Finding{Severity: sev, Rule: rule, Path: prefix + path, Message: fmt.Sprintf(format, a...)})
-	}
-	get := func(p string) gjson.Result { return body.Get(p) }
 	switch e.Command {
 	case oimRegister:
-		for i, u := range get("users").Array() {
-			id := u.Get("userID").Str
-			if id == "" {
-				continue
-			}
-			st := c.user(id)
-			if st.registered != 0 {
-				add(record.Error, RuleUser, fmt.Sprintf("users.%d.userID", i), "%s registered already (createTime %d)", id, st.registered)
-			}
-			st.registered = max(u.Get("createTime").Int(), 1)
-		}
+		return c.register(body, prefix)
 	case oimApply:
-		c.applications[[2]string{get("fromUserID").Str, get("toUserID").Str}] = true
+		c.applications[[2]string{body.Get("fromUserID").Str, body.Get("toUserID").Str}] = true
 	case oimAgree:
-		applicant, responder := get("blackUserID").Str, get("fromUserID").Str
-		if !c.applications[[2]string{applicant, responder}] && c.registered(applicant) && c.registered(responder) {
-			add(record.Error, RuleFriend, "blackUserID", "%s answers an application from %s (blackUserID) that the recording does not have, though both registered in it", responder, applicant)
+		return c.agree(body, prefix)
+	case oimCreateGroup, "callbackAfterJoinGroupCommand", "callbackAfterQuitGroupCommand", "callbackAfterKickGroupCommand", "callbackAfterDisMissGroupCommand":
+		c.groupEvent(e.Command, body)
+	case oimSendSingle, oimSendGroup:
+		fs := c.message(body, prefix)
+		c.remember(body)
+		return fs
+	case oimSaved:
+		return c.saved(body, prefix)
+	case oimReadSingle:
+		return c.readSingle(body, prefix)
+	case oimReadGroup:
+		return c.readGroup(body, prefix)
+	}
+	return nil
+}
+
+// register checks that each user registers once.
+func (c *openimConsistency) register(body gjson.Result, prefix string) []record.Finding {
+	var fs []record.Finding
+	for i, u := range body.Get("users").Array() {
+		id := u.Get("userID").Str
+		if id == "" {
+			continue
 		}
-		delete(c.applications, [2]string{applicant, responder})
+		st := c.user(id)
+		if st.registered != 0 {
+			fs = append(fs, record.Finding{Severity: record.Error, Rule: RuleUser, Path: prefix + fmt.Sprintf("users.%d.userID", i), Message: fmt.Sprintf("%s registered already (createTime %d)", id, st.registered)})
+		}
+		st.registered = max(u.Get("createTime").Int(), 1)
+	}
+	return fs
+}
+
+// agree checks that an answered friend application is in the recording
+// when both users registered in it.
+func (c *openimConsistency) agree(body gjson.Result, prefix string) []record.Finding {
+	var fs []record.Finding
+	applicant, responder := body.Get("blackUserID").Str, body.Get("fromUserID").Str
+	if !c.applications[[2]string{applicant, responder}] && c.registered(applicant) && c.registered(responder) {
+		fs = append(fs, record.Finding{Severity: record.Error, Rule: RuleFriend, Path: prefix + "blackUserID", Message: fmt.Sprintf("%s answers an application from %s (blackUserID) that the recording does not have, though both registered in it", responder, applicant)})
+	}
+	delete(c.applications, [2]string{applicant, responder})
+	return fs
+}
+
+// groupEvent follows a group's members: created, joined, quit, kicked,
+// dismissed.
+func (c *openimConsistency) groupEvent(command string, body gjson.Result) {
+	get := func(p string) gjson.Result { return body.Get(p) }
+	g := c.group(get("groupID").Str)
+	switch command {
 	case oimCreateGroup:
-		g := c.group(get("groupID").Str)
 		g.known, g.members, g.joins, g.dismissed = true, map[string]bool{}, 0, false
 		for _, m := range get("initMemberList").Array() {
 			c.join(g, get("groupID").Str, m.Get("userID").Str)
@@ -198,47 +230,50 @@ func (c *openimConsistency) check(body gjson.Result, prefix string) []record.Fin
 			c.join(g, get("groupID").Str, o)
 		}
 	case "callbackAfterJoinGroupCommand":
-		c.group(get("groupID").Str).joins++
+		g.joins++
 	case "callbackAfterQuitGroupCommand":
-		delete(c.group(get("groupID").Str).members, get("userID").Str)
+		delete(g.members, get("userID").Str)
 	case "callbackAfterKickGroupCommand":
-		g := c.group(get("groupID").Str)
 		for _, k := range get("kickedUserIDs").Array() {
 			delete(g.members, k.Str)
 		}
 	case "callbackAfterDisMissGroupCommand":
-		c.group(get("groupID").Str).dismissed = true
-	case oimSendSingle, oimSendGroup:
-		fs = append(fs, c.message(body, prefix)...)
-		id := get("serverMsgID").Str
-		if id != "" {
-			if _, seen := c.msgs[id]; !seen {
-				c.msgOrder = append(c.msgOrder, id)
-				if len(c.msgOrder) > maxOpenIMMessages {
-					delete(c.msgs, c.msgOrder[0])
-					c.msgOrder = c.msgOrder[1:]
-				}
-			}
-			c.msgs[id] = body
-		}
-	case oimSaved:
-		fs = append(fs, c.saved(body, prefix)...)
-	case oimReadSingle:
-		fs = append(fs, c.readSingle(body, prefix)...)
-	case oimReadGroup:
-		reader, upTo := get("sendID").Str, get("unreadMsgNum").Int()
-		var last int64
-		known := false
-		for _, g := range c.users[reader].groupsOrNil() {
-			if v := c.convs["sg_"+g]; v != nil {
-				known, last = true, max(last, v.last)
-			}
-		}
-		if known && upTo > last {
-			add(record.Error, RuleRead, "unreadMsgNum", "%s has read up to seq %d (unreadMsgNum, as the server fills it), but the last message saved in %s's groups has seq %d", reader, upTo, reader, last)
+		g.dismissed = true
+	}
+}
+
+// remember keeps a sent message by its serverMsgID (the last
+// maxOpenIMMessages) for the saved-message check.
+func (c *openimConsistency) remember(body gjson.Result) {
+	id := body.Get("serverMsgID").Str
+	if id == "" {
+		return
+	}
+	if _, seen := c.msgs[id]; !seen {
+		c.msgOrder = append(c.msgOrder, id)
+		if len(c.msgOrder) > maxOpenIMMessages {
+			delete(c.msgs, c.msgOrder[0])
+			c.msgOrder = c.msgOrder[1:]
 		}
 	}
-	return fs
+	c.msgs[id] = body
+}
+
+// readGroup checks that a group read reaches no further than the last
+// message saved in the reader's groups.
+func (c *openimConsistency) readGroup(body gjson.Result, prefix string) []record.Finding {
+	reader, upTo := body.Get("sendID").Str, body.Get("unreadMsgNum").Int()
+	var last int64
+	known := false
+	for _, g := range c.users[reader].groupsOrNil() {
+		if v := c.convs["sg_"+g]; v != nil {
+			known, last = true, max(last, v.last)
+		}
+	}
+	if known && upTo > last {
+		return []record.Finding{{Severity: record.Error, Rule: RuleRead, Path: prefix + "unreadMsgNum", Message: fmt.Sprintf("%s has read up to seq %d (unreadMsgNum, as the server fills it), but the last message saved in %s's groups has seq %d", reader, upTo, reader, last)}}
+	}
+	return nil
 }
 
 func (u *oimUserState) groupsOrNil() []string {

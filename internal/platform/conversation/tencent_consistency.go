@@ -162,146 +162,186 @@ func (c *tencentConsistency) Payload(raw []byte) []record.Finding {
 	return c.check(body, "")
 }
 
+// tencentCheck is one item's check: its body, the prefix of its paths and
+// the findings so far.
+type tencentCheck struct {
+	body   gjson.Result
+	prefix string
+	fs     []record.Finding
+}
+
+func (ck *tencentCheck) get(p string) gjson.Result { return ck.body.Get(p) }
+
+func (ck *tencentCheck) add(rule, path, format string, a ...any) {
+	ck.fs = append(ck.fs, record.Finding{Severity: record.Error, Rule: rule, Path: ck.prefix + path, Message: fmt.Sprintf(format, a...)})
+}
+
+// check checks one callback against the state the earlier ones left.
 func (c *tencentConsistency) check(body gjson.Result, prefix string) []record.Finding {
-	var fs []record.Finding
-	add := func(rule, path, format string, a ...any) {
-		fs = append(fs, record.Finding{Severity: record.Error, Rule: rule, Path: prefix + path, Message: fmt.Sprintf(format, a...)})
-	}
-	get := func(p string) gjson.Result { return body.Get(p) }
-	switch cmd := get("CallbackCommand").String(); {
+	ck := &tencentCheck{body: body, prefix: prefix}
+	switch cmd := ck.get("CallbackCommand").String(); {
 	case strings.EqualFold(cmd, "C2C.CallbackAfterSendMsg"):
-		from, to := get("From_Account").String(), get("To_Account").String()
-		t := get("MsgTime").Int()
-		if from == "" || to == "" {
-			return nil
-		}
-		conv := c.user(min(from, to)).peer(max(from, to))
-		if t < conv.convTime {
-			add(RuleTimeOrder, "MsgTime", "MsgTime %d is before the MsgTime %d of the previous message between %s and %s", t, conv.convTime, from, to)
-		}
-		conv.convTime = max(conv.convTime, t)
-		u := c.user(to)
-		p := u.peer(from)
-		p.lastMsg = max(p.lastMsg, t)
-		if get("SendMsgResult").Int() != 0 || !get("UnreadMsgNum").Exists() {
-			return fs // a failed send changes no count
-		}
-		found := int(get("UnreadMsgNum").Int())
-		if u.known && found != u.total+1 {
-			add(RuleUnread, "UnreadMsgNum", "UnreadMsgNum is %d, but %s had %d unread one-to-one message(s), so a new message from %s makes %d", found, to, u.total, from, u.total+1)
-		} else if !u.known && found < 1 {
-			add(RuleUnread, "UnreadMsgNum", "UnreadMsgNum is %d, but it counts the new message from %s: at least 1", found, from)
-		}
-		if !u.known || found != u.total+1 {
-			u.resync(found)
-			if found > 0 {
-				p.unread, u.base = 1, found-1
-			}
-			return fs
-		}
-		u.total, p.unread = found, p.unread+1
+		c.c2cSend(ck)
 	case strings.EqualFold(cmd, "C2C.CallbackAfterMsgReport"):
-		r, peer := get("Report_Account").String(), get("Peer_Account").String()
-		if r == "" || peer == "" {
-			return nil
-		}
-		u := c.user(r)
-		p := u.peer(peer)
-		t := get("LastReadTime").Int()
-		if t < p.lastRead {
-			add(RuleTimeOrder, "LastReadTime", "LastReadTime %d is before the LastReadTime %d of %s's previous report of %s", t, p.lastRead, r, peer)
-		}
-		p.lastRead = max(p.lastRead, t)
-		if t < p.lastMsg {
-			add(RuleReadTime, "LastReadTime", "LastReadTime %d is before the MsgTime %d of the last message from %s to %s, which this report reads", t, p.lastMsg, peer, r)
-		}
-		if !get("UnreadMsgNum").Exists() {
-			return fs
-		}
-		found := int(get("UnreadMsgNum").Int())
-		if !u.known {
-			u.resync(found)
-			return fs
-		}
-		hi := u.total - p.unread
-		lo := max(hi-u.base, 0)
-		if found < lo || found > hi {
-			want := fmt.Sprint(hi)
-			if lo < hi {
-				want = fmt.Sprintf("between %d and %d (%d unread from before the recording may be %s's)", lo, hi, u.base, peer)
-			}
-			add(RuleUnread, "UnreadMsgNum", "UnreadMsgNum is %d, but %s had %d unread one-to-one message(s), %d of them from %s, which this report reads: expected %s", found, r, u.total, p.unread, peer, want)
-			u.resync(found)
-			return fs
-		}
-		u.base -= hi - found
-		u.total, p.unread = found, 0
+		c.c2cReport(ck)
 	case strings.EqualFold(cmd, "C2C.CallbackAfterMsgReadAll"):
-		if u := c.users[get("Report_Account").String()]; u != nil {
-			u.known = false
-			for _, p := range u.peers {
-				p.unread = 0
-			}
-		}
+		c.c2cReadAll(ck)
 	case strings.EqualFold(cmd, "Group.CallbackAfterSendMsg"):
-		id := get("GroupId").String()
-		if id == "" {
-			return nil
-		}
-		g := c.group(id)
-		seq, t, ev := get("MsgSeq").Int(), get("MsgTime").Int(), get("EventTime").Int()
-		if g.lastSeq > 0 && seq <= g.lastSeq {
-			add(RuleMsgSeq, "MsgSeq", "MsgSeq %d is not greater than the MsgSeq %d of the group's previous message", seq, g.lastSeq)
-		}
-		if t < g.lastTime {
-			add(RuleTimeOrder, "MsgTime", "MsgTime %d is before the MsgTime %d of the group's previous message", t, g.lastTime)
-		}
-		if ev < g.lastEvent {
-			add(RuleTimeOrder, "EventTime", "EventTime %d is before the EventTime %d of the group's previous callback", ev, g.lastEvent)
-		}
-		g.lastSeq, g.lastTime, g.lastEvent = max(g.lastSeq, seq), max(g.lastTime, t), max(g.lastEvent, ev)
-		sq := g.seq(seq)
-		sq.msgTime, sq.from = t, get("From_Account").String()
+		c.groupSend(ck)
 	case strings.EqualFold(cmd, "Group.CallbackAfterReadReceipt"):
-		id := get("GroupId").String()
-		if id == "" {
-			return nil
+		c.readReceipt(ck)
+	}
+	return ck.fs
+}
+
+// c2cSend checks a one-to-one message: its time against the conversation's,
+// and UnreadMsgNum against the recipient's count.
+func (c *tencentConsistency) c2cSend(ck *tencentCheck) {
+	from, to := ck.get("From_Account").String(), ck.get("To_Account").String()
+	t := ck.get("MsgTime").Int()
+	if from == "" || to == "" {
+		return
+	}
+	conv := c.user(min(from, to)).peer(max(from, to))
+	if t < conv.convTime {
+		ck.add(RuleTimeOrder, "MsgTime", "MsgTime %d is before the MsgTime %d of the previous message between %s and %s", t, conv.convTime, from, to)
+	}
+	conv.convTime = max(conv.convTime, t)
+	u := c.user(to)
+	p := u.peer(from)
+	p.lastMsg = max(p.lastMsg, t)
+	if ck.get("SendMsgResult").Int() != 0 || !ck.get("UnreadMsgNum").Exists() {
+		return // a failed send changes no count
+	}
+	found := int(ck.get("UnreadMsgNum").Int())
+	if u.known && found != u.total+1 {
+		ck.add(RuleUnread, "UnreadMsgNum", "UnreadMsgNum is %d, but %s had %d unread one-to-one message(s), so a new message from %s makes %d", found, to, u.total, from, u.total+1)
+	} else if !u.known && found < 1 {
+		ck.add(RuleUnread, "UnreadMsgNum", "UnreadMsgNum is %d, but it counts the new message from %s: at least 1", found, from)
+	}
+	if !u.known || found != u.total+1 {
+		u.resync(found)
+		if found > 0 {
+			p.unread, u.base = 1, found-1
 		}
-		g := c.group(id)
-		ev := get("EventTime").Int()
-		if ev < g.lastEvent {
-			add(RuleTimeOrder, "EventTime", "EventTime %d is before the EventTime %d of the group's previous callback", ev, g.lastEvent)
+		return
+	}
+	u.total, p.unread = found, p.unread+1
+}
+
+// c2cReport checks a read report: LastReadTime against the messages it reads,
+// and UnreadMsgNum against the reporter's count.
+func (c *tencentConsistency) c2cReport(ck *tencentCheck) {
+	r, peer := ck.get("Report_Account").String(), ck.get("Peer_Account").String()
+	if r == "" || peer == "" {
+		return
+	}
+	u := c.user(r)
+	p := u.peer(peer)
+	t := ck.get("LastReadTime").Int()
+	if t < p.lastRead {
+		ck.add(RuleTimeOrder, "LastReadTime", "LastReadTime %d is before the LastReadTime %d of %s's previous report of %s", t, p.lastRead, r, peer)
+	}
+	p.lastRead = max(p.lastRead, t)
+	if t < p.lastMsg {
+		ck.add(RuleReadTime, "LastReadTime", "LastReadTime %d is before the MsgTime %d of the last message from %s to %s, which this report reads", t, p.lastMsg, peer, r)
+	}
+	if !ck.get("UnreadMsgNum").Exists() {
+		return
+	}
+	found := int(ck.get("UnreadMsgNum").Int())
+	if !u.known {
+		u.resync(found)
+		return
+	}
+	hi := u.total - p.unread
+	lo := max(hi-u.base, 0)
+	if found < lo || found > hi {
+		want := fmt.Sprint(hi)
+		if lo < hi {
+			want = fmt.Sprintf("between %d and %d (%d unread from before the recording may be %s's)", lo, hi, u.base, peer)
 		}
-		g.lastEvent = max(g.lastEvent, ev)
-		for i, it := range get("GroupMsgReceiptList").Array() {
-			at := fmt.Sprintf("GroupMsgReceiptList.%d.", i)
-			seq, read, unread := it.Get("MsgSeq").Int(), it.Get("ReadNum").Int(), it.Get("UnreadNum").Int()
-			if g.lastSeq > 0 && seq > g.lastSeq {
-				add(RuleMsgSeq, at+"MsgSeq", "a read receipt for MsgSeq %d, but the group's last message has MsgSeq %d", seq, g.lastSeq)
-			}
-			if g.members == 0 {
-				g.members = read + unread
-			} else if read+unread != g.members {
-				add(RuleReadReceipt, at+"UnreadNum", "ReadNum %d + UnreadNum %d is %d, but the group's receipts give %d (the members other than the sender)", read, unread, read+unread, g.members)
-			}
-			s := g.seq(seq)
-			members := it.Get("ReadReceiptMembers").Array()
-			if n := int64(len(members)); n > read {
-				add(RuleReadReceipt, at+"ReadReceiptMembers", "%d members have read MsgSeq %d, but ReadNum is %d", n, seq, read)
-			}
-			for j, m := range members {
-				if s.from != "" && m.Get("Member_Account").String() == s.from {
-					add(RuleReadReceipt, fmt.Sprintf("%sReadReceiptMembers.%d.Member_Account", at, j), "%s sent MsgSeq %d: the sender is not one of its readers", s.from, seq)
-				}
-			}
-			if read < s.readNum {
-				add(RuleReadReceipt, at+"ReadNum", "ReadNum fell from %d to %d for MsgSeq %d", s.readNum, read, seq)
-			}
-			s.readNum = max(s.readNum, read)
-			if s.msgTime > 0 && ev < s.msgTime*1000 {
-				add(RuleReadTime, "EventTime", "EventTime %d is before the MsgTime %d (s) of MsgSeq %d, which this receipt reports read", ev, s.msgTime, seq)
-			}
+		ck.add(RuleUnread, "UnreadMsgNum", "UnreadMsgNum is %d, but %s had %d unread one-to-one message(s), %d of them from %s, which this report reads: expected %s", found, r, u.total, p.unread, peer, want)
+		u.resync(found)
+		return
+	}
+	u.base -= hi - found
+	u.total, p.unread = found, 0
+}
+
+// c2cReadAll checks a read-all: the reporter's count is unknown again.
+func (c *tencentConsistency) c2cReadAll(ck *tencentCheck) {
+	if u := c.users[ck.get("Report_Account").String()]; u != nil {
+		u.known = false
+		for _, p := range u.peers {
+			p.unread = 0
 		}
 	}
-	return fs
+}
+
+// groupSend checks a group message: MsgSeq, MsgTime and EventTime against the
+// group's previous ones.
+func (c *tencentConsistency) groupSend(ck *tencentCheck) {
+	id := ck.get("GroupId").String()
+	if id == "" {
+		return
+	}
+	g := c.group(id)
+	seq, t, ev := ck.get("MsgSeq").Int(), ck.get("MsgTime").Int(), ck.get("EventTime").Int()
+	if g.lastSeq > 0 && seq <= g.lastSeq {
+		ck.add(RuleMsgSeq, "MsgSeq", "MsgSeq %d is not greater than the MsgSeq %d of the group's previous message", seq, g.lastSeq)
+	}
+	if t < g.lastTime {
+		ck.add(RuleTimeOrder, "MsgTime", "MsgTime %d is before the MsgTime %d of the group's previous message", t, g.lastTime)
+	}
+	if ev < g.lastEvent {
+		ck.add(RuleTimeOrder, "EventTime", "EventTime %d is before the EventTime %d of the group's previous callback", ev, g.lastEvent)
+	}
+	g.lastSeq, g.lastTime, g.lastEvent = max(g.lastSeq, seq), max(g.lastTime, t), max(g.lastEvent, ev)
+	sq := g.seq(seq)
+	sq.msgTime, sq.from = t, ck.get("From_Account").String()
+}
+
+// readReceipt checks a group's read receipts: each against its message and
+// the group's members.
+func (c *tencentConsistency) readReceipt(ck *tencentCheck) {
+	id := ck.get("GroupId").String()
+	if id == "" {
+		return
+	}
+	g := c.group(id)
+	ev := ck.get("EventTime").Int()
+	if ev < g.lastEvent {
+		ck.add(RuleTimeOrder, "EventTime", "EventTime %d is before the EventTime %d of the group's previous callback", ev, g.lastEvent)
+	}
+	g.lastEvent = max(g.lastEvent, ev)
+	for i, it := range ck.get("GroupMsgReceiptList").Array() {
+		at := fmt.Sprintf("GroupMsgReceiptList.%d.", i)
+		seq, read, unread := it.Get("MsgSeq").Int(), it.Get("ReadNum").Int(), it.Get("UnreadNum").Int()
+		if g.lastSeq > 0 && seq > g.lastSeq {
+			ck.add(RuleMsgSeq, at+"MsgSeq", "a read receipt for MsgSeq %d, but the group's last message has MsgSeq %d", seq, g.lastSeq)
+		}
+		if g.members == 0 {
+			g.members = read + unread
+		} else if read+unread != g.members {
+			ck.add(RuleReadReceipt, at+"UnreadNum", "ReadNum %d + UnreadNum %d is %d, but the group's receipts give %d (the members other than the sender)", read, unread, read+unread, g.members)
+		}
+		s := g.seq(seq)
+		members := it.Get("ReadReceiptMembers").Array()
+		if n := int64(len(members)); n > read {
+			ck.add(RuleReadReceipt, at+"ReadReceiptMembers", "%d members have read MsgSeq %d, but ReadNum is %d", n, seq, read)
+		}
+		for j, m := range members {
+			if s.from != "" && m.Get("Member_Account").String() == s.from {
+				ck.add(RuleReadReceipt, fmt.Sprintf("%sReadReceiptMembers.%d.Member_Account", at, j), "%s sent MsgSeq %d: the sender is not one of its readers", s.from, seq)
+			}
+		}
+		if read < s.readNum {
+			ck.add(RuleReadReceipt, at+"ReadNum", "ReadNum fell from %d to %d for MsgSeq %d", s.readNum, read, seq)
+		}
+		s.readNum = max(s.readNum, read)
+		if s.msgTime > 0 && ev < s.msgTime*1000 {
+			ck.add(RuleReadTime, "EventTime", "EventTime %d is before the MsgTime %d (s) of MsgSeq %d, which this receipt reports read", ev, s.msgTime, seq)
+		}
+	}
 }

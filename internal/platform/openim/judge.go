@@ -1,7 +1,6 @@
 package openim
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -72,16 +71,16 @@ var (
 // openimRulesFor returns the rules of an --openim-version value: the
 // documents' form and main are judged as v3.7 and later; an unreadable
 // value too (the flag is checked where it is read).
-func openimRulesFor(version string) (openimRules, fixtures.Release) {
+func openimRulesFor(version string) (*openimRules, fixtures.Release) {
 	if version == "" {
-		return openimRulesV37, fixtures.Release{3, 1 << 20, 0}
+		return &openimRulesV37, fixtures.Release{3, 1 << 20, 0}
 	}
 	if r, ok := openimRulesCache.Load(version); ok {
 		c := r.(openimRulesCached)
-		return *c.rules, c.rel
+		return c.rules, c.rel
 	}
 	rules, rel := openimRulesOf(version)
-	openimRulesCache.Store(version, openimRulesCached{&rules, rel})
+	openimRulesCache.Store(version, openimRulesCached{rules, rel})
 	return rules, rel
 }
 
@@ -95,19 +94,19 @@ type openimRulesCached struct {
 	rel   fixtures.Release
 }
 
-func openimRulesOf(version string) (openimRules, fixtures.Release) {
+func openimRulesOf(version string) (*openimRules, fixtures.Release) {
 	form, rel, err := Form(version)
 	switch {
 	case err != nil || form == FormDocs:
-		return openimRulesV37, fixtures.Release{3, 1 << 20, 0}
+		return &openimRulesV37, fixtures.Release{3, 1 << 20, 0}
 	case rel.Less(fixtures.Release{3, 4, 2}):
-		return openimRulesV30, rel
+		return &openimRulesV30, rel
 	case rel.Less(fixtures.Release{3, 6, 0}):
-		return openimRulesV342, rel
+		return &openimRulesV342, rel
 	case rel.Less(fixtures.Release{3, 7, 0}):
-		return openimRulesV36, rel
+		return &openimRulesV36, rel
 	}
-	return openimRulesV37, rel
+	return &openimRulesV37, rel
 }
 
 // ClientCap is the timeout of OpenIM Server's HTTP client since
@@ -167,13 +166,13 @@ func (openim) Missed(j wire.Judging) string {
 
 // failure says what a release does when a callback fails (no reply in
 // time, or a reply it cannot decode, as why says).
-func (rules openimRules) failure(j wire.Judging, why string) string {
+func (rules *openimRules) failure(j wire.Judging, why string) string {
 	return rules.cached(j, why, func() string { return rules.failureOf(j, why) })
 }
 
 // cannotDecode is the end of a finding about a reply the release cannot
 // decode.
-func (rules openimRules) cannotDecode(j wire.Judging) string {
+func (rules *openimRules) cannotDecode(j wire.Judging) string {
 	return rules.cached(j, "\x00decode", func() string {
 		return "; the server cannot decode it: " + rules.failureOf(j, "error 90007, response format error")
 	})
@@ -182,7 +181,7 @@ func (rules openimRules) cannotDecode(j wire.Judging) string {
 // cached returns a sentence about a failure, made once for each release,
 // kind of callback and failedContinue: the judge says one for every wrongly
 // typed field, and a load run judges every reply.
-func (rules openimRules) cached(j wire.Judging, what string, build func() string) string {
+func (rules *openimRules) cached(j wire.Judging, what string, build func() string) string {
 	fc := openimDefaultFailedContinue(j.Command)
 	if j.FailedContinue != nil {
 		fc = *j.FailedContinue
@@ -211,7 +210,7 @@ var (
 	failureWords = map[failureKey]string{}
 )
 
-func (rules openimRules) failureOf(j wire.Judging, why string) string {
+func (rules *openimRules) failureOf(j wire.Judging, why string) string {
 	if j.Kind != fixtures.Before {
 		if rules.queued {
 			return fmt.Sprintf("%s drops it (%s): it posts after-callbacks from a queue and waits for no reply", rules.name, why)
@@ -247,13 +246,13 @@ type openimReplyV30 struct {
 	ErrDlt     string `json:"errDlt"`
 }
 
-var openimFields = []struct {
+var openimFields = [...]struct {
 	name string
 	num  bool
 }{{"actionCode", true}, {"errCode", true}, {"errMsg", false}, {"errDlt", false}, {"nextCode", true}}
 
 // decode decodes a reply as the release does.
-func (rules openimRules) decode(body []byte) (action, errCode, next int64, errMsg string, err error) {
+func (rules *openimRules) decode(body []byte) (action, errCode, next int64, errMsg string, err error) {
 	if !rules.nextCode {
 		var rep openimReplyV30
 		err = json.Unmarshal(body, &rep)
@@ -275,160 +274,205 @@ func (rules openimRules) decode(body []byte) (action, errCode, next int64, errMs
 // section that changes something), else continue; after-callbacks always
 // continue. An undecodable reply has no outcome, unless the release reads
 // failedContinue and it is true: then the operation continues.
-func (openim) JudgeReply(r wire.Reply, j wire.Judging) (fs []record.Finding, outcome record.Outcome) {
+func (openim) JudgeReply(r wire.Reply, j wire.Judging) ([]record.Finding, record.Outcome) {
+	return wire.Judge(&contract, r, j)
+}
+
+// contract is OpenIM's part of the judging pipeline: the server ignores the
+// status, decodes the body as it came, takes null as an empty object, and
+// what it does with a reply it cannot decode depends on the release.
+var contract = wire.Contract[openimRead]{
+	Vendor: openim{},
+	Status: func(f wire.Findings, r wire.Reply) wire.Findings {
+		if r.Status != http.StatusOK {
+			f.Add(record.Warning, wire.RuleStatus, "", fmt.Sprintf("HTTP %s: the OpenIM server ignores the status and decodes the body anyway", wire.StatusText(r.Status)))
+		}
+		return f
+	},
+	Raw: true,
+	Empty: func(j wire.Judging) string {
+		return `the reply body is empty` + undecodable(j) + `. Answer {"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0}`
+	},
+	NotJSON: undecodable,
+	NotObject: func(j wire.Judging, found string) string {
+		return "expected a JSON object, found " + found + undecodable(j)
+	},
+	Null:        "the reply is null: every field decodes to zero, so the server carries on",
+	Broken:      brokenOutcome,
+	Fields:      openimFieldsOf,
+	NullApplies: true,
+	Unreadable:  undecodable,
+	Decide:      openimDecide,
+}
+
+// undecodable says what the release judged with does with a reply it
+// cannot decode (the end of a finding's message).
+func undecodable(j wire.Judging) string {
 	rules, _ := openimRulesFor(j.Version)
-	var f wire.Findings
-	defer func() { f.ExpectOutcome(j, outcome); fs = f }()
-	if r.Status != http.StatusOK {
-		f.Add(record.Warning, wire.RuleStatus, "", fmt.Sprintf("HTTP %s: the OpenIM server ignores the status and decodes the body anyway", wire.StatusText(r.Status)))
-	}
-	f.Common(r, j, Vendor)
-	// undecodable says what the release does with a reply it cannot
-	// decode.
-	undecodable := func() string { return rules.cannotDecode(j) }
-	// brokenOutcome is the outcome of a reply the release cannot decode:
-	// none, unless a before-callback's failure lets the operation go on.
-	brokenOutcome := func() record.Outcome {
-		if j.Kind == fixtures.Before && rules.failedContinue {
-			if fc, _ := failedContinue(j, j.Command); fc {
-				return record.OutcomeContinue
-			}
+	return rules.cannotDecode(j)
+}
+
+// brokenOutcome is the outcome of a reply the release cannot decode: none,
+// unless a before-callback's failure lets the operation go on.
+func brokenOutcome(j wire.Judging) record.Outcome {
+	rules, _ := openimRulesFor(j.Version)
+	if j.Kind == fixtures.Before && rules.failedContinue {
+		if fc, _ := failedContinue(j, j.Command); fc {
+			return record.OutcomeContinue
 		}
-		return ""
 	}
-	if len(bytes.TrimSpace(r.Body)) == 0 {
-		f.Add(record.Error, wire.RuleEmpty, "", `the reply body is empty`+undecodable()+`. Answer {"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0}`)
-		return f, brokenOutcome()
-	}
-	action, errCode, next, errMsg, decodeErr := rules.decode(r.Body)
-	if se := jsonx.Check(r.Body); se != nil {
-		what := "JSON"
-		if wire.LooksHTML(r.Body) {
-			what = "JSON but an HTML page"
-		}
-		f.Add(record.Error, wire.RuleJSON, "", fmt.Sprintf("the reply is not %s (%s); found %s%s", what, se.Error(), jsonx.Snippet(r.Body, 80), undecodable()))
-		return f, brokenOutcome()
-	}
-	root := jsonx.Parse(r.Body)
-	if root.Type == gjson.Null {
-		f.Add(record.Warning, wire.RuleEmptyObject, "", "the reply is null: every field decodes to zero, so the server carries on")
-		return f, record.OutcomeContinue
-	}
-	if !root.IsObject() {
-		f.Add(record.Error, wire.RuleObject, "", "expected a JSON object, found "+jsonx.Describe(root.Raw)+undecodable())
-		return f, brokenOutcome()
-	}
-	// Find each field as Go's decoder does: an exact key wins, otherwise a
-	// case-insensitive match; the last occurrence wins.
-	found := map[string]gjson.Result{}
-	exact := map[string]bool{}
+	return ""
+}
+
+// openimRead is what the judge reads of a reply: the values the release
+// decodes (or its decoder's error), which contract fields the body has,
+// and how many of them have a type the server cannot decode.
+type openimRead struct {
+	rules                 *openimRules
+	action, errCode, next int64
+	errMsg                string
+	decodeErr             error
+	found                 [len(openimFields)]gjson.Result
+	present, exact        [len(openimFields)]bool
+	anyPresent            bool
+	typeErrs              int
+}
+
+// openimFieldsOf decodes the reply as the release does and checks each
+// contract field's type, finding each as Go's decoder does: an exact key
+// wins, otherwise a case-insensitive match; the last occurrence wins.
+func openimFieldsOf(f wire.Findings, root gjson.Result, body []byte, j wire.Judging) (wire.Findings, openimRead) {
+	rules, _ := openimRulesFor(j.Version)
+	o := openimRead{rules: rules}
+	o.action, o.errCode, o.next, o.errMsg, o.decodeErr = rules.decode(body)
 	root.ForEach(func(k, v gjson.Result) bool {
-		for _, fd := range openimFields {
+		for i, fd := range openimFields {
 			switch {
 			case k.Str == fd.name:
-				found[fd.name], exact[fd.name] = v, true
-			case strings.EqualFold(k.Str, fd.name) && !exact[fd.name]:
-				found[fd.name] = v
+				o.found[i], o.present[i], o.exact[i] = v, true, true
+			case strings.EqualFold(k.Str, fd.name) && !o.exact[i]:
+				o.found[i], o.present[i] = v, true
 				f.Add(record.Warning, wire.RuleKeyCase, jsonx.PathJoin("", k.Str), fmt.Sprintf("the key %q is not %q: Go's decoder in the server matches it case-insensitively, other receivers and tools may not", k.Str, fd.name))
 			}
 		}
 		return true
 	})
-	typeErrs := 0
-	for _, fd := range openimFields {
-		v, ok := found[fd.name]
-		if !ok || v.Type == gjson.Null {
-			continue
-		}
-		if fd.name == "nextCode" && !rules.nextCode {
-			if v.Type == gjson.Number && v.Raw == "0" {
-				continue
+	for i, fd := range openimFields {
+		o.anyPresent = o.anyPresent || o.present[i]
+		if v := o.found[i]; o.present[i] && v.Type != gjson.Null {
+			var bad bool
+			f, bad = openimFieldType(f, rules, fd.name, fd.num, v, j)
+			if bad {
+				o.typeErrs++
 			}
+		}
+	}
+	return f, o
+}
+
+// openimFieldType checks one contract field's value against the type the
+// release decodes it into; bad reports a value the server cannot decode.
+func openimFieldType(f wire.Findings, rules *openimRules, name string, num bool, v gjson.Result, j wire.Judging) (_ wire.Findings, bad bool) {
+	if name == "nextCode" && !rules.nextCode {
+		if v.Type != gjson.Number || v.Raw != "0" {
 			f.Add(record.Warning, wire.RuleNextCode, "nextCode", fmt.Sprintf("nextCode is %s: %s has no nextCode and skips it (it arrived in v3.4.2)", jsonx.Describe(v.Raw), rules.name))
-			continue
 		}
-		if fd.num {
-			bits := 32
-			if fd.name == "actionCode" {
-				bits = rules.actionBits
-			}
-			word := "an int32"
-			if bits == 64 {
-				word = "an integer (a Go int)"
-			}
-			if v.Type != gjson.Number {
-				typeErrs++
-				msg := fmt.Sprintf("expected %s, found %s%s", word, jsonx.Describe(v.Raw), undecodable())
-				if fd.name == "nextCode" && v.Type == gjson.String {
-					msg += `. The document's own sample shows "nextCode": "", which is exactly this mistake`
-				}
-				f.Add(record.Error, wire.RuleType, fd.name, msg)
-				continue
-			}
-			if strings.ContainsAny(v.Raw, ".eE") {
-				typeErrs++
-				f.Add(record.Error, wire.RuleType, fd.name, fmt.Sprintf("expected %s, found the number %s (a fraction or exponent)%s", word, v.Raw, undecodable()))
-				continue
-			}
-			if _, err := strconv.ParseInt(v.Raw, 10, bits); err != nil {
-				typeErrs++
-				lo, hi := int64(math.MinInt32), int64(math.MaxInt32)
-				if bits == 64 {
-					lo, hi = math.MinInt64, math.MaxInt64
-				}
-				f.Add(record.Error, wire.RuleRange, fd.name, fmt.Sprintf("expected %s (%d..%d), found %s%s", word, lo, hi, v.Raw, undecodable()))
-			}
-			continue
-		}
+		return f, false
+	}
+	if !num {
 		if v.Type != gjson.String {
-			typeErrs++
-			f.Add(record.Error, wire.RuleType, fd.name, fmt.Sprintf("expected a string, found %s%s", jsonx.Describe(v.Raw), undecodable()))
+			f.Add(record.Error, wire.RuleType, name, fmt.Sprintf("expected a string, found %s%s", jsonx.Describe(v.Raw), undecodable(j)))
+			return f, true
 		}
+		return f, false
 	}
-	applied := false
-	if j.Kind == fixtures.Before && j.Reply != nil {
-		n := 0
-		n, applied = f.Extras(root, j.Reply, j.Request, true, undecodable())
-		typeErrs += n
+	bits := 32
+	if name == "actionCode" {
+		bits = rules.actionBits
 	}
-	if decodeErr != nil {
-		if typeErrs == 0 {
+	word := "an int32"
+	if bits == 64 {
+		word = "an integer (a Go int)"
+	}
+	switch {
+	case v.Type != gjson.Number:
+		msg := fmt.Sprintf("expected %s, found %s%s", word, jsonx.Describe(v.Raw), undecodable(j))
+		if name == "nextCode" && v.Type == gjson.String {
+			msg += `. The document's own sample shows "nextCode": "", which is exactly this mistake`
+		}
+		f.Add(record.Error, wire.RuleType, name, msg)
+	case strings.ContainsAny(v.Raw, ".eE"):
+		f.Add(record.Error, wire.RuleType, name, fmt.Sprintf("expected %s, found the number %s (a fraction or exponent)%s", word, v.Raw, undecodable(j)))
+	default:
+		if _, err := strconv.ParseInt(v.Raw, 10, bits); err == nil {
+			return f, false
+		}
+		lo, hi := int64(math.MinInt32), int64(math.MaxInt32)
+		if bits == 64 {
+			lo, hi = math.MinInt64, math.MaxInt64
+		}
+		f.Add(record.Error, wire.RuleRange, name, fmt.Sprintf("expected %s (%d..%d), found %s%s", word, lo, hi, v.Raw, undecodable(j)))
+	}
+	return f, true
+}
+
+// openimDecide is the outcome of a decoded reply as the release acts on
+// it: stop, modify (an applied field takes effect) or continue; none, or
+// what a failure does, when the server cannot decode it.
+func openimDecide(f wire.Findings, o openimRead, a wire.Applied, j wire.Judging) (wire.Findings, record.Outcome) {
+	if o.decodeErr != nil {
+		if o.typeErrs+a.TypeErrors == 0 {
 			// A case the field checks did not foresee: report Go's own words.
 			var te *json.UnmarshalTypeError
 			path := ""
-			if errors.As(decodeErr, &te) {
+			if errors.As(o.decodeErr, &te) {
 				path = te.Field
 			}
-			f.Add(record.Error, wire.RuleType, path, decodeErr.Error()+undecodable())
+			f.Add(record.Error, wire.RuleType, path, o.decodeErr.Error()+undecodable(j))
 		}
-		return f, brokenOutcome()
+		return f, brokenOutcome(j)
 	}
-	if typeErrs > 0 {
-		return f, brokenOutcome()
+	if o.typeErrs+a.TypeErrors > 0 {
+		return f, brokenOutcome(j)
 	}
-	if len(found) == 0 {
-		f.Add(record.Warning, wire.RuleEmptyObject, "", "the reply has none of actionCode, errCode, errMsg, errDlt, nextCode: every field decodes to zero, so the server carries on")
-	} else {
-		var missing []string
-		for _, fd := range openimFields {
-			if _, ok := found[fd.name]; !ok && (fd.name != "nextCode" || rules.nextCode) {
-				missing = append(missing, fd.name)
-			}
-		}
-		if len(missing) > 0 {
-			f.Add(record.Info, wire.RuleMissing, "", "missing "+strings.Join(missing, ", ")+": they decode to zero")
-		}
-	}
-	asks := rules.stops(action, errCode, next)
-	outcome = record.OutcomeContinue
+	f = o.missing(f)
+	rules := o.rules
+	asks := rules.stops(o.action, o.errCode, o.next)
+	outcome := record.OutcomeContinue
 	switch {
 	case j.Kind == fixtures.Before && asks:
 		outcome = record.OutcomeStop
 		// A stopped operation copies nothing back.
 		f = slices.DeleteFunc(f, func(x record.Finding) bool { return x.Rule == wire.RuleEcho })
-	case j.Kind == fixtures.Before && applied:
+	case j.Kind == fixtures.Before && a.Takes:
 		outcome = record.OutcomeModify
 	}
+	return o.advice(f, asks, outcome, j), outcome
+}
+
+// missing notes contract fields the reply leaves out (they decode to
+// zero), or that it has none of them.
+func (o *openimRead) missing(f wire.Findings) wire.Findings {
+	if !o.anyPresent {
+		f.Add(record.Warning, wire.RuleEmptyObject, "", "the reply has none of actionCode, errCode, errMsg, errDlt, nextCode: every field decodes to zero, so the server carries on")
+		return f
+	}
+	var missing []string
+	for i, fd := range openimFields {
+		if !o.present[i] && (fd.name != "nextCode" || o.rules.nextCode) {
+			missing = append(missing, fd.name)
+		}
+	}
+	if len(missing) > 0 {
+		f.Add(record.Info, wire.RuleMissing, "", "missing "+strings.Join(missing, ", ")+": they decode to zero")
+	}
+	return f
+}
+
+// advice says what the codes mean where the outcome alone does not: codes
+// the server ignores, a refused valid callback, a nextCode without meaning.
+func (o *openimRead) advice(f wire.Findings, asks bool, outcome record.Outcome, j wire.Judging) wire.Findings {
+	rules, action, errCode, next := o.rules, o.action, o.errCode, o.next
 	switch {
 	case j.Kind != fixtures.Before && action != 0:
 		f.Add(record.Warning, wire.RuleActionCode, "actionCode", fmt.Sprintf("actionCode %d: the server ignores an after-callback's reply and carries on (to a before-callback, %s: %s)", action, rules.name, rules.stopWords))
@@ -440,20 +484,20 @@ func (openim) JudgeReply(r wire.Reply, j wire.Judging) (fs []record.Finding, out
 		}
 		f.Add(record.Warning, rule, path, fmt.Sprintf("errCode %d, nextCode %d ask the server to stop, but the server ignores an after-callback's reply", errCode, next))
 	case rules.parseLogged && (action != 0 || next == 1):
-		f.Add(record.Warning, wire.RuleActionCode, stopPath(openimRulesV342, action, errCode, next), fmt.Sprintf("actionCode %d with nextCode %d: %s: %s, so the operation goes on (v3.4.2 to v3.5.x stopped it; v3.7 and later stops on actionCode 0 with nextCode 1 only)", action, next, rules.name, rules.stopWords))
+		f.Add(record.Warning, wire.RuleActionCode, stopPath(&openimRulesV342, action, errCode, next), fmt.Sprintf("actionCode %d with nextCode %d: %s: %s, so the operation goes on (v3.4.2 to v3.5.x stopped it; v3.7 and later stops on actionCode 0 with nextCode 1 only)", action, next, rules.name, rules.stopWords))
 	case outcome == record.OutcomeStop && j.PayloadValid && j.Expect == "":
-		f.Add(record.Error, wire.RuleRefused, stopPath(rules, action, errCode, next), fmt.Sprintf("actionCode %d, errCode %d, nextCode %d stop the operation of a valid callback on %s (%s; errMsg %q); a backend should let a valid callback continue, or use --expect stop", action, errCode, next, rules.name, rules.stopWords, errMsg))
+		f.Add(record.Error, wire.RuleRefused, stopPath(rules, action, errCode, next), fmt.Sprintf("actionCode %d, errCode %d, nextCode %d stop the operation of a valid callback on %s (%s; errMsg %q); a backend should let a valid callback continue, or use --expect stop", action, errCode, next, rules.name, rules.stopWords, o.errMsg))
 	case outcome != record.OutcomeStop && action != 0:
 		f.Add(record.Warning, wire.RuleActionCode, "actionCode", fmt.Sprintf("actionCode %d: %s: %s, so it carries on regardless", action, rules.name, rules.stopWords))
 	}
 	if rules.nextCode && next != 0 && next != 1 {
 		f.Add(record.Warning, wire.RuleNextCode, "nextCode", fmt.Sprintf("nextCode %d: only 1 has a meaning (stop)", next))
 	}
-	return f, outcome
+	return f
 }
 
 // stopPath is the field that stopped an operation, for the finding's path.
-func stopPath(rules openimRules, action, errCode, next int64) string {
+func stopPath(rules *openimRules, action, errCode, next int64) string {
 	switch {
 	case action != 0:
 		return "actionCode"

@@ -310,35 +310,50 @@ func (tencent) replyBody(mode, info string) []byte {
 // in its reply section (ok, reject, discard), and modify when an allowed
 // reply carries a field the platform applies that changes something; for an
 // after-callback ok. A reply that breaks the contract has no outcome.
-func (tencent) JudgeReply(r wire.Reply, j wire.Judging) (fs []record.Finding, outcome record.Outcome) {
-	var f wire.Findings
-	defer func() { f.ExpectOutcome(j, outcome); fs = f }()
-	if r.Status != http.StatusOK {
-		msg := fmt.Sprintf("expected HTTP 200, found %s; Tencent counts any other status as a failed callback", wire.StatusText(r.Status))
-		if r.Status >= 300 && r.Status < 400 {
-			msg += fmt.Sprintf("; redirects are not followed (Location: %q)", r.Header.Get("Location"))
+func (tencent) JudgeReply(r wire.Reply, j wire.Judging) ([]record.Finding, record.Outcome) {
+	return wire.Judge(&contract, r, j)
+}
+
+// contract is Tencent's part of the judging pipeline.
+var contract = wire.Contract[tencentReply]{
+	Vendor: tencent{},
+	Status: func(f wire.Findings, r wire.Reply) wire.Findings {
+		if r.Status != http.StatusOK {
+			msg := fmt.Sprintf("expected HTTP 200, found %s; Tencent counts any other status as a failed callback", wire.StatusText(r.Status))
+			if r.Status >= 300 && r.Status < 400 {
+				msg += fmt.Sprintf("; redirects are not followed (Location: %q)", r.Header.Get("Location"))
+			}
+			f.Add(record.Error, wire.RuleStatus, "", msg)
 		}
-		f.Add(record.Error, wire.RuleStatus, "", msg)
-	}
-	f.Common(r, j, Vendor)
-	body := bytes.TrimSpace(r.Body)
-	if len(body) == 0 {
-		f.Add(record.Error, wire.RuleEmpty, "", `the reply body is empty; expected a JSON object such as {"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`)
-		return f, ""
-	}
-	if se := jsonx.Check(body); se != nil {
-		what := "JSON"
-		if wire.LooksHTML(body) {
-			what = "JSON but an HTML page"
-		}
-		f.Add(record.Error, wire.RuleJSON, "", fmt.Sprintf("the reply is not %s (%s); found %s. Tencent counts a reply it cannot parse as a failed callback", what, se.Error(), jsonx.Snippet(body, 80)))
-		return f, ""
-	}
-	root := jsonx.Parse(body)
-	if !root.IsObject() {
-		f.Add(record.Error, wire.RuleObject, "", "expected a JSON object with ActionStatus, ErrorCode and ErrorInfo, found "+jsonx.Describe(root.Raw))
-		return f, ""
-	}
+		return f
+	},
+	Empty: func(wire.Judging) string {
+		return `the reply body is empty; expected a JSON object such as {"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`
+	},
+	NotJSON: func(wire.Judging) string { return ". Tencent counts a reply it cannot parse as a failed callback" },
+	NotObject: func(_ wire.Judging, found string) string {
+		return "expected a JSON object with ActionStatus, ErrorCode and ErrorInfo, found " + found
+	},
+	Broken: func(wire.Judging) record.Outcome { return "" },
+	Fields: tencentFields,
+	Decide: tencentDecide,
+}
+
+// tencentReply is what the judge reads of a reply's three fields for its
+// decision: ActionStatus when it is a string, and ErrorCode when it is an
+// integer whose meaning can be judged. It is kept small: the pipeline
+// passes it by value.
+type tencentReply struct {
+	status, statusRaw string
+	statusSet         bool // ActionStatus is a string
+	code              int64
+	codeRaw           string
+	intCode           bool
+	info              string
+}
+
+// tencentFields reads and checks ActionStatus, ErrorCode and ErrorInfo.
+func tencentFields(f wire.Findings, root gjson.Result, _ []byte, _ wire.Judging) (wire.Findings, tencentReply) {
 	// One pass over the reply for the three fields (the first occurrence of
 	// each, as gjson.Get finds it).
 	var status, code, info gjson.Result
@@ -356,75 +371,86 @@ func (tencent) JudgeReply(r wire.Reply, j wire.Judging) (fs []record.Finding, ou
 	tencentField(&f, root, "ActionStatus", status, gjson.String)
 	tencentField(&f, root, "ErrorCode", code, gjson.Number)
 	tencentField(&f, root, "ErrorInfo", info, gjson.String)
-	// The meaning of ErrorCode is judged below only when it is an integer.
-	intCode := code.Type == gjson.Number
-	if intCode && strings.ContainsAny(code.Raw, ".eE") {
-		intCode = false
+	t := tencentReply{status: status.Str, statusRaw: status.Raw, statusSet: status.Type == gjson.String, codeRaw: code.Raw, info: info.String()}
+	// The meaning of ErrorCode is judged only when it is an integer.
+	t.intCode = code.Type == gjson.Number
+	if t.intCode && strings.ContainsAny(code.Raw, ".eE") {
+		t.intCode = false
 		f.Add(record.Error, wire.RuleType, "ErrorCode", "expected an integer, found the number "+code.Raw)
 	}
-	if _, err := strconv.ParseInt(code.Raw, 10, 64); intCode && err != nil {
-		intCode = false
+	if _, err := strconv.ParseInt(code.Raw, 10, 64); t.intCode && err != nil {
+		t.intCode = false
 		f.Add(record.Error, wire.RuleRange, "ErrorCode", "expected an integer, found "+code.Raw+", which does not fit in 64 bits")
 	}
-	typeErrs, applied := 0, false
-	if j.Kind == fixtures.Before && j.Reply != nil {
-		typeErrs, applied = f.Extras(root, j.Reply, j.Request, false, "")
+	if t.intCode {
+		t.code = code.Int()
 	}
-	if !status.Exists() || status.Type != gjson.String {
+	return f, t
+}
+
+// tencentDecide is the outcome of ActionStatus and ErrorCode: fail (FAIL);
+// for a before-callback the meaning of ErrorCode in its reply section, and
+// modify when an allowed reply applies a field; for an after-callback ok.
+// A wrongly typed applied field leaves no outcome.
+func tencentDecide(f wire.Findings, t tencentReply, a wire.Applied, j wire.Judging) (wire.Findings, record.Outcome) {
+	if !t.statusSet {
 		return f, ""
 	}
-	switch status.Str {
+	var outcome record.Outcome
+	switch t.status {
 	case "OK":
-		if !intCode {
+		if !t.intCode {
 			return f, ""
 		}
-		n := code.Int()
-		if j.Kind != fixtures.Before {
-			if n != 0 {
-				f.Add(record.Warning, wire.RuleErrorCode, "ErrorCode", fmt.Sprintf("ErrorCode %d with ActionStatus OK: 0 means success; Tencent ignores an after-callback's result, so this is only suspicious", n))
-			}
-			outcome = record.OutcomeOK
-			break
-		}
-		documented := true
-		if j.Reply != nil {
-			outcome, documented = j.Reply.CodeOutcome(n)
-		} else {
-			outcome, documented = tencentDefaultCode(n)
-		}
-		if !documented {
-			f.Add(record.Warning, wire.RuleErrorCode, "ErrorCode", fmt.Sprintf("ErrorCode %d with ActionStatus OK: this before-callback documents %s; imhook takes it as %s", n, tencentCodesLabel(j.Reply), outcome))
-		}
-		if outcome == record.OutcomeOK && applied {
-			outcome = record.OutcomeModify
-		}
-		if j.Expect == "" && documented && (outcome == record.OutcomeReject || outcome == record.OutcomeDiscard) {
-			verb := map[record.Outcome]string{record.OutcomeReject: "rejects", record.OutcomeDiscard: "silently discards"}[outcome]
-			if j.PayloadValid {
-				f.Add(record.Error, wire.RuleRefused, "ErrorCode", fmt.Sprintf("ErrorCode %d %s the operation of a valid callback; a backend should allow a valid callback (ErrorCode 0), or use --expect %s", n, verb, outcome))
-			} else {
-				f.Add(record.Info, wire.RuleRefused, "ErrorCode", fmt.Sprintf("ErrorCode %d %s the operation of an invalid callback, as a careful backend does", n, verb))
-			}
-		}
+		f, outcome = tencentOK(f, t.code, a, j)
 	case "FAIL":
 		outcome = record.OutcomeFail
 		if j.Expect != "" {
 			break
 		}
 		if j.PayloadValid {
-			f.Add(record.Error, wire.RuleRefused, "ActionStatus", fmt.Sprintf("the backend answered FAIL (ErrorCode %s, ErrorInfo %q) to a valid callback; a backend should accept a valid callback", code.Raw, info.String()))
+			f.Add(record.Error, wire.RuleRefused, "ActionStatus", fmt.Sprintf("the backend answered FAIL (ErrorCode %s, ErrorInfo %q) to a valid callback; a backend should accept a valid callback", t.codeRaw, t.info))
 		} else {
 			f.Add(record.Info, wire.RuleRefused, "ActionStatus", "the backend answered FAIL to an invalid callback, as a careful backend does")
 		}
 	default:
-		msg := fmt.Sprintf(`expected "OK" or "FAIL", found %s`, status.Raw)
-		if strings.EqualFold(status.Str, "ok") || strings.EqualFold(status.Str, "fail") {
+		msg := fmt.Sprintf(`expected "OK" or "FAIL", found %s`, t.statusRaw)
+		if strings.EqualFold(t.status, "ok") || strings.EqualFold(t.status, "fail") {
 			msg += " (the value is case-sensitive)"
 		}
 		f.Add(record.Error, wire.RuleActionState, "ActionStatus", msg)
 	}
-	if typeErrs > 0 {
+	if a.TypeErrors > 0 {
 		outcome = ""
+	}
+	return f, outcome
+}
+
+// tencentOK is the outcome of ActionStatus OK with ErrorCode n.
+func tencentOK(f wire.Findings, n int64, a wire.Applied, j wire.Judging) (wire.Findings, record.Outcome) {
+	if j.Kind != fixtures.Before {
+		if n != 0 {
+			f.Add(record.Warning, wire.RuleErrorCode, "ErrorCode", fmt.Sprintf("ErrorCode %d with ActionStatus OK: 0 means success; Tencent ignores an after-callback's result, so this is only suspicious", n))
+		}
+		return f, record.OutcomeOK
+	}
+	outcome, documented := tencentDefaultCode(n)
+	if j.Reply != nil {
+		outcome, documented = j.Reply.CodeOutcome(n)
+	}
+	if !documented {
+		f.Add(record.Warning, wire.RuleErrorCode, "ErrorCode", fmt.Sprintf("ErrorCode %d with ActionStatus OK: this before-callback documents %s; imhook takes it as %s", n, tencentCodesLabel(j.Reply), outcome))
+	}
+	if outcome == record.OutcomeOK && a.Takes {
+		outcome = record.OutcomeModify
+	}
+	if j.Expect == "" && documented && (outcome == record.OutcomeReject || outcome == record.OutcomeDiscard) {
+		verb := map[record.Outcome]string{record.OutcomeReject: "rejects", record.OutcomeDiscard: "silently discards"}[outcome]
+		if j.PayloadValid {
+			f.Add(record.Error, wire.RuleRefused, "ErrorCode", fmt.Sprintf("ErrorCode %d %s the operation of a valid callback; a backend should allow a valid callback (ErrorCode 0), or use --expect %s", n, verb, outcome))
+		} else {
+			f.Add(record.Info, wire.RuleRefused, "ErrorCode", fmt.Sprintf("ErrorCode %d %s the operation of an invalid callback, as a careful backend does", n, verb))
+		}
 	}
 	return f, outcome
 }

@@ -490,6 +490,8 @@ func isID(name string) bool {
 		strings.HasSuffix(name, "IDs") || strings.HasSuffix(name, "IDList")
 }
 
+// modValue is a value for an applied reply field that changes what the
+// request has (the modify answer), or nil when imhook has none.
 func modValue(fd *fixtures.Field, same, root gjson.Result, when *fixtures.Cond, echo bool) []byte {
 	if isID(fd.Name) && fd.Type == "string" || echo && fd.Type != "string" {
 		if same.Exists() {
@@ -521,34 +523,40 @@ func modValue(fd *fixtures.Field, same, root gjson.Result, when *fixtures.Cond, 
 		}
 		return modObject(fd, same, root, nil)
 	case "array":
-		it := fd.Items
-		switch {
-		case it.Type == "string" && same.IsArray() && same.Get("0").Exists():
-			// Keep the first ID of two or more; add one to a single ID.
-			if same.Get("1").Exists() {
-				return append(append([]byte{'['}, same.Get("0").Raw...), ']')
-			}
-			b := append(append([]byte{'['}, same.Get("0").Raw...), ',')
-			b = jsonx.AppendString(b, "imhook_added")
-			return append(b, ']')
-		case it.Type == "string":
-			// A list the request lacks (refused invitees): the request's
-			// first ID of a list.
-			if id := firstListedID(root); id.Exists() {
-				return append(append([]byte{'['}, id.Raw...), ']')
-			}
-			return nil
-		case it.Type == "object" && hasCase(it, "TIMTextElem"):
-			b := []byte(`[{"MsgType":"TIMTextElem","MsgContent":{"Text":`)
-			b = jsonx.AppendString(b, ModifiedText)
-			return append(b, "}}]"...)
-		case it.Type == "object":
-			item := modObject(it, same.Get("0"), root, when)
-			if item == nil {
-				return nil
-			}
-			return append(append([]byte{'['}, item...), ']')
+		return modArray(fd, same, root, when)
+	}
+	return nil
+}
+
+// modArray is modValue for an array field.
+func modArray(fd *fixtures.Field, same, root gjson.Result, when *fixtures.Cond) []byte {
+	it := fd.Items
+	switch {
+	case it.Type == "string" && same.IsArray() && same.Get("0").Exists():
+		// Keep the first ID of two or more; add one to a single ID.
+		if same.Get("1").Exists() {
+			return append(append([]byte{'['}, same.Get("0").Raw...), ']')
 		}
+		b := append(append([]byte{'['}, same.Get("0").Raw...), ',')
+		b = jsonx.AppendString(b, "imhook_added")
+		return append(b, ']')
+	case it.Type == "string":
+		// A list the request lacks (refused invitees): the request's
+		// first ID of a list.
+		if id := firstListedID(root); id.Exists() {
+			return append(append([]byte{'['}, id.Raw...), ']')
+		}
+		return nil
+	case it.Type == "object" && hasCase(it, "TIMTextElem"):
+		b := []byte(`[{"MsgType":"TIMTextElem","MsgContent":{"Text":`)
+		b = jsonx.AppendString(b, ModifiedText)
+		return append(b, "}}]"...)
+	case it.Type == "object":
+		item := modObject(it, same.Get("0"), root, when)
+		if item == nil {
+			return nil
+		}
+		return append(append([]byte{'['}, item...), ']')
 	}
 	return nil
 }
