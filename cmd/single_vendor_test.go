@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tidwall/gjson"
+	"go.yaml.in/yaml/v3"
 )
 
 // tencentOnly is a realistic backend that serves Tencent callbacks alone,
@@ -136,7 +137,8 @@ func TestTencentOnlyBackend(t *testing.T) {
 // imhook commands of its steps.
 func TestREADMECIRecipe(t *testing.T) {
 	t.Parallel()
-	suite, workflow, env := readmeRecipe(t, "## Contract checks in CI")
+	suite, wf, env := readmeRecipe(t, "## Contract checks in CI")
+	checkWorkflow(t, wf)
 	const token = "ci-token"
 	b := newTencentOnly(t, env["IMHOOK_SDKAPPID"], token)
 	if env["IMHOOK_TARGET"] == "" || env["IMHOOK_SDKAPPID"] == "" || !strings.Contains(env["IMHOOK_TOKEN"], "secrets.") {
@@ -148,15 +150,38 @@ func TestREADMECIRecipe(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "contract.json"), []byte(suite), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	runRecipe(t, workflow, env, dir, 3, "contract.json")
+	for _, rep := range runRecipe(t, wf, env, dir, 1, "contract.json") {
+		if failed, all := failedSuites(t, rep); len(failed) > 0 || len(all) < 6 {
+			t.Errorf("%s: parts %v, failed %v", rep, all, failed)
+		}
+	}
 	if calls, lost := b.counts(); calls == 0 || lost != 0 {
 		t.Errorf("the backend answered %d callbacks and got %d requests that were not Tencent callbacks", calls, lost)
 	}
 }
 
+// workflow is what the recipes' tests read of a GitHub Actions workflow.
+type workflow struct {
+	Name        string            `yaml:"name"`
+	On          any               `yaml:"on"`
+	Permissions map[string]string `yaml:"permissions"`
+	Jobs        map[string]struct {
+		RunsOn string            `yaml:"runs-on"`
+		Env    map[string]string `yaml:"env"`
+		Steps  []struct {
+			Name string            `yaml:"name"`
+			Uses string            `yaml:"uses"`
+			With map[string]string `yaml:"with"`
+			Run  string            `yaml:"run"`
+			If   string            `yaml:"if"`
+		} `yaml:"steps"`
+	} `yaml:"jobs"`
+}
+
 // readmeRecipe reads a CI recipe of the README: the first json and yaml
-// blocks after heading, and the IMHOOK_ variables of the workflow's env.
-func readmeRecipe(t *testing.T, heading string) (suite, workflow string, env map[string]string) {
+// blocks after heading, the workflow parsed as YAML (its one job), and
+// the IMHOOK_ variables of the job's env.
+func readmeRecipe(t *testing.T, heading string) (suite string, wf workflow, env map[string]string) {
 	t.Helper()
 	readme, err := os.ReadFile("../README.md")
 	if err != nil {
@@ -176,46 +201,113 @@ func readmeRecipe(t *testing.T, heading string) (suite, workflow string, env map
 		body := s[start+len(lang)+4:]
 		return body[:strings.Index(body, "```")]
 	}
-	suite, workflow = block("json"), block("yaml")
-	env = map[string]string{}
-	envRE := regexp.MustCompile(`(?m)^      (IMHOOK_[A-Z_]+): ("[^"]*"|\$\{\{[^}]*\}\}|\S+)`)
-	for _, m := range envRE.FindAllStringSubmatch(workflow, -1) {
-		env[m[1]] = strings.Trim(m[2], `"`)
+	suite = block("json")
+	dec := yaml.NewDecoder(strings.NewReader(block("yaml")))
+	dec.KnownFields(true)
+	if err := dec.Decode(&wf); err != nil {
+		t.Fatalf("the workflow under %q is not the YAML of a workflow: %v", heading, err)
 	}
-	return suite, workflow, env
+	if len(wf.Jobs) != 1 {
+		t.Fatalf("the workflow has %d jobs, want one", len(wf.Jobs))
+	}
+	env = map[string]string{}
+	for _, j := range wf.Jobs {
+		for k, v := range j.Env {
+			if strings.HasPrefix(k, "IMHOOK_") {
+				env[k] = v
+			}
+		}
+	}
+	return suite, wf, env
+}
+
+// actionVersions are the oldest majors of the actions a recipe may use:
+// those that run on Node 24 (GitHub's runners stop running Node 20
+// actions in 2026).
+var actionVersions = map[string]int{"actions/checkout": 5, "actions/setup-go": 6, "actions/upload-artifact": 6}
+
+// checkWorkflow holds a recipe's workflow to what CI needs: read-only
+// permissions, every action pinned to a release (current ones, imhook's to
+// the release it installs), and an imhook command to run.
+func checkWorkflow(t *testing.T, wf workflow) {
+	t.Helper()
+	if wf.On == nil || wf.Permissions["contents"] != "read" || len(wf.Permissions) != 1 {
+		t.Errorf("the workflow's on and permissions: %v, %v; want permissions: {contents: read}", wf.On, wf.Permissions)
+	}
+	pinned := regexp.MustCompile(`^v(\d+)(\.\d+\.\d+)?$`)
+	for _, j := range wf.Jobs {
+		installs := false
+		for _, st := range j.Steps {
+			if st.Uses == "" {
+				if strings.Contains(st.Run, "@latest") {
+					t.Errorf("step %q installs @latest: pin a release", st.Name)
+				}
+				continue
+			}
+			name, ref, _ := strings.Cut(st.Uses, "@")
+			m := pinned.FindStringSubmatch(ref)
+			if m == nil {
+				t.Errorf("%s is not pinned to a release", st.Uses)
+				continue
+			}
+			major, _ := strconv.Atoi(m[1])
+			if min, ok := actionVersions[name]; ok && major < min {
+				t.Errorf("%s: use v%d or later (Node 24)", st.Uses, min)
+			}
+			if name == "imhook/imhook" {
+				installs = true
+				if m[2] == "" || st.With["version"] != ref || st.With["check"] != "false" {
+					t.Errorf("%s: pin the action to the release it installs (with: version: %s) and leave the check to the recipe's step", st.Uses, ref)
+				}
+			}
+		}
+		if !installs {
+			t.Error("the workflow does not install imhook with the repository's action")
+		}
+	}
 }
 
 // runRecipe runs the imhook commands of a workflow's run: lines (and their
 // mkdir -p) in dir, with env; files are the recipe's files, and reports/
-// paths, which are made relative to dir. It wants at least min commands.
-func runRecipe(t *testing.T, workflow string, env map[string]string, dir string, min int, files ...string) {
+// paths, which are made relative to dir. It wants at least min commands,
+// and returns the reports written.
+func runRecipe(t *testing.T, wf workflow, env map[string]string, dir string, min int, files ...string) (reports []string) {
 	t.Helper()
-	runRE := regexp.MustCompile(`(?m)^\s+run: (.*imhook simulate.*)$`)
-	runs := runRE.FindAllStringSubmatch(workflow, -1)
-	if len(runs) < min {
-		t.Fatalf("the workflow runs %d imhook commands, want at least %d", len(runs), min)
-	}
-	for _, m := range runs {
-		for _, part := range strings.Split(m[1], "&&") {
-			fields := strings.Fields(part)
-			switch {
-			case len(fields) == 3 && fields[0] == "mkdir" && fields[1] == "-p":
-				if err := os.MkdirAll(filepath.Join(dir, fields[2]), 0o755); err != nil {
-					t.Fatal(err)
-				}
-			case len(fields) > 1 && fields[0] == "imhook":
-				args := fields[1:]
-				for i, a := range args {
-					if slices.Contains(files, a) || strings.HasPrefix(a, "reports/") {
-						args[i] = filepath.Join(dir, a)
+	n := 0
+	for _, j := range wf.Jobs {
+		for _, st := range j.Steps {
+			if !strings.Contains(st.Run, "imhook ") || strings.Contains(st.Run, "\n") {
+				continue
+			}
+			n++
+			for _, part := range strings.Split(st.Run, "&&") {
+				fields := strings.Fields(part)
+				switch {
+				case len(fields) == 3 && fields[0] == "mkdir" && fields[1] == "-p":
+					if err := os.MkdirAll(filepath.Join(dir, fields[2]), 0o755); err != nil {
+						t.Fatal(err)
 					}
+				case len(fields) > 1 && fields[0] == "imhook":
+					args := fields[1:]
+					for i, a := range args {
+						if slices.Contains(files, a) || strings.HasPrefix(a, "reports/") {
+							args[i] = filepath.Join(dir, a)
+						}
+						if strings.HasPrefix(a, "reports/") {
+							reports = append(reports, args[i])
+						}
+					}
+					if r := runCmd(t, env, "", append(args, "-q")...); r.code != 0 {
+						t.Errorf("%s: %s", part, r)
+					}
+				default:
+					t.Fatalf("the workflow runs %q, which this test does not know", part)
 				}
-				if r := runCmd(t, env, "", args...); r.code != 0 {
-					t.Errorf("%s: %s", part, r)
-				}
-			default:
-				t.Fatalf("the workflow runs %q, which this test does not know", part)
 			}
 		}
 	}
+	if n < min {
+		t.Fatalf("the workflow runs %d imhook commands, want at least %d", n, min)
+	}
+	return reports
 }
