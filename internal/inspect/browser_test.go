@@ -70,10 +70,7 @@ func TestInspectorInChromium(t *testing.T) {
 	}()
 
 	b := startBrowser(t, path)
-	for _, m := range []string{"Runtime.enable", "Log.enable", "Page.enable"} {
-		b.must(m, map[string]any{})
-	}
-	b.must("Page.navigate", map[string]any{"url": ui.URL + "/"})
+	b.navigate(ui.URL + "/")
 	b.waitFor("a live page", "window.imhookInspector && imhookInspector.ready && imhookInspector.live")
 	var rows int
 	b.eval(`document.querySelectorAll("#rows tr").length`, &rows)
@@ -154,11 +151,7 @@ func TestInspectorInChromium(t *testing.T) {
 	// One exchange in full, chosen with the keyboard: its findings, the
 	// backend's leg and the callback's documentation.
 	b.eval(`document.querySelector('#rows tr[data-id="1"]').focus()`, nil)
-	for _, key := range []string{"j", "Enter"} {
-		b.must("Input.dispatchKeyEvent", map[string]any{"type": "keyDown", "key": key, "text": map[string]string{"j": "j", "Enter": "\r"}[key],
-			"windowsVirtualKeyCode": map[string]int{"j": 74, "Enter": 13}[key]})
-		b.must("Input.dispatchKeyEvent", map[string]any{"type": "keyUp", "key": key, "windowsVirtualKeyCode": map[string]int{"j": 74, "Enter": 13}[key]})
-	}
+	b.keys("j\r") // the next row, then Enter
 	b.waitFor("exchange 2 in full", `document.getElementById("detail").dataset.id === "2" && document.querySelector("#forward-findings tr[data-severity=error]")`)
 	var detail struct {
 		Title, Findings, Forward, Request, Doc string
@@ -193,4 +186,23 @@ func TestInspectorInChromium(t *testing.T) {
 	if errs := b.pageErrors(); len(errs) > 0 {
 		t.Errorf("errors on the page: %v", errs)
 	}
+}
+
+// The page's errors are seen: a console error and an uncaught exception
+// on a blank page are both in pageErrors.
+func TestBrowserSeesPageErrors(t *testing.T) {
+	path := findChromium()
+	if path == "" {
+		t.Skip("chromium is not installed (Debian: apt-get install -y chromium; .ci/run installs it)")
+	}
+	if testing.Short() {
+		t.Skip("-short: the browser test is skipped")
+	}
+	b := startBrowser(t, path)
+	b.navigate("about:blank")
+	b.eval(`console.error("planted"); setTimeout(() => { throw new Error("thrown") }, 0); true`, nil)
+	b.waitErrors(func(errs []string) bool {
+		all := strings.Join(errs, "\n")
+		return strings.Contains(all, "planted") && strings.Contains(all, "thrown")
+	})
 }
