@@ -36,7 +36,8 @@ var compactCases = []string{
 	``, ` `, `"`, `\`, `"\`, `"\"`, `"\\"`, `"\\\"`, `" \" "  x`, `"a\\" b "c d"`, `{"a": "b\"c", "d" : [1, 2]}`,
 	"{\n\t\"a\": \"x\\\\\\\" y\",\r\n \"b\":[1, 2]}", `"\` + "\n" + `" x`, `"abc`, `"a\ b" c`, `x "\"\"\"" y "`,
 	`{"a":"` + strings.Repeat(`\n`, 1000) + ` "} `, `{"a":"` + strings.Repeat(`\"`, 100) + `" , "b" : "` + strings.Repeat("x ", 100) + `"}`,
-	"\xff \"\xfe \" \x00 ", `{"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"hi there"}}], "n" :1}`,
+	"\xff \"\xfe \" \x00 ", `{"a":"b c","d":"e\"f g"}`, `{"a":"b c","d":"e\"f g"} `, `"a b`, `"a b\`, `"a b\"`, `{"a":"x y","b" :1}`,
+	`{"a":"x y"}` + "\n", `x\ "y z"`, `"p q" "r\\" s`, `{"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"hi there"}}], "n" :1}`,
 }
 
 // AppendCompact writes what the byte loop wrote, for any input.

@@ -218,10 +218,7 @@ func clip(s string, n int) string {
 // inside, look each byte up in a table; that is about twice as fast as one
 // loop that switches on the state.
 func AppendCompact(dst, src []byte) []byte {
-	// Without a whitespace byte anywhere there is nothing to drop; IndexByte
-	// tells that fast (a space, the likeliest, first: when there is one the
-	// check ends early).
-	if bytes.IndexByte(src, ' ') < 0 && bytes.IndexByte(src, '\n') < 0 && bytes.IndexByte(src, '\t') < 0 && bytes.IndexByte(src, '\r') < 0 {
+	if compactAlready(src) {
 		return append(dst, src...)
 	}
 	start, i, n := 0, 0, len(src)
@@ -254,6 +251,61 @@ func AppendCompact(dst, src []byte) []byte {
 		}
 	}
 	return append(dst, src[start:]...)
+}
+
+// compactAlready reports, for most JSON that has nothing to drop, that
+// AppendCompact's loops would drop nothing: every whitespace byte is inside
+// a string (a text with spaces, in compact JSON). It finds each whitespace
+// byte and the quotes before it with IndexByte and Count rather than
+// looking at every byte, and gives up (false: the loops decide) at a
+// whitespace byte outside a string or a backslash before one.
+func compactAlready(src []byte) bool {
+	i := 0 // outside a string
+	for {
+		w := indexWS(src[i:])
+		if w < 0 {
+			return true
+		}
+		w += i
+		seg := src[i:w]
+		if bytes.IndexByte(seg, '\\') >= 0 || bytes.Count(seg, quote)%2 == 0 {
+			return false
+		}
+		// Inside the string the last quote opened: go to its end.
+		j := w + 1
+		for {
+			k := bytes.IndexByte(src[j:], '"')
+			if k < 0 {
+				return true // the string never ends: nothing after it is dropped
+			}
+			if b := bytes.IndexByte(src[j:j+k], '\\'); b >= 0 {
+				j += b + 2 // the backslash and the byte it escapes
+				if j >= len(src) {
+					return true
+				}
+				continue
+			}
+			i = j + k + 1
+			break
+		}
+	}
+}
+
+var quote = []byte{'"'}
+
+// indexWS is the index of the first JSON whitespace byte in s, or -1.
+func indexWS(s []byte) int {
+	n := -1
+	for _, c := range [...]byte{' ', '\n', '\t', '\r'} {
+		lim := s
+		if n >= 0 {
+			lim = s[:n]
+		}
+		if k := bytes.IndexByte(lim, c); k >= 0 {
+			n = k
+		}
+	}
+	return n
 }
 
 // compactClass marks the bytes AppendCompact stops at outside strings (a
