@@ -11,6 +11,7 @@ import (
 	"github.com/imhook/imhook/internal/run"
 	"github.com/imhook/imhook/internal/stream"
 	"github.com/imhook/imhook/record"
+	"github.com/imhook/imhook/simulate"
 )
 
 // outputOptions are the flags of where a run's records and report go and
@@ -131,6 +132,37 @@ func (g *Globals) lessEagerGC(percent int) {
 		debug.SetGCPercent(percent)
 	}
 }
+
+// loadLimits is what a load run needs of the process, set by the command
+// line: a less eager collector, and a soft memory limit
+// (simulate.LoadMemoryLimit; GOMEMLIMIT wins) that keeps replies that are
+// garbage at a high rate (hostile heads given up on the budget) from
+// growing the heap to five times what is live; and a number of workers
+// the file limit allows, each holding a connection (clampWorkers).
+func (g *Globals) loadLimits(workers int) int {
+	g.lessEagerGC(400)
+	if g.getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(simulate.LoadMemoryLimit)
+	}
+	return clampWorkers(g, workers)
+}
+
+// clampWorkers is workers, or fewer when the process may not open a
+// connection for each (ulimit -n, less what it keeps for its files), with
+// a warning on stderr.
+func clampWorkers(g *Globals, workers int) int {
+	limit, ok := fileLimit()
+	if !ok || int64(workers)+reservedFiles <= limit {
+		return workers
+	}
+	n := int(max(1, limit-reservedFiles))
+	g.warn(fmt.Sprintf("warning: --concurrency %d needs a connection for each worker, and this process may open only %d files (ulimit -n); running %d workers (raise ulimit -n for more)", workers, limit, n))
+	return n
+}
+
+// reservedFiles are the files a load run keeps for itself beyond its
+// workers' connections: stdio, --record, --junit, the inspector, DNS.
+const reservedFiles = 64
 
 // registerStrict adds --strict: what a finding must be to fail an exchange.
 func registerStrict(c *cobra.Command, v *bool, usage string) {

@@ -165,11 +165,11 @@ func replayRun(o *replayOptions) error {
 	spec := chainSpec{Name: "imhook replay", Mode: "replay", Print: true, Progress: true, Strict: o.Strict}
 	var p run.Producer
 	if o.loadMode() {
-		g.lessEagerGC(400)
 		conc := o.Concurrency
 		if !o.concurrencySet {
 			conc = 64
 		}
+		conc = g.loadLimits(conc)
 		sender.Client = simulate.NewClientFor(conc, o.tls.config)
 		spec.Print, spec.Total = false, o.Count
 		p = replay.LoadProducer(sources, ro, replayLoadLimits, simulate.LoadOptions{Count: o.Count, Duration: o.Duration, Concurrency: conc, Rate: o.Rate})

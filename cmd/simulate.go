@@ -263,7 +263,6 @@ func (o *simulateOptions) mode(sender *simulate.Sender) (*mode, error) {
 	m := &mode{vendors: vendorsOf(cbs), receiver: serve.Config{Respond: respond},
 		spec: chainSpec{Name: name, Mode: "simulate", Print: true, Progress: true, Total: int64(len(cbs))}}
 	if o.loadMode() {
-		o.g.lessEagerGC(400)
 		m.spec.Print, m.spec.Total = false, o.Count
 		m.producer = o.loadProducer(sender, cbs)
 		return m, nil
@@ -371,6 +370,7 @@ func (o *simulateOptions) loadProducer(sender *simulate.Sender, cbs []simulate.C
 	if conc == 0 {
 		conc = 64
 	}
+	conc = o.g.loadLimits(conc)
 	sender.Client = simulate.NewClientFor(conc, o.tls.config)
 	return sender.Load(simulate.LoadOptions{Count: o.Count, Duration: o.Duration, Concurrency: conc, Rate: o.Rate}, src)
 }

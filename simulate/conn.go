@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -47,10 +48,13 @@ type connClient struct {
 	// tls is the Sender's client's TLS configuration (nil: the system's
 	// roots, no client certificate).
 	tls *tls.Config
+	// pool is the run's budget for the bytes of replies in flight on all
+	// its connections together (nil: none).
+	pool *replyPool
 }
 
-func newConnClient(tc *tls.Config) *connClient {
-	return &connClient{dialer: net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}, maxHead: MaxReplyHeaderBytes, tls: tc}
+func newConnClient(tc *tls.Config, pool *replyPool) *connClient {
+	return &connClient{dialer: net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}, maxHead: MaxReplyHeaderBytes, tls: tc, pool: pool}
 }
 
 func (c *connClient) close() {
@@ -81,7 +85,7 @@ func (c *connClient) dial(ctx context.Context, req *http.Request) error {
 		}
 		conn = tc
 	}
-	c.lc = limitedConn{Conn: conn, n: c.maxHead}
+	c.lc = limitedConn{Conn: conn, n: c.maxHead, pool: c.pool}
 	c.conn, c.br, c.reused = conn, bufio.NewReaderSize(&c.lc, 16<<10), false
 	return nil
 }
@@ -165,6 +169,8 @@ func (c *connClient) do(ctx context.Context, req *http.Request, body []byte, dea
 var errIdleClosed = errors.New("the server closed the kept-alive connection")
 
 func (c *connClient) roundTrip(req *http.Request, body []byte, buf *bytes.Buffer, limit int64) (*http.Response, error) {
+	// What this reply took of the run's budget goes back when it ends.
+	defer c.lc.endReply()
 	if _, err := c.conn.Write(c.encode(req, body)); err != nil {
 		if isReset(err) {
 			return nil, errIdleClosed
@@ -215,12 +221,15 @@ func (c *connClient) roundTrip(req *http.Request, body []byte, buf *bytes.Buffer
 		if err != nil {
 			return nil, err
 		}
-		_ = resp.Body.Close()
 		if int64(buf.Len()) > limit || resp.Close || resp.StatusCode == http.StatusSwitchingProtocols {
 			// An unread rest, a server that asked to close, or one that
-			// switched to another protocol: start afresh.
+			// switched to another protocol: start afresh. The connection
+			// goes first: closing the body of a reply not read to its end
+			// would read the rest (an endless chunked body: until the
+			// deadline).
 			c.close()
 		}
+		_ = resp.Body.Close()
 		return resp, nil
 	}
 }
@@ -243,10 +252,16 @@ var ErrReplyHeaderTooLarge = fmt.Errorf("the reply's header is larger than %d by
 // limitedConn reads from a connection at most n bytes before it fails with
 // ErrReplyHeaderTooLarge, as net/http's persistConn.Read does with its
 // readLimit: the client sets n before a reply's head and lifts it for the
-// body.
+// body. With a pool, a reply's bytes past the first replyFree (head and
+// body together) are taken from the run's budget, and a read that cannot
+// have them fails with the pool's *budgetError.
 type limitedConn struct {
 	net.Conn
 	n int64
+	// used is how many bytes this reply read, held how many of them the
+	// pool lent.
+	used, held int64
+	pool       *replyPool
 }
 
 func (l *limitedConn) Read(p []byte) (int, error) {
@@ -256,7 +271,77 @@ func (l *limitedConn) Read(p []byte) (int, error) {
 	if int64(len(p)) > l.n {
 		p = p[:l.n]
 	}
+	if over := l.used + int64(len(p)) - replyFree - l.held; over > 0 && l.pool != nil {
+		// Borrowed in steps, so that a large reply does not touch the
+		// shared counter at every read.
+		step := max(over, replyStep)
+		if !l.pool.take(step) {
+			if step = over; !l.pool.take(step) {
+				return 0, l.pool.err
+			}
+		}
+		l.held += step
+	}
 	n, err := l.Conn.Read(p)
 	l.n -= int64(n)
+	l.used += int64(n)
 	return n, err
 }
+
+// endReply gives back what the reply borrowed.
+func (l *limitedConn) endReply() {
+	if l.held > 0 {
+		l.pool.give(l.held)
+	}
+	l.used, l.held = 0, 0
+}
+
+// MaxLoadReplyBytes is a load run's budget for the bytes of the replies in
+// flight on all its connections together, past the first replyFree of
+// each (a usual reply needs none of it): 64 replies of the largest body
+// imhook reads, or 6 heads of the largest it reads. A reply that would
+// pass it is given up and its connection closed.
+const MaxLoadReplyBytes = 64 << 20
+
+// LoadMemoryLimit is the soft memory limit (runtime/debug.SetMemoryLimit)
+// that a load run's command line sets: twice MaxLoadReplyBytes and room
+// for the rest. 64 connections sending endless heads for 20 s peaked at
+// 227 MiB with it, 347 MiB with 256 MiB, 1,064 MiB with none (the collector
+// let the heap grow to five times what was live); a usual run's heap stays
+// well below it.
+const LoadMemoryLimit = 2*MaxLoadReplyBytes + 64<<20
+
+const (
+	replyFree = 64 << 10  // the bytes of each reply not counted
+	replyStep = 256 << 10 // borrowed at a time
+)
+
+// budgetError is a reply given up because the replies in flight on all of
+// a load run's connections together held its budget (n bytes).
+type budgetError struct{ n int64 }
+
+func (e *budgetError) Error() string {
+	return fmt.Sprintf("the replies in flight on all the run's connections together reached the load run's budget of %d MiB; imhook stopped reading this one and closed its connection", e.n>>20)
+}
+
+// replyPool is a load run's budget of reply bytes, shared by its workers.
+type replyPool struct {
+	left atomic.Int64
+	err  error // what a reply that does not fit fails with
+}
+
+func newReplyPool(n int64) *replyPool {
+	p := &replyPool{err: &budgetError{n: n}}
+	p.left.Store(n)
+	return p
+}
+
+func (p *replyPool) take(n int64) bool {
+	if p.left.Add(-n) < 0 {
+		p.left.Add(n)
+		return false
+	}
+	return true
+}
+
+func (p *replyPool) give(n int64) { p.left.Add(n) }

@@ -226,7 +226,7 @@ func TestConnClientRawReplies(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			url, conns := rawServer(t, [][]string{tc.reply})
-			cc := newConnClient(nil)
+			cc := newConnClient(nil, nil)
 			defer cc.close()
 			for i := 0; i < 3; i++ {
 				req, _ := http.NewRequest(http.MethodPost, url, nil)
@@ -311,7 +311,7 @@ func BenchmarkEncode(b *testing.B) {
 	body, _ := generate.Generate(e, generate.GenOptions{Seed: 1})
 	s := &Sender{Target: "http://127.0.0.1:9000/im/callback", Params: platform.Params{Token: "xxxxyyyy"}}
 	req, _ := s.Build(Callback{Entry: e, Body: body})
-	cc := newConnClient(nil)
+	cc := newConnClient(nil, nil)
 	b.ReportAllocs()
 	defer reportCPU(b)()
 	for b.Loop() {

@@ -50,7 +50,7 @@ func TestConnClientHTTP(t *testing.T) {
 	srv.Config.IdleTimeout = 50 * time.Millisecond
 	srv.Start()
 	defer srv.Close()
-	cc := newConnClient(nil)
+	cc := newConnClient(nil, nil)
 	defer cc.close()
 	for _, tc := range []struct{ path, want string }{
 		{"/plain?x=1", "ok"}, {"/chunked", `{"a":1}`}, {"/close", "closed"}, {"/plain", "ok"},
@@ -83,7 +83,7 @@ func TestConnClientLimit(t *testing.T) {
 		w.Write([]byte("small"))
 	}))
 	defer srv.Close()
-	cc := newConnClient(nil)
+	cc := newConnClient(nil, nil)
 	defer cc.close()
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/big", nil)
 	var buf bytes.Buffer

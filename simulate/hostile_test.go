@@ -118,7 +118,7 @@ func TestConnClientHeaderLimitExact(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			url, _ := rawServer(t, [][]string{{tc.reply, "ok"}})
-			cc := newConnClient(nil)
+			cc := newConnClient(nil, nil)
 			cc.maxHead = tc.limit
 			defer cc.close()
 			req, _ := http.NewRequest(http.MethodPost, url, nil)
@@ -236,7 +236,7 @@ func finalStatus(n1xx int) int {
 // checkMixed sends the plans on one connection client and checks that each
 // reply is the one to its own request.
 func checkMixed(t testing.TB, url string, plans []string) {
-	cc := newConnClient(nil)
+	cc := newConnClient(nil, nil)
 	defer cc.close()
 	for i, plan := range plans {
 		req, _ := http.NewRequest(http.MethodPost, url, nil)

@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"net/http"
@@ -52,6 +53,7 @@ func (s *Sender) load(ctx context.Context, o LoadOptions, src Source, sink run.S
 	prog := sink.Progress()
 	keep := sink.WantsRecords()
 	tc := tlsConfigOf(s.Client) // the lean connections' TLS: the client's
+	pool := newReplyPool(cmp.Or(s.replyBudget, MaxLoadReplyBytes))
 	// stop ends scheduling; requests already started finish under ctx.
 	stop, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -89,7 +91,7 @@ func (s *Sender) load(ctx context.Context, o LoadOptions, src Source, sink run.S
 			defer wg.Done()
 			var cc *connClient
 			if !s.viaTransport {
-				cc = newConnClient(tc)
+				cc = newConnClient(tc, pool)
 				defer cc.close()
 			}
 			for {

@@ -96,6 +96,8 @@ type Sender struct {
 	// Transport) rather than its workers' own connections: the reference
 	// that BenchmarkLoadTransport measures the lean client against.
 	viaTransport bool
+	// replyBudget replaces MaxLoadReplyBytes for a load run (tests).
+	replyBudget int64
 }
 
 // NewClient is the HTTP client imhook sends with: redirects are not
@@ -483,6 +485,10 @@ func classify(err error, ctx context.Context, j platform.Judging, v platform.Ven
 	// The load engine's client and net/http's say it in their own words.
 	if errors.Is(err, ErrReplyHeaderTooLarge) || strings.Contains(err.Error(), "server response headers exceeded") {
 		return ErrReplyHeaderTooLarge.Error(), false
+	}
+	var be *budgetError
+	if errors.As(err, &be) {
+		return be.Error(), false
 	}
 	switch {
 	case errors.Is(err, syscall.ECONNRESET):
