@@ -2,6 +2,7 @@ package main
 
 import (
 	"archive/tar"
+	"archive/zip"
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
@@ -112,6 +113,39 @@ func needTools(t *testing.T) {
 	}
 }
 
+// fakeUname writes a uname into a new directory that answers -s with sys and
+// -m with machine, for runInstall's pathDir.
+func fakeUname(t *testing.T, sys, machine string) string {
+	t.Helper()
+	dir := t.TempDir()
+	uname := fmt.Sprintf("#!/bin/sh\ncase $1 in -s) echo %s ;; -m) echo %s ;; *) exit 1 ;; esac\n", sys, machine)
+	if err := os.WriteFile(filepath.Join(dir, "uname"), []byte(uname), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// zipOf is a zip of one executable named name, stored, as goreleaser packs
+// Windows builds.
+func zipOf(t *testing.T, name string, exe []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	h := &zip.FileHeader{Name: name, Method: zip.Store}
+	h.SetMode(0o755)
+	w, err := zw.CreateHeader(h)
+	if err == nil {
+		_, err = w.Write(exe)
+	}
+	if err == nil {
+		err = zw.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
 type installRun struct {
 	code           int
 	stdout, stderr string
@@ -165,9 +199,17 @@ func TestInstallScript(t *testing.T) {
 	sumsFile := func(hash string) []byte {
 		return []byte(sha256hex(other) + "  imhook_" + number + "_plan9_amd64.tar.gz\n" + hash + "  " + archive + "\n")
 	}
+	// Other platforms' archives hold this machine's binary, so that the
+	// script runs it as it would the platform's.
+	win := zipOf(t, "imhook.exe", exe)
+	others := map[string][]byte{"darwin_arm64.tar.gz": good, "linux_arm64.tar.gz": good, "windows_amd64.zip": win}
+	sumsAll := sumsFile(sha256hex(good))
+	for p, b := range others {
+		sumsAll = append(sumsAll, sha256hex(b)+"  imhook_"+number+"_"+p+"\n"...)
+	}
 	rel := &fakeRelease{files: map[string][]byte{
 		fakeVersion + "/" + archive: good,
-		fakeVersion + "/" + sums:    sumsFile(sha256hex(good)),
+		fakeVersion + "/" + sums:    sumsAll,
 		// v1.0.0: the checksums file gives the hash of another archive.
 		"v1.0.0/imhook_1.0.0_" + runtime.GOOS + "_" + runtime.GOARCH + ".tar.gz": good,
 		"v1.0.0/imhook_1.0.0_checksums.txt":                                      []byte(strings.ReplaceAll(string(sumsFile(sha256hex(other))), number, "1.0.0")),
@@ -175,6 +217,9 @@ func TestInstallScript(t *testing.T) {
 		"v1.1.0/imhook_1.1.0_" + runtime.GOOS + "_" + runtime.GOARCH + ".tar.gz": good,
 		"v1.1.0/imhook_1.1.0_checksums.txt":                                      []byte(sha256hex(good) + "  imhook_1.1.0_plan9_amd64.tar.gz\n"),
 	}}
+	for p, b := range others {
+		rel.files[fakeVersion+"/imhook_"+number+"_"+p] = b
+	}
 	srv := httptest.NewServer(rel)
 	defer srv.Close()
 	rel.url = srv.URL
@@ -203,6 +248,25 @@ func TestInstallScript(t *testing.T) {
 			t.Errorf("reinstall with -b DIR %s: %s", number, r)
 		}
 	})
+
+	// uname's names for the released platforms, each to its archive.
+	for _, p := range []struct{ os, arch, archive, exe string }{
+		{"Darwin", "arm64", "darwin_arm64.tar.gz", "imhook"},
+		{"Linux", "aarch64", "linux_arm64.tar.gz", "imhook"},
+		{"MINGW64_NT-10.0-19045", "x86_64", "windows_amd64.zip", "imhook.exe"},
+	} {
+		t.Run(p.os+" "+p.arch, func(t *testing.T) {
+			if _, err := exec.LookPath("unzip"); err != nil && strings.HasSuffix(p.archive, ".zip") {
+				t.Skip("unzip is not installed: the script unpacks a zip with it (or with a tar that reads zip)")
+			}
+			bin := filepath.Join(t.TempDir(), "bin")
+			r := runInstall(t, rel, tmp, fakeUname(t, p.os, p.arch), map[string]string{"IMHOOK_INSTALL_DIR": bin}, fakeVersion)
+			want := "installed " + filepath.Join(bin, p.exe) + " (imhook_" + number + "_" + p.archive + ", sha256 " + sha256hex(others[p.archive]) + ")"
+			if r.code != 0 || !strings.Contains(r.stderr, want) || !strings.HasPrefix(r.stdout, "imhook "+fakeVersion+" ") {
+				t.Errorf("want exit 0 and %q\n%s", want, r)
+			}
+		})
+	}
 
 	t.Run("checksum mismatch", func(t *testing.T) {
 		bin := filepath.Join(t.TempDir(), "bin")
@@ -248,11 +312,7 @@ func TestInstallScript(t *testing.T) {
 		{"Plan9", "x86_64", `no imhook release for the operating system "Plan9"`},
 	} {
 		t.Run("unknown "+p.os+" "+p.arch, func(t *testing.T) {
-			fake := t.TempDir()
-			uname := fmt.Sprintf("#!/bin/sh\ncase $1 in -s) echo %s ;; -m) echo %s ;; *) exit 1 ;; esac\n", p.os, p.arch)
-			if err := os.WriteFile(filepath.Join(fake, "uname"), []byte(uname), 0o755); err != nil {
-				t.Fatal(err)
-			}
+			fake := fakeUname(t, p.os, p.arch)
 			before := rel.hits.Load()
 			r := runInstall(t, rel, tmp, fake, map[string]string{"IMHOOK_INSTALL_DIR": t.TempDir(), "IMHOOK_VERSION": fakeVersion})
 			if r.code != 1 || !strings.Contains(r.stderr, p.want) {

@@ -111,8 +111,10 @@ else
 fi
 mkdir -p "$bindir" || fail "could not create $bindir: choose another directory with -b DIR or IMHOOK_INSTALL_DIR"
 # Copy then rename, so that a running imhook is never overwritten in place.
-cp "$tmp/x/$exe" "$bindir/.$exe.new" && chmod 755 "$bindir/.$exe.new" && mv -f "$bindir/.$exe.new" "$bindir/$exe" ||
+if ! { cp "$tmp/x/$exe" "$bindir/.$exe.new" && chmod 755 "$bindir/.$exe.new" && mv -f "$bindir/.$exe.new" "$bindir/$exe"; }; then
+  rm -f "$bindir/.$exe.new"
   fail "could not write $bindir/$exe: choose another directory with -b DIR or IMHOOK_INSTALL_DIR"
+fi
 
 say "installed $bindir/$exe ($archive, sha256 $got)"
 case ":${PATH:-}:" in

@@ -56,7 +56,9 @@ step "goreleaser release --snapshot (kos skipped: its snapshot loads the image i
 version=$(sed -n 's/.*"version":"\([^"]*\)".*/\1/p' dist/metadata.json)
 commit=$(git rev-parse HEAD)
 created=$(git log -1 --format=%cI)
-export SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) KO_DATA_DATE_EPOCH=$(git log -1 --format=%ct)
+SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)
+KO_DATA_DATE_EPOCH=$SOURCE_DATE_EPOCH
+export SOURCE_DATE_EPOCH KO_DATA_DATE_EPOCH
 
 step "container image v$version (ko, no daemon)"
 kocache=$(mktemp -d)
@@ -84,7 +86,7 @@ done
 rm -rf "$kocache"
 
 step "checks"
-host_os=$(go env GOOS) host_arch=$(go env GOARCH)
+host_arch=$(go env GOARCH)
 (cd dist && sha256sum --quiet -c "imhook_${version}_checksums.txt") && echo "checksums: every artifact matches imhook_${version}_checksums.txt"
 # The installer against the snapshot, as users and the action run it.
 rel=$(mktemp -d)
