@@ -5,7 +5,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -155,5 +157,35 @@ func TestCheckUsage(t *testing.T) {
 		if r := runCmd(t, nil, "", c.args...); r.code != ExitUsage || !strings.Contains(r.stderr, c.say) {
 			t.Errorf("%v: want exit 2 saying %q; %s", c.args, c.say, r)
 		}
+	}
+}
+
+// A generated simulate run without --seed says the seed it drew and the
+// clock, and those flags make the same payloads again; its records carry
+// the seed. A --data run generates nothing and says no seed.
+func TestSimulatePrintsItsSeed(t *testing.T) {
+	t.Parallel()
+	first := runCmd(t, nil, "", "simulate", tencentCmd, openimCmd, "-o", "json")
+	m := regexp.MustCompile(`imhook: seed (\d+): (--seed \d+ --now \S+) makes the same payloads again`).FindStringSubmatch(first.stderr)
+	if first.code != 0 || m == nil {
+		t.Fatalf("no seed on stderr: %s", first)
+	}
+	again := runCmd(t, nil, "", append([]string{"simulate", tencentCmd, openimCmd, "-o", "json"}, strings.Fields(m[2])...)...)
+	a, b := records(t, first), records(t, again)
+	if again.code != 0 || len(a) != 2 || len(b) != 2 {
+		t.Fatalf("%s\n%s", first, again)
+	}
+	for i := range a {
+		if string(a[i].Request.Body) != string(b[i].Request.Body) {
+			t.Errorf("%s: the printed flags made another payload:\n%s\n%s", a[i].Command, a[i].Request.Body, b[i].Request.Body)
+		}
+		if a[i].Seed == nil || strconv.FormatUint(*a[i].Seed, 10) != m[1] {
+			t.Errorf("%s: the record does not carry seed %s", a[i].Command, m[1])
+		}
+	}
+	body := filepath.Join(t.TempDir(), "body.json")
+	os.WriteFile(body, a[0].Request.Body, 0o644)
+	if r := runCmd(t, nil, "", "simulate", tencentCmd, "--data", body, "-o", "json"); r.code != 0 || strings.Contains(r.stderr, "seed") || strings.Contains(r.stdout, `"seed"`) {
+		t.Errorf("a --data run: %s", r)
 	}
 }
