@@ -56,13 +56,7 @@ func TestServeRecordDiskFullRecovers(t *testing.T) {
 	}
 	waitLog := func(what string) string {
 		t.Helper()
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-			if l := log(); strings.Contains(l, what) {
-				return l
-			}
-		}
-		t.Fatalf("stderr never said %q:\n%s", what, log())
-		return ""
+		return log.wait(t, what, 10*time.Second)
 	}
 	acked, i := 0, 0
 	for ; i < 100 && send(i) == http.StatusOK; i++ {
@@ -78,8 +72,8 @@ func TestServeRecordDiskFullRecovers(t *testing.T) {
 			t.Fatalf("a request while the disk is full got %d", st)
 		}
 	}
-	if n := strings.Count(log(), "answered 500"); n != 1 || !strings.Contains(l, "no space left on device") || !strings.Contains(l, "1 exchange(s)") {
-		t.Fatalf("want one report of the full disk with its count; stderr:\n%s", log())
+	if n := strings.Count(log.String(), "answered 500"); n != 1 || !strings.Contains(l, "no space left on device") || !strings.Contains(l, "1 exchange(s)") {
+		t.Fatalf("want one report of the full disk with its count; stderr:\n%s", log.String())
 	}
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
@@ -91,8 +85,8 @@ func TestServeRecordDiskFullRecovers(t *testing.T) {
 		acked++
 	}
 	waitLog("writing again")
-	if !strings.Contains(log(), "4 exchange(s)") {
-		t.Fatalf("the end of the streak does not count the 4 lost exchanges:\n%s", log())
+	if !strings.Contains(log.String(), "4 exchange(s)") {
+		t.Fatalf("the end of the streak does not count the 4 lost exchanges:\n%s", log.String())
 	}
 	if err := proc.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -100,7 +94,7 @@ func TestServeRecordDiskFullRecovers(t *testing.T) {
 	if err := proc.Wait(); err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
-			t.Fatalf("serve exited %d after SIGTERM, want 0; stderr:\n%s", ee.ExitCode(), log())
+			t.Fatalf("serve exited %d after SIGTERM, want 0; stderr:\n%s", ee.ExitCode(), log.String())
 		}
 		t.Fatal(err)
 	}

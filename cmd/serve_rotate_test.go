@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -36,7 +35,8 @@ func TestServeRecordFileRotatedAndDeleted(t *testing.T) {
 	var mu sync.Mutex
 	var phase atomic.Int32 // 0 before the move, 1 between the move and the deletion, 2 after it
 	acked := map[string]int32{}
-	var nAcked, seq atomic.Int64
+	var seq atomic.Int64
+	nAcked := newAcks()
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for range 8 {
@@ -62,28 +62,18 @@ func TestServeRecordFileRotatedAndDeleted(t *testing.T) {
 					mu.Lock()
 					acked[gjson.GetBytes(b, "MsgKey").Str] = sent
 					mu.Unlock()
-					nAcked.Add(1)
+					nAcked.add()
 				}
 			}
 		}()
 	}
 	waitAcked := func(n int64) {
 		t.Helper()
-		for deadline := time.Now().Add(20 * time.Second); nAcked.Load() < n; {
-			if time.Now().After(deadline) {
-				t.Fatalf("only %d of %d callbacks answered 200 within 20s; stderr:\n%s", nAcked.Load(), n, log())
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		nAcked.wait(t, n, 20*time.Second, log)
 	}
 	waitSaid := func(what string) {
 		t.Helper()
-		for deadline := time.Now().Add(time.Second); !strings.Contains(log(), what); {
-			if time.Now().After(deadline) {
-				t.Fatalf("stderr does not say %q within a second:\n%s", what, log())
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		log.wait(t, what, time.Second)
 	}
 	waitAcked(100)
 	moved := path + ".1"
@@ -92,18 +82,18 @@ func TestServeRecordFileRotatedAndDeleted(t *testing.T) {
 	}
 	phase.Store(1)
 	waitSaid("--record " + path + " was moved away")
-	waitAcked(nAcked.Load() + 100)
+	waitAcked(nAcked.load() + 100)
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}
 	phase.Store(2)
 	waitSaid("--record " + path + " was deleted")
-	waitAcked(nAcked.Load() + 100)
+	waitAcked(nAcked.load() + 100)
 	if err := proc.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	if err := proc.Wait(); err != nil {
-		t.Fatalf("imhook serve: %v; stderr:\n%s", err, log())
+		t.Fatalf("imhook serve: %v; stderr:\n%s", err, log.String())
 	}
 	close(stop)
 	wg.Wait()

@@ -43,8 +43,8 @@ func startImhook(t *testing.T, args ...string) (*exec.Cmd, string) {
 }
 
 // startImhookLog is startImhook that also keeps what the process writes on
-// stderr: log returns it so far.
-func startImhookLog(t *testing.T, args ...string) (c *exec.Cmd, url string, log func() string) {
+// stderr (log).
+func startImhookLog(t *testing.T, args ...string) (c *exec.Cmd, url string, log *stderrLog) {
 	t.Helper()
 	c = exec.Command(os.Args[0], args...)
 	c.Env = append(os.Environ(), "IMHOOK_TEST_EXEC=1", "NO_COLOR=1")
@@ -57,28 +57,104 @@ func startImhookLog(t *testing.T, args ...string) (c *exec.Cmd, url string, log 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Process.Kill() })
-	re := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
-	found := make(chan string, 1)
-	var mu sync.Mutex
-	var sb strings.Builder
+	log = newStderrLog()
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
-			mu.Lock()
-			sb.WriteString(sc.Text() + "\n")
-			mu.Unlock()
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
-			}
+			log.add(sc.Text())
 		}
 	}()
-	log = func() string { mu.Lock(); defer mu.Unlock(); return sb.String() }
-	select {
-	case u := <-found:
-		return c, u, log
-	case <-time.After(10 * time.Second):
-		t.Fatalf("imhook %v did not announce its address within 10s; stderr:\n%s", args, log())
-		return nil, "", nil
+	l := log.wait(t, "listening on http://127.0.0.1:", 10*time.Second)
+	m := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`).FindStringSubmatch(l)
+	return c, m[1], log
+}
+
+// stderrLog is what a process wrote on stderr so far, line by line.
+type stderrLog struct {
+	mu   sync.Mutex
+	sb   strings.Builder
+	grew chan struct{} // closed when a line is added
+}
+
+func newStderrLog() *stderrLog { return &stderrLog{grew: make(chan struct{})} }
+
+func (l *stderrLog) add(line string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.sb.WriteString(line + "\n")
+	close(l.grew)
+	l.grew = make(chan struct{})
+}
+
+func (l *stderrLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.sb.String()
+}
+
+// wait returns the log once it says what; the test fails when it has not
+// within the time given.
+func (l *stderrLog) wait(t *testing.T, what string, within time.Duration) string {
+	t.Helper()
+	deadline := time.NewTimer(within)
+	defer deadline.Stop()
+	for {
+		l.mu.Lock()
+		s, grew := l.sb.String(), l.grew
+		l.mu.Unlock()
+		if strings.Contains(s, what) {
+			return s
+		}
+		select {
+		case <-grew:
+		case <-deadline.C:
+			t.Fatalf("stderr does not say %q within %s:\n%s", what, within, s)
+		}
+	}
+}
+
+// acks counts the callbacks a backend's caller saw answered, and lets a
+// test wait for a count.
+type acks struct {
+	mu   sync.Mutex
+	n    int64
+	grew chan struct{} // closed at each count
+}
+
+func newAcks() *acks { return &acks{grew: make(chan struct{})} }
+
+func (a *acks) add() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.n++
+	close(a.grew)
+	a.grew = make(chan struct{})
+}
+
+func (a *acks) load() int64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.n
+}
+
+// wait returns once n were counted; the test fails when they were not
+// within the time given.
+func (a *acks) wait(t *testing.T, n int64, within time.Duration, log *stderrLog) {
+	t.Helper()
+	deadline := time.NewTimer(within)
+	defer deadline.Stop()
+	for {
+		a.mu.Lock()
+		got, grew := a.n, a.grew
+		a.mu.Unlock()
+		if got >= n {
+			return
+		}
+		select {
+		case <-grew:
+		case <-deadline.C:
+			t.Fatalf("only %d of %d callbacks answered 200 within %s; stderr:\n%s", got, n, within, log)
+		}
 	}
 }
 
@@ -97,7 +173,8 @@ func serveSignalUnderLoad(t *testing.T, sig syscall.Signal) {
 	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
 	client := simulate.NewClient(nil)
 	var acked sync.Map
-	var nAcked, seq atomic.Int64
+	var seq atomic.Int64
+	nAcked := newAcks()
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for g := 0; g < 32; g++ {
@@ -120,24 +197,17 @@ func serveSignalUnderLoad(t *testing.T, sig syscall.Signal) {
 				resp.Body.Close()
 				if resp.StatusCode == http.StatusOK {
 					acked.Store(gjson.GetBytes(b, "MsgKey").Str, true)
-					nAcked.Add(1)
+					nAcked.add()
 				}
 			}
 		}()
 	}
-	for nAcked.Load() < 200 {
-		time.Sleep(5 * time.Millisecond)
-	}
+	nAcked.wait(t, 200, 20*time.Second, log)
 	if err := proc.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
 	// The drain notice, read before Wait closes the pipe.
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(log(), "stopping: finishing the requests in flight"); {
-		if time.Now().After(deadline) {
-			t.Fatalf("no drain notice within 10s of %v; stderr:\n%s", sig, log())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	log.wait(t, "stopping: finishing the requests in flight", 10*time.Second)
 	done := make(chan error, 1)
 	go func() { done <- proc.Wait() }()
 	select {
@@ -171,12 +241,12 @@ func serveSignalUnderLoad(t *testing.T, sig syscall.Signal) {
 		return true
 	})
 	if missing > 0 {
-		t.Errorf("%d of %d acknowledged callbacks are not in the record file", missing, nAcked.Load())
+		t.Errorf("%d of %d acknowledged callbacks are not in the record file", missing, nAcked.load())
 	}
 	raw, _ := os.ReadFile(path)
 	if !strings.HasSuffix(string(raw), "\n") {
 		t.Error("the record file ends with a torn line")
 	}
-	t.Logf("%d acknowledged, %d recorded", nAcked.Load(), len(recorded))
+	t.Logf("%d acknowledged, %d recorded", nAcked.load(), len(recorded))
 
 }

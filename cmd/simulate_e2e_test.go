@@ -1015,8 +1015,11 @@ func TestRetryOnTimeout(t *testing.T) {
 		bodies = append(bodies, string(b))
 		n := len(bodies)
 		mu.Unlock()
-		if n == 1 {
-			time.Sleep(300 * time.Millisecond)
+		if n == 1 { // past the budget: until the client gives up
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
 		}
 		io.WriteString(w, `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`)
 	}))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -48,6 +49,12 @@ func TestConnClientHTTP(t *testing.T) {
 		}
 	}))
 	srv.Config.IdleTimeout = 50 * time.Millisecond
+	closed := make(chan struct{}, 8)
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateClosed {
+			closed <- struct{}{}
+		}
+	}
 	srv.Start()
 	defer srv.Close()
 	cc := newConnClient(nil, nil)
@@ -60,7 +67,15 @@ func TestConnClientHTTP(t *testing.T) {
 			t.Fatalf("%s: %d %q %v", tc.path, st, got, err)
 		}
 	}
-	time.Sleep(150 * time.Millisecond) // the server closes the idle connection
+	// The server closed two connections: the one of /close, and the next
+	// once it was idle.
+	for i := 0; i < 2; i++ {
+		select {
+		case <-closed:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("the server closed %d connections in 5s, want 2 (/close, then the idle one)", i)
+		}
+	}
 	if st, got, err := ccDo(t, cc, srv.URL+"/plain", `{}`); err != nil || st != 200 || got != "ok" {
 		t.Fatalf("after the idle close: %d %q %v", st, got, err)
 	}
