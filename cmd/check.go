@@ -209,7 +209,7 @@ func checkRun(o *checkOptions) error {
 	for _, e := range bes {
 		burst[e.Vendor] = append(burst[e.Vendor], e.Command)
 	}
-	sender := &simulate.Sender{Timeout: o.Timeout, Client: o.tls.client(), Params: o.request.params(), Settings: o.request.callbackSettings(), Strict: o.Strict}
+	sender := &simulate.Sender{Timeout: o.Timeout, Client: o.tls.client(), Params: o.request.params(), Settings: o.request.callbackSettings(), Strict: o.Strict, Words: flagWords}
 	opts := check.Options{Vendors: vendors, Sender: sender, Enabled: enabled, Seed: o.payload.Seed, Now: o.payload.now, Release: o.payload.release,
 		BurstCommands: burst, BurstCount: o.BurstCount, BurstConcurrency: o.BurstConcurrency, TLS: o.tls.config,
 		Suites: suites, Getenv: g.getenv, Warn: func(msg string) { g.warn("warning: " + msg) }, Only: o.Only, Skip: o.Skip}

@@ -146,8 +146,11 @@ func runFixturesShow(g *Globals, o *fixturesShowOptions, name string) error {
 	return err
 }
 
+// describeWords are the flags beside the parts of fixtures show --doc.
+var describeWords = &fixtures.DescribeWords{Variant: "--variant", Sample: "--sample", Release: "--openim-version generates it"}
+
 func describeEntry(g *Globals, e *fixtures.Entry) error {
-	_, err := io.WriteString(g.Streams.Out, fixtures.Describe(e, g.OutPalette().Bold))
+	_, err := io.WriteString(g.Streams.Out, fixtures.Describe(e, g.OutPalette().Bold, describeWords))
 	return err
 }
 

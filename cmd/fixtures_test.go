@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/internal/ui"
 )
 
@@ -65,5 +66,28 @@ func TestFixturesSchema(t *testing.T) {
 	}
 	if _, _, code := runImhook(t, "fixtures", "schema", "NoSuchCommand"); code == 0 {
 		t.Error("an unknown command exits 0")
+	}
+}
+
+// fixtures show --doc names the flags beside the parts they generate; the
+// catalogue's own description names none.
+func TestShowDocNamesTheFlags(t *testing.T) {
+	var variants, releases *fixtures.Entry
+	for _, e := range fixtures.Default().Entries() {
+		if variants == nil && len(e.Variants) > 0 {
+			variants = e
+		}
+		if releases == nil && len(e.Releases) > 0 {
+			releases = e
+		}
+	}
+	for e, want := range map[*fixtures.Entry]string{variants: "\nVariants (--variant):\n", releases: "\nWhat server releases send (--openim-version generates it):\n"} {
+		r := runCmd(t, nil, "", "fixtures", "show", e.Command, "--doc")
+		if r.code != 0 || !strings.Contains(r.stdout, want) {
+			t.Errorf("%s --doc: want %q\n%s", e.Command, want, r)
+		}
+		if doc := fixtures.Describe(e, nil, nil); strings.Contains(doc, "--") {
+			t.Errorf("the catalogue's description of %s names a flag:\n%s", e.Command, doc)
+		}
 	}
 }

@@ -92,7 +92,7 @@ func (o *simulateOptions) probeMode(sender *simulate.Sender) (*mode, error) {
 		if err != nil {
 			return nil, usageErrorf("%v", err)
 		}
-		r := &probe.Runner{Client: sender.Client, Timeout: o.Timeout, Version: o.request.params().Release()}
+		r := &probe.Runner{Client: sender.Client, Timeout: o.Timeout, Version: o.request.params().Release(), Words: flagWords}
 		return r.Producer(probes), nil
 	}
 	return m, nil

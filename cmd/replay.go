@@ -145,9 +145,9 @@ func replayRun(o *replayOptions) error {
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
-	sender := &simulate.Sender{Timeout: o.Timeout, Client: o.tls.client(), Expect: o.outcome.Expect, Params: o.request.params(), Strict: o.Strict}
+	sender := &simulate.Sender{Timeout: o.Timeout, Client: o.tls.client(), Expect: o.outcome.Expect, Params: o.request.params(), Strict: o.Strict, Words: flagWords}
 	ro := replay.Options{Compare: o.Compare, Concurrency: o.Concurrency, Rate: o.Rate, Resign: o.Resign, Sender: sender,
-		Vendors: o.targets.vendors(), Read: stream.Options{Stdin: g.Streams.In}}
+		Vendors: o.targets.vendors(), Read: stream.Options{Stdin: g.Streams.In}, Words: replayWords}
 	keep := o.request.keep(o.Resign)
 	ro.KeepSdkAppID, ro.KeepClientIP, ro.KeepOptPlatform = keep.SdkAppID, keep.ClientIP, keep.OptPlatform
 	if o.Command != "" {

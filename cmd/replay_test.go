@@ -425,3 +425,17 @@ func TestReplayBuiltInReceiverAndRate(t *testing.T) {
 		t.Errorf("6 callbacks at 20/s took %s", el)
 	}
 }
+
+// replay's problems name the command line's flags and commands (the
+// library speaks of its own settings).
+func TestReplayProblemsNameTheFlags(t *testing.T) {
+	for input, want := range map[string]string{
+		`{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`: "check replies with imhook validate --as response",
+		`{"Some":"object"}`: "name it with --command",
+	} {
+		r := runCmd(t, nil, input+"\n", "replay", "-", "--target", "http://127.0.0.1:1/")
+		if !strings.Contains(r.stdout+r.stderr, want) || strings.Contains(r.stdout+r.stderr, "Options.Command") {
+			t.Errorf("%s: want %q\n%s", input, want, r)
+		}
+	}
+}

@@ -1,6 +1,3 @@
-// Package cmd is imhook's command line: one file per subcommand, each an
-// options struct, a constructor that wires flags and a run function that
-// tests call directly. Errors map to exit codes in exit.go, and nowhere else.
 package cmd
 
 import (
@@ -35,6 +32,7 @@ func (g *Globals) OutPalette() *ui.Palette {
 	return ui.NewPalette(g.Streams.ColorEnabled(g.Color, g.Streams.OutTTY))
 }
 
+// ErrPalette colours the error stream (stderr).
 func (g *Globals) ErrPalette() *ui.Palette {
 	return ui.NewPalette(g.Streams.ColorEnabled(g.Color, g.Streams.ErrTTY))
 }

@@ -75,6 +75,7 @@ func (s *serveFront) resolve(c *cobra.Command, g *Globals, o *serveOptions) erro
 		if err != nil {
 			return usageErrorf("--forward-to %v", err)
 		}
+		fw.Words = flagWords
 		s.forwarder = fw
 	}
 	if s.UI != "" {

@@ -144,8 +144,16 @@ func TestServeTLSSelfSigned(t *testing.T) {
 	if r := runCmd(t, nil, "", "simulate", "--probe", "robustness", cmd, "--target", s.callbacks, "--cacert", ca, "-q"); r.code != 0 {
 		t.Errorf("probes with --cacert:\n%s", r)
 	}
-	if r := runCmd(t, nil, "", "simulate", cmd, "--target", s.callbacks, "--cacert", filepath.Join(dir, "key.pem")); r.code != ExitUsage || !strings.Contains(r.stderr, "no PEM certificate") {
-		t.Errorf("--cacert of a key file:\n%s", r)
+	// The library's TLS errors name its fields; the command line names
+	// its flags.
+	for args, want := range map[string]string{
+		"--cacert " + filepath.Join(dir, "key.pem"): "--cacert " + filepath.Join(dir, "key.pem") + ": no PEM certificate",
+		"--cert " + ca: "--cert and --key go together: the client certificate and its private key (PEM files)",
+	} {
+		r := runCmd(t, nil, "", append([]string{"simulate", cmd, "--target", s.callbacks}, strings.Fields(args)...)...)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "CACert") || strings.Contains(r.stderr, "TLSOptions") {
+			t.Errorf("%s: want exit 2 saying %q\n%s", args, want, r)
+		}
 	}
 }
 

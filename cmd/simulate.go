@@ -191,7 +191,7 @@ func simulateRun(o *simulateOptions) error {
 	if o.DryRun {
 		return dryRun(o)
 	}
-	sender := &simulate.Sender{Timeout: o.Timeout, Client: o.tls.client(), Expect: o.outcome.Expect, Params: o.request.params(), RetryOnTimeout: o.RetryOnTimeout, Settings: o.request.callbackSettings(),
+	sender := &simulate.Sender{Timeout: o.Timeout, Client: o.tls.client(), Expect: o.outcome.Expect, Params: o.request.params(), RetryOnTimeout: o.RetryOnTimeout, Settings: o.request.callbackSettings(), Words: flagWords,
 		Strict: o.Strict}
 	m, err := o.mode(sender)
 	if err != nil {

@@ -2,10 +2,13 @@ package cmd
 
 import (
 	"crypto/tls"
+	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/spf13/cobra"
 
+	"github.com/imhook/imhook/replay"
 	"github.com/imhook/imhook/simulate"
 )
 
@@ -34,9 +37,36 @@ func (t *tlsClientFlags) registerAs(c *cobra.Command, whom string) {
 	f.StringVar(&t.opts.Key, "key", "", "TLS: the private key (PEM) of --cert")
 }
 
-// resolve reads the flags' files; a bad one is a usage error.
+// flagWords name the command line's flags in the advice of simulate's
+// findings (a budget from --timeout, --cacert, --insecure, --cert): the
+// library's messages speak of its own settings, the command line's of its
+// flags.
+var flagWords = &simulate.Words{
+	Timeout:  "--timeout",
+	CACert:   "--cacert FILE (imhook serve --tls --tls-out DIR writes one)",
+	Insecure: "--insecure",
+	Cert:     "--cert FILE --key FILE",
+}
+
+// replayWords name the command line's flags and commands in the advice of
+// replay's problems.
+var replayWords = &replay.Words{Command: "--command", Replies: "imhook validate --as response"}
+
+// tlsFlags are the flags of TLSOptions' fields.
+var tlsFlags = map[string]string{"CACert": "--cacert", "Cert": "--cert", "Key": "--key"}
+
+// resolve reads the flags' files; a bad one is a usage error that names
+// its flags.
 func (t *tlsClientFlags) resolve() error {
 	cfg, err := t.opts.Config()
+	var fe *simulate.TLSFileError
+	if errors.As(err, &fe) {
+		fe.Fields = slices.Clone(fe.Fields)
+		for i, f := range fe.Fields {
+			fe.Fields[i] = tlsFlags[f]
+		}
+		return usageErrorf("%v", fe)
+	}
 	if err != nil {
 		return usageErrorf("%v", err)
 	}

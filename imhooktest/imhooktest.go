@@ -208,9 +208,17 @@ func (h *Harness) payload(t testing.TB, s settings, e *fixtures.Entry, i int) []
 	return b
 }
 
+// words name this package's options in the advice of findings.
+var words = &simulate.Words{
+	Timeout:  "imhooktest.Timeout",
+	CACert:   "the RootCAs of the TLS configuration of imhooktest.Client's client",
+	Insecure: "InsecureSkipVerify in the TLS configuration of imhooktest.Client's client",
+	Cert:     "the Certificates of the TLS configuration of imhooktest.Client's client",
+}
+
 // sender is the simulate.Sender of s.
 func (h *Harness) sender(s settings) *simulate.Sender {
-	return &simulate.Sender{Target: h.target, Params: s.params, Timeout: s.timeout, Client: s.client, Expect: s.expect, Strict: s.strict}
+	return &simulate.Sender{Target: h.target, Params: s.params, Timeout: s.timeout, Client: s.client, Expect: s.expect, Strict: s.strict, Words: words}
 }
 
 // send sends the i-th payload of e and judges the reply; the error is the

@@ -240,7 +240,7 @@ func TestSlowHandlerMissesTheBudget(t *testing.T) {
 			imhooktest.Timeout(50*time.Millisecond))
 		h.Send(t, "C2C.CallbackAfterSendMsg")
 	})
-	if len(r.errors) != 1 || !strings.Contains(r.errors[0], "error response.timeout") {
+	if len(r.errors) != 1 || !strings.Contains(r.errors[0], "error response.timeout") || !strings.Contains(r.errors[0], "(imhooktest.Timeout)") {
 		t.Errorf("%s", r.all())
 	}
 }

@@ -102,7 +102,7 @@ func (h *Harness) probes(t testing.TB, s settings, kind string) []*probe.Probe {
 // returns false when the target could not be reached (t has failed).
 func (h *Harness) runProbes(t testing.TB, s settings, probes []*probe.Probe) bool {
 	t.Helper()
-	r := &probe.Runner{Client: s.client, Timeout: s.timeout, Version: s.params.Release()}
+	r := &probe.Runner{Client: s.client, Timeout: s.timeout, Version: s.params.Release(), Words: words}
 	failed := map[string]string{} // by vendor: why its last baseline failed
 	under := ""                   // the callback the probes are of
 	for _, p := range probes {

@@ -1,6 +1,3 @@
-// Package record holds the exchange record that simulate, serve and replay
-// write and that replay and validate read (JSON Lines, one record a line; see
-// ARCHITECTURE.md, "The record"), and the Finding type every checker produces.
 package record
 
 import (

@@ -1,7 +1,3 @@
-// Package replay resends recorded callbacks and payload files: it reads them
-// as streams (package stream), rebuilds each request with the vendor's wire
-// rules (through simulate.Sender), sends it, and judges the reply by the
-// contract or compares it with the recorded one.
 package replay
 
 import (
@@ -57,6 +53,30 @@ type Options struct {
 	Read      stream.Options
 	// Now is the clock for the signature's age (nil: time.Now).
 	Now func() time.Time
+	// Words name the settings that problems' advice points to (nil: the
+	// library's, LibraryWords).
+	Words *Words
+}
+
+// Words name, in the caller's words, what a problem's advice points to:
+// the library's own settings by default (nil Words); imhook's command line
+// gives its flags (cmd/).
+type Words struct {
+	// Command names the callback of bodies that name none.
+	Command string
+	// Replies checks replies, which replay does not send.
+	Replies string
+}
+
+// LibraryWords are the words of a nil Words.
+var LibraryWords = Words{Command: "Options.Command", Replies: "package validate (a response input)"}
+
+// Use is w, or LibraryWords for a nil w.
+func (w *Words) Use() *Words {
+	if w == nil {
+		return &LibraryWords
+	}
+	return w
 }
 
 // Result is one outcome, in input order: an exchange, or a problem with the
@@ -257,12 +277,12 @@ func (o *Options) prepare(it *stream.Item) (*prepared, *Result) {
 	case stream.KindSummary:
 		return nil, nil // a run's summary line: nothing to send
 	case stream.KindResponse:
-		return nil, problem(record.Error, RuleNotCallback, "this is a reply, not a callback: replay sends payloads and records (check replies with imhook validate --as response)")
+		return nil, problem(record.Error, RuleNotCallback, "this is a reply, not a callback: replay sends payloads and records (check replies with "+o.Words.Use().Replies+")")
 	case stream.KindPayload:
 		body, command = it.Raw, stream.PayloadCommand(it.Raw)
 	default:
 		if o.Command == nil {
-			return nil, problem(record.Error, RuleNotCallback, "this names no callback (no CallbackCommand or callbackCommand field, not a record); name it with --command")
+			return nil, problem(record.Error, RuleNotCallback, "this names no callback (no CallbackCommand or callbackCommand field, not a record); name it with "+o.Words.Use().Command)
 		}
 		body = it.Raw
 	}

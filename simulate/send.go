@@ -1,7 +1,3 @@
-// Package simulate plays the IM platform: it generates payloads from the
-// catalogue, builds each request exactly as the vendor does (package
-// platform), sends it, and judges the reply (packages platform and validate),
-// producing one record per exchange.
 package simulate
 
 import (
@@ -89,9 +85,11 @@ type Sender struct {
 	// file (budget, failure policy), by command; Timeout wins over their
 	// budgets.
 	Settings map[string]platform.CallbackSettings
-	// Strict fails an exchange on a warning or an unknown field too
-	// (--strict).
+	// Strict fails an exchange on a warning or an unknown field too.
 	Strict bool
+	// Words name the settings that findings' advice points to (nil: the
+	// library's, LibraryWords).
+	Words *Words
 	// viaTransport makes the load engine send through Client (net/http's
 	// Transport) rather than its workers' own connections: the reference
 	// that BenchmarkLoadTransport measures the lean client against.
@@ -141,7 +139,7 @@ func (s *Sender) Budget(v platform.Vendor) time.Duration {
 }
 
 // judging is the Judging of a callback sent with params: its budget and
-// where the budget came from (--timeout, the configuration's setting, or
+// where the budget came from (Timeout, the configuration's setting, or
 // the vendor's default), the release and the failure policy.
 func (s *Sender) judging(c *Callback, v platform.Vendor, params *platform.Params) platform.Judging {
 	j := platform.JudgingFor(c.Entry, c.Body, !record.HasErrors(c.Findings), s.Budget(v), s.Expect)
@@ -149,7 +147,7 @@ func (s *Sender) judging(c *Callback, v platform.Vendor, params *platform.Params
 	cs, ok := s.Settings[c.Entry.Command]
 	switch {
 	case s.Timeout > 0:
-		j.BudgetFrom = "--timeout"
+		j.BudgetFrom = s.Words.Use().Timeout
 	case ok && cs.Budget > 0:
 		j.Budget, j.BudgetFrom = cs.Budget, cs.BudgetFrom
 	}
@@ -386,7 +384,7 @@ func (s *Sender) judge(ctx context.Context, x *outgoing, r *reply) (res result) 
 	res.latency = r.latency
 	res.findings = c.Findings
 	if r.err != nil {
-		nr := Explain(ctx, r.err, x.judging, x.v)
+		nr := s.Words.Explain(ctx, r.err, x.judging, x.v)
 		res.budgetMiss = nr.Finding.Rule == platform.RuleTimeout
 		res.findings = append(append([]record.Finding{}, c.Findings...), nr.Finding)
 		res.verdict, res.unreachable, res.err = record.NoReply, nr.Unreachable, nr.Finding.Message
@@ -439,9 +437,15 @@ type NoReply struct {
 // Explain says why a request sent under ctx (whose deadline is the budget)
 // got no reply: the explanation simulate records, and serve --forward-to
 // too. j is the exchange's Judging: its budget, where the budget came from and
-// what the platform does then (Vendor.Missed).
+// what the platform does then (Vendor.Missed). Its advice speaks of the
+// library's settings (LibraryWords); Words.Explain speaks the caller's.
 func Explain(ctx context.Context, err error, j platform.Judging, v platform.Vendor) NoReply {
-	reason, unreach := classify(err, ctx, j, v)
+	return (*Words)(nil).Explain(ctx, err, j, v)
+}
+
+// Explain is Explain with advice in w's words.
+func (w *Words) Explain(ctx context.Context, err error, j platform.Judging, v platform.Vendor) NoReply {
+	reason, unreach := classify(err, ctx, j, v, w.Use())
 	rule := RuleNoReply
 	if !unreach && (ctx.Err() == context.DeadlineExceeded || isTimeout(err)) {
 		rule = platform.RuleTimeout
@@ -451,7 +455,7 @@ func Explain(ctx context.Context, err error, j platform.Judging, v platform.Vend
 
 // classify explains a failed exchange and tells whether the target could not
 // be reached at all (exit 3) or was reached and failed to answer (exit 1).
-func classify(err error, ctx context.Context, j platform.Judging, v platform.Vendor) (string, bool) {
+func classify(err error, ctx context.Context, j platform.Judging, v platform.Vendor, w *Words) (string, bool) {
 	if ctx.Err() == context.DeadlineExceeded || isTimeout(err) && !isDial(err) {
 		return v.Missed(j), false
 	}
@@ -469,7 +473,7 @@ func classify(err error, ctx context.Context, j platform.Judging, v platform.Ven
 		}
 		return "cannot connect: " + opErr.Err.Error(), true
 	}
-	if reason := tlsReason(err); reason != "" {
+	if reason := tlsReason(err, w); reason != "" {
 		return reason, true
 	}
 	var certErr *tls.CertificateVerificationError

@@ -22,9 +22,38 @@ type TLSOptions struct {
 	Key      string // PEM file of its private key
 }
 
+// TLSFileError is a TLSOptions file that cannot be used. Fields are the
+// options it came from ("CACert"; "Cert" and "Key" for a client
+// certificate), so that a caller can name them in its own words.
+type TLSFileError struct {
+	Fields []string
+	// Files are the fields' files, in the same order ("" for one not given).
+	Files []string
+	Err   error
+}
+
+func (e *TLSFileError) Error() string {
+	if e.Err == errCertAlone {
+		return strings.Join(e.Fields, " and ") + " " + e.Err.Error()
+	}
+	var parts []string
+	for i, f := range e.Fields {
+		if e.Files[i] != "" {
+			f += " " + e.Files[i]
+		}
+		parts = append(parts, f)
+	}
+	return strings.Join(parts, ", ") + ": " + e.Err.Error()
+}
+
+func (e *TLSFileError) Unwrap() error { return e.Err }
+
+// errCertAlone is a client certificate without its key, or a key alone.
+var errCertAlone = errors.New("go together: the client certificate and its private key (PEM files)")
+
 // Config builds the tls.Config the options ask for; nil when they ask for
-// nothing (the system's roots, no client certificate). File errors name the
-// flag the file came from.
+// nothing (the system's roots, no client certificate). A file that cannot
+// be used is a *TLSFileError.
 func (o TLSOptions) Config() (*tls.Config, error) {
 	if o == (TLSOptions{}) {
 		return nil, nil
@@ -33,11 +62,11 @@ func (o TLSOptions) Config() (*tls.Config, error) {
 	if o.CACert != "" {
 		b, err := os.ReadFile(o.CACert)
 		if err != nil {
-			return nil, fmt.Errorf("--cacert: %w", err)
+			return nil, &TLSFileError{Fields: []string{"CACert"}, Files: []string{""}, Err: err}
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(b) {
-			return nil, fmt.Errorf("--cacert %s: no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)", o.CACert)
+			return nil, &TLSFileError{Fields: []string{"CACert"}, Files: []string{o.CACert}, Err: errors.New("no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)")}
 		}
 		c.RootCAs = pool
 	}
@@ -45,11 +74,11 @@ func (o TLSOptions) Config() (*tls.Config, error) {
 	case o.Cert != "" && o.Key != "":
 		pair, err := tls.LoadX509KeyPair(o.Cert, o.Key)
 		if err != nil {
-			return nil, fmt.Errorf("--cert %s --key %s: %w", o.Cert, o.Key, err)
+			return nil, &TLSFileError{Fields: []string{"Cert", "Key"}, Files: []string{o.Cert, o.Key}, Err: err}
 		}
 		c.Certificates = []tls.Certificate{pair}
 	case o.Cert != "" || o.Key != "":
-		return nil, errors.New("--cert and --key go together: the client certificate and its private key (PEM files)")
+		return nil, &TLSFileError{Fields: []string{"Cert", "Key"}, Files: []string{o.Cert, o.Key}, Err: errCertAlone}
 	}
 	return c, nil
 }
@@ -82,9 +111,9 @@ func leanTLS(base *tls.Config, host string) *tls.Config {
 	return c
 }
 
-// tlsReason explains a TLS failure and names the flag that helps; "" when
-// err is not one.
-func tlsReason(err error) string {
+// tlsReason explains a TLS failure and names, in w's words, the setting
+// that helps; "" when err is not one.
+func tlsReason(err error, w *Words) string {
 	var unknown x509.UnknownAuthorityError
 	var host x509.HostnameError
 	var invalid x509.CertificateInvalidError
@@ -94,28 +123,28 @@ func tlsReason(err error) string {
 		if unknown.Cert != nil && unknown.Cert.Subject.CommonName != "" {
 			who = fmt.Sprintf("the server's certificate (%q)", unknown.Cert.Subject.CommonName)
 		}
-		return fmt.Sprintf("TLS: %s is signed by an unknown authority (self-signed, or a private CA): trust it with --cacert FILE (imhook serve --tls --tls-out DIR writes one), or skip the check with --insecure", who)
+		return fmt.Sprintf("TLS: %s is signed by an unknown authority (self-signed, or a private CA): trust it with %s, or skip the check with %s", who, w.CACert, w.Insecure)
 	case errors.As(err, &host):
 		names := certNames(host.Certificate)
-		return fmt.Sprintf("TLS: the server's certificate is for %s, not %s (name mismatch): use a URL with one of those names, a certificate that names %s, or --insecure", names, host.Host, host.Host)
+		return fmt.Sprintf("TLS: the server's certificate is for %s, not %s (name mismatch): use a URL with one of those names, a certificate that names %s, or %s", names, host.Host, host.Host, w.Insecure)
 	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
 		msg := "TLS: the server's certificate has expired or is not valid yet"
 		if invalid.Cert != nil {
 			msg = fmt.Sprintf("TLS: the server's certificate is valid from %s to %s, and it is %s (expired or not yet valid)",
 				invalid.Cert.NotBefore.UTC().Format(time.RFC3339), invalid.Cert.NotAfter.UTC().Format(time.RFC3339), time.Now().UTC().Format(time.RFC3339))
 		}
-		return msg + ": renew it, or skip the check with --insecure"
+		return msg + ": renew it, or skip the check with " + w.Insecure
 	case errors.As(err, &invalid):
-		return "TLS: the server's certificate was not accepted: " + invalid.Error() + "; trust its authority with --cacert FILE, or skip the check with --insecure"
+		return "TLS: the server's certificate was not accepted: " + invalid.Error() + "; trust its authority with " + w.CACert + ", or skip the check with " + w.Insecure
 	}
 	msg := err.Error()
 	switch {
 	case strings.Contains(msg, "tls: certificate required"):
-		return "TLS: the server requires a client certificate (mutual TLS) and none was sent: present one with --cert FILE --key FILE"
+		return "TLS: the server requires a client certificate (mutual TLS) and none was sent: present one with " + w.Cert
 	case strings.Contains(msg, "tls: bad certificate"), strings.Contains(msg, "tls: unknown certificate authority"):
-		return "TLS: the server refused the client certificate (mutual TLS: none was sent, or the server does not trust its authority): present one its --client-ca trusts with --cert FILE --key FILE"
+		return "TLS: the server refused the client certificate (mutual TLS: none was sent, or the server does not trust its authority): present one whose authority the server trusts with " + w.Cert
 	case strings.Contains(msg, "tls: expired certificate"):
-		return "TLS: the server refused the client certificate as expired: renew the certificate given with --cert"
+		return "TLS: the server refused the client certificate as expired: renew the certificate given with " + w.Cert
 	case strings.Contains(msg, "remote error: tls:"):
 		return "TLS: the server refused the handshake: " + rootMsg(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"io"
 	"log"
 	"net/http"
@@ -110,10 +111,16 @@ func TestTLSSelfSigned(t *testing.T) {
 	if !unreachable || rec.Verdict != record.NoReply {
 		t.Fatalf("unreachable %v verdict %s", unreachable, rec.Verdict)
 	}
-	for _, want := range []string{"unknown authority", "--cacert", "--insecure"} {
+	for _, want := range []string{"unknown authority", "trust it with TLSOptions.CACert", "skip the check with TLSOptions.Insecure"} {
 		if !strings.Contains(rec.Error, want) {
 			t.Errorf("error %q does not say %q", rec.Error, want)
 		}
+	}
+	// In the caller's words.
+	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
+	worded := &Sender{Target: srv.URL, Client: NewClient(nil), Words: &Words{CACert: "the CA option", Insecure: "the skip option"}}
+	if rec, _ := worded.Send(context.Background(), NewCallback(e, e.Sample)); !strings.Contains(rec.Error, "trust it with the CA option, or skip the check with the skip option") {
+		t.Errorf("error %q is not in the Sender's words", rec.Error)
 	}
 	// --insecure: sent and judged.
 	if rec, unreachable := tlsSend(t, srv.URL, TLSOptions{Insecure: true}); unreachable || rec.Verdict != record.Pass {
@@ -140,7 +147,7 @@ func TestTLSCASigned(t *testing.T) {
 	}
 	srv2 := tlsBackend(t, wrong, nil, nil)
 	rec, unreachable := tlsSend(t, srv2.URL, TLSOptions{CACert: p.path("ca.pem")})
-	if !unreachable || !strings.Contains(rec.Error, "name mismatch") || !strings.Contains(rec.Error, "backend.example") || !strings.Contains(rec.Error, "--insecure") {
+	if !unreachable || !strings.Contains(rec.Error, "name mismatch") || !strings.Contains(rec.Error, "backend.example") || !strings.Contains(rec.Error, "TLSOptions.Insecure") {
 		t.Errorf("name mismatch: unreachable %v, error %q", unreachable, rec.Error)
 	}
 	// Expired.
@@ -165,7 +172,7 @@ func TestTLSMutual(t *testing.T) {
 		t.Fatalf("with a client certificate: unreachable %v verdict %s %s", unreachable, rec.Verdict, rec.Error)
 	}
 	rec, unreachable := tlsSend(t, srv.URL, TLSOptions{CACert: p.path("ca.pem")})
-	if !unreachable || !strings.Contains(rec.Error, "client certificate") || !strings.Contains(rec.Error, "--cert") {
+	if !unreachable || !strings.Contains(rec.Error, "client certificate") || !strings.Contains(rec.Error, "TLSOptions.Cert and TLSOptions.Key") {
 		t.Errorf("without a client certificate: unreachable %v, error %q", unreachable, rec.Error)
 	}
 	// A certificate of another authority is refused too.
@@ -193,7 +200,7 @@ func TestTLSMutual(t *testing.T) {
 	noCert, _ := TLSOptions{CACert: p.path("ca.pem")}.Config()
 	s = &Sender{Target: srv.URL, Client: NewClientFor(1, noCert)}
 	st, _, _ = loadRun(context.Background(), s, LoadOptions{Count: 1, Concurrency: 1}, sendMsgSource(t), nil)
-	if st.Unreachable != 1 || !strings.Contains(st.FirstUnreachable, "--cert") {
+	if st.Unreachable != 1 || !strings.Contains(st.FirstUnreachable, "TLSOptions.Cert") {
 		t.Errorf("load without a client certificate: unreachable %d, first reason %q", st.Unreachable, st.FirstUnreachable)
 	}
 	insecure, _ := TLSOptions{Insecure: true}.Config()
@@ -212,13 +219,15 @@ func TestTLSOptionsErrors(t *testing.T) {
 		o    TLSOptions
 		want string
 	}{
-		{TLSOptions{CACert: filepath.Join(p.dir, "missing.pem")}, "--cacert"},
-		{TLSOptions{CACert: notPEM}, "no PEM certificate"},
-		{TLSOptions{Cert: p.path("client.pem")}, "--cert and --key go together"},
-		{TLSOptions{Cert: p.path("client.pem"), Key: p.path("ca.pem")}, "--cert"},
+		{TLSOptions{CACert: filepath.Join(p.dir, "missing.pem")}, "CACert: open "},
+		{TLSOptions{CACert: notPEM}, "CACert " + notPEM + ": no PEM certificate"},
+		{TLSOptions{Cert: p.path("client.pem")}, "Cert and Key go together: the client certificate and its private key (PEM files)"},
+		{TLSOptions{Cert: p.path("client.pem"), Key: p.path("ca.pem")}, "Cert " + p.path("client.pem") + ", Key " + p.path("ca.pem") + ": "},
 	} {
-		if _, err := c.o.Config(); err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%+v: error %v, want one saying %q", c.o, err, c.want)
+		_, err := c.o.Config()
+		var fe *TLSFileError
+		if !errors.As(err, &fe) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: error %v, want a *TLSFileError saying %q", c.o, err, c.want)
 		}
 	}
 	if cfg, err := (TLSOptions{}).Config(); cfg != nil || err != nil {

@@ -1,8 +1,3 @@
-// Package validate holds imhook's contract rules for request payloads: a body
-// is checked against its catalogue entry (types, required fields, bounds,
-// const and enum values, cross-field rules, the documents' quirks), and an
-// exchange's findings are combined into a verdict. The reply contracts of
-// each vendor live with the vendor's wire rules in package platform.
 package validate
 
 import (

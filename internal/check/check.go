@@ -242,7 +242,7 @@ func (o *Options) probes(v platform.Vendor, kind string, base uint64) (Part, err
 	if err != nil {
 		return Part{}, err
 	}
-	r := &probe.Runner{Client: o.Sender.Client, Timeout: o.Sender.Timeout, Version: o.Sender.Params.Release()}
+	r := &probe.Runner{Client: o.Sender.Client, Timeout: o.Sender.Timeout, Version: o.Sender.Params.Release(), Words: o.Sender.Words}
 	return Part{What: fmt.Sprintf("%d probe(s)", len(probes)), producer: r.Producer(probes)}, nil
 }
 

@@ -169,7 +169,7 @@ func TestInspectorInChromium(t *testing.T) {
 		t.Errorf("request body %q", detail.Request)
 	}
 	e, _, _ := fixtures.Default().Lookup("callbackAfterGroupMsgReadCommand")
-	if detail.Doc != fixtures.Describe(e, nil) {
+	if detail.Doc != fixtures.Describe(e, nil, nil) {
 		t.Errorf("the page's documentation differs from fixtures show --doc's")
 	}
 

@@ -525,7 +525,7 @@ func (in *Inspector) doc(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "%q is not a callback imhook knows", r.PathValue("command"))
 		return
 	}
-	d := Doc{Command: e.Command, Vendor: e.Vendor, Title: e.Title, Text: fixtures.Describe(e, nil), Rules: map[string]string{}}
+	d := Doc{Command: e.Command, Vendor: e.Vendor, Title: e.Title, Text: fixtures.Describe(e, nil, nil), Rules: map[string]string{}}
 	for _, rule := range e.Rules {
 		d.Rules[validate.RulePrefix+rule.ID] = fmt.Sprintf("%s (%s): %s", rule.ID, rule.Severity, rule.Doc)
 	}

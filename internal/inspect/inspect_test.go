@@ -182,7 +182,7 @@ func TestDoc(t *testing.T) {
 		t.Fatalf("%d %v", code, err)
 	}
 	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
-	if d.Text != fixtures.Describe(e, nil) || d.Command != e.Command {
+	if d.Text != fixtures.Describe(e, nil, nil) || d.Command != e.Command {
 		t.Errorf("doc text differs from fixtures show --doc's")
 	}
 	if !strings.Contains(d.Rules["payload.rule.msg_key"], "MsgKey is MsgSeq_MsgRandom_MsgTime") {

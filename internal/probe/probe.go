@@ -80,6 +80,9 @@ type Runner struct {
 	// Version is the platform release whose treatment of replies applies
 	// (an --openim-version value; "" the current one).
 	Version string
+	// Words name the settings that findings' advice points to (nil: the
+	// library's, simulate.LibraryWords).
+	Words *simulate.Words
 }
 
 // Result is one exchange of a probe.
@@ -126,7 +129,7 @@ func (r *Runner) judging(p *Probe, v platform.Vendor) platform.Judging {
 		j.Kind = p.Entry.Kind
 	}
 	if r.Timeout > 0 {
-		j.Budget, j.BudgetFrom = r.Timeout, "--timeout"
+		j.Budget, j.BudgetFrom = r.Timeout, r.Words.Use().Timeout
 	}
 	return j
 }
@@ -163,7 +166,7 @@ func (r *Runner) exchange(ctx context.Context, p *Probe, ex Exchange) Result {
 		rec.Findings = append(rec.Findings, record.Finding{Severity: record.Error, Rule: rule, Path: p.Name, Message: msg})
 	}
 	if err != nil {
-		nr := simulate.Explain(ctx, err, judging, v)
+		nr := r.Words.Explain(ctx, err, judging, v)
 		reason := nr.Finding.Message
 		rec.Error = reason
 		if nr.Unreachable {

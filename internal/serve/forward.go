@@ -41,6 +41,9 @@ type Forwarder struct {
 	Client *http.Client
 	// Timeout overrides the vendor's budget when not zero.
 	Timeout time.Duration
+	// Words name the settings that findings' advice points to (nil: the
+	// library's, simulate.LibraryWords).
+	Words *simulate.Words
 }
 
 // NewForwarder checks target (an http:// or https:// URL with a host).
@@ -154,9 +157,9 @@ func (f *Forwarder) forward(r *http.Request, body []byte, vendor platform.Vendor
 			j = platform.JudgingFor(e, body, payloadValid, budget, "")
 		}
 		if f.Timeout > 0 {
-			j.BudgetFrom = "--timeout"
+			j.BudgetFrom = f.Words.Use().Timeout
 		}
-		nr := simulate.Explain(ctx, err, j, vendor)
+		nr := f.Words.Explain(ctx, err, j, vendor)
 		if nr.Finding.Rule == platform.RuleTimeout {
 			return f.noReply(fw, rec, http.StatusGatewayTimeout, nr.Finding, fmt.Sprintf("did not answer within %s", budget))
 		}
