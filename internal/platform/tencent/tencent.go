@@ -130,7 +130,7 @@ func (tencent) NewRequest(target, command string, body []byte, p wire.Params) (*
 	// The documents show no Content-Type (their sample request has only Host
 	// and Content-Length); imhook sends application/json so that frameworks
 	// that dispatch on it parse the body. Say so in help.
-	req.Header.Set("Content-Type", "application/json")
+	req.Header["Content-Type"] = wire.JSONType
 	return req, nil
 }
 

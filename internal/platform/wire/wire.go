@@ -324,20 +324,40 @@ func ParseTarget(target string) (*url.URL, error) {
 }
 
 // NewPost is http.NewRequest for a parsed URL and an in-memory body,
-// without parsing the URL again.
+// without parsing the URL again; the request and its body's reader are one
+// allocation (this runs for every request of a load run).
 func NewPost(u *url.URL, body []byte) *http.Request {
-	req := &http.Request{
+	p := &post{}
+	p.req = http.Request{
 		Method: http.MethodPost, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: make(http.Header, 4), Host: u.Host, ContentLength: int64(len(body)),
 		Body:    http.NoBody,
 		GetBody: func() (io.ReadCloser, error) { return http.NoBody, nil },
 	}
 	if len(body) > 0 {
-		req.Body = io.NopCloser(bytes.NewReader(body))
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		p.body.Reset(body)
+		p.req.Body = &p.body
+		p.req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	}
-	return req
+	return &p.req
 }
+
+// post is a request with the reader of its body.
+type post struct {
+	req  http.Request
+	body memBody
+}
+
+// memBody is an in-memory request body (io.NopCloser of a bytes.Reader).
+type memBody struct{ bytes.Reader }
+
+func (*memBody) Close() error { return nil }
+
+// JSONType is the Content-Type value application/json, for requests'
+// header maps: shared, so that setting it costs no allocation (nothing
+// changes a header value in place, and a full slice makes an append copy
+// it).
+var JSONType = []string{"application/json"}[:1:1]
 
 // LooksHTML reports a body that is an HTML page (a proxy's or framework's
 // error page, typically).
