@@ -17,6 +17,7 @@ import (
 )
 
 type (
+	Answer           = wire.Answer
 	Consistency      = wire.Consistency
 	Expect           = wire.Expect
 	Judging          = wire.Judging
@@ -90,6 +91,9 @@ var (
 	TencentPlatforms = tencent.Platforms
 	OpenIMVersions   = openim.Versions
 )
+
+// AnswerOf is wire.AnswerOf.
+func AnswerOf(v wire.Vendor, r wire.Reply, j wire.Judging) wire.Answer { return wire.AnswerOf(v, r, j) }
 
 // AnswerBody is wire.AnswerBody.
 func AnswerBody(v wire.Vendor, mode string, e *fixtures.Entry, request []byte, info string) []byte {

@@ -181,7 +181,11 @@ func (r *Runner) exchange(ctx context.Context, p *Probe, ex Exchange) Result {
 	rec.Response = &record.Message{Status: resp.StatusCode, Headers: record.RedactHeaders(resp.Header), Body: body, LatencyMS: float64(latency.Microseconds()) / 1000}
 	reply := platform.Reply{Status: resp.StatusCode, Header: resp.Header, Body: body, Latency: latency, Truncated: truncated}
 	judged, _ := v.JudgeReply(reply, judging)
-	accepted, what := platform.Accepted(p.Vendor, reply)
+	// Accepting and refusing are what the vendor's judge reads in the
+	// reply for the release in force (platform.AnswerOf), the same judge
+	// as every other mode's.
+	answer := platform.AnswerOf(v, reply, judging)
+	accepted, what := answer.Accepts, answer.What
 	pass := func(rule, msg string) {
 		for _, f := range judged {
 			if f.Severity != record.Error {
@@ -250,7 +254,7 @@ func (p *Probe) Expected() string {
 	v := platform.For(p.Vendor)
 	switch {
 	case p.Kind == Security:
-		return fmt.Sprintf("a refusal of the forged callback: HTTP 4xx, or a reply in %s's shape that refuses it (%s)", v.Title(), v.ProbeWords().Refusals)
+		return fmt.Sprintf("a refusal of the forged callback, as %s reads a reply: %s", v.Title(), v.ProbeWords().Refusals)
 	case p.Valid:
 		return fmt.Sprintf("the valid callback accepted within the budget, in %s's reply shape; no 5xx, HTML, reset or hang", v.Title())
 	case p.Kind == Robustness:
