@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"time"
@@ -58,7 +59,7 @@ func NewForwarder(target string, client *http.Client) (*Forwarder, error) {
 	if client == nil {
 		client = simulate.NewClient(nil)
 	}
-	return &Forwarder{Target: u, Client: client}, nil
+	return &Forwarder{Target: u, Client: capturing(client)}, nil
 }
 
 // URLFor is where a received callback goes: Target with the request's query
@@ -124,7 +125,12 @@ func copyHeader(dst, src http.Header, drop ...string) {
 // the handler's answer. e is nil for a command imhook does not know: the
 // reply is then judged by the vendor's general rules. It sets rec.Forward,
 // appends the reply's findings to rec.Findings and sets rec.Outcome.
-func (f *Forwarder) forward(r *http.Request, body []byte, vendor platform.Vendor, command string, e *fixtures.Entry, payloadValid bool, rec *record.Record) answer {
+//
+// The wait for the backend ends with the budget counted from when the
+// request arrived (the caller's began earlier still), or when the caller
+// goes away: a reply that comes after the caller left is not relayed, and
+// the record says the caller got none.
+func (f *Forwarder) forward(r *http.Request, arrived time.Time, body []byte, vendor platform.Vendor, command string, e *fixtures.Entry, payloadValid bool, rec *record.Record) answer {
 	budget := vendor.Timeout()
 	if f.Timeout > 0 {
 		budget = f.Timeout
@@ -132,9 +138,11 @@ func (f *Forwarder) forward(r *http.Request, body []byte, vendor platform.Vendor
 	u := f.URLFor(r, command)
 	fw := &record.Forward{URL: record.RedactURL(u.String())}
 	rec.Forward = fw
-	ctx, cancel := context.WithTimeout(r.Context(), budget)
+	ctx, cancel := context.WithDeadline(r.Context(), arrived.Add(budget))
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, r.Method, u.String(), bytes.NewReader(body))
+	var hc *headConn
+	trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) { hc, _ = info.Conn.(*headConn) }}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), r.Method, u.String(), bytes.NewReader(body))
 	if err != nil {
 		return f.noReply(fw, rec, http.StatusBadGateway, record.Finding{Severity: record.Error, Rule: simulate.RuleNoReply, Message: err.Error()}, "could not be sent")
 	}
@@ -151,6 +159,9 @@ func (f *Forwarder) forward(r *http.Request, body []byte, vendor platform.Vendor
 	}
 	latency := time.Since(start)
 	fw.LatencyMS = float64(latency.Microseconds()) / 1000
+	if r.Context().Err() != nil {
+		return f.callerGone(fw, rec, resp, err, arrived)
+	}
 	if err != nil {
 		j := platform.Judging{Budget: budget, Command: command}
 		if e != nil {
@@ -190,8 +201,28 @@ func (f *Forwarder) forward(r *http.Request, body []byte, vendor platform.Vendor
 			body: fmt.Appendf(nil, "imhook: the backend's reply at %s is larger than %d bytes; the platform reads no more than that\n", fw.URL, platform.MaxReplyBytes)}
 	}
 	hdr := http.Header{}
-	copyHeader(hdr, resp.Header)
+	var named []string
+	if hc != nil {
+		named = hc.connectionNames()
+	}
+	copyHeader(hdr, resp.Header, named...)
 	return answer{status: resp.StatusCode, header: hdr, body: buf.Bytes(), judged: true, outcome: outcome}
+}
+
+// callerGone is the answer when the caller went away before the backend's
+// reply (resp, or err when none came) could be relayed: nothing is
+// relayed, and the record has no response.
+func (f *Forwarder) callerGone(fw *record.Forward, rec *record.Record, resp *http.Response, err error, arrived time.Time) answer {
+	why := fmt.Sprintf("the caller went away %s after its request arrived, before the backend's reply could be relayed; it got no reply", time.Since(arrived).Round(time.Millisecond))
+	if resp != nil {
+		fw.Status = resp.StatusCode
+	} else if err != nil {
+		fw.Error = "not waited for: the caller went away"
+	}
+	fw.Findings = []record.Finding{}
+	rec.Findings = append(rec.Findings, record.Finding{Severity: record.Error, Rule: simulate.RuleNoReply, Message: why})
+	rec.Error, rec.Outcome = why, ""
+	return answer{callerGone: true, noReply: true, judged: true}
 }
 
 // noReply is the answer when the backend gave none: status (502 or 504)

@@ -147,6 +147,10 @@ type answer struct {
 	// noReply marks the answer to a forwarded callback whose backend gave
 	// none (502, 504): the platform would have seen no reply.
 	noReply bool
+	// callerGone marks the answer to a forwarded callback whose caller
+	// went away before the backend's reply could be relayed: nothing is
+	// written, and the record says the caller got no reply.
+	callerGone bool
 }
 
 // fixedAnswer is a reply that does not depend on the request, and the
@@ -187,6 +191,10 @@ var (
 const ctypeText = "text/plain; charset=utf-8"
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// The caller's budget began before this (its request was sent, then
+	// perhaps waited for the budget of bodies): a forward waits no longer
+	// than from here.
+	arrived := time.Now()
 	share, ok := h.admit(w, r)
 	if !ok {
 		return // the client went away while waiting for the budget
@@ -202,8 +210,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x.req = record.Message{Method: r.Method, URL: requestURL(r), Headers: r.Header}
 	rec := &x.rec
 	rec.Time, rec.Request = start, &x.req
-	a := h.handle(r, w, rec)
+	a := h.handle(r, w, rec, arrived)
 	x.req.Headers = h.secrets(x.req.Headers)
+	if a.callerGone {
+		// The record says what the caller got: nothing.
+		rec.Verdict = record.NoReply
+		if h.cfg.Record != nil {
+			_ = h.cfg.Record(rec)
+		}
+		if h.cfg.Show != nil {
+			h.cfg.Show(rec)
+		}
+		return
+	}
 	if h.cfg.Delay > 0 && a.status == http.StatusOK && h.cfg.Forward == nil {
 		t := time.NewTimer(h.cfg.Delay)
 		select {
@@ -306,7 +325,7 @@ func requestURL(r *http.Request) string {
 	return scheme + host + p
 }
 
-func (h *Handler) handle(r *http.Request, w http.ResponseWriter, rec *record.Record) (a answer) {
+func (h *Handler) handle(r *http.Request, w http.ResponseWriter, rec *record.Record, arrived time.Time) (a answer) {
 	add := func(sev record.Severity, rule, path, msg string) {
 		rec.Findings = append(rec.Findings, record.Finding{Severity: sev, Rule: rule, Path: path, Message: msg})
 	}
@@ -344,7 +363,7 @@ func (h *Handler) handle(r *http.Request, w http.ResponseWriter, rec *record.Rec
 		}
 		add(record.Error, RuleUnknown, "", msg)
 		if h.cfg.Forward != nil {
-			return h.cfg.Forward.forward(r, body, vendor, command, nil, false, rec)
+			return h.cfg.Forward.forward(r, arrived, body, vendor, command, nil, false, rec)
 		}
 		return reply(platform.ReplyFail, msg)
 	}
@@ -370,7 +389,7 @@ func (h *Handler) handle(r *http.Request, w http.ResponseWriter, rec *record.Rec
 	if h.cfg.Forward != nil {
 		// The backend answers, whatever the checks found: they are in the
 		// record, and a careful backend makes them too.
-		return h.cfg.Forward.forward(r, body, vendor, command, e, !record.HasErrors(rec.Findings), rec)
+		return h.cfg.Forward.forward(r, arrived, body, vendor, command, e, !record.HasErrors(rec.Findings), rec)
 	}
 	// A careful backend refuses what cannot be trusted or read: another
 	// app's SdkAppid, a missing, bad or stale signature, a mismatched
