@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"crypto/tls"
 	"encoding/xml"
 	"net/http/httptest"
 	"os"
@@ -187,5 +188,49 @@ func TestSimulatePrintsItsSeed(t *testing.T) {
 	os.WriteFile(body, a[0].Request.Body, 0o644)
 	if r := runCmd(t, nil, "", "simulate", tencentCmd, "--data", body, "-o", "json"); r.code != 0 || strings.Contains(r.stderr, "seed") || strings.Contains(r.stdout, `"seed"`) {
 		t.Errorf("a --data run: %s", r)
+	}
+}
+
+// A check of an https backend with a private CA: --cacert reaches every
+// part, the burst's own connections too; without it the first exchange
+// cannot reach the target (exit 3).
+func TestCheckTLS(t *testing.T) {
+	t.Parallel()
+	dir := pkiFiles(t)
+	cert, err := tls.LoadX509KeyPair(filepath.Join(dir, "server.pem"), filepath.Join(dir, "server-key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(testbackend.New(testbackend.Config{SdkAppID: "1400000001", Token: "tok"}))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	args := []string{"check", "--target", "tencent=" + srv.URL + "/im", "--sdkappid", "1400000001", "--token", "tok",
+		"--only", "callbacks,burst", "--burst-count", "20", "--burst-concurrency", "10", "-q"}
+	if r := runCmd(t, nil, "", append(args, "--cacert", filepath.Join(dir, "ca.pem"))...); r.code != 0 {
+		t.Errorf("with --cacert: %s", r)
+	}
+	if r := runCmd(t, nil, "", args...); r.code != ExitUnreachable {
+		t.Errorf("without --cacert: %s", r)
+	}
+}
+
+// --enabled-file narrows a vendor's callbacks (the other vendor's stay
+// whole); --max-failures stops the whole check, across parts.
+func TestCheckEnabledAndMaxFailures(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(testbackend.New(testbackend.Config{SdkAppID: "1400000001", Token: "tok", Fault: testbackend.BOM}))
+	t.Cleanup(srv.Close)
+	list := filepath.Join(t.TempDir(), "enabled.txt")
+	os.WriteFile(list, []byte("# the console's switches\nC2C.CallbackAfterSendMsg\n\nC2C.CallbackBeforeSendMsg  # refuses spam\n"), 0o644)
+	r := runCmd(t, nil, "", checkArgs(srv.URL, "--enabled-file", list, "--only", "callbacks", "-o", "json")...)
+	sum := gjson.Parse(strings.TrimSpace(r.stdout[strings.LastIndex(strings.TrimSpace(r.stdout), "\n")+1:]))
+	if r.code != ExitContract || sum.Get("summary.parts.0.summary.exchanges").Int() != 2 || sum.Get("summary.parts.0.passed").Bool() ||
+		sum.Get("summary.parts.1.summary.exchanges").Int() < 50 || !sum.Get("summary.parts.1.passed").Bool() {
+		t.Errorf("--enabled-file: %s", r)
+	}
+	r = runCmd(t, nil, "", checkArgs(srv.URL, "--max-failures", "3", "--only", "burst", "-q")...)
+	if r.code != ExitContract || !strings.Contains(r.stderr, ", 3 failed,") || strings.Contains(r.stderr, "burst openim") {
+		t.Errorf("--max-failures: %s", r)
 	}
 }
