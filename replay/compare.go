@@ -70,7 +70,75 @@ func CompareReplies(vendor string, e *fixtures.Entry, recorded *record.Message, 
 		if slices.Contains(e.Reply.Echo, fd.Name) {
 			what = "a field the platform always copies back"
 		}
-		diff(p, "%s: recorded %s, replayed %s", what, show(x), show(y))
+		for _, d := range diffPaths(p, x, y, maxPathDiffs) {
+			diff(d.path, "%s: %s", what, d.text)
+		}
+	}
+	return out
+}
+
+// maxPathDiffs bounds the differences reported within one reply field: a
+// replaced message body differs everywhere, and the first few places say
+// what changed.
+const maxPathDiffs = 8
+
+type pathDiff struct{ path, text string }
+
+// diffPaths lists where two JSON values differ, by path: an object's keys
+// (the recorded one's in its order, then the replayed one's new keys), an
+// array's items by index, or the value itself where the kinds differ or a
+// scalar changed ("MsgBody.0.MsgContent: recorded an object, replayed
+// nothing (absent)"). At most limit places are listed; one more entry says
+// how many were left out.
+func diffPaths(path string, x, y gjson.Result, limit int) []pathDiff {
+	var out []pathDiff
+	left := 0
+	add := func(p string, a, b gjson.Result) {
+		if len(out) < limit {
+			out = append(out, pathDiff{p, fmt.Sprintf("recorded %s, replayed %s", show(a), show(b))})
+		} else {
+			left++
+		}
+	}
+	var walk func(p string, a, b gjson.Result)
+	walk = func(p string, a, b gjson.Result) {
+		switch {
+		case sameValue(a, b):
+		case a.IsObject() && b.IsObject():
+			var keys []string
+			seen := map[string]bool{}
+			for _, r := range []gjson.Result{a, b} {
+				r.ForEach(func(k, _ gjson.Result) bool {
+					if !seen[k.Str] {
+						seen[k.Str] = true
+						keys = append(keys, k.Str)
+					}
+					return true
+				})
+			}
+			for _, k := range keys {
+				ek := jsonx.Escape(k)
+				walk(p+"."+ek, a.Get(ek), b.Get(ek))
+			}
+		case a.IsArray() && b.IsArray():
+			xs, ys := a.Array(), b.Array()
+			for i := 0; i < max(len(xs), len(ys)); i++ {
+				var xi, yi gjson.Result
+				if i < len(xs) {
+					xi = xs[i]
+				}
+				if i < len(ys) {
+					yi = ys[i]
+				}
+				walk(jsonx.Index(p, i), xi, yi)
+			}
+		default:
+			add(p, a, b)
+		}
+	}
+	walk(path, x, y)
+	if left > 0 {
+		out = append(out, pathDiff{path, fmt.Sprintf("and %d more differences within it", left)})
 	}
 	return out
 }

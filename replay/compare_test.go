@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/record"
 )
@@ -117,5 +119,43 @@ func TestCompareMessagesNameTheFieldOnce(t *testing.T) {
 		if f.Message != want[f.Path] {
 			t.Errorf("%s: %q, want %q", f.Path, f.Message, want[f.Path])
 		}
+	}
+}
+
+// A reply field whose structure changed is reported where it changed, with
+// the values there, not as "recorded an array, replayed an array"; a field
+// that differs in many places reports the first few and how many more.
+func TestCompareByPath(t *testing.T) {
+	e, _, _ := fixtures.Default().Lookup("C2C.CallbackBeforeSendMsg")
+	msg := func(body string) *record.Message { return &record.Message{Status: 200, Body: []byte(body)} }
+	head := `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,`
+	rec := msg(head + `"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"hi"}},{"MsgType":"TIMFaceElem","MsgContent":{"Index":1,"Data":"x"}}]}`)
+	got := msg(head + `"MsgBody":[{"MsgType":"TIMTextElem"},{"MsgType":"TIMFaceElem","MsgContent":{"Index":2,"Data":"x"}},{"MsgType":"TIMTextElem","MsgContent":{"Text":"new"}}]}`)
+	var lines []string
+	for _, f := range CompareReplies("tencent", e, rec, "", got) {
+		lines = append(lines, f.Path+": "+f.Message)
+	}
+	want := []string{
+		"MsgBody.0.MsgContent: a field the platform applies: recorded an object, replayed nothing (absent)",
+		"MsgBody.1.MsgContent.Index: a field the platform applies: recorded the number 1, replayed the number 2",
+		"MsgBody.2: a field the platform applies: recorded nothing (absent), replayed an object",
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+	// A body replaced everywhere: the first places, then a count.
+	var a, b []string
+	for i := 0; i < 20; i++ {
+		a = append(a, `{"MsgType":"TIMTextElem","MsgContent":{"Text":"a"}}`)
+		b = append(b, `{"MsgType":"TIMTextElem","MsgContent":{"Text":"b"}}`)
+	}
+	fs := CompareReplies("tencent", e, msg(head+`"MsgBody":[`+strings.Join(a, ",")+`]}`), "", msg(head+`"MsgBody":[`+strings.Join(b, ",")+`]}`))
+	if len(fs) != maxPathDiffs+1 || fs[0].Path != "MsgBody.0.MsgContent.Text" || !strings.Contains(fs[maxPathDiffs].Message, "and 12 more differences") {
+		t.Errorf("%d findings: %v", len(fs), fs)
+	}
+	// Keys that gjson would read as syntax are escaped in the path.
+	ds := diffPaths("X", gjson.Parse(`{"a.b":1}`), gjson.Parse(`{"a.b":2}`), 4)
+	if len(ds) != 1 || ds[0].path != `X.a\.b` {
+		t.Errorf("%v", ds)
 	}
 }
