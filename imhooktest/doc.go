@@ -13,6 +13,10 @@
 //		h.Probes(t) // forged callbacks refused, bad input answered
 //	}
 //
+// Check runs the whole check of imhook's command line (imhook check) in
+// the same way, a subtest a part: every callback, the probes, the
+// conversation scenario, a burst of concurrent callbacks.
+//
 // New serves the callbacks to an http.Handler in the test's process: no
 // listener, no socket, each request handed over as net/http's server hands
 // it (a handler that panics gets no reply, one slower than the platform's

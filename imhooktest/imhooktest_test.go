@@ -313,3 +313,33 @@ func TestURL(t *testing.T) {
 		t.Errorf("%s", r.all())
 	}
 }
+
+// The whole check passes the correct backend, one subtest a part.
+func TestCheckPassesTheCorrectBackend(t *testing.T) {
+	h := imhooktest.New(t, backend{token: token}, imhooktest.Vendor("tencent"), imhooktest.SdkAppID(appID), imhooktest.Token(token))
+	h.Check(t)
+}
+
+// The check fails a broken backend in every part, in the command line's
+// words; a burst says how many of its callbacks failed.
+func TestCheckFailsTheBrokenBackend(t *testing.T) {
+	r := record_(func(t testing.TB) {
+		h := imhooktest.New(t, backend{bug: "string-code"}, imhooktest.Vendor("tencent"), imhooktest.SdkAppID(appID))
+		h.Check(t, imhooktest.Parts("callbacks", "burst"), imhooktest.Commands("C2C.CallbackBeforeSendMsg", "C2C.CallbackAfterSendMsg"))
+	})
+	all := r.all()
+	for _, want := range []string{
+		"callbacks tencent: --> tencent C2C.CallbackBeforeSendMsg  <-- 200 ",
+		"burst tencent: --> tencent C2C.CallbackAfterSendMsg  <-- 200 ",
+		"error response.type ErrorCode: expected an integer, found the string \"0\"",
+		"burst tencent: burst C2C.CallbackBeforeSendMsg ×200 at 100: 200 of 200 concurrent callbacks failed; the first is above",
+		"burst tencent: burst C2C.CallbackAfterSendMsg ×200 at 100: 200 of 200 concurrent callbacks failed; the first is above",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no %q in:\n%s", want, all)
+		}
+	}
+	if r2 := record_(func(t testing.TB) { imhooktest.New(t, backend{}).Check(t, imhooktest.Parts("load")) }); !strings.Contains(r2.all(), `"load" is no part of a check; the parts are callbacks, security`) {
+		t.Errorf("an unknown part: %s", r2.all())
+	}
+}

@@ -32,6 +32,7 @@ type settings struct {
 	sets     []generate.Set
 	variant  string
 	expect   record.Outcome
+	parts    []string
 	// errs are the options' own mistakes (an unknown vendor, a value that
 	// is not JSON), reported by the call that applies them.
 	errs []string
@@ -42,6 +43,7 @@ func (s settings) with(opts []Option) settings {
 	s.vendors = append([]string(nil), s.vendors...)
 	s.commands = append([]string(nil), s.commands...)
 	s.sets = append([]generate.Set(nil), s.sets...)
+	s.parts = append([]string(nil), s.parts...)
 	s.errs = nil
 	for _, o := range opts {
 		o(&s)

@@ -43,6 +43,19 @@ func (s *Sender) Load(o LoadOptions, src Source) run.Producer {
 	}
 }
 
+// OwnConnections reports whether the load engine sends a client's requests
+// on keep-alive connections of its own (with the client's TLS settings): a
+// nil client, or one whose Transport is net/http's. A client with a
+// transport of another kind (a test's in-process transport, a recording
+// one) is used as it is, each request through its Do.
+func OwnConnections(c *http.Client) bool {
+	if c == nil || c.Transport == nil {
+		return true
+	}
+	_, ok := c.Transport.(*http.Transport)
+	return ok
+}
+
 func (s *Sender) load(ctx context.Context, o LoadOptions, src Source, sink run.Sink) error {
 	if o.Concurrency < 1 {
 		o.Concurrency = 1
@@ -90,7 +103,7 @@ func (s *Sender) load(ctx context.Context, o LoadOptions, src Source, sink run.S
 		go func() {
 			defer wg.Done()
 			var cc *connClient
-			if !s.viaTransport {
+			if !s.viaTransport && OwnConnections(s.Client) {
 				cc = newConnClient(tc, pool)
 				defer cc.close()
 			}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -183,4 +184,27 @@ func loadRun(ctx context.Context, s *Sender, o LoadOptions, src Source, print fu
 	t0 := time.Now()
 	err := s.Load(o, src)(c.Context(), c)
 	return c.Summary(), time.Since(t0), err
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// A client with a transport of its own kind (a test's in-process one) is
+// used as it is: the load engine dials nothing.
+func TestLoadThroughAnotherTransport(t *testing.T) {
+	var n atomic.Int64
+	rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		n.Add(1)
+		return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}, Request: r,
+			Body: io.NopCloser(strings.NewReader(`{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`))}, nil
+	})
+	s := &Sender{Target: "http://backend.invalid/im", Client: &http.Client{Transport: rt}}
+	st, _, err := loadRun(context.Background(), s, LoadOptions{Count: 20, Concurrency: 4}, sendMsgSource(t), nil)
+	if err != nil || n.Load() != 20 || st.Verdicts[record.Pass] != 20 {
+		t.Fatalf("%v: %d through the transport, verdicts %v, %q", err, n.Load(), st.Verdicts, st.FirstError)
+	}
+	if OwnConnections(s.Client) || !OwnConnections(nil) || !OwnConnections(NewClient(nil)) {
+		t.Error("OwnConnections tells the clients apart wrongly")
+	}
 }

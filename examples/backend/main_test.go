@@ -171,6 +171,13 @@ func TestRobustness(t *testing.T) {
 	backend(t).Probes(t, imhooktest.Robustness)
 }
 
+// The check of imhook check, a subtest a part (the backend takes any
+// app's callbacks, so the security part is left out).
+func TestCheck(t *testing.T) {
+	fixed(t)
+	backend(t).Check(t, imhooktest.Parts("callbacks", "conversation", "burst"))
+}
+
 // asShipped, set in the environment, leaves the planted bug in the handler
 // (TestImhooktestFindsThePlantedBug's run of TestEveryCallback).
 const asShipped = "IMHOOK_EXAMPLE_AS_SHIPPED"

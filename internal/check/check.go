@@ -290,7 +290,9 @@ func (o *Options) burst(v platform.Vendor, base uint64) (Part, error) {
 		conc = DefaultBurstConcurrency
 	}
 	bs := *o.Sender
-	bs.Client = simulate.NewClientFor(conc, o.TLS)
+	if simulate.OwnConnections(bs.Client) {
+		bs.Client = simulate.NewClientFor(conc, o.TLS)
+	}
 	gen := o.gen(base)
 	var cmds []string
 	for _, e := range es {
