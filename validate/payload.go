@@ -608,7 +608,7 @@ func article(label string) string {
 // rule evaluates a cross-field rule of the catalogue.
 func (c *checker) rule(root gjson.Result, r *fixtures.Rule) {
 	if r.Each == "" {
-		c.ruleAt(root, "", r)
+		c.ruleAt(root, "", 0, r)
 		return
 	}
 	arr := c.get(root, true, r.Each)
@@ -616,36 +616,42 @@ func (c *checker) rule(root gjson.Result, r *fixtures.Rule) {
 		return
 	}
 	if r.Kind == "max_count" {
-		var hits []string
+		var hits []int // the items' indices; their paths only for a finding
 		i := 0
 		arr.ForEach(func(_, item gjson.Result) bool {
 			if ok, known := c.cond(item, false, r.If); known && ok {
-				hits = append(hits, jsonx.Index(r.Each, i))
+				hits = append(hits, i)
 			}
 			i++
 			return true
 		})
 		if len(hits) > r.Max {
-			c.add(record.Severity(r.Severity), RulePrefix+r.ID, hits[r.Max], fmt.Sprintf("%s; found %d items where %s (%s)",
-				r.Doc, len(hits), r.If, strings.Join(hits, ", ")))
+			paths := make([]string, len(hits))
+			for k, h := range hits {
+				paths[k] = jsonx.Index(r.Each, h)
+			}
+			c.add(record.Severity(r.Severity), RulePrefix+r.ID, paths[r.Max], fmt.Sprintf("%s; found %d items where %s (%s)",
+				r.Doc, len(hits), r.If, strings.Join(paths, ", ")))
 		}
 		return
 	}
 	i := 0
 	arr.ForEach(func(_, item gjson.Result) bool {
-		c.ruleAt(item, jsonx.Index(r.Each, i), r)
+		c.ruleAt(item, r.Each, i, r)
 		i++
 		return true
 	})
 }
 
-func (c *checker) ruleAt(base gjson.Result, prefix string, r *fixtures.Rule) {
-	isRoot := prefix == ""
+// ruleAt checks r at base: the body's root when each is "", else the
+// idx-th item of the array each (whose path is built only for a finding).
+func (c *checker) ruleAt(base gjson.Result, each string, idx int, r *fixtures.Rule) {
+	isRoot := each == ""
 	at := func(p string) string {
-		if prefix == "" {
+		if isRoot {
 			return p
 		}
-		return prefix + "." + p
+		return jsonx.Index(each, idx) + "." + p
 	}
 	switch r.Kind {
 	case "template":

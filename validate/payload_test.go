@@ -195,6 +195,8 @@ func TestBadPayloads(t *testing.T) {
 		{name: "EventTime in seconds", command: receipt, edit: edit{"EventTime": `1670574414`},
 			want: []want{{record.Error, RuleUnit, "EventTime", []string{"seconds"}}}},
 		{name: "EventTime integer ms", command: receipt, edit: edit{"EventTime": `1670574414123`}},
+		{name: "MsgKey of the third event", command: "Push.OfflinePush", edit: edit{"Events.-1": `{"CallbackCommand":"Push.OfflinePush","EventType":1,"EventTime":1557481126,"From_Account":"a","To_Account":"b","PushPlatform":0,"PushStage":1,"MsgKey":"1_2_4","MsgSeq":1,"MsgRandom":2,"MsgTime":1557481127,"ErrCode":0}`},
+			want: []want{{record.Error, RulePrefix + "msg_key", "Events.2.MsgKey", []string{"1_2_1557481127"}}}},
 		{name: "MsgKey", command: send, edit: edit{"MsgKey": `"48374-2837546-1557481126"`},
 			want: []want{{record.Error, RulePrefix + "msg_key", "MsgKey", []string{"48374_2837546_1557481126"}}}},
 		{name: "UnreadMsgNum -1 on success", command: send, edit: edit{"UnreadMsgNum": `-1`},
