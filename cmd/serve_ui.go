@@ -115,7 +115,11 @@ func (s *serveFront) configure(cfg *serve.Config, recordFile, token string) {
 		rs.DefaultTarget = s.forwarder.Target.String()
 	}
 	s.resender = rs
-	s.inspector = inspect.New(inspect.Config{Keep: s.UIKeep, RecordFile: recordFile, Token: s.UIToken, Resend: rs})
+	ic := inspect.Config{Keep: s.UIKeep, RecordFile: recordFile, Token: s.UIToken, Resend: rs}
+	if host, _, err := net.SplitHostPort(s.UI); err == nil && host != "" && net.ParseIP(host) == nil {
+		ic.Hosts = []string{host} // --ui devbox.lan:9001: the page is opened by that name
+	}
+	s.inspector = inspect.New(ic)
 	show := cfg.Show
 	cfg.Show = func(r *record.Record) {
 		s.inspector.Add(r)

@@ -206,3 +206,37 @@ func TestBrowserSeesPageErrors(t *testing.T) {
 		return strings.Contains(all, "planted") && strings.Contains(all, "thrown")
 	})
 }
+
+// Opened as /?token=TOKEN, the page takes the token out of the address bar
+// (history.replaceState) and goes on with the cookie.
+func TestInspectorTokenLeavesTheAddress(t *testing.T) {
+	path := findChromium()
+	if path == "" {
+		t.Skip("chromium is not installed (Debian: apt-get install -y chromium; .ci/run installs it): the browser test of the inspector is skipped")
+	}
+	if testing.Short() {
+		t.Skip("-short: the browser test is skipped")
+	}
+	in := New(Config{Token: "t0ken-in-the-url"})
+	ui, err := serve.Start("127.0.0.1:0", in.Handler())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		in.Close()
+		_ = ui.Shutdown(context.Background())
+	}()
+	b := startBrowser(t, path)
+	b.navigate(ui.URL + "/?token=t0ken-in-the-url&live=0#1")
+	b.waitFor("the page", "window.imhookInspector && imhookInspector.ready")
+	var href string
+	b.eval(`location.href`, &href)
+	if strings.Contains(href, "token") || !strings.Contains(href, "live=0") || !strings.HasSuffix(href, "#1") {
+		t.Errorf("the address is %s: want the token out and the rest kept", href)
+	}
+	var status int
+	b.eval(`fetch("api/exchanges").then(r => r.status)`, &status)
+	if status != 200 {
+		t.Errorf("the page's request after the token left the address: %d, want 200 (the cookie)", status)
+	}
+}

@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"mime"
 	"net"
 	"net/http"
 	"os"
@@ -63,6 +64,12 @@ type Config struct {
 	// Token, when set, is required of every request: as "Authorization:
 	// Bearer TOKEN", or once as ?token=TOKEN, which sets a cookie.
 	Token string
+	// Hosts are the host names (beyond loopback names and IP addresses)
+	// that a request with Token may name in its Host header: the --ui
+	// address's name. Any other name is refused, so that a page of another
+	// site whose name was made to resolve here (DNS rebinding) reads
+	// nothing.
+	Hosts []string
 	// Resend sends exchanges again (nil: resending is off).
 	Resend *Resender
 	// Catalogue is the callbacks' catalogue (fixtures.Default when nil).
@@ -297,13 +304,23 @@ func (in *Inspector) guard(next http.Handler) http.Handler {
 			http.Error(w, "imhook inspector: open it at a loopback address (127.0.0.1 or localhost); the Host "+strconv.Quote(r.Host)+" is not one", http.StatusForbidden)
 			return
 		}
+		if in.cfg.Token != "" && !in.knownHost(r.Host) {
+			http.Error(w, "imhook inspector: open it at its IP address, a loopback name or the --ui address's name; the Host "+strconv.Quote(r.Host)+" is none of them", http.StatusForbidden)
+			return
+		}
 		if in.cfg.Token != "" && !in.authorized(w, r) {
 			http.Error(w, "imhook inspector: a token is required: open the page once as /?token=TOKEN (the --ui-token or IMHOOK_UI_TOKEN value), or send Authorization: Bearer TOKEN", http.StatusUnauthorized)
 			return
 		}
-		if r.Method == http.MethodPost && !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-			http.Error(w, "imhook inspector: POST requests carry application/json", http.StatusUnsupportedMediaType)
-			return
+		if r.Method == http.MethodPost {
+			if why := crossOrigin(r); why != "" {
+				http.Error(w, "imhook inspector: "+why+"; only the inspector's own page may post", http.StatusForbidden)
+				return
+			}
+			if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+				http.Error(w, "imhook inspector: POST requests carry application/json, not "+strconv.Quote(r.Header.Get("Content-Type")), http.StatusUnsupportedMediaType)
+				return
+			}
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -322,6 +339,49 @@ func (in *Inspector) authorized(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	return false
+}
+
+// knownHost reports a Host header that a request with the token may name:
+// a loopback name, an IP address, or one of Hosts.
+func (in *Inspector) knownHost(host string) bool {
+	if loopbackHost(host) {
+		return true
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if net.ParseIP(host) != nil {
+		return true
+	}
+	for _, h := range in.cfg.Hosts {
+		if strings.EqualFold(h, host) {
+			return true
+		}
+	}
+	return false
+}
+
+// crossOrigin says why a POST did not come from the inspector's own page
+// ("" when it may have): a browser names the page's origin in Origin, and
+// in Sec-Fetch-Site whether it is this site; clients that are not browsers
+// send neither.
+func crossOrigin(r *http.Request) string {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		return "a request from another site (Sec-Fetch-Site: " + site + ")"
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return ""
+	}
+	scheme := "http://"
+	if r.TLS != nil {
+		scheme = "https://"
+	}
+	if !strings.EqualFold(origin, scheme+r.Host) {
+		return "a request from the page of " + strconv.Quote(origin) + ", not " + strconv.Quote(scheme+r.Host)
+	}
+	return ""
 }
 
 // loopbackHost reports a Host header naming this machine.
@@ -363,7 +423,7 @@ func (in *Inspector) info(w http.ResponseWriter, _ *http.Request) {
 	i := Info{Keep: in.cfg.Keep, Kept: len(in.items), Dropped: in.dropped, RecordFile: in.cfg.RecordFile != "", Resend: in.cfg.Resend != nil}
 	in.mu.Unlock()
 	if rs := in.cfg.Resend; rs != nil {
-		i.DefaultTarget, i.CanResign = rs.DefaultTarget, rs.Token != ""
+		i.DefaultTarget, i.CanResign = record.RedactURL(rs.DefaultTarget), rs.Token != ""
 	}
 	writeJSON(w, http.StatusOK, i)
 }

@@ -273,14 +273,51 @@ func TestGuard(t *testing.T) {
 	if code, _, _ := get(t, th, "/api/exchanges", "Cookie", strings.Split(cookie, ";")[0]); code != 200 {
 		t.Errorf("cookie: %d", code)
 	}
-	// With a token, any Host (the page is meant for other machines then).
-	req = httptest.NewRequest("GET", "/api/exchanges", nil)
-	req.Host = "inspector.example"
-	req.Header.Set("Authorization", "Bearer s3cret")
-	w = httptest.NewRecorder()
-	th.ServeHTTP(w, req)
-	if w.Code != 200 {
-		t.Errorf("token and a non-loopback Host: %d", w.Code)
+	// With a token, the Host is checked too: an IP address, a loopback
+	// name or the --ui address's name (Hosts); any other name may be a page
+	// of another site made to resolve here (DNS rebinding).
+	nh := New(Config{Token: "s3cret", Hosts: []string{"devbox.lan"}}).Handler()
+	for host, want := range map[string]int{"inspector.example": 403, "inspector.example:9001": 403, "10.0.0.5:9001": 200, "[fd00::5]:9001": 200,
+		"localhost:9001": 200, "devbox.lan:9001": 200, "DEVBOX.lan": 200, "devbox.lan.evil.example": 403} {
+		req = httptest.NewRequest("GET", "/api/exchanges", nil)
+		req.Host = host
+		req.Header.Set("Authorization", "Bearer s3cret")
+		w = httptest.NewRecorder()
+		nh.ServeHTTP(w, req)
+		if w.Code != want {
+			t.Errorf("token and Host %s: %d, want %d", host, w.Code, want)
+		}
+	}
+	// A POST from another page is refused (Origin, Sec-Fetch-Site), with or
+	// without the token; the exact media type is required.
+	for _, c := range []struct {
+		handler     http.Handler
+		ctype       string
+		hdr         []string
+		want        int
+		description string
+	}{
+		{h, "application/json", []string{"Origin", "http://evil.example"}, 403, "another origin"},
+		{h, "application/json", []string{"Origin", "http://127.0.0.1:9999"}, 403, "another port"},
+		{h, "application/json", []string{"Sec-Fetch-Site", "cross-site"}, 403, "cross-site"},
+		{h, "application/json", []string{"Sec-Fetch-Site", "same-site"}, 403, "same-site"},
+		{th, "application/json", []string{"Origin", "http://evil.example", "Authorization", "Bearer s3cret"}, 403, "another origin with the token"},
+		{h, "application/jsonfoo", []string{"Origin", "http://127.0.0.1"}, 415, "application/jsonfoo"},
+		{h, "application/json-patch+json", nil, 415, "another JSON type"},
+		{h, "application/json; charset=utf-8", []string{"Origin", "http://127.0.0.1", "Sec-Fetch-Site", "same-origin"}, 404, "the page's own POST"},
+		{h, "application/json", nil, 404, "a client that is not a browser"},
+	} {
+		req := httptest.NewRequest("POST", "/api/exchanges/1/resend", strings.NewReader("{}"))
+		req.Host = "127.0.0.1"
+		req.Header.Set("Content-Type", c.ctype)
+		for i := 0; i < len(c.hdr); i += 2 {
+			req.Header.Set(c.hdr[i], c.hdr[i+1])
+		}
+		w := httptest.NewRecorder()
+		c.handler.ServeHTTP(w, req)
+		if w.Code != c.want { // 404: past the guard, resending is off
+			t.Errorf("%s: %d, want %d (%s)", c.description, w.Code, c.want, strings.TrimSpace(w.Body.String()))
+		}
 	}
 }
 

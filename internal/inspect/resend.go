@@ -100,7 +100,8 @@ func (in *Inspector) resend(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusBadRequest, "expected {\"target\": URL, \"resign\": bool}: %v", err)
 		return
 	}
-	if req.Target == "" {
+	if req.Target == "" || req.Target == record.RedactURL(in.cfg.Resend.DefaultTarget) {
+		// The page shows the default without its user:password@.
 		req.Target = in.cfg.Resend.DefaultTarget
 	}
 	res, err := in.cfg.Resend.Resend(r.Context(), raw, req.Target, req.Resign)

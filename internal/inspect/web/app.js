@@ -328,6 +328,14 @@ document.addEventListener("keydown", (e) => {
 });
 
 async function start() {
+  // Opened as /?token=TOKEN: the cookie set with this page holds the token
+  // now; it leaves the address bar and the history.
+  const q = new URLSearchParams(location.search);
+  if (q.has("token")) {
+    q.delete("token");
+    const rest = q.toString();
+    history.replaceState(null, "", location.pathname + (rest ? "?" + rest : "") + location.hash);
+  }
   for (const id of ["f-vendor", "f-command", "f-verdict", "f-outcome"]) $(id).addEventListener("change", renderList);
   $("filters").addEventListener("reset", () => setTimeout(renderList, 0));
   $("filters").addEventListener("submit", (e) => e.preventDefault());
