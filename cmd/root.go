@@ -77,6 +77,7 @@ records every exchange). Recordings replay against a new build and validate offl
 Supported: Tencent Cloud Chat / IM third-party callbacks and OpenIM webhooks.`,
 		Example: `  imhook simulate --all                               # every callback against the built-in receiver
   imhook simulate C2C.CallbackAfterSendMsg --target http://localhost:8080/im/callback
+  imhook check --target tencent=http://localhost:8080/im/callback   # everything a careful CI runs
   imhook serve --record calls.jsonl                   # a receiver for a real platform
   imhook replay calls.jsonl --target http://localhost:8080/im/callback --compare
   imhook validate calls.jsonl

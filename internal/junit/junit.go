@@ -10,6 +10,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -53,6 +54,20 @@ type Report struct {
 	// lists the suites as they first appeared.
 	suites []string
 	order  []string
+	// took is a suite's wall time, when the caller knows it (SetTime); a
+	// suite without one takes the sum of its cases' times.
+	took map[string]time.Duration
+}
+
+// SetTime sets the time a suite took, in place of its cases' sum (a part
+// of a run that waited between exchanges).
+func (r *Report) SetTime(suite string, d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.took == nil {
+		r.took = map[string]time.Duration{}
+	}
+	r.took[suite] = d
 }
 
 // New starts a report for the suite name ("imhook simulate").
@@ -263,6 +278,7 @@ func (r *Report) Encode(w io.Writer) error {
 	cases := append([]Case(nil), r.cases...)
 	suites := append([]string(nil), r.suites...)
 	order := append([]string(nil), r.order...)
+	took := maps.Clone(r.took)
 	r.mu.Unlock()
 	if len(order) == 0 {
 		order = []string{""}
@@ -274,13 +290,13 @@ func (r *Report) Encode(w io.Writer) error {
 		if name != "" {
 			s.Name = Clean(name)
 		}
-		var took time.Duration
+		var sum time.Duration
 		for i, c := range cases {
 			if suites[i] != name {
 				continue
 			}
 			s.Tests++
-			took += c.Time
+			sum += c.Time
 			if c.Failure != nil {
 				s.Failures++
 			}
@@ -295,8 +311,11 @@ func (r *Report) Encode(w io.Writer) error {
 			s.Cases = append(s.Cases, xmlCase{Classname: Clean(c.Classname), Name: Clean(c.Name), Time: secs(c.Time),
 				Failure: problem(c.Failure), Error: problem(c.Error), Skipped: skipped, SystemOut: out(c.Out)})
 		}
-		s.Time = secs(took)
-		total += took
+		if d, ok := took[name]; ok {
+			sum = d
+		}
+		s.Time = secs(sum)
+		total += sum
 		doc.Tests += s.Tests
 		doc.Failures += s.Failures
 		doc.Errors += s.Errors

@@ -34,6 +34,7 @@ func TestReportsMeetTheSchema(t *testing.T) {
 	parts.AddTo("probes tencent", FromRecord("probe #1", none))
 	parts.AddTo("callbacks tencent", FromRecord("callbacks #2", fail))
 	parts.AddTo("probes tencent", Case{Classname: "tencent", Name: "security.bad_sign", Skipped: &Problem{Message: "the baseline failed"}, Time: time.Millisecond})
+	parts.SetTime("probes tencent", 2500*time.Millisecond)
 	for name, r := range map[string]*Report{"empty": empty, "one suite": one, "parts": parts} {
 		var buf bytes.Buffer
 		if err := r.Encode(&buf); err != nil {
@@ -59,7 +60,8 @@ func TestReportsMeetTheSchema(t *testing.T) {
 	}
 	if len(doc.Suites) != 2 || doc.Suites[0].Name != "callbacks tencent" || doc.Suites[0].Tests != 2 ||
 		doc.Suites[1].Name != "probes tencent" || doc.Suites[1].Tests != 2 || doc.Suites[1].Skipped != 1 || doc.Suites[1].Errors != 1 ||
-		!strings.Contains(buf.String(), `<testsuites name="imhook check" tests="4" failures="1" errors="1"`) {
+		!strings.Contains(buf.String(), `<testsuites name="imhook check" tests="4" failures="1" errors="1" time="2.503500"`) ||
+		!strings.Contains(buf.String(), `<testsuite name="probes tencent" tests="2" failures="0" errors="1" skipped="1" time="2.500000"`) {
 		t.Errorf("suites by part:\n%s", buf.String())
 	}
 }

@@ -380,6 +380,9 @@ func (c *Chain) Close(parent context.Context, perr error) error {
 		}
 	}
 	if c.o.JUnit != nil {
+		for _, p := range c.sum.Parts {
+			c.report.SetTime(p.Name, p.Elapsed)
+		}
 		err := c.report.Encode(c.o.JUnit)
 		if cerr := c.o.JUnit.Close(); err == nil {
 			err = cerr
