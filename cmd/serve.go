@@ -119,25 +119,7 @@ func serveRun(o *serveOptions) error {
 		_, err := io.WriteString(g.Streams.Out, text)
 		return err
 	}
-	if !slices.Contains(respondNames(), o.Respond) {
-		return usageErrorf("--respond must be one of %s, or a vendor's outcome (%s), not %q", strings.Join(platform.ReplyModes, ", "), outcomeModes(), o.Respond)
-	}
-	respond := platform.ReplyModeFor(record.Outcome(o.Respond))
-	if o.FailRate < 0 || o.FailRate > 1 {
-		return usageErrorf("--fail-rate must be between 0 and 1, not %g", o.FailRate)
-	}
-	maxBody, err := parseSize(o.MaxBody)
-	if err != nil {
-		return usageErrorf("--max-body %q: %v", o.MaxBody, err)
-	}
-	maxInFlight, err := parseSize(o.MaxInFlight)
-	if err != nil {
-		return usageErrorf("--max-inflight %q: %v", o.MaxInFlight, err)
-	}
-	if o.request.RejectReplays && o.request.Token == "" {
-		return usageErrorf("--reject-replays remembers signatures checked with the token: give it (--token-file, IMHOOK_TOKEN or --token)")
-	}
-	files, err := readReplyFiles(o.RespondFiles)
+	cfg, err := o.handlerConfig()
 	if err != nil {
 		return err
 	}
@@ -152,18 +134,7 @@ func serveRun(o *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg := serve.Config{
-		Expect:      o.request.expect(),
-		Respond:     respond,
-		Strict:      o.Strict,
-		ReplyFiles:  files,
-		Delay:       o.Delay,
-		FailRate:    o.FailRate,
-		MaxBody:     maxBody,
-		MaxInFlight: maxInFlight,
-		Show:        func(r *record.Record) { chain.Emit(run.Event{Record: r}) },
-	}
-	cfg.RejectReplays = o.request.RejectReplays
+	cfg.Show = func(r *record.Record) { chain.Emit(run.Event{Record: r}) }
 	if rw != nil {
 		rw.OnStreak(serveRecordStreak(g, o.Record))
 		rw.Watch(recordReopened(g))
@@ -181,32 +152,9 @@ func serveRun(o *serveOptions) error {
 	// derived from --max-inflight keeps that collector from letting the
 	// heap grow to five times it (GOMEMLIMIT wins).
 	if g.getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(serve.MemoryLimit(maxInFlight))
+		debug.SetMemoryLimit(serve.MemoryLimit(cfg.MaxInFlight))
 	}
-	producer := func(ctx context.Context, sink run.Sink) error {
-		srv, err := serve.StartWith(o.Addr, serve.NewHandler(cfg), o.front.options)
-		if err != nil {
-			return usageErrorf("cannot listen on %s: %v", o.Addr, err)
-		}
-		if !serve.IsLoopback(o.Addr) {
-			g.Notef("warning: %s is not a loopback address: anyone who can reach it can post callbacks to this receiver", o.Addr)
-		}
-		g.Notef("listening on %s; point the platforms here:\n%s", srv.URL, configureAll(srv.URL))
-		if err := o.front.start(g, srv.URL); err != nil {
-			_ = srv.Shutdown(context.Background())
-			return err
-		}
-		defer o.front.stop()
-		<-ctx.Done()
-		g.Notef("stopping: finishing the requests in flight")
-		sctx, cancel := context.WithTimeout(context.Background(), o.Grace)
-		defer cancel()
-		if err := srv.Shutdown(sctx); err != nil {
-			return &run.InterruptedError{}
-		}
-		return nil
-	}
-	err = run.Run(context.Background(), chain, func(_ context.Context, sink run.Sink) error { return producer(o.ctx, sink) })
+	err = run.Run(context.Background(), chain, func(context.Context, run.Sink) error { return o.listen(cfg) })
 	if rerr := closeRecord(rw, o.Record); rerr != nil {
 		return rerr
 	}
@@ -225,6 +173,71 @@ func serveRun(o *serveOptions) error {
 		}
 	}
 	return err
+}
+
+// handlerConfig checks serve's flags that shape its answers and limits and
+// returns the handler's configuration from them (no Show or Record yet).
+func (o *serveOptions) handlerConfig() (serve.Config, error) {
+	if !slices.Contains(respondNames(), o.Respond) {
+		return serve.Config{}, usageErrorf("--respond must be one of %s, or a vendor's outcome (%s), not %q", strings.Join(platform.ReplyModes, ", "), outcomeModes(), o.Respond)
+	}
+	respond := platform.ReplyModeFor(record.Outcome(o.Respond))
+	if o.FailRate < 0 || o.FailRate > 1 {
+		return serve.Config{}, usageErrorf("--fail-rate must be between 0 and 1, not %g", o.FailRate)
+	}
+	maxBody, err := parseSize(o.MaxBody)
+	if err != nil {
+		return serve.Config{}, usageErrorf("--max-body %q: %v", o.MaxBody, err)
+	}
+	maxInFlight, err := parseSize(o.MaxInFlight)
+	if err != nil {
+		return serve.Config{}, usageErrorf("--max-inflight %q: %v", o.MaxInFlight, err)
+	}
+	if o.request.RejectReplays && o.request.Token == "" {
+		return serve.Config{}, usageErrorf("--reject-replays remembers signatures checked with the token: give it (--token-file, IMHOOK_TOKEN or --token)")
+	}
+	files, err := readReplyFiles(o.RespondFiles)
+	if err != nil {
+		return serve.Config{}, err
+	}
+	return serve.Config{
+		Expect:        o.request.expect(),
+		Respond:       respond,
+		Strict:        o.Strict,
+		ReplyFiles:    files,
+		Delay:         o.Delay,
+		FailRate:      o.FailRate,
+		MaxBody:       maxBody,
+		MaxInFlight:   maxInFlight,
+		RejectReplays: o.request.RejectReplays,
+	}, nil
+}
+
+// listen is serve's producer: it serves cfg's handler on --addr (and the
+// front's inspector) until o.ctx ends, then drains for --grace.
+func (o *serveOptions) listen(cfg serve.Config) error {
+	g, ctx := o.g, o.ctx
+	srv, err := serve.StartWith(o.Addr, serve.NewHandler(cfg), o.front.options)
+	if err != nil {
+		return usageErrorf("cannot listen on %s: %v", o.Addr, err)
+	}
+	if !serve.IsLoopback(o.Addr) {
+		g.Notef("warning: %s is not a loopback address: anyone who can reach it can post callbacks to this receiver", o.Addr)
+	}
+	g.Notef("listening on %s; point the platforms here:\n%s", srv.URL, configureAll(srv.URL))
+	if err := o.front.start(g, srv.URL); err != nil {
+		_ = srv.Shutdown(context.Background())
+		return err
+	}
+	defer o.front.stop()
+	<-ctx.Done()
+	g.Notef("stopping: finishing the requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), o.Grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return &run.InterruptedError{}
+	}
+	return nil
 }
 
 // respondNames are the values --respond takes: the reply modes, and each

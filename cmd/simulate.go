@@ -148,6 +148,14 @@ func (o *simulateOptions) resolve(c *cobra.Command) error {
 	if err := o.tls.resolve(); err != nil {
 		return err
 	}
+	return o.combinations()
+}
+
+// combinations checks the flags that go together: the modes, a load run's
+// flags, --dry-run's. It has many branches because each case is one rule
+// of the help's, read top to bottom; apart they would be harder to check
+// against it.
+func (o *simulateOptions) combinations() error {
 	modes := 0
 	for _, m := range []string{o.Suite, o.Probe, o.Scenario} {
 		if m != "" {

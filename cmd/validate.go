@@ -73,24 +73,9 @@ JSON Lines, directories, stdin), 'imhook help consistency' (--consistency).`,
 
 func validateRun(o *validateOptions) error {
 	g, ctx, args := o.g, o.ctx, o.Inputs
-	switch o.As {
-	case offline.AsAuto, offline.AsRequest, offline.AsResponse, offline.AsRecord:
-	default:
-		return usageErrorf("--as must be auto, request, response or record, not %q", o.As)
-	}
-	if err := checkVendor(o.Vendor); err != nil {
+	vo, err := o.options()
+	if err != nil {
 		return err
-	}
-	vo := offline.Options{As: o.As, Vendor: o.Vendor, Read: stream.Options{Stdin: g.Streams.In}, Consistency: o.Consistency}
-	if o.Command != "" {
-		es, err := lookupEntries(g, []string{o.Command})
-		if err != nil {
-			return err
-		}
-		vo.Command = es[0]
-		if o.Vendor != "" && o.Vendor != es[0].Vendor {
-			return usageErrorf("--command %s is a %s callback, but --vendor says %s", es[0].Command, es[0].Vendor, o.Vendor)
-		}
 	}
 	sources, err := stream.Expand(args)
 	if err != nil {
@@ -139,16 +124,7 @@ func validateRun(o *validateOptions) error {
 		failed += strictFails
 	}
 	if !g.Quiet {
-		epal := g.ErrPalette()
-		s := fmt.Sprintf("%d item(s) in %d input(s): %s, %s, %d info", st.Items, st.Files,
-			redIfWord(epal, st.Errors, "error(s)"), yellowIfWord(epal, st.Warnings, "warning(s)"), st.Infos)
-		if o.Strict && strictFails > 0 {
-			s += " (--strict: warnings and unknown fields fail)"
-		}
-		if st.Unreadable > 0 {
-			s += fmt.Sprintf("; %s could not be used (unreadable, empty or not JSON text)", epal.Red(fmt.Sprintf("%d input(s)", st.Unreadable)))
-		}
-		fmt.Fprintln(g.Streams.ErrOut, s)
+		o.summary(st, strictFails)
 	}
 	switch {
 	case ctx.Err() != nil:
@@ -160,6 +136,47 @@ func validateRun(o *validateOptions) error {
 		return &ExitError{Code: ExitContract, Silent: true, Err: fmt.Errorf("%d finding(s) fail", failed)}
 	}
 	return nil
+}
+
+// options checks --as, --vendor and --command and returns the offline
+// validation's options from them.
+func (o *validateOptions) options() (offline.Options, error) {
+	switch o.As {
+	case offline.AsAuto, offline.AsRequest, offline.AsResponse, offline.AsRecord:
+	default:
+		return offline.Options{}, usageErrorf("--as must be auto, request, response or record, not %q", o.As)
+	}
+	if err := checkVendor(o.Vendor); err != nil {
+		return offline.Options{}, err
+	}
+	vo := offline.Options{As: o.As, Vendor: o.Vendor, Read: stream.Options{Stdin: o.g.Streams.In}, Consistency: o.Consistency}
+	if o.Command != "" {
+		es, err := lookupEntries(o.g, []string{o.Command})
+		if err != nil {
+			return offline.Options{}, err
+		}
+		vo.Command = es[0]
+		if o.Vendor != "" && o.Vendor != es[0].Vendor {
+			return offline.Options{}, usageErrorf("--command %s is a %s callback, but --vendor says %s", es[0].Command, es[0].Vendor, o.Vendor)
+		}
+	}
+	return vo, nil
+}
+
+// summary says on stderr how many items and inputs were read and what was
+// found in them.
+func (o *validateOptions) summary(st offline.Stats, strictFails int) {
+	g := o.g
+	epal := g.ErrPalette()
+	s := fmt.Sprintf("%d item(s) in %d input(s): %s, %s, %d info", st.Items, st.Files,
+		redIfWord(epal, st.Errors, "error(s)"), yellowIfWord(epal, st.Warnings, "warning(s)"), st.Infos)
+	if o.Strict && strictFails > 0 {
+		s += " (--strict: warnings and unknown fields fail)"
+	}
+	if st.Unreadable > 0 {
+		s += fmt.Sprintf("; %s could not be used (unreadable, empty or not JSON text)", epal.Red(fmt.Sprintf("%d input(s)", st.Unreadable)))
+	}
+	fmt.Fprintln(g.Streams.ErrOut, s)
 }
 
 func redIfWord(p interface{ Red(string) string }, n int, word string) string {
