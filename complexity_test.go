@@ -50,6 +50,7 @@ var sizeAllowed = []string{
 	"internal/probe/probe.go Runner.exchange",
 	"internal/run/run.go Chain.Emit",
 	"internal/run/summary.go Summary.text",
+	"internal/serve/serve.go Handler.ServeHTTP",
 	"internal/serve/serve.go Handler.handle",
 	"internal/stream/stream.go Reader.nextValue",
 	"internal/stream/stream.go Reader.value",
