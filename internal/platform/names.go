@@ -46,6 +46,7 @@ const (
 	RuleCommand          = wire.RuleCommand
 	RuleContentType      = wire.RuleContentType
 	RuleEcho             = wire.RuleEcho
+	RuleShape            = wire.RuleShape
 	RuleEmpty            = wire.RuleEmpty
 	RuleEmptyObject      = wire.RuleEmptyObject
 	RuleErrorCode        = wire.RuleErrorCode

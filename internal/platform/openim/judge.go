@@ -302,6 +302,8 @@ var contract = wire.Contract[openimRead]{
 	Fields:      openimFieldsOf,
 	NullApplies: true,
 	Unreadable:  undecodable,
+	Shapes:      true,
+	Unshaped:    "; the server decodes the field into its struct and applies any value of the right type as it stands, which its documents do not describe",
 	Decide:      openimDecide,
 }
 

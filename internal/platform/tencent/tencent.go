@@ -334,10 +334,16 @@ var contract = wire.Contract[tencentReply]{
 	NotObject: func(_ wire.Judging, found string) string {
 		return "expected a JSON object with ActionStatus, ErrorCode and ErrorInfo, found " + found
 	},
-	Broken: func(wire.Judging) record.Outcome { return "" },
-	Fields: tencentFields,
-	Decide: tencentDecide,
+	Broken:   func(wire.Judging) record.Outcome { return "" },
+	Fields:   tencentFields,
+	Shapes:   true,
+	Unshaped: tencentUnshaped,
+	Decide:   tencentDecide,
 }
+
+// tencentUnshaped says what Tencent does with an applied reply field that is
+// not of its documented shape: its pages do not say.
+const tencentUnshaped = "; Tencent's pages give the field this shape (message elements: Message Formats, https://www.tencentcloud.com/document/product/1047/33527) and do not say what Tencent does with another, so the modification cannot be relied on"
 
 // tencentReply is what the judge reads of a reply's three fields for its
 // decision: ActionStatus when it is a string, and ErrorCode when it is an

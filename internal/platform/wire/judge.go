@@ -50,6 +50,13 @@ type Contract[S any] struct {
 	// Unreadable ends the message of a wrongly typed applied field: what
 	// the platform does with the reply then (nil: nothing to add).
 	Unreadable func(j Judging) string
+	// Shapes: a reply that lets the operation go on has its applied fields
+	// held to the shapes the catalogue gives them (Shapes, shape.go);
+	// Unshaped ends the message of one that breaks its shape (an unknown
+	// element type, an element without its content, an empty list): what
+	// the platform does with it, in its documents' words.
+	Shapes   bool
+	Unshaped string
 	// Decide is the outcome of a reply whose fields Fields read: the
 	// platform's meaning of them, given what the applied fields do.
 	Decide func(f Findings, s S, a Applied, j Judging) (Findings, record.Outcome)
@@ -109,5 +116,19 @@ func (c *Contract[S]) judgeBody(f Findings, r Reply, j Judging) (Findings, recor
 		}
 		a.TypeErrors, a.Takes = f.Extras(root, j.Reply, j.Request, c.NullApplies, suffix)
 	}
-	return c.Decide(f, s, a, j)
+	f, outcome := c.Decide(f, s, a, j)
+	if c.Shapes && a.TypeErrors == 0 && j.Kind == fixtures.Before && j.Reply != nil && goesOn(outcome) {
+		// The platform applies the fields: a field it cannot apply as it
+		// stands leaves the reply without an outcome, as a wrong type does.
+		if f.Shapes(root, j.Reply, c.Unshaped) > 0 {
+			outcome = ""
+		}
+	}
+	return f, outcome
+}
+
+// goesOn reports an outcome that lets the operation go on (and applies the
+// reply's fields).
+func goesOn(o record.Outcome) bool {
+	return o == record.OutcomeOK || o == record.OutcomeModify || o == record.OutcomeContinue
 }
