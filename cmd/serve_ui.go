@@ -110,7 +110,7 @@ func (s *serveFront) configure(cfg *serve.Config, recordFile, token string) {
 	if s.UI == "" {
 		return
 	}
-	rs := &inspect.Resender{Client: s.client.client(), Token: token}
+	rs := &inspect.Resender{Client: s.client.client(), Token: token, Words: flagWords, ReplayWords: replayWords}
 	if s.forwarder != nil {
 		rs.DefaultTarget = s.forwarder.Target.String()
 	}

@@ -31,6 +31,10 @@ type Resender struct {
 	Token string
 	// Timeout overrides the platform's budget when not zero.
 	Timeout time.Duration
+	// Words and ReplayWords name the settings that findings' advice
+	// points to (nil: the libraries' own).
+	Words       *simulate.Words
+	ReplayWords *replay.Words
 }
 
 // ResendRequest is the body of POST /api/exchanges/{id}/resend.
@@ -62,9 +66,10 @@ func (rs *Resender) Resend(ctx context.Context, raw []byte, target string, resig
 		client = simulate.NewClient(nil)
 	}
 	o := replay.Options{
-		Sender:       &simulate.Sender{Target: target, Timeout: rs.Timeout, Client: client, Params: platform.Params{Token: rs.Token}},
+		Sender:       &simulate.Sender{Target: target, Timeout: rs.Timeout, Client: client, Params: platform.Params{Token: rs.Token}, Words: rs.Words},
 		KeepSdkAppID: true, KeepClientIP: true, KeepOptPlatform: true,
 		Resign: resign,
+		Words:  rs.ReplayWords,
 		Read:   stream.Options{Stdin: bytes.NewReader(append(raw[:len(raw):len(raw)], '\n'))},
 	}
 	if !resign {
