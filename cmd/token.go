@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"strings"
 
@@ -24,9 +25,11 @@ func registerTokenFlags(c *cobra.Command, dst *string, usage string) {
 // resolveToken sets *dst to the token: --token, or the contents of
 // --token-file (the two together are refused), or when neither is given,
 // IMHOOK_TOKEN or the file IMHOOK_TOKEN_FILE names (both set are refused).
-// A token file may end in one newline (\n or \r\n), which is dropped; an
-// empty file, or one of more than one line, is refused. No message shows
-// the token.
+// A token file may end in one newline (\n), which is dropped; an empty
+// file, one of more than one line, and one with a byte no token has (a
+// carriage return, a byte order mark, a space or tab, NUL or another
+// control byte) are refused with what was found and where. No message
+// shows the token.
 func resolveToken(c *cobra.Command, getenv func(string) string, dst *string) error {
 	f := c.Flags()
 	switch {
@@ -60,12 +63,36 @@ func readTokenFile(from, path string) (string, error) {
 		return "", usageErrorf("%s: %v", from, err)
 	}
 	b = bytes.TrimSuffix(b, []byte("\n"))
-	b = bytes.TrimSuffix(b, []byte("\r"))
 	switch {
 	case len(b) == 0:
 		return "", usageErrorf("%s %s: the file is empty; expected the callback token on one line", from, path)
+	case bytes.HasPrefix(b, []byte("\xef\xbb\xbf")):
+		return "", usageErrorf("%s %s: expected the callback token, found a UTF-8 byte order mark before it (an editor's); save the file without it, e.g. printf '%%s\\n' \"$TOKEN\" > %s", from, path, path)
+	case bytes.HasSuffix(b, []byte("\r")) && !bytes.Contains(b[:len(b)-1], []byte("\n")):
+		return "", usageErrorf("%s %s: expected the callback token on one line ending in \\n, found a carriage return at its end (a Windows line end, \\r\\n); save the file with Unix line ends", from, path)
 	case bytes.ContainsAny(b, "\r\n"):
 		return "", usageErrorf("%s %s: expected the callback token on one line, found %d lines", from, path, strings.Count(string(b), "\n")+1)
 	}
+	if i, what := tokenByte(b); i >= 0 {
+		return "", usageErrorf("%s %s: expected the callback token on one line, found %s at byte %d of %d; a token has none (check how the file was written)", from, path, what, i+1, len(b))
+	}
 	return string(b), nil
+}
+
+// tokenByte finds the first byte of b that no token has: its offset and
+// what it is (never the token's other bytes); -1 when there is none.
+func tokenByte(b []byte) (int, string) {
+	for i, c := range b {
+		switch {
+		case c == ' ':
+			return i, "a space"
+		case c == '\t':
+			return i, "a tab"
+		case c == 0:
+			return i, "a NUL byte"
+		case c < 0x20 || c == 0x7f:
+			return i, fmt.Sprintf("the control byte 0x%02x", c)
+		}
+	}
+	return -1, ""
 }

@@ -27,7 +27,9 @@ func tokenFile(t *testing.T, content string) string {
 // --token-file and IMHOOK_TOKEN_FILE give the token on every command that
 // takes one, with one trailing newline dropped; --token and --token-file
 // together, an empty file, a file of more than one line, a missing file,
-// and both environment variables at once are usage errors.
+// a Windows line end, a byte order mark, spaces, NUL and other control
+// bytes, and both environment variables at once are usage errors that say
+// what was found and where, never the token.
 func TestTokenFile(t *testing.T) {
 	good := tokenFile(t, "s3cret\n")
 	crlf := tokenFile(t, "s3cret\r\n")
@@ -43,7 +45,14 @@ func TestTokenFile(t *testing.T) {
 	}
 	cases := []tc{
 		{nil, []string{"--token-file", good}, "s3cret"},
-		{nil, []string{"--token-file", crlf}, "s3cret"},
+		{nil, []string{"--token-file", crlf}, "ERR --token-file " + crlf + ": expected the callback token on one line ending in \\n, found a carriage return at its end"},
+		{nil, []string{"--token-file", tokenFile(t, "\xef\xbb\xbfs3cret\n")}, "ERR found a UTF-8 byte order mark before it"},
+		{nil, []string{"--token-file", tokenFile(t, "s3cret \n")}, "ERR found a space at byte 7 of 7"},
+		{nil, []string{"--token-file", tokenFile(t, " s3cret")}, "ERR found a space at byte 1 of 7"},
+		{nil, []string{"--token-file", tokenFile(t, "s3\x00cret\n")}, "ERR found a NUL byte at byte 3 of 7"},
+		{nil, []string{"--token-file", tokenFile(t, "s3\tcret")}, "ERR found a tab at byte 3"},
+		{nil, []string{"--token-file", tokenFile(t, "s3\x1bcret")}, "ERR found the control byte 0x1b at byte 3"},
+		{map[string]string{"IMHOOK_TOKEN_FILE": crlf}, nil, "ERR IMHOOK_TOKEN_FILE " + crlf + ": expected the callback token on one line ending in \\n, found a carriage return"},
 		{nil, []string{"--token-file", bare}, "s3cret"},
 		{map[string]string{"IMHOOK_TOKEN_FILE": good}, nil, "s3cret"},
 		{map[string]string{"IMHOOK_TOKEN": "fromenv"}, nil, "fromenv"},

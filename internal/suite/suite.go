@@ -156,6 +156,12 @@ func Load(path string, getenv func(string) string) (*Suite, error) {
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(b, &top); err != nil {
+		if se := new(json.SyntaxError); errors.As(err, &se) && strings.Contains(se.Error(), "exceeded max depth") {
+			// Valid JSON (the check above does not bound depth), deeper
+			// than the decoder goes.
+			line, col := jsonx.Position(b, int(se.Offset))
+			return nil, &Error{File: path, Line: line, Col: col, Msg: fmt.Sprintf("line %d, column %d: nested more than %d levels deep, the most a suite may be (a suite's values are a few levels deep)", line, col, jsonx.MaxDepth)}
+		}
 		return nil, ferr("", "", "expected a JSON object {\"version\": %d, \"steps\": [...]}, found %s", Version, jsonx.Describe(string(bytes.TrimSpace(b))))
 	}
 	for k := range top {

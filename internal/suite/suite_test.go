@@ -100,6 +100,12 @@ func TestLoadSyntaxErrors(t *testing.T) {
 		{"array.json", "[1]", 0, 0, "expected a JSON object {\"version\": 1, \"steps\": [...]}, found an array"},
 		{"empty.json", " \n", 0, 0, "the file is empty"},
 		{"binary.json", "\x7fELF\x02\x01\x01\x00", 0, 0, "not JSON text: a binary file"},
+		// Valid JSON nested past the bound: the depth and the bound are said,
+		// at the bracket past it; at the bound, the file is read (and its
+		// steps then found wanting).
+		{"deep.json", `{"version": 1, "steps": ` + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + "}", 1, 25 + 10000, "nested more than 10000 levels deep"},
+		{"deep-objects.json", strings.Repeat(`{"a":`, 100000) + "1" + strings.Repeat("}", 100000), 1, 5*10000 + 2, "nested more than 10000 levels deep"},
+		{"at-the-bound.json", `{"version": 1, "steps": ` + strings.Repeat("[", 9999) + strings.Repeat("]", 9999) + "}", 0, 0, "step #1: expected a JSON object"},
 	} {
 		p := filepath.Join(dir, c.name)
 		os.WriteFile(p, []byte(c.body), 0o644)
