@@ -37,7 +37,8 @@ var compactCases = []string{
 	"{\n\t\"a\": \"x\\\\\\\" y\",\r\n \"b\":[1, 2]}", `"\` + "\n" + `" x`, `"abc`, `"a\ b" c`, `x "\"\"\"" y "`,
 	`{"a":"` + strings.Repeat(`\n`, 1000) + ` "} `, `{"a":"` + strings.Repeat(`\"`, 100) + `" , "b" : "` + strings.Repeat("x ", 100) + `"}`,
 	"\xff \"\xfe \" \x00 ", `{"a":"b c","d":"e\"f g"}`, `{"a":"b c","d":"e\"f g"} `, `"a b`, `"a b\`, `"a b\"`, `{"a":"x y","b" :1}`,
-	`{"a":"x y"}` + "\n", `x\ "y z"`, `"p q" "r\\" s`, `{"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"hi there"}}], "n" :1}`,
+	`{"a":"x y"}` + "\n", `x\ "y z"`, `"p q" "r\\" s`, `{"d":"{\"k\":1}","t":"a b"}`, `{"d":"{\"k\":1}", "t":"a b"}`,
+	`{"t":"a\" b","u":"c d"}`, `{"t":"a\\" b}`, `{"t":"a\ b"}`, `"\`, `{"t":"\"\" x", "y"}`, `x\"y z`, `{"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"hi there"}}], "n" :1}`,
 }
 
 // AppendCompact writes what the byte loop wrote, for any input.
@@ -64,6 +65,7 @@ func BenchmarkAppendCompact(b *testing.B) {
 	for _, tc := range []struct{ name, src string }{
 		{"compact", `{"CallbackCommand":"C2C.CallbackAfterSendMsg","From_Account":"li_lei683","To_Account":"alice","MsgSeq":717861086,"MsgRandom":2767791155,"MsgTime":1767225404,"MsgKey":"717861086_2767791155_1767225404","SendMsgResult":0,"ErrorInfo":"send msg succeed","UnreadMsgNum":71,"MsgBody":[{"MsgType":"TIMSoundElem","MsgContent":{"Url":"https://cos.ap-singapore.myqcloud.com/b95dd4c7a152f73b6d9126624276254e","UUID":"46e24386bb76fe7d9fa24819800646a1","Size":8946,"Second":14}}]}`},
 		{"nospace", `{"CallbackCommand":"C2C.CallbackAfterSendMsg","From_Account":"li_lei683","To_Account":"alice","MsgSeq":717861086,"MsgRandom":2767791155,"MsgTime":1767225404,"MsgKey":"717861086_2767791155_1767225404","SendMsgResult":0,"ErrorInfo":"send_msg_succeed","UnreadMsgNum":71,"MsgBody":[{"MsgType":"TIMSoundElem","MsgContent":{"Url":"https://cos.ap-singapore.myqcloud.com/b95dd4c7a152f73b6d9126624276254e","UUID":"46e24386bb76fe7d9fa24819800646a1","Size":8946,"Second":14}}]}`},
+		{"escaped", `{"CallbackCommand":"C2C.CallbackAfterSendMsg","From_Account":"li_lei683","To_Account":"alice","MsgSeq":717861086,"MsgRandom":2767791155,"MsgTime":1767225404,"MsgKey":"717861086_2767791155_1767225404","CloudCustomData":"{\"k\":\"v w\"}","ErrorInfo":"send msg succeed","MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"line one\nline two"}}]}`},
 		{"indented", "{\n  \"CallbackCommand\": \"C2C.CallbackAfterSendMsg\",\n  \"From_Account\": \"li_lei683\",\n  \"MsgBody\": [\n    {\n      \"MsgType\": \"TIMTextElem\",\n      \"MsgContent\": {\"Text\": \"hello there, how are you?\"}\n    }\n  ]\n}"},
 	} {
 		src := []byte(tc.src)

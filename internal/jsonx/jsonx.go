@@ -256,9 +256,10 @@ func AppendCompact(dst, src []byte) []byte {
 // compactAlready reports, for most JSON that has nothing to drop, that
 // AppendCompact's loops would drop nothing: every whitespace byte is inside
 // a string (a text with spaces, in compact JSON). It finds each whitespace
-// byte and the quotes before it with IndexByte and Count rather than
-// looking at every byte, and gives up (false: the loops decide) at a
-// whitespace byte outside a string or a backslash before one.
+// byte with IndexByte, tells whether a string holds it (by the parity of
+// the quotes before it, or going from string to string when a backslash
+// is among them) and goes on after that string; at a whitespace byte
+// outside a string it gives up (false: the loops decide).
 func compactAlready(src []byte) bool {
 	i := 0 // outside a string
 	for {
@@ -268,26 +269,50 @@ func compactAlready(src []byte) bool {
 		}
 		w += i
 		seg := src[i:w]
-		if bytes.IndexByte(seg, '\\') >= 0 || bytes.Count(seg, quote)%2 == 0 {
-			return false
-		}
-		// Inside the string the last quote opened: go to its end.
-		j := w + 1
-		for {
-			k := bytes.IndexByte(src[j:], '"')
-			if k < 0 {
+		if bytes.IndexByte(seg, '\\') < 0 {
+			if bytes.Count(seg, quote)%2 == 0 {
+				return false
+			}
+			// Inside the string the last quote opened: go on after it.
+			if i = stringEnd(src, w+1); i < 0 {
 				return true // the string never ends: nothing after it is dropped
 			}
-			if b := bytes.IndexByte(src[j:j+k], '\\'); b >= 0 {
-				j += b + 2 // the backslash and the byte it escapes
-				if j >= len(src) {
-					return true
-				}
-				continue
-			}
-			i = j + k + 1
-			break
+			continue
 		}
+		for pos := i; ; {
+			k := bytes.IndexByte(src[pos:w], '"')
+			if k < 0 {
+				return false // the whitespace byte is outside a string
+			}
+			end := stringEnd(src, pos+k+1)
+			if end < 0 {
+				return true
+			}
+			if end > w { // the string holds the whitespace byte
+				i = end
+				break
+			}
+			pos = end
+		}
+	}
+}
+
+// stringEnd is the index after the quote that closes the string whose
+// text starts at j (a backslash escapes the byte after it), or -1 when the
+// string does not end.
+func stringEnd(src []byte, j int) int {
+	for {
+		k := bytes.IndexByte(src[j:], '"')
+		if k < 0 {
+			return -1
+		}
+		if b := bytes.IndexByte(src[j:j+k], '\\'); b >= 0 {
+			if j += b + 2; j >= len(src) {
+				return -1
+			}
+			continue
+		}
+		return j + k + 1
 	}
 }
 
