@@ -45,22 +45,12 @@ var sizeAllowed = []string{
 	"fixtures/generate/gen_plan_str.go planGen.appendStr",
 	"fixtures/reply.go ReplySpec.check",
 	"fixtures/schema.go fieldSchema",
-	"internal/jsonx/scanner.go Scanner.Number",
 	"internal/offline/offline.go Stream",
-	"internal/probe/probe.go Runner.exchange",
-	"internal/run/run.go Chain.Emit",
-	"internal/run/summary.go Summary.text",
 	"internal/serve/serve.go Handler.ServeHTTP",
 	"internal/serve/serve.go Handler.handle",
-	"internal/stream/stream.go Reader.nextValue",
-	"internal/stream/stream.go Reader.value",
 	"internal/suite/suite.go Load",
 	"internal/suite/suite.go Suite.parse",
-	"internal/ui/ui.go Printer.exchange",
-	"simulate/conn_lean.go leanHead",
 	"simulate/load.go Sender.load",
-	"validate/payload.go checker.leaf",
-	"validate/payload.go checker.object",
 }
 
 type bigFunc struct {

@@ -158,6 +158,11 @@ func (c *checker) add(sev record.Severity, rule, path, msg string) {
 // object reads the object at c.I and checks it against f's fields;
 // parent is where the enclosing object (or array) starts, -1 for none: a
 // switch field finds its selector there when the walk has not met it.
+//
+// It is long because it walks the object's members once with the scanner,
+// resolving a switch object's case, matching each member to its field,
+// recursing and marking what was seen, so that a body is read one time
+// (BenchmarkPayload; TestPayloadAgreesWithReference holds it to a plain walk).
 func (c *checker) object(f *fixtures.Field, path *where, parent int) {
 	start := c.I
 	spec := f
@@ -387,6 +392,11 @@ func (c *checker) value(f *fixtures.Field, at where, parent int) gjson.Result {
 
 // leaf checks a value that is not an object or array of the field's own
 // type: a scalar, or a container where the field wants something else.
+//
+// It is long because it is one switch over the catalogue's value types
+// (string, integer, number, boolean, any; formats, bounds, enums, accepted
+// forms), each case a few checks, on the checker's one pass over a body
+// (BenchmarkPayload); the cases share its error wording.
 func (c *checker) leaf(v gjson.Result, f *fixtures.Field, at where) {
 	typeErr := func() {
 		c.add(record.Error, RuleType, at.String(), fmt.Sprintf("expected %s, found %s", article(f.TypeLabel()), jsonx.Describe(v.Raw)))

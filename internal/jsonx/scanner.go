@@ -217,6 +217,10 @@ func (c *Scanner) literal(word string) {
 // Number reads a number as JSON spells one,
 // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, and returns its value as
 // strconv.ParseFloat (and so gjson) gives it.
+//
+// It has many branches because it follows that grammar one byte at a time,
+// in one pass and without allocating (the payload checker's hot path); a
+// helper per part would cost a call per digit run.
 func (c *Scanner) Number() float64 {
 	s, i := c.S, c.I
 	neg := i < len(s) && s[i] == '-'

@@ -134,14 +134,9 @@ func (r *Runner) judging(p *Probe, v platform.Vendor) platform.Judging {
 	return j
 }
 
-func (r *Runner) exchange(ctx context.Context, p *Probe, ex Exchange) Result {
-	v := platform.For(p.Vendor)
-	judging := r.judging(p, v)
-	budget := judging.Budget
-	ctx, cancel := context.WithTimeout(ctx, budget)
-	defer cancel()
-	rec := &record.Record{Time: time.Now(), Vendor: p.Vendor, Command: p.Command,
-		Request: &record.Message{Method: ex.Req.Method, URL: record.RedactURL(ex.Req.URL.String()), Headers: record.RedactHeaders(ex.Req.Header.Clone()), Body: ex.Body}}
+// send sends ex's request under ctx and reads the reply (its body cut at
+// platform.MaxReplyBytes, truncated says so) and how long it took.
+func (r *Runner) send(ctx context.Context, ex Exchange) (resp *http.Response, body []byte, truncated bool, latency time.Duration, err error) {
 	client := r.Client
 	if client == nil {
 		client = http.DefaultClient
@@ -150,9 +145,7 @@ func (r *Runner) exchange(ctx context.Context, p *Probe, ex Exchange) Result {
 	req.Body = io.NopCloser(bytes.NewReader(ex.Body))
 	req.ContentLength = int64(len(ex.Body))
 	start := time.Now()
-	resp, err := client.Do(req)
-	var body []byte
-	truncated := false
+	resp, err = client.Do(req)
 	if err == nil {
 		body, err = io.ReadAll(io.LimitReader(resp.Body, platform.MaxReplyBytes+1))
 		resp.Body.Close()
@@ -160,7 +153,21 @@ func (r *Runner) exchange(ctx context.Context, p *Probe, ex Exchange) Result {
 			body, truncated = body[:platform.MaxReplyBytes], true
 		}
 	}
-	latency := time.Since(start)
+	return resp, body, truncated, time.Since(start), err
+}
+
+// exchange sends one exchange of a probe and judges the reply as the
+// probe asks: a baseline must be accepted, a forgery refused, a robustness
+// input survived.
+func (r *Runner) exchange(ctx context.Context, p *Probe, ex Exchange) Result {
+	v := platform.For(p.Vendor)
+	judging := r.judging(p, v)
+	budget := judging.Budget
+	ctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+	rec := &record.Record{Time: time.Now(), Vendor: p.Vendor, Command: p.Command,
+		Request: &record.Message{Method: ex.Req.Method, URL: record.RedactURL(ex.Req.URL.String()), Headers: record.RedactHeaders(ex.Req.Header.Clone()), Body: ex.Body}}
+	resp, body, truncated, latency, err := r.send(ctx, ex)
 	rec.Findings = append(rec.Findings, p.Notes...)
 	fail := func(rule, msg string) {
 		rec.Findings = append(rec.Findings, record.Finding{Severity: record.Error, Rule: rule, Path: p.Name, Message: msg})

@@ -271,6 +271,10 @@ func (c *Chain) Summary() *Summary { return c.sum }
 // Emit runs one event through the chain: the record file (outside the lock,
 // so that concurrent records share a write), then the summary, the printer,
 // the JUnit report and the stop policy.
+//
+// It is long because every consumer of the one chain is a step here, in
+// the order the pipeline promises (ARCHITECTURE.md, "The pipeline"), with
+// the record written outside the lock; each event passes it once.
 func (c *Chain) Emit(ev Event) bool {
 	if ev.Record != nil && c.o.Seed != nil && ev.Record.Seed == nil {
 		ev.Record.Seed = c.o.Seed

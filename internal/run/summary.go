@@ -710,6 +710,18 @@ func (s *Summary) text(pal Palette) string {
 		}
 		fmt.Fprintf(&b, "budget     %s missed the budget: %s\n", red(s.BudgetMisses, "exchange(s)"), strings.Join(per, ", "))
 	}
+	s.writeFindings(&b)
+	if in := s.Input; in.Problems > 0 || in.Skipped > 0 {
+		fmt.Fprintf(&b, "input      %s in the input (%d item(s)), %d filtered out\n", red(in.Problems, "problem(s)"), in.Items, in.Skipped)
+	}
+	if s.FirstError != "" && s.FirstError != s.FirstUnreachable {
+		fmt.Fprintf(&b, "first error: %s\n", s.FirstError)
+	}
+	return b.String()
+}
+
+// writeFindings lists the findings by callback, the most found first.
+func (s *Summary) writeFindings(b *strings.Builder) {
 	first := true
 	for _, cmd := range s.sortedCallbacks(func(c *CallbackSummary) int64 { return int64(len(c.Findings)) }) {
 		cb := s.Callbacks[cmd]
@@ -723,16 +735,9 @@ func (s *Summary) text(pal Palette) string {
 				label = "          "
 			}
 			first = false
-			fmt.Fprintf(&b, "%s %s  %s: %d\n", label, cmd, k, cb.Findings[k])
+			fmt.Fprintf(b, "%s %s  %s: %d\n", label, cmd, k, cb.Findings[k])
 		}
 	}
-	if in := s.Input; in.Problems > 0 || in.Skipped > 0 {
-		fmt.Fprintf(&b, "input      %s in the input (%d item(s)), %d filtered out\n", red(in.Problems, "problem(s)"), in.Items, in.Skipped)
-	}
-	if s.FirstError != "" && s.FirstError != s.FirstUnreachable {
-		fmt.Fprintf(&b, "first error: %s\n", s.FirstError)
-	}
-	return b.String()
 }
 
 // sortedCallbacks lists the callbacks with a non-zero key, largest first.

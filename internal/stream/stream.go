@@ -489,6 +489,11 @@ func (r *Reader) problem(line, col int, rule, msg, hint string) *Item {
 	return &r.item
 }
 
+// nextValue cuts the next value out of the input: past whitespace, a BOM,
+// a comment (a finding) and the brackets and commas of a top-level array
+// (a finding for one out of place). It has many branches because each is one kind of
+// byte that may stand there, in one pass over a buffered stream; apart
+// they would each need the reader's whole state.
 func (r *Reader) nextValue() (*Item, error) {
 	if r.pending != nil {
 		it := r.pending
@@ -616,6 +621,10 @@ func (r *Reader) rest(line, col int, first ...byte) (*Item, error) {
 // value reads one value that starts with c, by its brackets and strings
 // (the JSON inside is checked later, by Item.Check). A value cut short by
 // the end of the input is returned as it is, and fails that check.
+//
+// It is long because it scans brackets, strings and escapes byte by byte
+// from the reader's buffered input and bounds the value (MaxItem) as it
+// goes: one loop whose state is the scan's.
 func (r *Reader) value(c byte, line, col int) (*Item, error) {
 	r.buf = append(r.buf[:0], c)
 	switch {

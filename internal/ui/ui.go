@@ -187,43 +187,9 @@ func (p *Printer) exchange(r *record.Record, received bool) {
 		name = r.Request.Method + " " + r.Request.URL
 	}
 	if received {
-		shown := 0
-		for _, f := range r.Findings {
-			if f.Severity != record.Info || p.ShowInfo {
-				shown++
-			}
-		}
-		fmt.Fprintf(&sb, "%s %s %s  %s", pal.Cyan("<--"), pal.Dim(r.Vendor), pal.Bold(name), pal.Verdict(r.Verdict))
-		if shown > 0 {
-			fmt.Fprintf(&sb, "  %d finding(s)", shown)
-		}
-		if fw := r.Forward; fw != nil {
-			// The second leg: what the backend did, then what the caller got.
-			if fw.Status != 0 {
-				fmt.Fprintf(&sb, "  %s backend %s %s", pal.Cyan("==>"), pal.Status(fw.Status), FormatMS(fw.LatencyMS))
-			} else {
-				fmt.Fprintf(&sb, "  %s backend %s", pal.Cyan("==>"), pal.Red("no reply"))
-			}
-		}
-		if r.Response != nil {
-			fmt.Fprintf(&sb, "  %s %s %s", pal.Cyan("-->"), pal.Status(r.Response.Status), FormatMS(r.Response.LatencyMS))
-			if r.Outcome != "" {
-				fmt.Fprintf(&sb, " %s", pal.Dim(string(r.Outcome)))
-			}
-		}
-		sb.WriteByte('\n')
+		p.receivedLine(&sb, r, name)
 	} else {
-		fmt.Fprintf(&sb, "%s %s %s", pal.Cyan("-->"), pal.Dim(r.Vendor), pal.Bold(name))
-		switch {
-		case r.Response != nil:
-			fmt.Fprintf(&sb, "  %s %s %s", pal.Cyan("<--"), pal.Status(r.Response.Status), FormatMS(r.Response.LatencyMS))
-			if r.Outcome != "" {
-				fmt.Fprintf(&sb, " %s", pal.Dim(string(r.Outcome)))
-			}
-		case r.Error != "":
-			fmt.Fprintf(&sb, "  %s %s", pal.Cyan("<--"), pal.Red("no reply"))
-		}
-		fmt.Fprintf(&sb, "  %s\n", pal.Verdict(r.Verdict))
+		p.sentLine(&sb, r, name)
 	}
 	for _, f := range r.Findings {
 		if f.Severity == record.Info && !p.ShowInfo && !(p.Strict && record.FailsStrictly(f)) {
@@ -239,6 +205,54 @@ func (p *Printer) exchange(r *record.Record, received bool) {
 		fmt.Fprintf(&sb, "      %s HTTP %s %s\n", pal.Cyan("reply"), pal.Status(r.Response.Status), replyBody(r.Response.Body))
 	}
 	io.WriteString(p.out, sb.String())
+}
+
+// receivedLine is the line of an exchange serve received: the callback,
+// its verdict and findings count, the backend's leg, what the caller got.
+func (p *Printer) receivedLine(sb *strings.Builder, r *record.Record, name string) {
+	pal := p.pal
+	shown := 0
+	for _, f := range r.Findings {
+		if f.Severity != record.Info || p.ShowInfo {
+			shown++
+		}
+	}
+	fmt.Fprintf(sb, "%s %s %s  %s", pal.Cyan("<--"), pal.Dim(r.Vendor), pal.Bold(name), pal.Verdict(r.Verdict))
+	if shown > 0 {
+		fmt.Fprintf(sb, "  %d finding(s)", shown)
+	}
+	if fw := r.Forward; fw != nil {
+		// The second leg: what the backend did, then what the caller got.
+		if fw.Status != 0 {
+			fmt.Fprintf(sb, "  %s backend %s %s", pal.Cyan("==>"), pal.Status(fw.Status), FormatMS(fw.LatencyMS))
+		} else {
+			fmt.Fprintf(sb, "  %s backend %s", pal.Cyan("==>"), pal.Red("no reply"))
+		}
+	}
+	if r.Response != nil {
+		fmt.Fprintf(sb, "  %s %s %s", pal.Cyan("-->"), pal.Status(r.Response.Status), FormatMS(r.Response.LatencyMS))
+		if r.Outcome != "" {
+			fmt.Fprintf(sb, " %s", pal.Dim(string(r.Outcome)))
+		}
+	}
+	sb.WriteByte('\n')
+}
+
+// sentLine is the line of an exchange imhook sent: the callback, the reply
+// (or none) and the verdict.
+func (p *Printer) sentLine(sb *strings.Builder, r *record.Record, name string) {
+	pal := p.pal
+	fmt.Fprintf(sb, "%s %s %s", pal.Cyan("-->"), pal.Dim(r.Vendor), pal.Bold(name))
+	switch {
+	case r.Response != nil:
+		fmt.Fprintf(sb, "  %s %s %s", pal.Cyan("<--"), pal.Status(r.Response.Status), FormatMS(r.Response.LatencyMS))
+		if r.Outcome != "" {
+			fmt.Fprintf(sb, " %s", pal.Dim(string(r.Outcome)))
+		}
+	case r.Error != "":
+		fmt.Fprintf(sb, "  %s %s", pal.Cyan("<--"), pal.Red("no reply"))
+	}
+	fmt.Fprintf(sb, "  %s\n", pal.Verdict(r.Verdict))
 }
 
 // replyShown is how much of a reply body ShowReply prints.
