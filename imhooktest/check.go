@@ -2,6 +2,7 @@ package imhooktest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -59,6 +60,9 @@ func (h *Harness) Check(t testing.TB, opts ...Option) {
 		o.Enabled = func(e *fixtures.Entry) bool { return slices.Contains(s.commands, e.Command) }
 	}
 	parts, err := check.Plan(o)
+	if errors.Is(err, check.ErrNoPart) {
+		t.Fatalf("imhooktest: the parts %s have nothing to send for %s", join(s.parts), join(vendors))
+	}
 	if err != nil {
 		t.Fatalf("imhooktest: %v", err)
 	}

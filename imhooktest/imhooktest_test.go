@@ -342,4 +342,10 @@ func TestCheckFailsTheBrokenBackend(t *testing.T) {
 	if r2 := record_(func(t testing.TB) { imhooktest.New(t, backend{}).Check(t, imhooktest.Parts("load")) }); !strings.Contains(r2.all(), `"load" is no part of a check; the parts are callbacks, security`) {
 		t.Errorf("an unknown part: %s", r2.all())
 	}
+	r3 := record_(func(t testing.TB) {
+		imhooktest.New(t, backend{}, imhooktest.Vendor("tencent")).Check(t, imhooktest.Parts("burst"), imhooktest.Commands("Group.CallbackAfterCreateGroup"))
+	})
+	if !r3.fatal || !strings.Contains(r3.all(), "the parts burst have nothing to send for tencent") || strings.Contains(r3.all(), "--") {
+		t.Errorf("no part left: %s", r3.all())
+	}
 }

@@ -12,6 +12,7 @@ package check
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -105,6 +106,9 @@ type Part struct {
 // p*seedStride, so that no two parts send the same message.
 const seedStride = 1 << 32
 
+// ErrNoPart is Plan's error when Only and Skip leave no part to run.
+var ErrNoPart = errors.New("no part to run")
+
 // Plan lists the parts of a check, in the order they run.
 func Plan(o Options) ([]Part, error) {
 	for _, k := range append(slices.Clone(o.Only), o.Skip...) {
@@ -160,7 +164,7 @@ func Plan(o Options) ([]Part, error) {
 		}
 	}
 	if len(parts) == 0 {
-		return nil, fmt.Errorf("no part to run: --only and --skip leave none for %s", strings.Join(o.Vendors, " and "))
+		return nil, fmt.Errorf("%w: --only and --skip leave none for %s", ErrNoPart, strings.Join(o.Vendors, " and "))
 	}
 	return parts, nil
 }
