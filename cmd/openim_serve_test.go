@@ -7,12 +7,15 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/record"
 )
@@ -263,5 +266,58 @@ func TestReplayCompareWhatOpenIMActsOn(t *testing.T) {
 		if rc.Verdict != record.Fail {
 			t.Errorf("%s: verdict %s", rc.Command, rc.Verdict)
 		}
+	}
+}
+
+// A webhooks.yml read as the server's config loader reads it runs every
+// callback it enables: a key written in another case (BeforeSendSingleMsg)
+// is that callback, and an anchor's settings given through an alias and a
+// merge key are the callbacks' own.
+func TestSimulateWebhooksYMLAsTheServerLoads(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	got := map[string]bool{}
+	b := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got[path.Base(r.URL.Path)] = true
+		mu.Unlock()
+		io.WriteString(w, `{"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0}`)
+	}))
+	t.Cleanup(b.Close)
+	yml := runCmd(t, nil, "", "serve", "--addr", strings.TrimPrefix(b.URL, "http://"), "--openim-webhooks-yml").stdout
+	for old, repl := range map[string]string{
+		"beforeSendSingleMsg: {enable: true, timeout: 5, failedContinue: true}": "BeforeSendSingleMsg: &before {enable: true, timeout: 5, failedContinue: true}",
+		"beforeSendGroupMsg: {enable: true, timeout: 5, failedContinue: true}":  "beforeSendGroupMsg: *before",
+		"afterSendSingleMsg: {enable: true, timeout: 5}":                        "afterSendSingleMsg:\n  <<: *before\n  timeout: 4",
+	} {
+		if !strings.Contains(yml, old) {
+			t.Fatalf("serve's webhooks.yml has no %q:\n%s", old, yml)
+		}
+		yml = strings.Replace(yml, old, repl, 1)
+	}
+	file := filepath.Join(t.TempDir(), "webhooks.yml")
+	if err := os.WriteFile(file, []byte(yml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runCmd(t, nil, "", "simulate", "--webhooks-yml", file, "--target", "openim="+b.URL, "-o", "json")
+	recs := records(t, r)
+	want := 0
+	for _, e := range fixtures.Default().Entries() {
+		if e.Vendor == fixtures.OpenIM {
+			want++
+		}
+	}
+	// (The backend's bare reply does not echo the set-group-info callbacks'
+	// fields, so those two fail: the run's verdicts are not the point.)
+	if len(recs) != want || len(got) != want {
+		t.Fatalf("%d callbacks run, %d received, want %d: %s", len(recs), len(got), want, r)
+	}
+	for _, cmd := range []string{"callbackBeforeSendSingleMsgCommand", "callbackBeforeSendGroupMsgCommand", "callbackAfterSendSingleMsgCommand"} {
+		if !got[cmd] {
+			t.Errorf("%s was not sent", cmd)
+		}
+	}
+	if strings.Contains(r.stderr, "is not a key") {
+		t.Errorf("stderr: %s", r.stderr)
 	}
 }

@@ -108,91 +108,94 @@ type CallbackSettings struct {
 	FailedContinue *bool
 }
 
-// ParseWebhooks reads OpenIM Server's config/webhooks.yml (name is
-// the file's name, for messages): url, and for each callback key enable,
-// timeout and failedContinue, with the budgets and failure policy of the
-// release of version (an --openim-version value). It reads the subset of
-// YAML the shipped file uses (block and flow mappings and sequences,
-// plain and quoted scalars, comments) and says so for anything else.
+// MaxWebhooksBytes bounds the webhooks.yml that ParseWebhooks reads: the
+// shipped file is about 10 KB.
+const MaxWebhooksBytes = 1 << 20
+
+// ParseWebhooks reads OpenIM Server's config/webhooks.yml (name is the
+// file's name, for messages) as the server's config loader does: url, and
+// for each callback key enable, timeout and failedContinue, with the budgets
+// and failure policy of the release of version (an --openim-version value).
+//
+// The server loads the file with viper (pkg/common/config/load_config.go of
+// github.com/openimsdk/open-im-server at 16d2faa: viper.ReadInConfig, then
+// Unmarshal into the Webhooks struct by its mapstructure tags), so keys are
+// case-insensitive (BeforeSendSingleMsg is beforeSendSingleMsg), anchors,
+// aliases and merge keys are YAML's, only the first document counts, and
+// values are decoded weakly typed as viper's decoder does ("true" is true,
+// 2.5 seconds is 2). Environment variables that the server's prefix maps
+// onto keys can override the file; imhook reads the file alone.
+//
+// Bounds: the file is at most MaxWebhooksBytes; the YAML module refuses
+// nesting deeper than 10000 levels and a document whose alias expansion
+// exceeds its ratio (past 100 aliases and 1000 decoded nodes, at most 99%
+// of the nodes decoded for documents up to 400000 nodes may come from
+// aliases, falling to 10% at 4000000), so a "billion laughs" file is
+// refused before it is expanded.
 func ParseWebhooks(data []byte, name, version string) (*Settings, error) {
-	root, err := parseYAML(data)
+	if len(data) > MaxWebhooksBytes {
+		return nil, fmt.Errorf("%s: %d bytes; a webhooks.yml is at most %d (the shipped one is about 10 KB)", name, len(data), MaxWebhooksBytes)
+	}
+	root, values, extraDocs, err := readYAML(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if root.kind == yamlNull {
+	if root == nil {
 		return nil, fmt.Errorf("%s: the file is empty; expected OpenIM's config/webhooks.yml (url: and a key per callback)", name)
 	}
-	if root.kind != yamlMap {
-		return nil, fmt.Errorf("%s:%d: expected a mapping (url: and a key per callback), found a %s", name, root.line, root.kindName())
+	if values == nil {
+		return nil, fmt.Errorf("%s:%d: expected a mapping (url: and a key per callback), found %s", name, root.Line, nodeKind(root))
 	}
 	s := &Settings{Source: name, Callbacks: map[string]CallbackSettings{}}
+	if extraDocs > 0 {
+		s.Notes = append(s.Notes, fmt.Sprintf("%s: the file holds %d more YAML documents after the first; the server reads the first only", name, extraDocs))
+	}
+	lines := keyLines(root)
+	keys, err := foldKeys(values, lines, name)
+	if err != nil {
+		return nil, err
+	}
 	cat := fixtures.Default()
-	for _, k := range root.keys {
-		v := root.vals[k]
-		at := fmt.Sprintf("%s:%d", name, v.line)
-		if k == "url" {
-			if v.kind != yamlScalar && v.kind != yamlNull {
-				return nil, fmt.Errorf("%s: url: expected a URL, found a %s", at, v.kindName())
+	for _, k := range keys {
+		v := values[k.raw]
+		at := fmt.Sprintf("%s:%d", name, k.line)
+		if k.folded == "url" {
+			switch u := v.(type) {
+			case nil:
+			case map[string]any, []any:
+				return nil, fmt.Errorf("%s: url: expected a URL, found %s", at, valueKind(v))
+			default:
+				s.Target = strings.TrimSpace(fmt.Sprint(u))
 			}
-			s.Target = strings.TrimSpace(v.value)
 			continue
 		}
-		command, known := "", false
+		key, command, known := "", "", false
 		for _, ck := range openimConfigKeys {
-			if ck.key == k {
-				command, known = ck.command, true
+			if strings.EqualFold(ck.key, k.raw) {
+				key, command, known = ck.key, ck.command, true
 			}
 		}
 		if !known {
-			s.Notes = append(s.Notes, fmt.Sprintf("%s: %s is not a key of OpenIM Server's webhooks.yml (the server ignores it; a typo?)", at, k))
+			s.Notes = append(s.Notes, fmt.Sprintf("%s: %s is not a key of OpenIM Server's webhooks.yml (the server ignores it; a typo?)", at, k.raw))
 			continue
 		}
-		if v.kind == yamlNull {
+		if v == nil {
 			continue
 		}
-		if v.kind != yamlMap {
-			return nil, fmt.Errorf("%s: %s: expected a mapping (enable, timeout, ...), found a %s", at, k, v.kindName())
+		fields, ok := v.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%s: %s: expected a mapping (enable, timeout, ...), found %s", at, k.raw, valueKind(v))
 		}
-		enable, timeout, fc := false, int64(5), (*bool)(nil)
-		timeoutSet := false
-		for _, field := range v.keys {
-			fv := v.vals[field]
-			fat := fmt.Sprintf("%s:%d", name, fv.line)
-			switch field {
-			case "enable":
-				b, err := fv.boolean()
-				if err != nil {
-					return nil, fmt.Errorf("%s: %s.enable: %w", fat, k, err)
-				}
-				enable = b
-			case "timeout":
-				n, err := fv.integer()
-				if err != nil {
-					return nil, fmt.Errorf("%s: %s.timeout: %w", fat, k, err)
-				}
-				timeout, timeoutSet = n, true
-			case "failedContinue":
-				if !strings.HasPrefix(k, "before") {
-					continue
-				}
-				b, err := fv.boolean()
-				if err != nil {
-					return nil, fmt.Errorf("%s: %s.failedContinue: %w", fat, k, err)
-				}
-				fc = &b
-			case "deniedTypes", "allowedTypes", "attentionIds":
-				if fv.kind == yamlSeq && len(fv.items) > 0 {
-					s.Notes = append(s.Notes, fmt.Sprintf("%s: %s.%s filters which messages the server calls back for; imhook sends every generated callback", fat, k, field))
-				}
-			default:
-				s.Notes = append(s.Notes, fmt.Sprintf("%s: %s.%s is not a setting OpenIM Server reads (enable, timeout, failedContinue, deniedTypes, attentionIds)", fat, k, field))
-			}
+		cs, enabled, notes, err := readCallback(key, k, fields, lines, name, version)
+		s.Notes = append(s.Notes, notes...)
+		if err != nil {
+			return nil, err
 		}
-		if !enable {
+		if !enabled {
 			continue
 		}
-		if command == "" || openimUncalled[k] {
-			s.Notes = append(s.Notes, fmt.Sprintf("%s: %s is enabled, but OpenIM Server main never sends it (its webhook has no caller)", at, k))
+		if command == "" || openimUncalled[key] {
+			s.Notes = append(s.Notes, fmt.Sprintf("%s: %s is enabled, but OpenIM Server main never sends it (its webhook has no caller)", at, k.raw))
 			if command == "" {
 				continue
 			}
@@ -201,22 +204,62 @@ func ParseWebhooks(data []byte, name, version string) (*Settings, error) {
 		if !ok {
 			continue
 		}
-		budget, words := Budget(version, timeout)
-		if !timeoutSet {
-			words = "timeout not set: the shipped 5"
-			budget, _ = Budget(version, 5)
-		}
-		cs := CallbackSettings{Budget: budget, BudgetFrom: fmt.Sprintf("%s %s: %s", name, k, words)}
-		if e.Kind == fixtures.Before {
-			if fc == nil {
-				f := false // an unset bool is false
-				fc = &f
-			}
-			cs.FailedContinue = fc
+		if e.Kind != fixtures.Before {
+			cs.FailedContinue = nil
 		}
 		s.Callbacks[e.Command] = cs
 	}
 	return s, nil
+}
+
+// readCallback reads one callback key's settings as the server's decoder
+// does: enable, timeout, failedContinue (before-callbacks), and notes on
+// the filters and on keys the server does not read.
+func readCallback(key string, k yamlKey, fields map[string]any, lines map[string]int, name, version string) (cs CallbackSettings, enabled bool, notes []string, err error) {
+	timeout, timeoutSet := int64(5), false
+	fc := false
+	fkeys, err := foldKeys(fields, lines, name, k.raw)
+	if err != nil {
+		return cs, false, nil, err
+	}
+	for _, f := range fkeys {
+		fv := fields[f.raw]
+		fat := fmt.Sprintf("%s:%d", name, f.line)
+		switch f.folded {
+		case "enable":
+			if enabled, err = weakBool(fv); err != nil {
+				return cs, false, notes, fmt.Errorf("%s: %s.%s: %w", fat, k.raw, f.raw, err)
+			}
+		case "timeout":
+			n, note, err := weakInt(fv)
+			if err != nil {
+				return cs, false, notes, fmt.Errorf("%s: %s.%s: %w", fat, k.raw, f.raw, err)
+			}
+			if note != "" {
+				notes = append(notes, fmt.Sprintf("%s: %s.%s: %s", fat, k.raw, f.raw, note))
+			}
+			timeout, timeoutSet = n, true
+		case "failedcontinue":
+			if !strings.HasPrefix(key, "before") {
+				continue
+			}
+			if fc, err = weakBool(fv); err != nil {
+				return cs, false, notes, fmt.Errorf("%s: %s.%s: %w", fat, k.raw, f.raw, err)
+			}
+		case "deniedtypes", "allowedtypes", "attentionids":
+			if l, ok := fv.([]any); ok && len(l) > 0 {
+				notes = append(notes, fmt.Sprintf("%s: %s.%s filters which messages the server calls back for; imhook sends every generated callback", fat, k.raw, f.raw))
+			}
+		default:
+			notes = append(notes, fmt.Sprintf("%s: %s.%s is not a setting OpenIM Server reads (enable, timeout, failedContinue, deniedTypes, attentionIds)", fat, k.raw, f.raw))
+		}
+	}
+	budget, words := Budget(version, timeout)
+	if !timeoutSet {
+		words = "timeout not set: the shipped 5"
+		budget, _ = Budget(version, 5)
+	}
+	return CallbackSettings{Budget: budget, BudgetFrom: fmt.Sprintf("%s %s: %s", name, key, words), FailedContinue: &fc}, enabled, notes, nil
 }
 
 // Configure says what to put in config/webhooks.yml: url (the server

@@ -1,6 +1,7 @@
 package openim
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -137,7 +138,7 @@ beforeSomething: {enable: true}
 	check("callbackBeforeAddBlackCommand", 5*time.Second, "timeout 5", &no)
 	check("callbackBeforeUpdateUserInfoCommand", 5*time.Second, "timeout not set", &yes)
 	notes := strings.Join(s.Notes, "\n")
-	for _, w := range []string{"webhooks.yml:14: afterSendSingleMsg.attentionIds", "beforeUpdateUserInfo.deniedTypes", "afterGroupMsgRevoke is enabled", "beforeSomething is not a key"} {
+	for _, w := range []string{"webhooks.yml:13: afterSendSingleMsg.attentionIds", "beforeUpdateUserInfo.deniedTypes", "afterGroupMsgRevoke is enabled", "beforeSomething is not a key"} {
 		if !strings.Contains(notes, w) {
 			t.Errorf("notes do not say %q:\n%s", w, notes)
 		}
@@ -155,48 +156,115 @@ beforeSomething: {enable: true}
 	}
 }
 
-// What the reader does not support, or what OpenIM would not read, is an
-// error that names the line.
+// What the server's loader would refuse is an error that names the line;
+// what it reads otherwise than the file seems to say is a note.
 func TestParseOpenIMWebhooksErrors(t *testing.T) {
 	for _, tc := range []struct{ file, words string }{
 		{"", "empty"},
 		{"# nothing\n", "empty"},
-		{"- a\n- b\n", "expected a mapping"},
-		{"url: x\n\tbeforeSendSingleMsg: {}\n", "line 2: a tab"},
+		{"- a\n- b\n", "webhooks.yml:1: expected a mapping (url: and a key per callback), found a sequence"},
+		{"url: x\n\tbeforeSendSingleMsg: {}\n", "line 2"},
 		{"beforeSendSingleMsg:\n  enable: yes\n", `webhooks.yml:2: beforeSendSingleMsg.enable: expected true or false, found "yes"`},
-		{"beforeSendSingleMsg:\n  enable: true\n  timeout: 2.5\n", "webhooks.yml:3: beforeSendSingleMsg.timeout: expected a whole number of seconds"},
-		{"beforeSendSingleMsg: &a {enable: true}\n", "anchors"},
-		{"url: |\n  http://x\n", "block scalars"},
-		{"url: \"http://x\n", "line 1: a quoted string does not end"},
-		{"beforeSendSingleMsg: {enable: true\n", "line 1: a { mapping does not end on its line"},
-		{"url: a\nurl: b\n", "line 2: the key url is given twice"},
-		{"beforeSendSingleMsg:\n  enable: true\n    timeout: 5\n", "line 3: unexpected indentation"},
-		{"beforeSendSingleMsg: true\n", "expected a mapping (enable, timeout, ...)"},
-		{"url: a\n---\nurl: b\n", "a second YAML document"},
-		{"just text\n", "line 1: expected key: value"},
+		{"beforeSendSingleMsg:\n  enable: true\n  timeout: five\n", `webhooks.yml:3: beforeSendSingleMsg.timeout: expected a whole number of seconds, found "five"`},
+		{"url: \"http://x\n", "yaml: line 2: found unexpected end of stream"},
+		{"beforeSendSingleMsg: {enable: true\n", "line 1"},
+		{"url: a\nurl: b\n", `line 2: mapping key "url" already defined at line 1`},
+		{"beforeSendSingleMsg:\n  enable: true\n    timeout: 5\n", "line 3"},
+		{"beforeSendSingleMsg: true\n", "webhooks.yml:1: beforeSendSingleMsg: expected a mapping (enable, timeout, ...), found the value true"},
+		{"just text\n", "expected a mapping (url: and a key per callback), found the scalar \"just text\""},
+		{"beforeSendSingleMsg: {enable: true}\nBeforeSendSingleMsg: {enable: false}\n", "webhooks.yml:2: BeforeSendSingleMsg and beforeSendSingleMsg (line 1) are one key for OpenIM Server"},
+		{"beforeSendSingleMsg: {enable: true, Enable: false}\n", "(line 1) are one key for OpenIM Server"},
+		{"x: *nowhere\n", "unknown anchor"},
+		{strings.Repeat("#", MaxWebhooksBytes+1), "a webhooks.yml is at most"},
+		{billionLaughs, "excessive aliasing"},
 	} {
 		_, err := ParseWebhooks([]byte(tc.file), "webhooks.yml", "")
 		if err == nil || !strings.Contains(err.Error(), tc.words) {
-			t.Errorf("%q: %v, want an error saying %q", tc.file, err, tc.words)
+			t.Errorf("%.60q: %v, want an error saying %q", tc.file, err, tc.words)
 		}
 	}
 }
 
-// FuzzParseYAML: the reader never panics, and what it reads as a mapping
-// has its keys.
-func FuzzParseYAML(f *testing.F) {
+// billionLaughs expands to 10^9 nodes through nine levels of aliases.
+var billionLaughs = func() string {
+	var b strings.Builder
+	b.WriteString("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n")
+	for c := 'b'; c <= 'i'; c++ {
+		p := string(c - 1)
+		fmt.Fprintf(&b, "%c: &%c [*%s,*%s,*%s,*%s,*%s,*%s,*%s,*%s,*%s]\n", c, c, p, p, p, p, p, p, p, p, p)
+	}
+	b.WriteString("url: *i\n")
+	return b.String()
+}()
+
+// The server's loader reads keys case-insensitively and YAML's anchors,
+// aliases and merge keys, decodes values weakly typed and reads the first
+// document only: imhook reads a file the same way.
+func TestParseOpenIMWebhooksAsTheServerLoads(t *testing.T) {
+	const file = `hook: &hook {enable: true, timeout: 4}
+url: http://backend:8080/openim
+BeforeSendSingleMsg:
+  Enable: "true"
+  timeout: 2.5
+  FailedContinue: 1
+afterSendSingleMsg: *hook
+beforeAddBlack:
+  <<: *hook
+  failedContinue: true
+afterSendGroupMsg: {enable: "", timeout: "0x10"}
+---
+url: http://elsewhere
+`
+	s, err := ParseWebhooks([]byte(file), "webhooks.yml", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Target != "http://backend:8080/openim" {
+		t.Errorf("url %q", s.Target)
+	}
+	want := []string{"callbackAfterSendSingleMsgCommand", "callbackBeforeAddBlackCommand", "callbackBeforeSendSingleMsgCommand"}
+	if got := slices.Sorted(maps.Keys(s.Callbacks)); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("enabled %v, want %v", got, want)
+	}
+	yes := true
+	for cmd, w := range map[string]struct {
+		budget time.Duration
+		fc     *bool
+	}{
+		"callbackBeforeSendSingleMsgCommand": {2 * time.Second, &yes},
+		"callbackAfterSendSingleMsgCommand":  {4 * time.Second, nil},
+		"callbackBeforeAddBlackCommand":      {4 * time.Second, &yes},
+	} {
+		cs := s.Callbacks[cmd]
+		if cs.Budget != w.budget || (cs.FailedContinue == nil) != (w.fc == nil) || w.fc != nil && *cs.FailedContinue != *w.fc {
+			t.Errorf("%s: %s, failedContinue %v; want %s, %v", cmd, cs.Budget, cs.FailedContinue, w.budget, w.fc)
+		}
+	}
+	notes := strings.Join(s.Notes, "\n")
+	for _, w := range []string{"webhooks.yml:5: BeforeSendSingleMsg.timeout: 2.5 is read as 2", "1 more YAML documents after the first", "webhooks.yml:1: hook is not a key"} {
+		if !strings.Contains(notes, w) {
+			t.Errorf("notes do not say %q:\n%s", w, notes)
+		}
+	}
+	if strings.Contains(notes, "BeforeSendSingleMsg is not a key") {
+		t.Errorf("a key in another case is called unknown:\n%s", notes)
+	}
+}
+
+// FuzzParseWebhooks: the reader never panics, and a file it reads enables
+// only callbacks of the catalogue, each with a budget.
+func FuzzParseWebhooks(f *testing.F) {
 	f.Add(WebhooksYML("http://127.0.0.1:9000"))
-	f.Add("a:\n  - 'x'\n  - [1, {b: c}]\nd: \"e\\u0041\"\n")
+	f.Add("a: &a {enable: true}\nbeforeSendSingleMsg: *a\nAfterSendSingleMsg: {<<: *a, timeout: '7'}\n")
+	f.Add("url: [1, {b: c}]\n")
 	f.Fuzz(func(t *testing.T, s string) {
-		n, err := parseYAML([]byte(s))
+		st, err := ParseWebhooks([]byte(s), "webhooks.yml", "")
 		if err != nil {
 			return
 		}
-		if n.kind == yamlMap {
-			for _, k := range n.keys {
-				if n.vals[k] == nil {
-					t.Fatalf("key %q without a value", k)
-				}
+		for cmd, cs := range st.Callbacks {
+			if _, _, ok := fixtures.Default().Lookup(cmd); !ok || cs.BudgetFrom == "" {
+				t.Fatalf("%s: %+v", cmd, cs)
 			}
 		}
 	})
