@@ -14,8 +14,19 @@ import (
 	"github.com/imhook/imhook/record"
 )
 
-// BenchmarkServeHTTP measures the receiver's own work per callback: identify,
-// check transport and body, answer, and (with record) marshal the record.
+// BenchmarkServeHTTP measures the receiver's own work per callback, calling
+// the handler directly (no server, no socket): recognising it (Identify, the
+// catalogue's lookup), checking its transport (query, SdkAppid; no token)
+// and its body (validate.Payload over a generated C2C.CallbackAfterSendMsg,
+// seed 1), and answering (the fixed answer, built and judged once per
+// callback kind). "check" records nothing; "check+record" encodes each
+// record and writes it through a record.Writer to io.Discard;
+// "check+record-file" writes it to a file, one write(2) per record. Every
+// figure also holds the benchmark's own work per request (cloning the
+// request, a body reader, an httptest.ResponseRecorder: about a third of
+// the allocations), and none holds net/http's reading and writing of the
+// request and the reply, its deadlines, or the chain that prints and sums
+// up (Show is unset): bench/serve.sh measures those, with serve --record.
 func BenchmarkServeHTTP(b *testing.B) {
 	benchServeHTTP(b, "C2C.CallbackAfterSendMsg")
 }
