@@ -141,8 +141,8 @@ func plainKey(p string) bool {
 // paths below an array item) with gjson.
 func (c *checker) get(base gjson.Result, isRoot bool, p string) gjson.Result {
 	if isRoot && plainKey(p) {
-		for _, t := range c.top { // the first occurrence, as gjson finds it
-			if t.key == p {
+		for i := range c.top { // the first occurrence, as gjson finds it
+			if t := &c.top[i]; t.key == p {
 				return t.v
 			}
 		}
