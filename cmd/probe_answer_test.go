@@ -64,3 +64,18 @@ func TestProbesJudgeLikeSimulate(t *testing.T) {
 		t.Errorf("%s", r)
 	}
 }
+
+// A before-send reply's content (the example receiver sends one) is a field
+// the server does not read: an info finding, which --strict fails and shows.
+func TestUnreadReplyFieldUnderStrict(t *testing.T) {
+	t.Parallel()
+	b := newBackend(t, reply{body: `{"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0,"content":"ImhpIg=="}`})
+	r := runCmd(t, nil, "", "simulate", "--vendor", "openim", "callbackBeforeSendSingleMsgCommand", "--target", b.URL, "-o", "json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"rule":"response.unread_field","path":"content","message":"OpenIM does not read content`) {
+		t.Fatalf("%s", r)
+	}
+	r = runCmd(t, nil, "", "simulate", "--vendor", "openim", "callbackBeforeSendSingleMsgCommand", "--target", b.URL, "--strict")
+	if r.code != 1 || !strings.Contains(r.stdout, "info response.unread_field content: OpenIM does not read content") {
+		t.Fatalf("--strict: %s", r)
+	}
+}

@@ -321,8 +321,10 @@ are bounded, a usage error (exit 2) before anything is built: an array index goe
 the array's max_items in the catalogue (one more item than it allows) or else 1000; at
 most 1000 paths of at most 64 keys; sets grow a payload to 8 MiB at most.
 
---strict (simulate, replay, validate, serve) makes warnings and unknown fields fail too:
-the exchange's verdict is fail and the run exits 1; a --set path that is not a field of
+--strict (simulate, replay, validate, serve) makes warnings and unknown fields fail too
+(payload.unknown_field: a payload field the document does not list; response.unread_field:
+a reply field the platform does not read, which changes nothing): the exchange's verdict
+is fail and the run exits 1; a --set path that is not a field of
 the callback is a usage error (exit 2) before anything is sent. serve --strict marks such
 exchanges failed in its records and summary (it still answers them as told).
 

@@ -211,10 +211,15 @@ func VerdictOf(hasReply bool, fs []Finding) Verdict {
 // not list: an info finding, which --strict makes fail.
 const RuleUnknownField = "payload.unknown_field"
 
+// RuleUnreadField is the rule of a reply field that the platform does not
+// read (it changes nothing): an info finding, which --strict makes fail.
+const RuleUnreadField = "response.unread_field"
+
 // FailsStrictly reports whether a finding fails an exchange under --strict:
-// an error, a warning, or a field the document does not list.
+// an error, a warning, a payload field the document does not list, or a
+// reply field the platform does not read.
 func FailsStrictly(f Finding) bool {
-	return f.Severity == Error || f.Severity == Warning || f.Rule == RuleUnknownField
+	return f.Severity == Error || f.Severity == Warning || f.Rule == RuleUnknownField || f.Rule == RuleUnreadField
 }
 
 // Judge is VerdictOf, and with strict (--strict) a warning or an unknown

@@ -46,6 +46,7 @@ const (
 	RuleCommand          = wire.RuleCommand
 	RuleContentType      = wire.RuleContentType
 	RuleEcho             = wire.RuleEcho
+	RuleUnreadField      = wire.RuleUnreadField
 	RuleShape            = wire.RuleShape
 	RuleEmpty            = wire.RuleEmpty
 	RuleEmptyObject      = wire.RuleEmptyObject

@@ -251,6 +251,15 @@ var openimFields = [...]struct {
 	num  bool
 }{{"actionCode", true}, {"errCode", true}, {"errMsg", false}, {"errDlt", false}, {"nextCode", true}}
 
+// openimFieldNames are the names of openimFields.
+var openimFieldNames = func() []string {
+	out := make([]string, len(openimFields))
+	for i, f := range openimFields {
+		out[i] = f.name
+	}
+	return out
+}()
+
 // decode decodes a reply as the release does.
 func (rules *openimRules) decode(body []byte) (action, errCode, next int64, errMsg string, err error) {
 	if !rules.nextCode {
@@ -348,14 +357,20 @@ func openimFieldsOf(f wire.Findings, root gjson.Result, body []byte, j wire.Judg
 	o := openimRead{rules: rules}
 	o.action, o.errCode, o.next, o.errMsg, o.decodeErr = rules.decode(body)
 	root.ForEach(func(k, v gjson.Result) bool {
+		contract := false
 		for i, fd := range openimFields {
 			switch {
 			case k.Str == fd.name:
 				o.found[i], o.present[i], o.exact[i] = v, true, true
+				contract = true
 			case strings.EqualFold(k.Str, fd.name) && !o.exact[i]:
 				o.found[i], o.present[i] = v, true
+				contract = true
 				f.Add(record.Warning, wire.RuleKeyCase, jsonx.PathJoin("", k.Str), fmt.Sprintf("the key %q is not %q: Go's decoder in the server matches it case-insensitively, other receivers and tools may not", k.Str, fd.name))
 			}
+		}
+		if !contract {
+			f.UnreadKey(k.Str, openimFieldNames, j, "OpenIM")
 		}
 		return true
 	})

@@ -359,7 +359,7 @@ type tencentReply struct {
 }
 
 // tencentFields reads and checks ActionStatus, ErrorCode and ErrorInfo.
-func tencentFields(f wire.Findings, root gjson.Result, _ []byte, _ wire.Judging) (wire.Findings, tencentReply) {
+func tencentFields(f wire.Findings, root gjson.Result, _ []byte, j wire.Judging) (wire.Findings, tencentReply) {
 	// One pass over the reply for the three fields (the first occurrence of
 	// each, as gjson.Get finds it).
 	var status, code, info gjson.Result
@@ -371,6 +371,8 @@ func tencentFields(f wire.Findings, root gjson.Result, _ []byte, _ wire.Judging)
 			code = v
 		case k.Str == "ErrorInfo" && !info.Exists():
 			info = v
+		case k.Str != "ActionStatus" && k.Str != "ErrorCode" && k.Str != "ErrorInfo":
+			f.UnreadKey(k.Str, tencentReplyFields, j, "Tencent Cloud Chat")
 		}
 		return true
 	})

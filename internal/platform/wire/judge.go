@@ -42,7 +42,10 @@ type Contract[S any] struct {
 	// Broken is the outcome of a reply the platform cannot read: none, or
 	// what the platform does on such a failure.
 	Broken func(j Judging) record.Outcome
-	// Fields reads and checks the contract's fields of an object reply.
+	// Fields reads and checks the contract's fields of an object reply, and
+	// notes the keys the platform does not read (Findings.UnreadKey, in the
+	// same pass over the keys: a second pass was a third of the judging of
+	// an accepting reply).
 	Fields func(f Findings, root gjson.Result, body []byte, j Judging) (Findings, S)
 	// NullApplies: a null applied field is the platform's "no change"
 	// rather than a wrong type (Extras' nullOK).
