@@ -1,6 +1,9 @@
 package cmd
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -77,5 +80,42 @@ func TestUnreadReplyFieldUnderStrict(t *testing.T) {
 	r = runCmd(t, nil, "", "simulate", "--vendor", "openim", "callbackBeforeSendSingleMsgCommand", "--target", b.URL, "--strict")
 	if r.code != 1 || !strings.Contains(r.stdout, "info response.unread_field content: OpenIM does not read content") {
 		t.Fatalf("--strict: %s", r)
+	}
+}
+
+// A backend that checks the url's Basic authentication and turns a forged
+// callback away with HTTP 401 and an error code of its own has refused it,
+// although OpenIM would go on after such a reply to a real callback (it
+// ignores the status and stops only on actionCode and nextCode): the
+// platform never sends a forgery, so calling that accepting would be a false
+// alarm. The probe passes and says what a real callback answered so would do.
+func TestSecurityProbeRefusedInTheBackendsTerms(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, want string
+		status     int
+		body       string
+	}{
+		{"401 and errCode", "refused with HTTP 401", 401, `{"errCode":401,"errMsg":"unauthorized"}`},
+		{"200 and errCode", "refused with errCode 1001", 200, `{"actionCode":0,"errCode":1001,"errMsg":"bad credentials","nextCode":0}`},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if u, p, ok := r.BasicAuth(); !ok || u != "imhook" || p != "s3cret" {
+				w.WriteHeader(tc.status)
+				io.WriteString(w, tc.body)
+				return
+			}
+			io.WriteString(w, `{"actionCode":0,"errCode":0,"errMsg":"","errDlt":"","nextCode":0}`)
+		}))
+		t.Cleanup(srv.Close)
+		target := strings.Replace(srv.URL, "http://", "http://imhook:s3cret@", 1) + "/callback"
+		r := runCmd(t, nil, "", "simulate", "--probe", "security", "--vendor", "openim", "--target", target, "-o", "json")
+		got := probeFindings(t, r)
+		if r.code != 0 || got["security.no_basic_auth"] != probe.RuleRefused || got["security.wrong_basic_auth"] != probe.RuleRefused {
+			t.Errorf("%s: %v\n%s", tc.name, got, r)
+		}
+		if !strings.Contains(r.stdout, tc.want+"; a real callback answered so would go on") {
+			t.Errorf("%s: no word of the refusal %q:\n%s", tc.name, tc.want, r)
+		}
 	}
 }

@@ -14,7 +14,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/imhook/imhook/fixtures"
@@ -23,6 +25,7 @@ import (
 	"github.com/imhook/imhook/internal/run"
 	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/simulate"
+	"github.com/tidwall/gjson"
 )
 
 // Kinds of probe.
@@ -83,6 +86,11 @@ type Runner struct {
 	// Words name the settings that findings' advice points to (nil: the
 	// library's, simulate.LibraryWords).
 	Words *simulate.Words
+
+	// baselines holds, by vendor and command, the error code a passing
+	// baseline was answered with (the vendor's ErrorField), so that a
+	// forgery answered with another one counts as turned away.
+	baselines sync.Map
 }
 
 // Result is one exchange of a probe.
@@ -215,6 +223,7 @@ func (r *Runner) exchange(ctx context.Context, p *Probe, ex Exchange) Result {
 			fail(RuleBaseline, fmt.Sprintf("a valid callback was not accepted (%s): the other probes cannot tell a refusal from a broken setup; %s", what, v.ProbeWords().Baseline))
 		} else {
 			rec.Findings = append(rec.Findings, record.Finding{Severity: record.Info, Rule: RuleBaseline, Path: p.Name, Message: "a valid callback was accepted: " + what})
+			r.baselines.Store(p.Vendor+" "+p.Command, errorCode(v, reply))
 		}
 	case p.Valid && (!accepted || record.HasErrors(judged)) && resp.StatusCode < 500:
 		rec.Findings = append(rec.Findings, judged...)
@@ -225,9 +234,17 @@ func (r *Runner) exchange(ctx context.Context, p *Probe, ex Exchange) Result {
 	case latency > budget:
 		rec.Findings = append(rec.Findings, judged...)
 		fail(failRule(p), fmt.Sprintf("the reply took %s, over the %s budget; %s", latency.Round(time.Millisecond), budget, p.Risk))
-	case p.Kind == Security && accepted:
+	case p.Kind == Security && accepted && r.turnedAway(p, v, reply) == "":
 		rec.Findings = append(rec.Findings, judged...)
 		fail(RuleAccepted, fmt.Sprintf("forged callbacks accepted: the backend answered %s; %s", what, p.Risk))
+	case p.Kind == Security && accepted:
+		// The backend said no in a way the platform would not act on
+		// (an OpenIM errCode without a stop, an HTTP 4xx OpenIM ignores).
+		// The platform never sends a forged callback, so its reading of
+		// the reply does not matter here: the backend turned the request
+		// away, and calling that accepting would be a false alarm. A note
+		// says what a real callback answered so would do.
+		pass(RuleRefused, fmt.Sprintf("refused with %s; a real callback answered so would go on (%s reads %s)", r.turnedAway(p, v, reply), v.Title(), what))
 	case resp.StatusCode >= 400 && resp.StatusCode < 500:
 		pass(refusedRule(p), fmt.Sprintf("refused with HTTP %d", resp.StatusCode))
 	case shapeErr != "":
@@ -238,6 +255,41 @@ func (r *Runner) exchange(ctx context.Context, p *Probe, ex Exchange) Result {
 	}
 	rec.Verdict = record.VerdictOf(true, rec.Findings)
 	return Result{Probe: p, Record: rec}
+}
+
+// turnedAway says how a reply that the vendor's judge reads as accepting
+// still turned a forged request away in the backend's own terms ("" when it
+// did not): an HTTP 4xx, or an error code (the vendor's ErrorField) other
+// than the one the baseline's valid callback got (open-im-server's example
+// receiver answers errCode 2000 to everything, its success). Only security
+// probes ask it: a forged callback is the backend's to refuse, whatever the
+// platform would make of the reply to a real one.
+func (r *Runner) turnedAway(p *Probe, v platform.Vendor, reply platform.Reply) string {
+	if reply.Status >= 400 && reply.Status < 500 {
+		return "HTTP " + strconv.Itoa(reply.Status)
+	}
+	code := errorCode(v, reply)
+	if code == "" {
+		return ""
+	}
+	if base, ok := r.baselines.Load(p.Vendor + " " + p.Command); ok && base.(string) == code {
+		return ""
+	}
+	return v.ProbeWords().ErrorField + " " + code
+}
+
+// errorCode is the non-zero number in the vendor's error field of a reply
+// ("" when there is none).
+func errorCode(v platform.Vendor, reply platform.Reply) string {
+	field := v.ProbeWords().ErrorField
+	if field == "" {
+		return ""
+	}
+	code := gjson.GetBytes(reply.Body, field)
+	if code.Type != gjson.Number || code.Num == 0 {
+		return ""
+	}
+	return code.Raw
 }
 
 // failRule is the rule of a probe that got no proper answer (a 5xx, a
@@ -261,7 +313,7 @@ func (p *Probe) Expected() string {
 	v := platform.For(p.Vendor)
 	switch {
 	case p.Kind == Security:
-		return fmt.Sprintf("a refusal of the forged callback, as %s reads a reply: %s", v.Title(), v.ProbeWords().Refusals)
+		return fmt.Sprintf("a refusal of the forged callback, as %s reads a reply (%s), or in the backend's own terms: an HTTP 4xx, or an error code (%s) other than the valid callback's", v.Title(), v.ProbeWords().Refusals, v.ProbeWords().ErrorField)
 	case p.Valid:
 		return fmt.Sprintf("the valid callback accepted within the budget, in %s's reply shape; no 5xx, HTML, reset or hang", v.Title())
 	case p.Kind == Robustness:

@@ -36,9 +36,10 @@ func (openim) ProbeWords() wire.ProbeWords {
 	return wire.ProbeWords{
 		// What stops an operation is the release's (openimRules, judge.go);
 		// the probes read a reply with the judge of the release in force.
-		Refusals: "a reply that stops the operation as the release reads it (v3.7 and later: actionCode 0 with nextCode 1; v3.4.2 to v3.5.x: a non-zero actionCode or nextCode 1; v3.0 to v3.4.0: a non-zero actionCode or errCode; v3.6.x stops on none), or a body the server cannot decode; the server ignores the HTTP status and reads errCode only as the code of a stop",
-		BadInput: "a backend must answer bad or unusual input with a reply OpenIM can decode (a stop reply is fine): a before-callback whose reply cannot be decoded, or does not come in time, aborts the operation (OpenIM Server v3.7 and later), an after-callback's is dropped",
-		Baseline: "check the target: the url of config/webhooks.yml, to which the server appends /{command}",
+		Refusals:   "a reply that stops the operation as the release reads it (v3.7 and later: actionCode 0 with nextCode 1; v3.4.2 to v3.5.x: a non-zero actionCode or nextCode 1; v3.0 to v3.4.0: a non-zero actionCode or errCode; v3.6.x stops on none), or a body the server cannot decode; the server ignores the HTTP status and reads errCode only as the code of a stop",
+		ErrorField: "errCode",
+		BadInput:   "a backend must answer bad or unusual input with a reply OpenIM can decode (a stop reply is fine): a before-callback whose reply cannot be decoded, or does not come in time, aborts the operation (OpenIM Server v3.7 and later), an after-callback's is dropped",
+		Baseline:   "check the target: the url of config/webhooks.yml, to which the server appends /{command}",
 		Authentication: "OpenIM callbacks carry nothing that authenticates them: no signature, token or app ID, only an operationID " +
 			"header and the Content-Type (the open-source server's webhook client adds no other header). Anyone who can reach the " +
 			"URL can post a callback, so rely on the network: keep the backend on a private network that only the OpenIM server " +

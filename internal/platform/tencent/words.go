@@ -20,9 +20,10 @@ func (tencent) Missed(j wire.Judging) string {
 // ProbeWords are Tencent's words for probe messages.
 func (tencent) ProbeWords() wire.ProbeWords {
 	return wire.ProbeWords{
-		Refusals: "an HTTP status other than 200 (a 4xx), ActionStatus FAIL or a non-zero ErrorCode",
-		BadInput: "a backend must answer bad or unusual input in Tencent's reply shape (FAIL is fine), or Tencent counts the callback as failed (a before-callback's operation then goes on by default; after-callbacks are retried only when retry on timeout is switched on)",
-		Baseline: "check --sdkappid and --token",
+		Refusals:   "an HTTP status other than 200 (a 4xx), ActionStatus FAIL or a non-zero ErrorCode",
+		ErrorField: "ErrorCode",
+		BadInput:   "a backend must answer bad or unusual input in Tencent's reply shape (FAIL is fine), or Tencent counts the callback as failed (a before-callback's operation then goes on by default; after-callbacks are retried only when retry on timeout is switched on)",
+		Baseline:   "check --sdkappid and --token",
 		Authentication: "Tencent callbacks name their app (SdkAppid) and, with callback authentication switched on in the console, " +
 			"carry Sign = sha256(token + RequestTime) and RequestTime: a backend checks the app, the signature and that RequestTime " +
 			"is within 60 s",

@@ -171,6 +171,12 @@ type ProbeWords struct {
 	// Refusals are the replies that refuse a callback: "ActionStatus FAIL
 	// or a non-zero ErrorCode".
 	Refusals string
+	// ErrorField is the reply field in which a backend puts an error code
+	// of its own ("ErrorCode", "errCode"). A forged callback answered with
+	// a non-zero one was turned away by the backend, even where the
+	// platform would go on after such a reply to a real callback (the
+	// probes, internal/probe/probe.go).
+	ErrorField string
 	// BadInput is what a backend must do with bad or unusual input, and
 	// what the platform does when it does not.
 	BadInput string
