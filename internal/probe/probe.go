@@ -195,6 +195,19 @@ func (r *Runner) exchange(ctx context.Context, p *Probe, ex Exchange) Result {
 	}
 	rec.Response = &record.Message{Status: resp.StatusCode, Headers: record.RedactHeaders(resp.Header), Body: body, LatencyMS: float64(latency.Microseconds()) / 1000}
 	reply := platform.Reply{Status: resp.StatusCode, Header: resp.Header, Body: body, Latency: latency, Truncated: truncated}
+	r.judge(p, v, judging, rec, reply)
+	rec.Verdict = record.VerdictOf(true, rec.Findings)
+	return Result{Probe: p, Record: rec}
+}
+
+// judge adds to rec what the reply to one exchange of p says, as the probe
+// asks: a baseline must be accepted, a forgery refused, a robustness input
+// survived.
+func (r *Runner) judge(p *Probe, v platform.Vendor, judging platform.Judging, rec *record.Record, reply platform.Reply) {
+	budget := judging.Budget
+	fail := func(rule, msg string) {
+		rec.Findings = append(rec.Findings, record.Finding{Severity: record.Error, Rule: rule, Path: p.Name, Message: msg})
+	}
 	judged, _ := v.JudgeReply(reply, judging)
 	// Accepting and refusing are what the vendor's judge reads in the
 	// reply for the release in force (platform.AnswerOf), the same judge
@@ -225,15 +238,15 @@ func (r *Runner) exchange(ctx context.Context, p *Probe, ex Exchange) Result {
 			rec.Findings = append(rec.Findings, record.Finding{Severity: record.Info, Rule: RuleBaseline, Path: p.Name, Message: "a valid callback was accepted: " + what})
 			r.baselines.Store(p.Vendor+" "+p.Command, errorCode(v, reply))
 		}
-	case p.Valid && (!accepted || record.HasErrors(judged)) && resp.StatusCode < 500:
+	case p.Valid && (!accepted || record.HasErrors(judged)) && reply.Status < 500:
 		rec.Findings = append(rec.Findings, judged...)
 		fail(RuleRobustness, fmt.Sprintf("the backend did not accept it (%s); %s", what, p.Risk))
-	case resp.StatusCode >= 500:
+	case reply.Status >= 500:
 		rec.Findings = append(rec.Findings, judged...)
-		fail(failRule(p), fmt.Sprintf("the backend answered HTTP %d; %s", resp.StatusCode, p.Risk))
-	case latency > budget:
+		fail(failRule(p), fmt.Sprintf("the backend answered HTTP %d; %s", reply.Status, p.Risk))
+	case reply.Latency > budget:
 		rec.Findings = append(rec.Findings, judged...)
-		fail(failRule(p), fmt.Sprintf("the reply took %s, over the %s budget; %s", latency.Round(time.Millisecond), budget, p.Risk))
+		fail(failRule(p), fmt.Sprintf("the reply took %s, over the %s budget; %s", reply.Latency.Round(time.Millisecond), budget, p.Risk))
 	case p.Kind == Security && accepted && r.turnedAway(p, v, reply) == "":
 		rec.Findings = append(rec.Findings, judged...)
 		fail(RuleAccepted, fmt.Sprintf("forged callbacks accepted: the backend answered %s; %s", what, p.Risk))
@@ -245,16 +258,14 @@ func (r *Runner) exchange(ctx context.Context, p *Probe, ex Exchange) Result {
 		// away, and calling that accepting would be a false alarm. A note
 		// says what a real callback answered so would do.
 		pass(RuleRefused, fmt.Sprintf("refused with %s; a real callback answered so would go on (%s reads %s)", r.turnedAway(p, v, reply), v.Title(), what))
-	case resp.StatusCode >= 400 && resp.StatusCode < 500:
-		pass(refusedRule(p), fmt.Sprintf("refused with HTTP %d", resp.StatusCode))
+	case reply.Status >= 400 && reply.Status < 500:
+		pass(refusedRule(p), fmt.Sprintf("refused with HTTP %d", reply.Status))
 	case shapeErr != "":
 		rec.Findings = append(rec.Findings, judged...)
 		fail(failRule(p), fmt.Sprintf("the reply is not in %s's reply shape (%s); %s", v.Title(), shapeErr, p.Risk))
 	default:
 		pass(refusedRule(p), "answered in the reply shape: "+what)
 	}
-	rec.Verdict = record.VerdictOf(true, rec.Findings)
-	return Result{Probe: p, Record: rec}
 }
 
 // turnedAway says how a reply that the vendor's judge reads as accepting
