@@ -47,9 +47,6 @@ var sizeAllowed = []string{
 	"internal/offline/offline.go Stream",
 	"internal/serve/serve.go Handler.ServeHTTP",
 	"internal/serve/serve.go Handler.handle",
-	"internal/suite/suite.go Load",
-	"internal/suite/suite.go Suite.parse",
-	"simulate/load.go Sender.load",
 }
 
 type bigFunc struct {

@@ -57,12 +57,7 @@ func OwnConnections(c *http.Client) bool {
 }
 
 func (s *Sender) load(ctx context.Context, o LoadOptions, src Source, sink run.Sink) error {
-	if o.Concurrency < 1 {
-		o.Concurrency = 1
-	}
-	if o.Count <= 0 && o.Duration <= 0 {
-		o.Count = 1
-	}
+	o = o.withDefaults()
 	prog := sink.Progress()
 	keep := sink.WantsRecords()
 	tc := tlsConfigOf(s.Client) // the lean connections' TLS: the client's
@@ -85,13 +80,14 @@ func (s *Sender) load(ctx context.Context, o LoadOptions, src Source, sink run.S
 		}
 		return i, true
 	}
-	var tokens chan int64
+	take := claim
 	if o.Rate > 0 {
 		// A pacer hands out indices at the rate; a bounded channel feeds the
 		// fixed pool of workers, so a slow target lowers the achieved rate
 		// rather than piling up goroutines or local ports.
-		tokens = make(chan int64, o.Concurrency)
+		tokens := make(chan int64, o.Concurrency)
 		go pace(stop, o.Rate, tokens, claim)
+		take = func() (int64, bool) { i, ok := <-tokens; return i, ok }
 	}
 	var srcErr atomic.Pointer[error]
 	per := make([]*run.Summary, o.Concurrency)
@@ -102,19 +98,12 @@ func (s *Sender) load(ctx context.Context, o LoadOptions, src Source, sink run.S
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var cc *connClient
-			if !s.viaTransport && OwnConnections(s.Client) {
-				cc = newConnClient(tc, pool)
+			cc := s.leanConn(tc, pool)
+			if cc != nil {
 				defer cc.close()
 			}
 			for {
-				var i int64
-				var ok bool
-				if tokens != nil {
-					i, ok = <-tokens
-				} else {
-					i, ok = claim()
-				}
+				i, ok := take()
 				if !ok {
 					return
 				}
@@ -141,16 +130,43 @@ func (s *Sender) load(ctx context.Context, o LoadOptions, src Source, sink run.S
 		}()
 	}
 	wg.Wait()
-	total := run.NewSummary("")
-	total.TargetRate = o.Rate
-	for _, st := range per {
-		total.Merge(st)
-	}
-	sink.Merge(total)
+	sink.Merge(mergeSummaries(per, o.Rate))
 	if p := srcErr.Load(); p != nil {
 		return *p
 	}
 	return nil
+}
+
+// withDefaults is o with one worker at least, and one request when it
+// names neither a count nor a duration.
+func (o LoadOptions) withDefaults() LoadOptions {
+	if o.Concurrency < 1 {
+		o.Concurrency = 1
+	}
+	if o.Count <= 0 && o.Duration <= 0 {
+		o.Count = 1
+	}
+	return o
+}
+
+// leanConn is a worker's own connection, or nil when the Sender's client
+// must carry the requests (a transport of the caller's, or one the lean
+// client cannot stand in for).
+func (s *Sender) leanConn(tc *tls.Config, pool *replyPool) *connClient {
+	if s.viaTransport || !OwnConnections(s.Client) {
+		return nil
+	}
+	return newConnClient(tc, pool)
+}
+
+// mergeSummaries is the run's summary from its workers'.
+func mergeSummaries(per []*run.Summary, rate float64) *run.Summary {
+	total := run.NewSummary("")
+	total.TargetRate = rate
+	for _, st := range per {
+		total.Merge(st)
+	}
+	return total
 }
 
 // pace hands out request indices at the limiter's rate to the workers.

@@ -143,41 +143,9 @@ func Load(path string, getenv func(string) string) (*Suite, error) {
 	ferr := func(step, key, format string, a ...any) error {
 		return &Error{File: path, Step: step, Key: key, Msg: fmt.Sprintf(format, a...)}
 	}
-	// The file's own JSON first, with the line and column of a mistake,
-	// as validate reports them.
-	switch why := jsonx.NotText(b); {
-	case why != "":
-		return nil, ferr("", "", "not JSON text: %s", why)
-	case len(bytes.TrimSpace(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")))) == 0:
-		return nil, ferr("", "", "the file is empty; a suite is {\"version\": %d, \"steps\": [...]} ('imhook help suites')", Version)
-	}
-	if se := jsonx.Check(b); se != nil {
-		return nil, &Error{File: path, Line: se.Line, Col: se.Col, Msg: "not valid JSON: " + se.Error()}
-	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(b, &top); err != nil {
-		if se := new(json.SyntaxError); errors.As(err, &se) && strings.Contains(se.Error(), "exceeded max depth") {
-			// Valid JSON (the check above does not bound depth), deeper
-			// than the decoder goes.
-			line, col := jsonx.Position(b, int(se.Offset))
-			return nil, &Error{File: path, Line: line, Col: col, Msg: fmt.Sprintf("line %d, column %d: nested more than %d levels deep, the most a suite may be (a suite's values are a few levels deep)", line, col, jsonx.MaxDepth)}
-		}
-		return nil, ferr("", "", "expected a JSON object {\"version\": %d, \"steps\": [...]}, found %s", Version, jsonx.Describe(string(bytes.TrimSpace(b))))
-	}
-	for k := range top {
-		if k != "version" && k != "steps" {
-			return nil, ferr("", k, "unknown key (a suite has version and steps)")
-		}
-	}
-	var version int
-	if raw, ok := top["version"]; !ok {
-		return nil, ferr("", "version", "missing; this imhook reads version %d", Version)
-	} else if err := json.Unmarshal(raw, &version); err != nil || version != Version {
-		return nil, ferr("", "version", "%s is not a version this imhook reads (%d)", raw, Version)
-	}
-	var steps []json.RawMessage
-	if err := json.Unmarshal(top["steps"], &steps); err != nil || len(steps) == 0 {
-		return nil, ferr("", "steps", "expected a non-empty array of steps")
+	steps, err := topLevel(path, b)
+	if err != nil {
+		return nil, err
 	}
 	seen := map[string]int{}
 	for i, raw := range steps {
@@ -207,40 +175,7 @@ func Load(path string, getenv func(string) string) (*Suite, error) {
 		}
 		rs := &RawStep{Index: i + 1, Name: name, tree: tree}
 		// References: syntax, env variables, earlier steps.
-		if err := walkStrings(tree, "", func(key, str string) error {
-			_, err := expand(str, func(kind, arg string) (json.RawMessage, error) {
-				switch kind {
-				case "env":
-					v, def, hasDef := strings.Cut(arg, "|")
-					if v == "" {
-						return nil, fmt.Errorf("${env:} names no variable")
-					}
-					if v == SecretVar {
-						return nil, fmt.Errorf("${env:%s}: the callback token is never written anywhere, and a body is written to records and reports", v)
-					}
-					if getenv(v) == "" && !hasDef {
-						return nil, fmt.Errorf("${env:%s}: the variable is not set and has no default (write ${env:%s|default})", v, v)
-					}
-					_ = def
-				case "step":
-					sname, p, _ := strings.Cut(arg, ".")
-					j, ok := seen[sname]
-					switch {
-					case !ok:
-						return nil, fmt.Errorf("${step:%s}: no step is named %q", arg, sname)
-					case j >= i+1:
-						return nil, fmt.Errorf("${step:%s}: a step can only use earlier steps", arg)
-					case p == "":
-						return nil, fmt.Errorf("${step:%s}: give a path into its record, such as %s.request.body.MsgKey", arg, sname)
-					}
-				}
-				return json.RawMessage(`""`), nil
-			})
-			if err != nil {
-				return ferr(label, key, "%v", err)
-			}
-			return nil
-		}); err != nil {
+		if err := checkRefs(tree, i, seen, getenv, func(key, msg string) error { return ferr(label, key, "%s", msg) }); err != nil {
 			return nil, err
 		}
 		// Check what can be checked before running: the step with its
@@ -361,46 +296,8 @@ func (s *Suite) parse(rs *RawStep, tree map[string]any, lenient bool) (*Step, er
 		return nil, ferr("command", "missing: name the callback to send (or give data whose body names it)")
 	}
 	if v, ok := tree["expect"]; ok {
-		m, isMap := v.(map[string]any)
-		if !isMap {
-			return nil, ferr("expect", "expected an object, found %s", describe(v))
-		}
-		for k := range m {
-			if !contains(expectKeys, k) {
-				return nil, ferr("expect."+k, "unknown key (expect has %s)", strings.Join(expectKeys, ", "))
-			}
-		}
-		if v, ok := m["max_latency"]; ok && !unresolved(v) {
-			str, isStr := v.(string)
-			d, err := time.ParseDuration(str)
-			if !isStr || err != nil || d <= 0 {
-				return nil, ferr("expect.max_latency", "expected a positive duration such as \"500ms\", found %s", describe(v))
-			}
-			st.Expect.MaxLatency = d
-		}
-		if v, ok := m["verdict"]; ok && !unresolved(v) {
-			str, _ := v.(string)
-			if !contains(Verdicts, str) {
-				return nil, ferr("expect.verdict", "expected one of %s, found %s", strings.Join(Verdicts, ", "), describe(v))
-			}
-			st.Expect.Verdict = record.Verdict(str)
-		}
-		if v, ok := m["reply"]; ok {
-			rm, isMap := v.(map[string]any)
-			if !isMap {
-				return nil, ferr("expect.reply", "expected an object of gjson path to value, found %s", describe(v))
-			}
-			for _, k := range sortedKeys(rm) {
-				b, _ := json.Marshal(rm[k])
-				st.Expect.Reply = append(st.Expect.Reply, ReplyField{Path: k, Value: b})
-			}
-		}
-		if v, ok := m["outcome"]; ok {
-			str, isStr := v.(string)
-			if !isStr || str == "" {
-				return nil, ferr("expect.outcome", "expected an outcome name, found %s", describe(v))
-			}
-			st.Expect.Outcome = record.Outcome(str)
+		if err := parseExpect(&st.Expect, v, unresolved, ferr); err != nil {
+			return nil, err
 		}
 	}
 	return st, nil
@@ -548,6 +445,141 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// topLevel checks a suite file's own JSON (with the line and column of a
+// mistake, as validate reports them), its keys and version, and returns
+// its steps as written.
+func topLevel(path string, b []byte) ([]json.RawMessage, error) {
+	ferr := func(step, key, format string, a ...any) error {
+		return &Error{File: path, Step: step, Key: key, Msg: fmt.Sprintf(format, a...)}
+	}
+	// The file's own JSON first, with the line and column of a mistake,
+	// as validate reports them.
+	switch why := jsonx.NotText(b); {
+	case why != "":
+		return nil, ferr("", "", "not JSON text: %s", why)
+	case len(bytes.TrimSpace(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")))) == 0:
+		return nil, ferr("", "", "the file is empty; a suite is {\"version\": %d, \"steps\": [...]} ('imhook help suites')", Version)
+	}
+	if se := jsonx.Check(b); se != nil {
+		return nil, &Error{File: path, Line: se.Line, Col: se.Col, Msg: "not valid JSON: " + se.Error()}
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(b, &top); err != nil {
+		if se := new(json.SyntaxError); errors.As(err, &se) && strings.Contains(se.Error(), "exceeded max depth") {
+			// Valid JSON (the check above does not bound depth), deeper
+			// than the decoder goes.
+			line, col := jsonx.Position(b, int(se.Offset))
+			return nil, &Error{File: path, Line: line, Col: col, Msg: fmt.Sprintf("line %d, column %d: nested more than %d levels deep, the most a suite may be (a suite's values are a few levels deep)", line, col, jsonx.MaxDepth)}
+		}
+		return nil, ferr("", "", "expected a JSON object {\"version\": %d, \"steps\": [...]}, found %s", Version, jsonx.Describe(string(bytes.TrimSpace(b))))
+	}
+	for k := range top {
+		if k != "version" && k != "steps" {
+			return nil, ferr("", k, "unknown key (a suite has version and steps)")
+		}
+	}
+	var version int
+	if raw, ok := top["version"]; !ok {
+		return nil, ferr("", "version", "missing; this imhook reads version %d", Version)
+	} else if err := json.Unmarshal(raw, &version); err != nil || version != Version {
+		return nil, ferr("", "version", "%s is not a version this imhook reads (%d)", raw, Version)
+	}
+	var steps []json.RawMessage
+	if err := json.Unmarshal(top["steps"], &steps); err != nil || len(steps) == 0 {
+		return nil, ferr("", "steps", "expected a non-empty array of steps")
+	}
+	return steps, nil
+}
+
+// parseExpect reads a step's expect object into x; values that hold
+// references are left for when they are resolved (unresolved).
+func parseExpect(x *Expect, v any, unresolved func(any) bool, ferr func(key, format string, a ...any) error) error {
+	m, isMap := v.(map[string]any)
+	if !isMap {
+		return ferr("expect", "expected an object, found %s", describe(v))
+	}
+	for k := range m {
+		if !contains(expectKeys, k) {
+			return ferr("expect."+k, "unknown key (expect has %s)", strings.Join(expectKeys, ", "))
+		}
+	}
+	if v, ok := m["max_latency"]; ok && !unresolved(v) {
+		str, isStr := v.(string)
+		d, err := time.ParseDuration(str)
+		if !isStr || err != nil || d <= 0 {
+			return ferr("expect.max_latency", "expected a positive duration such as \"500ms\", found %s", describe(v))
+		}
+		x.MaxLatency = d
+	}
+	if v, ok := m["verdict"]; ok && !unresolved(v) {
+		str, _ := v.(string)
+		if !contains(Verdicts, str) {
+			return ferr("expect.verdict", "expected one of %s, found %s", strings.Join(Verdicts, ", "), describe(v))
+		}
+		x.Verdict = record.Verdict(str)
+	}
+	if v, ok := m["reply"]; ok {
+		rm, isMap := v.(map[string]any)
+		if !isMap {
+			return ferr("expect.reply", "expected an object of gjson path to value, found %s", describe(v))
+		}
+		for _, k := range sortedKeys(rm) {
+			b, _ := json.Marshal(rm[k])
+			x.Reply = append(x.Reply, ReplyField{Path: k, Value: b})
+		}
+	}
+	if v, ok := m["outcome"]; ok {
+		str, isStr := v.(string)
+		if !isStr || str == "" {
+			return ferr("expect.outcome", "expected an outcome name, found %s", describe(v))
+		}
+		x.Outcome = record.Outcome(str)
+	}
+
+	return nil
+}
+
+// checkRefs checks the references in a step's strings (the step at index
+// i, 0-based): their syntax, that an env variable without a default is set
+// and is not the token, that a step reference names an earlier step and a
+// path. bad makes the error of a key.
+func checkRefs(tree map[string]any, i int, seen map[string]int, getenv func(string) string, bad func(key, msg string) error) error {
+	return walkStrings(tree, "", func(key, str string) error {
+		_, err := expand(str, func(kind, arg string) (json.RawMessage, error) {
+			switch kind {
+			case "env":
+				v, def, hasDef := strings.Cut(arg, "|")
+				if v == "" {
+					return nil, fmt.Errorf("${env:} names no variable")
+				}
+				if v == SecretVar {
+					return nil, fmt.Errorf("${env:%s}: the callback token is never written anywhere, and a body is written to records and reports", v)
+				}
+				if getenv(v) == "" && !hasDef {
+					return nil, fmt.Errorf("${env:%s}: the variable is not set and has no default (write ${env:%s|default})", v, v)
+				}
+				_ = def
+			case "step":
+				sname, p, _ := strings.Cut(arg, ".")
+				j, ok := seen[sname]
+				switch {
+				case !ok:
+					return nil, fmt.Errorf("${step:%s}: no step is named %q", arg, sname)
+				case j >= i+1:
+					return nil, fmt.Errorf("${step:%s}: a step can only use earlier steps", arg)
+				case p == "":
+					return nil, fmt.Errorf("${step:%s}: give a path into its record, such as %s.request.body.MsgKey", arg, sname)
+				}
+			}
+			return json.RawMessage(`""`), nil
+		})
+		if err != nil {
+			return bad(key, err.Error())
+		}
+		return nil
+	})
 }
 
 // setBounds checks a step's sets against the bounds of e (nil: those of
