@@ -39,12 +39,8 @@ var sizeAllowed = []string{
 	"fixtures/catalogue.go loadEntry",
 	"fixtures/catalogue.go resolver.field",
 	"fixtures/describe.go Describe",
-	"fixtures/generate/gen_plan.go compiler.field",
-	"fixtures/generate/gen_plan_openim.go planGen.appendOpenIMContent",
-	"fixtures/generate/gen_plan_str.go planGen.appendStr",
 	"fixtures/reply.go ReplySpec.check",
 	"fixtures/schema.go fieldSchema",
-	"internal/offline/offline.go Stream",
 	"internal/serve/serve.go Handler.ServeHTTP",
 	"internal/serve/serve.go Handler.handle",
 }

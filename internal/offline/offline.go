@@ -122,44 +122,7 @@ func Stream(ctx context.Context, sources []stream.Source, o Options, emit func(s
 		cons = platform.NewConsistency()
 	}
 	in := make(chan *batch)
-	go func() {
-		defer close(in)
-		b := batchPool.Get().(*batch)
-		send := func() bool {
-			for i := range b.items {
-				if b.items[i].Err == nil {
-					start := 0
-					if i > 0 {
-						start = b.ends[i-1]
-					}
-					b.items[i].Raw = b.data[start:b.ends[i]]
-				}
-			}
-			select {
-			case in <- b:
-			case <-ctx.Done():
-				return false
-			}
-			b = batchPool.Get().(*batch)
-			return true
-		}
-		_ = stream.Walk(sources, o.Read, func(it *stream.Item) error {
-			held := *it
-			held.Raw = nil
-			b.data = append(b.data, it.Raw...)
-			b.ends = append(b.ends, len(b.data))
-			b.items = append(b.items, held)
-			if len(b.data) >= batchBytes || len(b.items) >= batchItems {
-				if !send() {
-					return ctx.Err()
-				}
-			}
-			return nil
-		})
-		if len(b.items) > 0 {
-			send()
-		}
-	}()
+	go batches(ctx, sources, o.Read, in)
 	stream.Ordered(ctx, workers, 2*workers+2, in, func(b *batch) *batch {
 		for i := range b.items {
 			it := &b.items[i]
@@ -198,6 +161,49 @@ func Stream(ctx context.Context, sources []stream.Source, o Options, emit func(s
 		}
 	})
 	return st
+}
+
+// batches reads the sources into batches of items (each item's bytes in
+// the batch's data) and sends them on in, in input order; it closes in at
+// the end, or when ctx ends.
+func batches(ctx context.Context, sources []stream.Source, read stream.Options, in chan<- *batch) {
+	defer close(in)
+	b := batchPool.Get().(*batch)
+	send := func() bool {
+		for i := range b.items {
+			if b.items[i].Err == nil {
+				start := 0
+				if i > 0 {
+					start = b.ends[i-1]
+				}
+				b.items[i].Raw = b.data[start:b.ends[i]]
+			}
+		}
+		select {
+		case in <- b:
+		case <-ctx.Done():
+			return false
+		}
+		b = batchPool.Get().(*batch)
+		return true
+	}
+	_ = stream.Walk(sources, read, func(it *stream.Item) error {
+		held := *it
+		held.Raw = nil
+		b.data = append(b.data, it.Raw...)
+		b.ends = append(b.ends, len(b.data))
+		b.items = append(b.items, held)
+		if len(b.data) >= batchBytes || len(b.items) >= batchItems {
+			if !send() {
+				return ctx.Err()
+			}
+		}
+		return nil
+	})
+	if len(b.items) > 0 {
+		send()
+	}
+
 }
 
 // Item checks one item and returns its findings, located in its file.
