@@ -94,6 +94,7 @@ part, one exit code. The seed goes to stderr and into records; --seed repeats th
 	f.IntVar(&o.BurstConcurrency, "burst-concurrency", check.DefaultBurstConcurrency, "burst: callbacks in flight at once, each on its own keep-alive connection")
 	o.payload.registerSeed(c)
 	o.out.register(c, true, true)
+	f.Lookup("junit").Usage = "write a JUnit XML report to this file: a test suite per part, a test case per exchange (per command of a burst)"
 	registerStrict(c, &o.Strict, "warnings and unknown fields fail too (exit 1)")
 	o.tls.register(c)
 	_ = c.MarkFlagFilename("suite", "json")
