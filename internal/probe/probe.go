@@ -232,9 +232,16 @@ func (r *Runner) judge(p *Probe, v platform.Vendor, judging platform.Judging, re
 	switch {
 	case p.Kind == "": // baseline: a valid callback must be accepted
 		rec.Findings = append(rec.Findings, judged...)
-		if !accepted || record.HasErrors(judged) {
+		switch {
+		case shapeErr != "" || (accepted && record.HasErrors(judged)):
+			// The reply breaks the contract (an ErrorCode as a string, a
+			// missing field): the app ID and token were fine, and pointing
+			// at them would send the user the wrong way. The reply's own
+			// error says what to fix.
+			fail(RuleBaseline, fmt.Sprintf("a valid callback got a reply that breaks the contract (%s): the other probes cannot tell a refusal from a broken reply; fix the reply first", firstError(judged)))
+		case !accepted || record.HasErrors(judged):
 			fail(RuleBaseline, fmt.Sprintf("a valid callback was not accepted (%s): the other probes cannot tell a refusal from a broken setup; %s", what, v.ProbeWords().Baseline))
-		} else {
+		default:
 			rec.Findings = append(rec.Findings, record.Finding{Severity: record.Info, Rule: RuleBaseline, Path: p.Name, Message: "a valid callback was accepted: " + what})
 			r.baselines.Store(p.Vendor+" "+p.Command, errorCode(v, reply))
 		}
@@ -386,4 +393,14 @@ func BaselineFailure(p *Probe, rec *record.Record) string {
 		}
 	}
 	return fmt.Sprintf("the baseline of %s %s failed, so its probes were not sent: %s", platform.For(p.Vendor).Title(), p.Command, msg)
+}
+
+// firstError is the message of the first error among fs ("" if none).
+func firstError(fs []record.Finding) string {
+	for _, f := range fs {
+		if f.Severity == record.Error {
+			return f.Rule + " " + f.Path + ": " + f.Message
+		}
+	}
+	return ""
 }

@@ -359,3 +359,38 @@ func TestProducerNotJudgedAfterAFailedBaseline(t *testing.T) {
 		t.Errorf("events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// A baseline accepted with a reply that breaks the contract (ErrorCode as a
+// string) fails with that reply's error, not with advice about the app ID
+// and token: the setup was fine, and the user must fix the reply.
+func TestBaselineWithABrokenReplySaysWhatToFix(t *testing.T) {
+	b, e := builder(t, "tok")
+	for _, c := range []struct {
+		name, body, want, not string
+	}{
+		{"string code", `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":"0"}`,
+			`a reply that breaks the contract (response.type ErrorCode: expected an integer, found the string "0")`, "--sdkappid"},
+		{"refused", `{"ActionStatus":"FAIL","ErrorInfo":"bad sign","ErrorCode":1}`,
+			"a valid callback was not accepted", "breaks the contract"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte(c.body)) }))
+			defer srv.Close()
+			b.Target = srv.URL
+			p, err := b.Baseline(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := (&Runner{Timeout: time.Second}).Run(context.Background(), p)[0].Record
+			var msg string
+			for _, f := range rec.Findings {
+				if f.Rule == RuleBaseline {
+					msg = f.Message
+				}
+			}
+			if rec.Verdict != record.Fail || !strings.Contains(msg, c.want) || strings.Contains(msg, c.not) {
+				t.Errorf("verdict %s, baseline finding %q; want %q without %q", rec.Verdict, msg, c.want, c.not)
+			}
+		})
+	}
+}
