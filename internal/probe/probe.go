@@ -231,20 +231,7 @@ func (r *Runner) judge(p *Probe, v platform.Vendor, judging platform.Judging, re
 	}
 	switch {
 	case p.Kind == "": // baseline: a valid callback must be accepted
-		rec.Findings = append(rec.Findings, judged...)
-		switch {
-		case shapeErr != "" || (accepted && record.HasErrors(judged)):
-			// The reply breaks the contract (an ErrorCode as a string, a
-			// missing field): the app ID and token were fine, and pointing
-			// at them would send the user the wrong way. The reply's own
-			// error says what to fix.
-			fail(RuleBaseline, fmt.Sprintf("a valid callback got a reply that breaks the contract (%s): the other probes cannot tell a refusal from a broken reply; fix the reply first", firstError(judged)))
-		case !accepted || record.HasErrors(judged):
-			fail(RuleBaseline, fmt.Sprintf("a valid callback was not accepted (%s): the other probes cannot tell a refusal from a broken setup; %s", what, v.ProbeWords().Baseline))
-		default:
-			rec.Findings = append(rec.Findings, record.Finding{Severity: record.Info, Rule: RuleBaseline, Path: p.Name, Message: "a valid callback was accepted: " + what})
-			r.baselines.Store(p.Vendor+" "+p.Command, errorCode(v, reply))
-		}
+		r.judgeBaseline(p, v, rec, reply, judged, answer, shapeErr)
 	case p.Valid && (!accepted || record.HasErrors(judged)) && reply.Status < 500:
 		rec.Findings = append(rec.Findings, judged...)
 		fail(RuleRobustness, fmt.Sprintf("the backend did not accept it (%s); %s", what, p.Risk))
@@ -403,4 +390,28 @@ func firstError(fs []record.Finding) string {
 		}
 	}
 	return ""
+}
+
+// judgeBaseline adds to rec what the reply to p's baseline says: a valid
+// callback must be accepted with a reply in the contract's shape. shapeErr
+// is the first error of the reply's shape, "" if none.
+func (r *Runner) judgeBaseline(p *Probe, v platform.Vendor, rec *record.Record, reply platform.Reply, judged []record.Finding, answer platform.Answer, shapeErr string) {
+	accepted, what := answer.Accepts, answer.What
+	fail := func(msg string) {
+		rec.Findings = append(rec.Findings, record.Finding{Severity: record.Error, Rule: RuleBaseline, Path: p.Name, Message: msg})
+	}
+	rec.Findings = append(rec.Findings, judged...)
+	switch {
+	case shapeErr != "" || (accepted && record.HasErrors(judged)):
+		// The reply breaks the contract (an ErrorCode as a string, a
+		// missing field): the app ID and token were fine, and pointing
+		// at them would send the user the wrong way. The reply's own
+		// error says what to fix.
+		fail(fmt.Sprintf("a valid callback got a reply that breaks the contract (%s): the other probes cannot tell a refusal from a broken reply; fix the reply first", firstError(judged)))
+	case !accepted || record.HasErrors(judged):
+		fail(fmt.Sprintf("a valid callback was not accepted (%s): the other probes cannot tell a refusal from a broken setup; %s", what, v.ProbeWords().Baseline))
+	default:
+		rec.Findings = append(rec.Findings, record.Finding{Severity: record.Info, Rule: RuleBaseline, Path: p.Name, Message: "a valid callback was accepted: " + what})
+		r.baselines.Store(p.Vendor+" "+p.Command, errorCode(v, reply))
+	}
 }
