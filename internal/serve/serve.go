@@ -232,18 +232,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	hdr := w.Header()
-	for k, v := range a.header {
-		hdr[k] = v
-	}
-	switch a.ctype {
-	case ctypeJSON:
-		hdr["Content-Type"] = ctypeJSONValue
-	case ctypeText:
-		hdr["Content-Type"] = ctypeTextValue
-	case "": // a relayed reply: its header has the backend's, if any
-	default:
-		hdr.Set("Content-Type", a.ctype)
-	}
+	a.setHeader(hdr)
 	// net/http snapshots the header map at WriteHeader and does not change
 	// it afterwards, so no copy is needed either.
 	x.resp = record.Message{Status: a.status, Headers: h.secrets(hdr), Body: a.body,
@@ -275,6 +264,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(a.body)
 	if h.cfg.Show != nil {
 		h.cfg.Show(rec)
+	}
+}
+
+// setHeader puts the answer's header and content type into the reply's.
+func (a *answer) setHeader(hdr http.Header) {
+	for k, v := range a.header {
+		hdr[k] = v
+	}
+	switch a.ctype {
+	case ctypeJSON:
+		hdr["Content-Type"] = ctypeJSONValue
+	case ctypeText:
+		hdr["Content-Type"] = ctypeTextValue
+	case "": // a relayed reply: its header has the backend's, if any
+	default:
+		hdr.Set("Content-Type", a.ctype)
 	}
 }
 
@@ -357,15 +362,7 @@ func (h *Handler) handle(r *http.Request, w http.ResponseWriter, rec *record.Rec
 	}
 	e, alias, ok := h.cfg.Catalogue.Lookup(command)
 	if !ok || e.Vendor != vendor.Name() {
-		msg := fmt.Sprintf("%s is not a %s callback imhook knows", command, vendor.Title())
-		if s := h.cfg.Catalogue.Suggest(command); len(s) > 0 {
-			msg += "; close matches: " + strings.Join(s, ", ")
-		}
-		add(record.Error, RuleUnknown, "", msg)
-		if h.cfg.Forward != nil {
-			return h.cfg.Forward.forward(r, arrived, body, vendor, command, nil, false, rec)
-		}
-		return reply(platform.ReplyFail, msg)
+		return h.unknown(r, arrived, body, vendor, command, rec)
 	}
 	if alias != nil {
 		add(record.Warning, "quirk.legacy_command", "", fmt.Sprintf("%s is the name that %s used for %s", alias.Command, alias.Versions, e.Command))
@@ -411,6 +408,30 @@ func (h *Handler) handle(r *http.Request, w http.ResponseWriter, rec *record.Rec
 			return reply(platform.ReplyFail, "the body is not a JSON object")
 		}
 	}
+	return h.respond(vendor, e, body, rec)
+}
+
+// unknown answers a callback of a vendor's that the catalogue does not
+// know: a finding with the close matches, and the backend's answer
+// (--forward-to) or the vendor's failure reply.
+func (h *Handler) unknown(r *http.Request, arrived time.Time, body []byte, vendor platform.Vendor, command string, rec *record.Record) answer {
+	msg := fmt.Sprintf("%s is not a %s callback imhook knows", command, vendor.Title())
+	if s := h.cfg.Catalogue.Suggest(command); len(s) > 0 {
+		msg += "; close matches: " + strings.Join(s, ", ")
+	}
+	rec.Findings = append(rec.Findings, record.Finding{Severity: record.Error, Rule: RuleUnknown, Message: msg})
+	if h.cfg.Forward != nil {
+		return h.cfg.Forward.forward(r, arrived, body, vendor, command, nil, false, rec)
+	}
+	return answer{status: http.StatusOK, ctype: ctypeJSON, body: vendor.ReplyBody(platform.ReplyFail, msg), fromVendor: true}
+}
+
+// respond is serve's own answer to a callback it takes: a reply file, a
+// failure at random (--fail-rate), or the reply mode's answer (--respond).
+func (h *Handler) respond(vendor platform.Vendor, e *fixtures.Entry, body []byte, rec *record.Record) answer {
+	add := func(sev record.Severity, rule, path, msg string) {
+		rec.Findings = append(rec.Findings, record.Finding{Severity: sev, Rule: rule, Path: path, Message: msg})
+	}
 	if len(h.cfg.ReplyFiles) > 0 {
 		if b, ok := h.cfg.ReplyFiles[strings.ToLower(e.Command)]; ok {
 			return answer{status: http.StatusOK, ctype: ctypeJSON, body: b}
@@ -425,7 +446,7 @@ func (h *Handler) handle(r *http.Request, w http.ResponseWriter, rec *record.Rec
 		if fixed {
 			return h.fixed(&h.failAnswers, vendor, e, func() []byte { return vendor.ReplyBody(platform.ReplyFail, "imhook --fail-rate") })
 		}
-		return reply(platform.ReplyFail, "imhook --fail-rate")
+		return answer{status: http.StatusOK, ctype: ctypeJSON, body: vendor.ReplyBody(platform.ReplyFail, "imhook --fail-rate"), fromVendor: true}
 	}
 	if h.cfg.Respond == platform.ReplyModify && (e.Kind != fixtures.Before || e.Reply == nil || len(e.Reply.Fields) == 0) {
 		add(record.Info, RuleAnswer, "", fmt.Sprintf("--respond modify: %s applies no reply field, so imhook allows it", e.Command))
