@@ -382,11 +382,12 @@ func BaselineFailure(p *Probe, rec *record.Record) string {
 	return fmt.Sprintf("the baseline of %s %s failed, so its probes were not sent: %s", platform.For(p.Vendor).Title(), p.Command, msg)
 }
 
-// firstError is the message of the first error among fs ("" if none).
+// firstError names the first error among fs by its rule and path (its
+// message is printed beside it), "" if none.
 func firstError(fs []record.Finding) string {
 	for _, f := range fs {
 		if f.Severity == record.Error {
-			return f.Rule + " " + f.Path + ": " + f.Message
+			return strings.TrimSpace(f.Rule + " " + f.Path)
 		}
 	}
 	return ""
@@ -407,7 +408,7 @@ func (r *Runner) judgeBaseline(p *Probe, v platform.Vendor, rec *record.Record, 
 		// missing field): the app ID and token were fine, and pointing
 		// at them would send the user the wrong way. The reply's own
 		// error says what to fix.
-		fail(fmt.Sprintf("a valid callback got a reply that breaks the contract (%s): the other probes cannot tell a refusal from a broken reply; fix the reply first", firstError(judged)))
+		fail(fmt.Sprintf("a valid callback got a reply that breaks the contract (its error %s): the other probes cannot tell a refusal from a broken reply; fix the reply first", firstError(judged)))
 	case !accepted || record.HasErrors(judged):
 		fail(fmt.Sprintf("a valid callback was not accepted (%s): the other probes cannot tell a refusal from a broken setup; %s", what, v.ProbeWords().Baseline))
 	default:
