@@ -349,3 +349,17 @@ func TestCheckFailsTheBrokenBackend(t *testing.T) {
 		t.Errorf("no part left: %s", r3.all())
 	}
 }
+
+// Each kind's baseline is a subtest named by its kind, so that the two
+// baselines of one callback are told apart in go test's output.
+func TestProbesBaselinesAreNamedByKind(t *testing.T) {
+	r := record_(func(t testing.TB) {
+		h := imhooktest.New(t, backend{token: token}, imhooktest.Vendor("tencent"), imhooktest.SdkAppID("1400000099"), imhooktest.Token(token))
+		h.Probes(t)
+	})
+	all := strings.Join(r.errors, "\n")
+	if len(r.errors) != 2 || !strings.Contains(all, "C2C.CallbackAfterSendMsg/security.baseline.valid: ") ||
+		!strings.Contains(all, "C2C.CallbackAfterSendMsg/robustness.baseline.valid: ") {
+		t.Errorf("%s", r.all())
+	}
+}

@@ -31,8 +31,8 @@ const (
 // be accepted), then each probe; with Robustness, the null-fields probe of
 // every other callback with nullable fields. Each probe is a subtest named
 // after its callback and then its name (C2C.CallbackBeforeSendMsg/
-// security.bad_sign) and fails with the command line's lines for the
-// exchange. When a baseline fails, the probes after it are skipped: a
+// security.bad_sign; a baseline after its kind: security.baseline.valid)
+// and fails with the command line's lines for the exchange. When a baseline fails, the probes after it are skipped: a
 // refusal says nothing when a valid callback is refused too.
 func (h *Harness) Probes(t testing.TB, kinds ...string) {
 	t.Helper()
@@ -45,7 +45,7 @@ func (h *Harness) Probes(t testing.TB, kinds ...string) {
 			t.Fatalf("imhooktest: %q is not a kind of probe; use imhooktest.Security or imhooktest.Robustness", kind)
 		}
 		probes := h.probes(t, s, kind)
-		if !h.runProbes(t, s, probes) {
+		if !h.runProbes(t, s, kind, probes) {
 			return
 		}
 	}
@@ -100,7 +100,7 @@ func (h *Harness) probes(t testing.TB, s settings, kind string) []*probe.Probe {
 
 // runProbes runs probes in order, each a subtest under its callback's; it
 // returns false when the target could not be reached (t has failed).
-func (h *Harness) runProbes(t testing.TB, s settings, probes []*probe.Probe) bool {
+func (h *Harness) runProbes(t testing.TB, s settings, kind string, probes []*probe.Probe) bool {
 	t.Helper()
 	r := &probe.Runner{Client: s.client, Timeout: s.timeout, Version: s.params.Release(), Words: words}
 	failed := map[string]string{} // by vendor: why its last baseline failed
@@ -110,7 +110,14 @@ func (h *Harness) runProbes(t testing.TB, s settings, probes []*probe.Probe) boo
 			under = p.Entry.Command
 		}
 		var down bool
-		subtest(t, under+"/"+p.Name, func(t testing.TB) {
+		name := p.Name
+		if p.Kind == "" {
+			// Each kind sends its own baseline of the same callback:
+			// named by its kind, the two are told apart in go test's
+			// output (not baseline.valid and baseline.valid#01).
+			name = kind + "." + name
+		}
+		subtest(t, under+"/"+name, func(t testing.TB) {
 			t.Helper()
 			why := failed[p.Vendor]
 			if p.Kind == "" {
