@@ -39,8 +39,8 @@ func TestWriterWatchReopens(t *testing.T) {
 				t.Fatalf("told %+v, want %s", r, what)
 			}
 			return r
-		case <-time.After(4 * WatchEvery):
-			t.Fatalf("not told within %v that the file was %s", 4*WatchEvery, what)
+		case <-time.After(40 * WatchEvery): // a tick or two when idle; a deadline, not a timing
+			t.Fatalf("not told within %v that the file was %s", 40*WatchEvery, what)
 		}
 		return Reopen{}
 	}
@@ -51,8 +51,10 @@ func TestWriterWatchReopens(t *testing.T) {
 		t.Fatal(err)
 	}
 	write(5)
-	if r := wait("deleted"); !r.Gone || r.Saved < 5 {
-		t.Errorf("deleted: %+v, want the 5 records written into it saved", r)
+	// How many of them went into the deleted file depends on when the
+	// watcher's tick falls; that none is lost is checked at the end.
+	if r := wait("deleted"); !r.Gone {
+		t.Errorf("deleted: %+v, want the file gone", r)
 	}
 	write(5)
 	// Moved away (rotation): records go on at the path.
@@ -74,8 +76,8 @@ func TestWriterWatchReopens(t *testing.T) {
 		t.Fatal(err)
 	}
 	write(5)
-	if r := wait("replaced"); !r.Gone || r.Saved < 5 {
-		t.Errorf("replaced: %+v, want the records written into the old file saved", r)
+	if r := wait("replaced"); !r.Gone {
+		t.Errorf("replaced: %+v, want the old file gone", r)
 	}
 	write(5)
 	// Deleted just before the end: Close looks once more.
