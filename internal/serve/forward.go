@@ -127,9 +127,10 @@ func copyHeader(dst, src http.Header, drop ...string) {
 // appends the reply's findings to rec.Findings and sets rec.Outcome.
 //
 // The wait for the backend ends with the budget counted from when the
-// request arrived (the caller's began earlier still), or when the caller
-// goes away: a reply that comes after the caller left is not relayed, and
-// the record says the caller got none.
+// request arrived (a connection's first request: when it was accepted; the
+// caller's began earlier still), less forwardMargin of it for the reply to
+// reach the caller, or when the caller goes away: a reply that comes after
+// the caller left is not relayed, and the record says the caller got none.
 func (f *Forwarder) forward(r *http.Request, arrived time.Time, body []byte, vendor platform.Vendor, command string, e *fixtures.Entry, payloadValid bool, rec *record.Record) answer {
 	budget := vendor.Timeout()
 	if f.Timeout > 0 {
@@ -138,7 +139,7 @@ func (f *Forwarder) forward(r *http.Request, arrived time.Time, body []byte, ven
 	u := f.URLFor(r, command)
 	fw := &record.Forward{URL: record.RedactURL(u.String())}
 	rec.Forward = fw
-	ctx, cancel := context.WithDeadline(r.Context(), arrived.Add(budget))
+	ctx, cancel := context.WithDeadline(r.Context(), arrived.Add(budget-budget/forwardMargin))
 	defer cancel()
 	var hc *headConn
 	trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) { hc, _ = info.Conn.(*headConn) }}
@@ -208,6 +209,11 @@ func (f *Forwarder) forward(r *http.Request, arrived time.Time, body []byte, ven
 	copyHeader(hdr, resp.Header, named...)
 	return answer{status: resp.StatusCode, header: hdr, body: buf.Bytes(), judged: true, outcome: outcome}
 }
+
+// forwardMargin: a forward's wait ends 1/forwardMargin of the budget early
+// (100 ms of Tencent's 2 s), the time left for the relayed reply to be
+// recorded and reach the caller.
+const forwardMargin = 20
 
 // callerGone is the answer when the caller went away before the backend's
 // reply (resp, or err when none came) could be relayed: nothing is

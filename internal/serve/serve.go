@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/imhook/imhook/fixtures"
@@ -74,6 +75,21 @@ type Config struct {
 	// in records as they came; by default they are redacted there (the
 	// backend of Forward still gets them as received).
 	KeepSecrets bool
+}
+
+// accepted is when a connection was accepted, in its context (acceptedAt),
+// and whether its first request took that time as its arrival.
+type accepted struct {
+	at   time.Time
+	used atomic.Bool
+}
+
+type acceptedKey struct{}
+
+// acceptedAt is the server's ConnContext: it notes when the connection
+// was accepted.
+func acceptedAt(ctx context.Context, _ net.Conn) context.Context {
+	return context.WithValue(ctx, acceptedKey{}, &accepted{at: time.Now()})
 }
 
 // Handler receives callbacks.
@@ -195,6 +211,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// perhaps waited for the budget of bodies): a forward waits no longer
 	// than from here.
 	arrived := time.Now()
+	if a, ok := r.Context().Value(acceptedKey{}).(*accepted); ok && !a.used.Swap(true) {
+		// The first request of a connection: the caller's budget counted
+		// the connection's setup too.
+		arrived = a.at
+	}
 	share, ok := h.admit(w, r)
 	if !ok {
 		return // the client went away while waiting for the budget
@@ -555,6 +576,7 @@ func StartWith(addr string, h http.Handler, o Options) (*Server, error) {
 			IdleTimeout:       120 * time.Second,
 			MaxHeaderBytes:    64 << 10,
 			ErrorLog:          o.ErrorLog,
+			ConnContext:       acceptedAt,
 		},
 		err: make(chan error, 1),
 	}
