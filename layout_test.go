@@ -136,8 +136,9 @@ func TestPlatformLayers(t *testing.T) {
 var publicPackages = []string{"cmd", "fixtures", "fixtures/generate", "imhooktest", "record", "replay", "simulate", "validate"}
 
 // mainPackages are the commands outside internal/, which nothing imports:
-// imhook itself, the README's example backend, the bare server of bench/.
-var mainPackages = []string{".", "bench/bare", "examples/backend"}
+// imhook itself, the README's example backend, the bare server of bench/,
+// the hostile backends of scripts/attacks.sh.
+var mainPackages = []string{".", "bench/bare", "examples/backend", "scripts/hostile"}
 
 // goPackages are the directories outside internal/ that hold a Go package
 // (test files aside), and whether each is a command.

@@ -92,6 +92,16 @@ func acceptedAt(ctx context.Context, _ net.Conn) context.Context {
 	return context.WithValue(ctx, acceptedKey{}, &accepted{at: time.Now()})
 }
 
+// arrival is when r's caller started waiting, as near as serve can tell:
+// now, or for the first request of a connection its accept (the caller's
+// budget counted the connection's setup too).
+func arrival(r *http.Request) time.Time {
+	if a, ok := r.Context().Value(acceptedKey{}).(*accepted); ok && !a.used.Swap(true) {
+		return a.at
+	}
+	return time.Now()
+}
+
 // Handler receives callbacks.
 type Handler struct {
 	cfg Config
@@ -210,12 +220,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The caller's budget began before this (its request was sent, then
 	// perhaps waited for the budget of bodies): a forward waits no longer
 	// than from here.
-	arrived := time.Now()
-	if a, ok := r.Context().Value(acceptedKey{}).(*accepted); ok && !a.used.Swap(true) {
-		// The first request of a connection: the caller's budget counted
-		// the connection's setup too.
-		arrived = a.at
-	}
+	arrived := arrival(r)
 	share, ok := h.admit(w, r)
 	if !ok {
 		return // the client went away while waiting for the budget
