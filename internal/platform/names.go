@@ -107,11 +107,6 @@ func JudgingFor(e *fixtures.Entry, request []byte, payloadValid bool, budget tim
 	return wire.JudgingFor(e, request, payloadValid, budget, expect)
 }
 
-// OpenIMBudget is openim.Budget.
-func OpenIMBudget(version string, seconds int64) (time.Duration, string) {
-	return openim.Budget(version, seconds)
-}
-
 // OpenIMForm is openim.Form.
 func OpenIMForm(version string) (form string, rel fixtures.Release, err error) {
 	return openim.Form(version)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/internal/platform/openim"
 	"github.com/imhook/imhook/record"
 )
 
@@ -130,7 +131,7 @@ func TestOpenIMBudget(t *testing.T) {
 		{"v3.0", 0, time.Minute, "without a limit"},
 		{"v3.7", -1, 15 * time.Second, "no deadline of its own"},
 	} {
-		d, words := OpenIMBudget(tc.version, tc.seconds)
+		d, words := openim.Budget(tc.version, tc.seconds)
 		if d != tc.want || !strings.Contains(words, tc.words) {
 			t.Errorf("%q %d: %s %q, want %s and %q", tc.version, tc.seconds, d, words, tc.want, tc.words)
 		}
