@@ -54,6 +54,10 @@ type Exchange struct {
 	// budget, as a platform resends a callback whose reply did not come in
 	// time (Tencent's retry on timeout).
 	AfterTimeout bool
+	// Repeats says which earlier request of the probe this one repeats
+	// ("the same message as request 1 (its MsgKey ...)"; "" for none):
+	// its findings say so.
+	Repeats string
 }
 
 // Probe is one named check: one or more requests and how to judge the
@@ -115,9 +119,15 @@ func (r *Runner) Run(ctx context.Context, p *Probe) []Result {
 		}
 		res := r.exchange(ctx, p, ex)
 		if len(p.Exchanges) > 1 {
+			// The probe's own requests, numbered within it: each probe
+			// sends a message of its own (build.go).
+			which := fmt.Sprintf("request %d of %d", i+1, len(p.Exchanges))
+			if ex.Repeats != "" {
+				which += ", " + ex.Repeats
+			}
 			for j := range res.Record.Findings {
 				if strings.HasPrefix(res.Record.Findings[j].Rule, "probe.") {
-					res.Record.Findings[j].Message = fmt.Sprintf("request %d of %d: %s", i+1, len(p.Exchanges), res.Record.Findings[j].Message)
+					res.Record.Findings[j].Message = which + ": " + res.Record.Findings[j].Message
 				}
 			}
 		}

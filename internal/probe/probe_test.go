@@ -3,6 +3,7 @@ package probe
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -392,5 +393,104 @@ func TestBaselineWithABrokenReplySaysWhatToFix(t *testing.T) {
 				t.Errorf("verdict %s, baseline finding %q; want %q without %q", rec.Verdict, msg, c.want, c.not)
 			}
 		})
+	}
+}
+
+// allProbes are the security and the robustness probes of e (the baseline
+// once), as one run of each builds them with one generator.
+func allProbes(t *testing.T, b *Builder, e *fixtures.Entry) []*Probe {
+	t.Helper()
+	var out []*Probe
+	for i, kind := range []string{Security, Robustness} {
+		ps, err := List(kind, []*fixtures.Entry{e}, nil, func(*fixtures.Entry) *Builder { return b })
+		if err != nil {
+			t.Fatalf("%s: %v", e.Command, err)
+		}
+		if i > 0 {
+			ps = ps[1:] // the same baseline
+		}
+		out = append(out, ps...)
+	}
+	return out
+}
+
+// Every probe of every callback sends a message of its own: no identity
+// field's value (MsgKey, MsgSeq, clientMsgID, operationID: the vendor's
+// ProbeWords.Identity) is in two probes, and within a probe only the
+// second request of duplicate_message and retried_delivery repeats the
+// first, which its Repeats says.
+func TestProbesSendFreshMessages(t *testing.T) {
+	b, _ := builder(t, "tok")
+	b.Target = "http://imhook:s3cret@127.0.0.1:9/cb" // OpenIM's Basic-auth forgeries too
+	withIDs := map[string]int{}
+	for _, e := range fixtures.Default().Entries() {
+		owner := map[string]string{} // "field value" -> the probe that sent it
+		for _, p := range allProbes(t, b, e) {
+			repeats := p.Name == "robustness.duplicate_message" || p.Name == "robustness.retried_delivery"
+			for i, ex := range p.Exchanges {
+				ids := Identities(e, ex.Body)
+				if i == 1 && repeats {
+					if !bytes.Equal(ex.Body, p.Exchanges[0].Body) || !strings.Contains(ex.Repeats, "request 1") {
+						t.Errorf("%s %s: request 2 is not the first again, or does not say so (%q)", e.Command, p.Name, ex.Repeats)
+					}
+					continue
+				}
+				if ex.Repeats != "" {
+					t.Errorf("%s %s: request %d says it repeats: %q", e.Command, p.Name, i+1, ex.Repeats)
+				}
+				if len(ids) > 0 {
+					withIDs[e.Vendor]++
+				}
+				for _, id := range ids {
+					key := id.Path[strings.LastIndex(id.Path, ".")+1:] + " " + id.Value
+					if prev, ok := owner[key]; ok {
+						t.Errorf("%s: %s is in %s and in %s request %d", e.Command, key, prev, p.Name, i+1)
+					}
+					owner[key] = fmt.Sprintf("%s request %d", p.Name, i+1)
+				}
+			}
+		}
+	}
+	// The check is not empty: most callbacks carry an identity.
+	if withIDs["tencent"] < 150 || withIDs["openim"] < 150 {
+		t.Errorf("requests with an identity: %v", withIDs)
+	}
+}
+
+// The probes meant as valid callbacks (the baseline, the duplicate, the
+// retried delivery, the messages out of order) send bodies the catalogue
+// finds no error in, for every callback; unicode_strings keeps a string
+// the platform sends as JSON text (OpenIM's content) JSON text, with the
+// strange text inside it.
+func TestValidProbesSendWhatThePlatformCould(t *testing.T) {
+	b, _ := builder(t, "")
+	valid := map[string]bool{"baseline.valid": true, "robustness.duplicate_message": true, "robustness.retried_delivery": true, "robustness.out_of_order": true}
+	jsonText := 0
+	for _, e := range fixtures.Default().Entries() {
+		for _, p := range allProbes(t, b, e) {
+			for i, ex := range p.Exchanges {
+				if valid[p.Name] {
+					if fs := validate.Payload(e, ex.Body); record.HasErrors(fs) {
+						t.Errorf("%s %s request %d: %v\n%s", e.Command, p.Name, i+1, fs, ex.Body)
+					}
+				}
+				if p.Name != "robustness.unicode_strings" {
+					continue
+				}
+				for _, f := range e.Fields {
+					if f.Text == nil || f.Text.JSON == "" {
+						continue
+					}
+					v := gjson.GetBytes(ex.Body, gjsonEscape(f.Name))
+					if !gjson.Valid(v.Str) || !strings.Contains(v.Str, "中文") || !strings.Contains(v.Str, `\ud800`) {
+						t.Errorf("%s: unicode_strings' %s is not JSON text with the strange text inside: %s", e.Command, f.Name, v.Raw)
+					}
+					jsonText++
+				}
+			}
+		}
+	}
+	if jsonText < 9 {
+		t.Errorf("%d JSON-text fields decorated", jsonText)
 	}
 }

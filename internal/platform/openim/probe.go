@@ -46,5 +46,9 @@ func (openim) ProbeWords() wire.ProbeWords {
 			"reaches, or allow-list the server's addresses. A secret path segment in webhooks.yml's url, or user:password@ in it " +
 			"(the server's Go client then sends Basic authentication, which --probe security checks when the target carries it), " +
 			"adds a shared secret",
+		// The message's IDs, its sequence (0 before the send: a constant
+		// the probes leave alone) and the request's operationID
+		// (pkg/callbackstruct/message.go, CommonCallbackReq).
+		Identity: []string{"clientMsgID", "serverMsgID", "seq", "operationID"},
 	}
 }

@@ -27,5 +27,9 @@ func (tencent) ProbeWords() wire.ProbeWords {
 		Authentication: "Tencent callbacks name their app (SdkAppid) and, with callback authentication switched on in the console, " +
 			"carry Sign = sha256(token + RequestTime) and RequestTime: a backend checks the app, the signature and that RequestTime " +
 			"is within 60 s",
+		// A message's MsgKey is MsgSeq_MsgRandom_MsgTime (the catalogue's
+		// template rule); MsgId names a message in the chatbot and
+		// official-account callbacks.
+		Identity: []string{"MsgKey", "MsgSeq", "MsgRandom", "MsgId"},
 	}
 }

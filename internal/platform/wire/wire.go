@@ -185,6 +185,11 @@ type ProbeWords struct {
 	// Authentication says what the vendor's callbacks carry to
 	// authenticate them and what a backend relies on (security probes).
 	Authentication string
+	// Identity names the body fields, at any depth, that identify a message
+	// or an event, in the order a finding names them: the probes send each
+	// callback with fresh ones, and only a duplicate repeats them
+	// (internal/probe/build.go).
+	Identity []string
 }
 
 // Forgery is one forged variant of a valid callback.
