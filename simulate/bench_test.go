@@ -44,6 +44,21 @@ func BenchmarkBuildRequest(b *testing.B) {
 				}
 			}
 		})
+		// What a load worker does: its prepared request (prepared.go) and
+		// the request's bytes.
+		b.Run(name+"/prepared", func(b *testing.B) {
+			s := &Sender{Target: "http://127.0.0.1:9000/im/callback", Params: platform.Params{Token: token}}
+			cc := newConnClient(nil, nil)
+			b.ReportAllocs()
+			defer reportCPU(b)()
+			for b.Loop() {
+				x, err := s.buildPrepared(&Callback{Entry: e, Body: body}, cc)
+				if err != nil || x.prep == nil {
+					b.Fatal(err)
+				}
+				cc.encodePrepared(x.prep, x.body)
+			}
+		})
 	}
 }
 

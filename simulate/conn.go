@@ -51,6 +51,8 @@ type connClient struct {
 	// pool is the run's budget for the bytes of replies in flight on all
 	// its connections together (nil: none).
 	pool *replyPool
+	// preps are the worker's prepared requests (prepared.go).
+	preps []*prepared
 }
 
 func newConnClient(tc *tls.Config, pool *replyPool) *connClient {
@@ -93,21 +95,45 @@ func (c *connClient) dial(ctx context.Context, req *http.Request) error {
 // encode writes the request as net/http's client does: request line, Host,
 // User-Agent, Content-Length, then the other headers in sorted order.
 func (c *connClient) encode(req *http.Request, body []byte) []byte {
-	b := c.wbuf[:0]
+	b := appendHeadStart(c.wbuf[:0], req)
+	b = strconv.AppendInt(b, int64(len(body)), 10)
+	b, c.keys = appendHeadEnd(b, req, c.keys)
+	b = append(b, body...)
+	c.wbuf = b
+	return b
+}
+
+// encodePrepared is encode of a prepared request: its head's two parts
+// around the body's length.
+func (c *connClient) encodePrepared(p *prepared, body []byte) []byte {
+	b := append(c.wbuf[:0], p.head...)
+	b = strconv.AppendInt(b, int64(len(body)), 10)
+	b = append(b, p.tail...)
+	b = append(b, body...)
+	c.wbuf = b
+	return b
+}
+
+// appendHeadStart appends a request's head up to Content-Length's value.
+func appendHeadStart(b []byte, req *http.Request) []byte {
 	b = append(b, req.Method...)
 	b = append(b, ' ')
 	b = appendRequestURI(b, req.URL)
 	b = append(b, " HTTP/1.1\r\nHost: "...)
 	b = append(b, req.URL.Host...)
-	b = append(b, "\r\nUser-Agent: Go-http-client/1.1\r\nContent-Length: "...)
-	b = strconv.AppendInt(b, int64(len(body)), 10)
+	return append(b, "\r\nUser-Agent: Go-http-client/1.1\r\nContent-Length: "...)
+}
+
+// appendHeadEnd appends the rest of a request's head after
+// Content-Length's value: the other headers in sorted order (keys is a
+// scratch for their names) and the blank line.
+func appendHeadEnd(b []byte, req *http.Request, keys []string) ([]byte, []string) {
 	b = append(b, "\r\n"...)
-	keys := c.keys[:0]
+	keys = keys[:0]
 	for k := range req.Header {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	c.keys = keys
 	for _, k := range keys {
 		for _, v := range req.Header[k] {
 			b = append(b, k...)
@@ -116,10 +142,7 @@ func (c *connClient) encode(req *http.Request, body []byte) []byte {
 			b = append(b, "\r\n"...)
 		}
 	}
-	b = append(b, "\r\n"...)
-	b = append(b, body...)
-	c.wbuf = b
-	return b
+	return append(b, "\r\n"...), keys
 }
 
 // appendRequestURI appends u.RequestURI() without building the string.
@@ -142,6 +165,12 @@ func appendRequestURI(b []byte, u *url.URL) []byte {
 // do sends req with body and reads the reply into buf (at most limit+1
 // bytes), all before deadline.
 func (c *connClient) do(ctx context.Context, req *http.Request, body []byte, deadline time.Time, buf *bytes.Buffer, limit int64) (*http.Response, error) {
+	return c.doPrepared(ctx, req, nil, body, deadline, buf, limit)
+}
+
+// doPrepared is do with the request's head from pre (nil: encoded from
+// req); pre, when not nil, is req's.
+func (c *connClient) doPrepared(ctx context.Context, req *http.Request, pre *prepared, body []byte, deadline time.Time, buf *bytes.Buffer, limit int64) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
 		if c.conn == nil {
 			if err := c.dial(ctx, req); err != nil {
@@ -150,7 +179,7 @@ func (c *connClient) do(ctx context.Context, req *http.Request, body []byte, dea
 		}
 		reused := c.reused
 		_ = c.conn.SetDeadline(deadline)
-		resp, err := c.roundTrip(req, body, buf, limit)
+		resp, err := c.roundTrip(req, pre, body, buf, limit)
 		if err == nil {
 			c.reused = true
 			return resp, nil
@@ -168,10 +197,16 @@ func (c *connClient) do(ctx context.Context, req *http.Request, body []byte, dea
 
 var errIdleClosed = errors.New("the server closed the kept-alive connection")
 
-func (c *connClient) roundTrip(req *http.Request, body []byte, buf *bytes.Buffer, limit int64) (*http.Response, error) {
+func (c *connClient) roundTrip(req *http.Request, pre *prepared, body []byte, buf *bytes.Buffer, limit int64) (*http.Response, error) {
 	// What this reply took of the run's budget goes back when it ends.
 	defer c.lc.endReply()
-	if _, err := c.conn.Write(c.encode(req, body)); err != nil {
+	var out []byte
+	if pre != nil {
+		out = c.encodePrepared(pre, body)
+	} else {
+		out = c.encode(req, body)
+	}
+	if _, err := c.conn.Write(out); err != nil {
 		if isReset(err) {
 			return nil, errIdleClosed
 		}

@@ -174,6 +174,9 @@ type outgoing struct {
 	req     *http.Request
 	body    []byte
 	judging platform.Judging
+	// prep, when not nil, is the worker's prepared request req is
+	// (buildPrepared).
+	prep *prepared
 }
 
 // build is the first step of an exchange: the vendor and the route are
@@ -301,7 +304,13 @@ type result struct {
 // nil, is the worker's own connection (load mode), else the Sender's
 // http.Client is used.
 func (s *Sender) exchange(ctx context.Context, c Callback, keep bool, cc *connClient) result {
-	x, err := s.build(&c)
+	var x outgoing
+	var err error
+	if cc != nil && !keep {
+		x, err = s.buildPrepared(&c, cc)
+	} else {
+		x, err = s.build(&c)
+	}
 	if err != nil {
 		return unbuilt(&c, x.target, err, keep)
 	}
@@ -356,7 +365,7 @@ func (s *Sender) send(ctx context.Context, x *outgoing, buf *bytes.Buffer, keep 
 	r.start = time.Now()
 	if cc != nil {
 		cc.reuse = !keep
-		r.resp, r.err = cc.do(ctx, x.req, x.body, r.start.Add(x.judging.Budget), buf, platform.MaxReplyBytes)
+		r.resp, r.err = cc.doPrepared(ctx, x.req, x.prep, x.body, r.start.Add(x.judging.Budget), buf, platform.MaxReplyBytes)
 	} else {
 		client := s.Client
 		if client == nil {

@@ -18,6 +18,7 @@ import (
 
 type (
 	Answer           = wire.Answer
+	BodyFreeRequests = wire.BodyFreeRequests
 	Consistency      = wire.Consistency
 	Expect           = wire.Expect
 	Judging          = wire.Judging

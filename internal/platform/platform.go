@@ -65,6 +65,15 @@ type storied struct {
 	model
 }
 
+// BodyFree is v's wire.BodyFreeRequests, when its requests are so.
+func BodyFree(v Vendor) (BodyFreeRequests, bool) {
+	if s, ok := v.(storied); ok {
+		v = s.Vendor
+	}
+	bf, ok := v.(BodyFreeRequests)
+	return bf, ok
+}
+
 // registry lists the vendors imhook knows, in the order they are tried and
 // shown. It is the only list of vendors.
 var registry = []Vendor{Tencent, OpenIM}

@@ -31,6 +31,8 @@ import (
 // callback configuration page (https://cloud.tencent.com/document/product/269/32431).
 var Vendor wire.Vendor = tencent{}
 
+var _ wire.BodyFreeRequests = tencent{}
+
 type tencent struct{}
 
 // Platforms are the documented OptPlatform values (the Chinese page
@@ -132,6 +134,19 @@ func (tencent) NewRequest(target, command string, body []byte, p wire.Params) (*
 	// that dispatch on it parse the body. Say so in help.
 	req.Header["Content-Type"] = wire.JSONType
 	return req, nil
+}
+
+// RequestEpoch is wire.BodyFreeRequests: NewRequest reads the body's
+// length only (wire.NewPost), and the clock only for RequestTime and Sign,
+// in Unix seconds.
+func (tencent) RequestEpoch(p wire.Params) (int64, bool) {
+	if p.Token == "" {
+		return 0, false
+	}
+	if p.Now != nil {
+		return p.Now().Unix(), true
+	}
+	return time.Now().Unix(), true
 }
 
 func or(v, def string) string {

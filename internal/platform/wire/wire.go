@@ -166,6 +166,20 @@ type Vendor interface {
 	Replay(rec *record.Record, target string, p Params, keep Keep, now time.Time) (string, Params, []record.Finding)
 }
 
+// BodyFreeRequests is a Vendor whose NewRequest reads nothing of the body
+// but its length, and of the clock (Params.Now) at most its Unix second:
+// requests built with the same target, command and Params in the same
+// RequestEpoch have the same method, URL and header, and carry the body as
+// given (without Rewrites). The load engine builds such a vendor's request
+// once per callback kind and epoch (simulate/prepared.go), held to
+// NewRequest by simulate's TestPreparedMatchesBuild.
+type BodyFreeRequests interface {
+	// RequestEpoch is what of the clock a request built now with p reads:
+	// the Unix second of p's clock, clocked false when it reads none (no
+	// signature).
+	RequestEpoch(p Params) (sec int64, clocked bool)
+}
+
 // ProbeWords are a vendor's words for probe messages.
 type ProbeWords struct {
 	// Refusals are the replies that refuse a callback: "ActionStatus FAIL
