@@ -226,6 +226,10 @@ budget in the vendor's reply shape (a refusal is fine: Tencent FAIL, OpenIM stop
 callback with nullable fields, robustness.null_fields sends a valid callback with them all
 null, as the platform sends a nil list (an OpenIM message without @-mentions has a null
 atUserIDList): it must be accepted. Each record's probe.* finding names the probe in its path.
+Each probe sends a message of its own (a fresh MsgKey, clientMsgID, operationID); only the
+duplicate and the retried delivery repeat one, and a finding on their request 2 says so. The
+strange text of unicode_strings goes inside a string the platform always sends as JSON text
+(OpenIM's content), which stays JSON text.
 
 Without COMMANDs, each vendor of the run probes its usual callback (with --vendor, or
 per-vendor targets, only those vendors'): C2C.CallbackAfterSendMsg for Tencent and

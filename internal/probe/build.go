@@ -180,11 +180,11 @@ func (b *Builder) Robustness(e *fixtures.Entry) ([]*Probe, error) {
 		return nil, err
 	}
 	same := repeated(e, body)
-	p, err := add("duplicate_message", fmt.Sprintf("the same message delivered twice: request 2 repeats request 1's %s; a backend sees copies when a message is delivered again, and must answer each, the copy as the first (a refusal is fine); %s", same, robustRisk), body, body)
+	p, err := add("duplicate_message", fmt.Sprintf("the same message delivered twice: request 2 repeats request 1's %s; a backend sees copies when a message is delivered again, and must answer each, the copy as the first (a refusal is fine)", same), body, body)
 	if err != nil {
 		return nil, err
 	}
-	p.Exchanges[1].Repeats = "the same message as request 1 (its " + same + ")"
+	p.Exchanges[1].Repeats = "a repeat of request 1"
 	// A retried delivery, where the platform resends the callback after a
 	// timeout (platform's Vendor.Retry): a backend must take the second
 	// copy as it took the first.
@@ -193,12 +193,12 @@ func (b *Builder) Robustness(e *fixtures.Entry) ([]*Probe, error) {
 			return nil, err
 		}
 		same := repeated(e, body)
-		p, err := add("retried_delivery", fmt.Sprintf("the same callback delivered again after a gap as long as the budget, as when %s: request 2 repeats request 1's %s; a backend must take the copy as it took the first; %s", retry, same, robustRisk), body, body)
+		p, err := add("retried_delivery", fmt.Sprintf("a retried delivery (%s): request 2, sent after a gap as long as the budget, repeats request 1's %s; a backend must answer the copy as it answered the first (a refusal is fine)", retry, same), body, body)
 		if err != nil {
 			return nil, err
 		}
 		p.Exchanges[1].AfterTimeout = true
-		p.Exchanges[1].Repeats = "the same callback as request 1, resent after the budget (its " + same + ")"
+		p.Exchanges[1].Repeats = "a repeat of request 1 after the budget"
 	}
 	// Messages out of order: the second is older than the first; two
 	// messages, each of its own.

@@ -55,8 +55,7 @@ type Exchange struct {
 	// time (Tencent's retry on timeout).
 	AfterTimeout bool
 	// Repeats says which earlier request of the probe this one repeats
-	// ("the same message as request 1 (its MsgKey ...)"; "" for none):
-	// its findings say so.
+	// ("a repeat of request 1"; "" for none): its findings say so.
 	Repeats string
 }
 

@@ -493,4 +493,13 @@ func TestValidProbesSendWhatThePlatformCould(t *testing.T) {
 	if jsonText < 9 {
 		t.Errorf("%d JSON-text fields decorated", jsonText)
 	}
+	// The catalogue's mark of such a field (a text whose place is a path
+	// inside the string's JSON) is true of the documents' samples too.
+	for _, e := range fixtures.Default().Entries() {
+		for _, f := range e.Fields {
+			if v := gjson.GetBytes(e.Sample, gjsonEscape(f.Name)); f.Text != nil && f.Text.JSON != "" && v.Exists() && !gjson.Valid(v.Str) {
+				t.Errorf("%s: the sample's %s is not JSON text: %s", e.Command, f.Name, v.Raw)
+			}
+		}
+	}
 }
