@@ -135,11 +135,23 @@ func setUsage(err error) error {
 // then --set, a set into a message element making the element of a type
 // that has the field (generate.Apply).
 func (p *payloadOptions) generate(e *fixtures.Entry, i int) ([]byte, error) {
+	return p.appendGenerate(nil, e, i)
+}
+
+// appendGenerate is generate into dst (a load worker's buffer; nil: a
+// body of its own).
+func (p *payloadOptions) appendGenerate(dst []byte, e *fixtures.Entry, i int) ([]byte, error) {
 	if err := p.check(e); err != nil {
 		return nil, err
 	}
 	o := generate.GenOptions{Seed: p.Seed + uint64(i), Now: p.now, Variant: p.Variant, Release: p.release}
-	b, err := generate.Generate(e, o)
+	var b []byte
+	var err error
+	if dst == nil {
+		b, err = generate.Generate(e, o)
+	} else {
+		b, err = generate.AppendGenerate(dst, e, o)
+	}
 	if err == nil && p.Text != "" && e.Text() != nil {
 		b, err = generate.Text(e, b, p.Text, o)
 	}

@@ -361,12 +361,12 @@ func (o *simulateOptions) dataCallback(entries []*fixtures.Entry) ([]simulate.Ca
 // request (round-robin over the commands), or --data's body each time.
 func (o *simulateOptions) loadProducer(sender *simulate.Sender, cbs []simulate.Callback) run.Producer {
 	fixed := o.Data != ""
-	src := func(i int64) (simulate.Callback, error) {
+	src := func(dst []byte, i int64) (simulate.Callback, error) {
 		cb := cbs[int(i%int64(len(cbs)))]
 		if fixed {
 			return cb, nil
 		}
-		body, err := o.payload.generate(cb.Entry, int(i))
+		body, err := o.payload.appendGenerate(dst, cb.Entry, int(i))
 		if err != nil {
 			return cb, err
 		}
@@ -380,7 +380,7 @@ func (o *simulateOptions) loadProducer(sender *simulate.Sender, cbs []simulate.C
 	}
 	conc = o.g.loadLimits(conc)
 	sender.Client = simulate.NewClientFor(conc, o.tls.config)
-	return sender.Load(simulate.LoadOptions{Count: o.Count, Duration: o.Duration, Concurrency: conc, Rate: o.Rate}, src)
+	return sender.LoadAppend(simulate.LoadOptions{Count: o.Count, Duration: o.Duration, Concurrency: conc, Rate: o.Rate}, src)
 }
 
 // dryRun prints the requests that would be sent.

@@ -24,6 +24,12 @@ type LoadOptions struct {
 // Source gives the i-th callback of a run (a fresh payload each time).
 type Source func(i int64) (Callback, error)
 
+// AppendSource is a Source that may append the callback's body to dst, a
+// buffer of the worker's that the next callback of the worker reuses (as
+// generate.AppendGenerate does), or return a body of its own. dst is nil
+// when the run keeps records (a record holds its body).
+type AppendSource func(dst []byte, i int64) (Callback, error)
+
 // observe counts an exchange in a worker's summary.
 func observe(s *run.Summary, c *Callback, r *result) {
 	s.Observe(&run.Observation{Vendor: c.Entry.Vendor, Command: c.Entry.Command, Status: r.status, Latency: r.latency,
@@ -38,6 +44,12 @@ func observe(s *run.Summary, c *Callback, r *result) {
 // sink's at the end; a record is built and emitted only when the sink wants
 // records. A source error ends the run with it.
 func (s *Sender) Load(o LoadOptions, src Source) run.Producer {
+	return s.LoadAppend(o, func(_ []byte, i int64) (Callback, error) { return src(i) })
+}
+
+// LoadAppend is Load with a source that writes each body into a buffer of
+// its worker's, which spares a load run an allocation per request.
+func (s *Sender) LoadAppend(o LoadOptions, src AppendSource) run.Producer {
 	return func(ctx context.Context, sink run.Sink) error {
 		return s.load(ctx, o, src, sink)
 	}
@@ -56,12 +68,9 @@ func OwnConnections(c *http.Client) bool {
 	return ok
 }
 
-func (s *Sender) load(ctx context.Context, o LoadOptions, src Source, sink run.Sink) error {
+func (s *Sender) load(ctx context.Context, o LoadOptions, src AppendSource, sink run.Sink) error {
 	o = o.withDefaults()
-	prog := sink.Progress()
 	keep := sink.WantsRecords()
-	tc := tlsConfigOf(s.Client) // the lean connections' TLS: the client's
-	pool := newReplyPool(cmp.Or(s.replyBudget, MaxLoadReplyBytes))
 	// stop ends scheduling; requests already started finish under ctx.
 	stop, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -89,7 +98,8 @@ func (s *Sender) load(ctx context.Context, o LoadOptions, src Source, sink run.S
 		go pace(stop, o.Rate, tokens, claim)
 		take = func() (int64, bool) { i, ok := <-tokens; return i, ok }
 	}
-	var srcErr atomic.Pointer[error]
+	l := &loadWork{s: s, ctx: ctx, take: take, src: src, sink: sink, keep: keep, cancel: cancel,
+		prog: sink.Progress(), tc: tlsConfigOf(s.Client), pool: newReplyPool(cmp.Or(s.replyBudget, MaxLoadReplyBytes))}
 	per := make([]*run.Summary, o.Concurrency)
 	var wg sync.WaitGroup
 	for w := 0; w < o.Concurrency; w++ {
@@ -98,43 +108,70 @@ func (s *Sender) load(ctx context.Context, o LoadOptions, src Source, sink run.S
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cc := s.leanConn(tc, pool)
-			if cc != nil {
-				defer cc.close()
-			}
-			for {
-				i, ok := take()
-				if !ok {
-					return
-				}
-				c, err := src(i)
-				if err != nil {
-					first := err // a copy: taking err's address would put it on the heap each time round
-					srcErr.CompareAndSwap(nil, &first)
-					cancel()
-					return
-				}
-				r := s.exchange(ctx, c, keep, cc)
-				if keep {
-					if !sink.Emit(run.Event{Record: r.rec, Unreachable: r.unreachable}) {
-						cancel()
-					}
-					continue
-				}
-				observe(st, &c, &r)
-				prog.Sent.Add(1)
-				if r.verdict != record.Pass {
-					prog.Failed.Add(1)
-				}
-			}
+			l.work(st)
 		}()
 	}
 	wg.Wait()
 	sink.Merge(mergeSummaries(per, o.Rate))
-	if p := srcErr.Load(); p != nil {
+	if p := l.srcErr.Load(); p != nil {
 		return *p
 	}
 	return nil
+}
+
+// loadWork is what a load run's workers share.
+type loadWork struct {
+	s      *Sender
+	ctx    context.Context
+	take   func() (int64, bool)
+	src    AppendSource
+	sink   run.Sink
+	keep   bool // the sink wants records
+	cancel context.CancelFunc
+	srcErr atomic.Pointer[error]
+	prog   *run.Progress
+	tc     *tls.Config // the lean connections' TLS: the client's
+	pool   *replyPool
+}
+
+// work is one worker: it takes indices, sends their callbacks on a
+// connection of its own and counts each exchange in st (or emits its
+// record when the sink wants records).
+func (l *loadWork) work(st *run.Summary) {
+	s := l.s
+	cc := s.leanConn(l.tc, l.pool)
+	if cc != nil {
+		defer cc.close()
+	}
+	var scratch []byte // the worker's bodies, one at a time
+	if !l.keep {
+		scratch = make([]byte, 0, 4<<10)
+	}
+	for {
+		i, ok := l.take()
+		if !ok {
+			return
+		}
+		c, err := l.src(scratch, i)
+		if err != nil {
+			first := err // a copy: taking err's address would put it on the heap each time round
+			l.srcErr.CompareAndSwap(nil, &first)
+			l.cancel()
+			return
+		}
+		r := s.exchange(l.ctx, c, l.keep, cc)
+		if l.keep {
+			if !l.sink.Emit(run.Event{Record: r.rec, Unreachable: r.unreachable}) {
+				l.cancel()
+			}
+			continue
+		}
+		observe(st, &c, &r)
+		l.prog.Sent.Add(1)
+		if r.verdict != record.Pass {
+			l.prog.Failed.Add(1)
+		}
+	}
 }
 
 // withDefaults is o with one worker at least, and one request when it

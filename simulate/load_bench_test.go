@@ -96,7 +96,7 @@ func BenchmarkLoad(b *testing.B) {
 func BenchmarkLoadFixed(b *testing.B) {
 	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
 	body, _ := generate.Generate(e, generate.GenOptions{Seed: 1})
-	benchLoad(b, &Sender{Target: cannedServer(b)}, func(int64) (Callback, error) { return Callback{Entry: e, Body: body}, nil })
+	benchLoad(b, &Sender{Target: cannedServer(b)}, func([]byte, int64) (Callback, error) { return Callback{Entry: e, Body: body}, nil })
 }
 
 func BenchmarkLoadTransport(b *testing.B) {
@@ -104,19 +104,20 @@ func BenchmarkLoadTransport(b *testing.B) {
 	benchLoad(b, &Sender{Target: cannedServer(b), Client: NewClientFor(8, nil), viaTransport: true}, freshSource(e))
 }
 
-// freshSource generates a payload of e per request, seeded with its index.
-func freshSource(e *fixtures.Entry) Source {
-	return func(i int64) (Callback, error) {
-		body, err := generate.Generate(e, generate.GenOptions{Seed: uint64(i)})
+// freshSource generates a payload of e per request, seeded with its index,
+// into its worker's buffer (as imhook simulate does).
+func freshSource(e *fixtures.Entry) AppendSource {
+	return func(dst []byte, i int64) (Callback, error) {
+		body, err := generate.AppendGenerate(dst, e, generate.GenOptions{Seed: uint64(i)})
 		return Callback{Entry: e, Body: body}, err
 	}
 }
 
-func benchLoad(b *testing.B, s *Sender, src Source) {
+func benchLoad(b *testing.B, s *Sender, src AppendSource) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	defer reportCPU(b)()
-	st, _, err := loadRun(context.Background(), s, LoadOptions{Count: int64(b.N), Concurrency: 8}, src, nil)
+	st, _, err := loadRunAppend(context.Background(), s, LoadOptions{Count: int64(b.N), Concurrency: 8}, src, nil)
 	if err != nil || st.Verdicts[record.Pass] != int64(b.N) {
 		b.Fatalf("%v %v", err, st.Verdicts)
 	}

@@ -180,10 +180,61 @@ func TestLoadRoute(t *testing.T) {
 // when not nil, which makes the engine build them) and returns the summary
 // and how long the run took.
 func loadRun(ctx context.Context, s *Sender, o LoadOptions, src Source, print func(*record.Record)) (*run.Summary, time.Duration, error) {
+	return loadRunAppend(ctx, s, o, func(_ []byte, i int64) (Callback, error) { return src(i) }, print)
+}
+
+// loadRunAppend is loadRun with an AppendSource (Sender.LoadAppend).
+func loadRunAppend(ctx context.Context, s *Sender, o LoadOptions, src AppendSource, print func(*record.Record)) (*run.Summary, time.Duration, error) {
 	c := run.NewChain(ctx, run.Options{Print: print})
 	t0 := time.Now()
-	err := s.Load(o, src)(c.Context(), c)
+	err := s.LoadAppend(o, src)(c.Context(), c)
 	return c.Summary(), time.Since(t0), err
+}
+
+// A source that writes each body into its worker's buffer (LoadAppend)
+// gets every body to the target whole, each once, whether or not the run
+// keeps records (then each body is a record's own).
+func TestLoadAppendSendsEachBody(t *testing.T) {
+	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
+	for _, keep := range []bool{false, true} {
+		var mu sync.Mutex
+		got := map[string]int{}
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			mu.Lock()
+			got[string(b)]++
+			mu.Unlock()
+			_, _ = w.Write([]byte(`{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`))
+		}))
+		var print func(*record.Record)
+		var recs []*record.Record
+		if keep {
+			print = func(r *record.Record) { recs = append(recs, r) }
+		}
+		src := func(dst []byte, i int64) (Callback, error) {
+			if keep && dst != nil {
+				t.Error("a buffer to reuse although the run keeps records")
+			}
+			b, err := generate.AppendGenerate(dst, e, generate.GenOptions{Seed: uint64(i)})
+			return Callback{Entry: e, Body: b}, err
+		}
+		st, _, err := loadRunAppend(context.Background(), &Sender{Target: srv.URL}, LoadOptions{Count: 400, Concurrency: 8}, src, print)
+		srv.Close()
+		if err != nil || st.Verdicts[record.Pass] != 400 {
+			t.Fatalf("keep %v: %v %v %q", keep, err, st.Verdicts, st.FirstError)
+		}
+		for i := range 400 {
+			want, _ := generate.Generate(e, generate.GenOptions{Seed: uint64(i)})
+			if got[string(want)] != 1 {
+				t.Fatalf("keep %v: body %d arrived %d times", keep, i, got[string(want)])
+			}
+		}
+		for _, r := range recs {
+			if got[string(r.Request.Body)] != 1 {
+				t.Fatalf("a record's body is not what was sent: %s", r.Request.Body)
+			}
+		}
+	}
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)
