@@ -35,6 +35,44 @@ type prepared struct {
 	// judging is the kind's Judging; Request and PayloadValid are each
 	// callback's own.
 	judging platform.Judging
+	// independent: the kind's judgement reads nothing of the request's
+	// body (platform.RequestIndependent), so a reply like the last one is
+	// judged as it was (judgeReply).
+	independent bool
+	last        lastJudged
+}
+
+// lastJudged is the last reply of a prepared kind judged in time, and its
+// judgement.
+type lastJudged struct {
+	ok           bool
+	status       int
+	payloadValid bool
+	body         []byte
+	findings     []record.Finding
+	outcome      record.Outcome
+}
+
+// judgeReply is v.JudgeReply(r, j) for a callback of p's kind. The judge
+// reads of a reply its status, its body, whether it was cut, its latency
+// against the budget and, for a redirect, its Location header
+// (wire.Judge): a reply of the same status and body, whole and in time, to
+// a callback of the same kind whose judgement reads nothing of the request
+// has the same judgement, which the last one's findings and outcome are
+// (they are read, never changed). TestJudgeReplyMatchesJudge holds it to
+// JudgeReply.
+func (p *prepared) judgeReply(r platform.Reply, j platform.Judging) ([]record.Finding, record.Outcome) {
+	memo := p.independent && !r.Truncated && r.Latency <= j.Budget && (r.Status < 300 || r.Status >= 400)
+	if !memo {
+		return p.v.JudgeReply(r, j)
+	}
+	l := &p.last
+	if l.ok && l.status == r.Status && l.payloadValid == j.PayloadValid && string(l.body) == string(r.Body) {
+		return l.findings, l.outcome
+	}
+	fs, o := p.v.JudgeReply(r, j)
+	*l = lastJudged{ok: true, status: r.Status, payloadValid: j.PayloadValid, body: append(l.body[:0], r.Body...), findings: fs, outcome: o}
+	return fs, o
 }
 
 // maxPrepared is how many callback kinds a worker keeps prepared (a run
@@ -81,7 +119,7 @@ func (s *Sender) prepare(c *Callback, v platform.Vendor, target string, params *
 		return nil, &TargetError{Target: target, Err: err}
 	}
 	p := &prepared{entry: c.Entry, route: c.Route, epoch: epoch, clocked: clocked, v: v, target: target, params: params, req: req,
-		judging: s.judging(c, v, params)}
+		judging: s.judging(c, v, params), independent: platform.RequestIndependent(c.Entry)}
 	p.head = appendHeadStart(nil, req)
 	p.tail, _ = appendHeadEnd(nil, req, nil)
 	return p, nil

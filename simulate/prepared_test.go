@@ -3,6 +3,7 @@ package simulate
 import (
 	"bytes"
 	"errors"
+	"net/http"
 	"reflect"
 	"regexp"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/imhook/imhook/fixtures/generate"
 	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/record"
+	"github.com/tidwall/gjson"
 )
 
 var opID = regexp.MustCompile(`Operationid: [0-9]+`)
@@ -114,5 +116,54 @@ func TestPreparedMatchesBuild(t *testing.T) {
 	var te *TargetError
 	if !errors.As(err, &te) || te.Target != s.Target {
 		t.Errorf("bad target: %v", err)
+	}
+}
+
+// A prepared kind judges a reply like the last one as JudgeReply does, for
+// every Tencent callback (before-callbacks whose judgement reads the
+// request too) over a sequence of replies that repeat and change: status,
+// body, lateness, a cut body, redirects to other places, a callback with
+// payload errors.
+func TestJudgeReplyMatchesJudge(t *testing.T) {
+	ok := []byte(`{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`)
+	replies := []platform.Reply{
+		{Status: 200, Body: ok}, {Status: 200, Body: ok}, {Status: 200, Body: []byte(`{"ActionStatus":"FAIL","ErrorInfo":"x","ErrorCode":1}`)},
+		{Status: 200, Body: ok}, {Status: 200, Body: ok, Latency: 5 * time.Second}, {Status: 200, Body: ok},
+		{Status: 200, Body: []byte(`{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":2}`)}, {Status: 200, Body: []byte(`{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":2}`)},
+		{Status: 200, Body: ok, Truncated: true}, {Status: 200, Body: []byte(`<html>`)}, {Status: 500, Body: ok}, {Status: 500, Body: ok},
+		{Status: 302, Header: http.Header{"Location": {"/a"}}, Body: ok}, {Status: 302, Header: http.Header{"Location": {"/b"}}, Body: ok},
+		{Status: 200, Body: []byte(`{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"MsgBody":[]}`)}, {Status: 200, Body: ok},
+		{Status: 200}, {Status: 200}, // the first request's MsgBody back: an echo, then a change
+	}
+	echo := len(replies) - 2
+	s := &Sender{Target: "http://127.0.0.1:9000/cb"}
+	for _, e := range fixtures.Default().Entries() {
+		if e.Vendor != fixtures.Tencent {
+			continue
+		}
+		cc := newConnClient(nil, nil)
+		for i, r := range replies {
+			body, _ := generate.Generate(e, generate.GenOptions{Seed: uint64(i)})
+			if i >= echo {
+				first, _ := generate.Generate(e, generate.GenOptions{Seed: uint64(echo)})
+				r.Body = []byte(`{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"MsgBody":` + gjson.GetBytes(first, "MsgBody").Raw + `}`)
+			}
+			c := Callback{Entry: e, Body: body}
+			if i%5 == 4 {
+				c.Findings = []record.Finding{{Severity: record.Error, Rule: "x"}}
+			}
+			x, err := s.buildPrepared(&c, cc)
+			if err != nil || x.prep == nil {
+				t.Fatal(err)
+			}
+			if i == 0 && x.prep.independent != platform.RequestIndependent(e) {
+				t.Fatalf("%s: independent %v", e.Command, x.prep.independent)
+			}
+			gf, gout := x.prep.judgeReply(r, x.judging)
+			wf, wout := x.v.JudgeReply(r, x.judging)
+			if gout != wout || len(gf) != len(wf) || len(gf) > 0 && !reflect.DeepEqual(gf, wf) {
+				t.Fatalf("%s reply %d: %v %v, want %v %v", e.Command, i, gout, gf, wout, wf)
+			}
+		}
 	}
 }

@@ -401,7 +401,14 @@ func (s *Sender) judge(ctx context.Context, x *outgoing, r *reply) (res result) 
 	}
 	res.status = r.resp.StatusCode
 	res.budgetMiss = res.latency > x.judging.Budget
-	judged, outcome := x.v.JudgeReply(platform.Reply{Status: r.resp.StatusCode, Header: r.resp.Header, Body: r.body, Latency: r.latency, Truncated: r.truncated}, x.judging)
+	reply := platform.Reply{Status: r.resp.StatusCode, Header: r.resp.Header, Body: r.body, Latency: r.latency, Truncated: r.truncated}
+	var judged []record.Finding
+	var outcome record.Outcome
+	if x.prep != nil {
+		judged, outcome = x.prep.judgeReply(reply, x.judging)
+	} else {
+		judged, outcome = x.v.JudgeReply(reply, x.judging)
+	}
 	res.outcome = outcome
 	if len(judged) > 0 {
 		res.findings = append(append([]record.Finding{}, c.Findings...), judged...)
