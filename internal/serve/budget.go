@@ -76,6 +76,18 @@ func (b *budget) acquire(ctx context.Context, n int64) (waited, ok bool) {
 	return true, false
 }
 
+// tryAcquire takes n bytes if they are there and nobody waits, without
+// waiting; it reports whether it took them.
+func (b *budget) tryAcquire(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.waiting) == 0 && b.used+n <= b.max {
+		b.used += n
+		return true
+	}
+	return false
+}
+
 // release gives n bytes back and lets waiting requests in, in order.
 func (b *budget) release(n int64) {
 	b.mu.Lock()

@@ -228,6 +228,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if share > 0 {
 		defer h.budget.release(share)
 	}
+	h.serve(w, r, arrived)
+}
+
+// serve is ServeHTTP once r has its share of the budget: the core that
+// net/http's server and the lean one (lean.go) both call.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, arrived time.Time) {
 	start := time.Now()
 	// The record and its two messages in one allocation.
 	x := &exchange{}
@@ -524,6 +530,9 @@ type Server struct {
 	URL string
 	srv *http.Server
 	err chan error
+	// lean is the lean path's server (lean.go), nil when net/http serves
+	// every connection (TLS, --forward-to, --delay, another handler).
+	lean *leanServer
 }
 
 // Options tune the server around the handler.
@@ -537,6 +546,9 @@ type Options struct {
 	// ErrorLog receives the server's own errors, such as a refused TLS
 	// handshake (nil: the log package's standard logger).
 	ErrorLog *log.Logger
+	// plain serves every connection with net/http (tests compare the
+	// lean path with it).
+	plain bool
 }
 
 // Start listens on addr and serves h until Shutdown.
@@ -585,6 +597,16 @@ func StartWith(addr string, h http.Handler, o Options) (*Server, error) {
 		},
 		err: make(chan error, 1),
 	}
+	if hh, ok := h.(*Handler); ok && o.TLS == nil && !o.plain && hh.cfg.Forward == nil && hh.cfg.Delay == 0 {
+		// The lean path (lean.go); what it does not take, net/http serves.
+		l := &leanServer{h: hh, ln: ln, handOff: newHandOff(ln.Addr()), headerTimeout: o.ReadHeaderTimeout,
+			readTO: o.ReadTimeout, writeTO: o.WriteTimeout, idleTO: s.srv.IdleTimeout,
+			conns: map[*leanConn]struct{}{}, acceptDone: make(chan struct{})}
+		s.lean = l
+		go l.accept()
+		go func() { s.err <- s.srv.Serve(l.handOff) }()
+		return s, nil
+	}
 	go func() { s.err <- s.srv.Serve(ln) }()
 	return s, nil
 }
@@ -592,7 +614,16 @@ func StartWith(addr string, h http.Handler, o Options) (*Server, error) {
 // Shutdown stops accepting, waits for the requests in flight (until ctx
 // ends) and closes the listener.
 func (s *Server) Shutdown(ctx context.Context) error {
+	var lerr error
+	if s.lean != nil {
+		// First the lean path, whose connections may still hand a request
+		// to net/http's server, then that server.
+		lerr = s.lean.shutdown(ctx)
+	}
 	err := s.srv.Shutdown(ctx)
+	if err == nil {
+		err = lerr
+	}
 	if serr := <-s.err; err == nil && !errors.Is(serr, http.ErrServerClosed) {
 		err = serr
 	}

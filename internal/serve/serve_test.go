@@ -45,7 +45,7 @@ func start(t *testing.T, cfg Config) (*Server, func() []*record.Record) {
 	}
 }
 
-func entry(t *testing.T, cmd string) *fixtures.Entry {
+func entry(t testing.TB, cmd string) *fixtures.Entry {
 	e, _, ok := fixtures.Default().Lookup(cmd)
 	if !ok {
 		t.Fatalf("no entry %s", cmd)
@@ -53,7 +53,7 @@ func entry(t *testing.T, cmd string) *fixtures.Entry {
 	return e
 }
 
-func body(t *testing.T, cmd string) []byte {
+func body(t testing.TB, cmd string) []byte {
 	b, err := generate.Generate(entry(t, cmd), generate.GenOptions{Seed: 1})
 	if err != nil {
 		t.Fatal(err)
