@@ -160,15 +160,15 @@ func leanSeeds(good []byte) [][]byte {
 		[]byte("POST " + tencentQuery + " HTTP/1.1\r\nHost: h\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}"),
 		cat(wrk, []byte("POST "+tencentQuery+" HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"), wrk),
 		[]byte("POST " + tencentQuery + " HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\n{}"), // truncated body
-		[]byte("POST " + tencentQuery + " HTTP/1.1\r\nHost: h\r\nContent-Len"),                 // truncated head
-		[]byte("POST " + tencentQuery + " HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}"),            // no Host
+		[]byte("POST " + tencentQuery + " HTTP/1.1\r\nHost: h\r\nContent-Len"),                  // truncated head
+		[]byte("POST " + tencentQuery + " HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}"),             // no Host
 		[]byte("POST " + tencentQuery + " HTTP/1.1\r\nHost: a\r\nHost: b\r\nContent-Length: 2\r\n\r\n{}"),
 		[]byte("POST " + tencentQuery + " HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}"),
 		[]byte("POST " + tencentQuery + " HTTP/1.1\r\nHost: h\r\nContent-Length: +2\r\n\r\n{}"),
 		[]byte("POST " + tencentQuery + " HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999\r\n\r\n{}"), // over MaxBody
 		[]byte("POST " + tencentQuery + " HTTP/1.1\r\nHost: h\r\nBad Name: x\r\nContent-Length: 2\r\n\r\n{}"),
 		[]byte("POST " + tencentQuery + " HTTP/1.1\r\nHost: h\r\nX: a\r\n b\r\nContent-Length: 2\r\n\r\n{}"), // folded
-		[]byte("POST " + tencentQuery + " HTTP/1.1\nHost: h\nContent-Length: 2\n\n{}"),                    // bare LF
+		[]byte("POST " + tencentQuery + " HTTP/1.1\nHost: h\nContent-Length: 2\n\n{}"),                       // bare LF
 		[]byte("POST " + tencentQuery + " HTTP/1.1\r\nHost: h\r\nX: \x01\r\nContent-Length: 2\r\n\r\n{}"),
 		[]byte("POST " + tencentQuery + " HTTP/1.1\r\nHost: h\r\nX: caf\xc3\xa9\r\nContent-Length: 2\r\n\r\n{}"),
 		[]byte("POST http://h/?CallbackCommand=C2C.CallbackAfterSendMsg HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\n{}"),
