@@ -31,7 +31,7 @@ type Source func(i int64) (Callback, error)
 type AppendSource func(dst []byte, i int64) (Callback, error)
 
 // observe counts an exchange in a worker's summary.
-func observe(s *run.Summary, c *Callback, r *result) {
+func observe(s *run.Tally, c *Callback, r *result) {
 	s.Observe(&run.Observation{Vendor: c.Entry.Vendor, Command: c.Entry.Command, Status: r.status, Latency: r.latency,
 		Verdict: r.verdict, Outcome: r.outcome, Findings: r.findings, Unreachable: r.unreachable, BudgetMiss: r.budgetMiss, Err: r.err})
 }
@@ -147,6 +147,8 @@ func (l *loadWork) work(st *run.Summary) {
 	if !l.keep {
 		scratch = make([]byte, 0, 4<<10)
 	}
+	tally := run.NewTally(st)
+	defer tally.Flush()
 	for {
 		i, ok := l.take()
 		if !ok {
@@ -166,7 +168,7 @@ func (l *loadWork) work(st *run.Summary) {
 			}
 			continue
 		}
-		observe(st, &c, &r)
+		observe(tally, &c, &r)
 		l.prog.Sent.Add(1)
 		if r.verdict != record.Pass {
 			l.prog.Failed.Add(1)

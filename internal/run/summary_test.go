@@ -242,3 +242,56 @@ func BenchmarkSummaryObserve(b *testing.B) {
 		s.Observe(o)
 	}
 }
+
+// A Tally, flushed, leaves the summary that Observe of each exchange
+// leaves: over runs of like exchanges broken by unlike ones (another
+// status, verdict, outcome or callback, a finding, a late reply, no reply,
+// an unreachable target, a check).
+func TestTallyMatchesObserve(t *testing.T) {
+	warn := record.Finding{Severity: record.Warning, Rule: "w"}
+	kinds := []Observation{
+		{Vendor: "tencent", Command: "A", Status: 200, Verdict: record.Pass, Outcome: record.OutcomeOK},
+		{Vendor: "tencent", Command: "B", Status: 200, Verdict: record.Pass, Outcome: record.OutcomeOK},
+		{Vendor: "tencent", Command: "A", Status: 500, Verdict: record.Fail},
+		{Vendor: "openim", Command: "A", Status: 200, Verdict: record.Pass, Outcome: record.OutcomeContinue},
+		{Vendor: "tencent", Command: "A", Status: 200, Verdict: record.Fail, Outcome: record.OutcomeFail},
+		{Vendor: "tencent", Command: "A", Status: 200, Verdict: record.Pass, Outcome: record.OutcomeOK, Findings: []record.Finding{warn}},
+		{Vendor: "tencent", Command: "A", Status: 200, Verdict: record.Fail, Outcome: record.OutcomeOK, BudgetMiss: true},
+		{Vendor: "tencent", Command: "A", Verdict: record.NoReply, Err: "no reply", BudgetMiss: true},
+		{Vendor: "tencent", Command: "A", Verdict: record.NoReply, Err: "refused", Unreachable: true},
+		{Vendor: "tencent", Command: "A", Status: 200, Verdict: record.Pass, Check: &Check{Passed: true}},
+	}
+	plainSum, tallied := NewSummary(""), NewSummary("")
+	ta := NewTally(tallied)
+	seed := uint64(7)
+	for i := 0; i < 5000; i++ {
+		seed = seed*6364136223846793005 + 1442695040888963407
+		k := kinds[0]
+		if seed>>60 < 6 { // mostly runs of the first kind
+			k = kinds[(seed>>32)%uint64(len(kinds))]
+		}
+		k.Latency = time.Duration(seed>>40%5000) * time.Microsecond
+		plainSum.Observe(&k)
+		ta.Observe(&k)
+	}
+	ta.Flush()
+	ta.Flush()
+	want, _ := plainSum.MarshalJSON()
+	got, _ := tallied.MarshalJSON()
+	if string(got) != string(want) {
+		t.Fatalf("tallied:\n%s\nobserved:\n%s", got, want)
+	}
+}
+
+// BenchmarkTallyObserve is BenchmarkSummaryObserve through a Tally (the
+// load engine's workers).
+func BenchmarkTallyObserve(b *testing.B) {
+	ta := NewTally(NewSummary(""))
+	o := &Observation{Vendor: "tencent", Command: "C2C.CallbackAfterSendMsg", Status: 200, Latency: 300 * time.Microsecond,
+		Verdict: record.Pass, Outcome: record.OutcomeOK}
+	b.ReportAllocs()
+	for b.Loop() {
+		ta.Observe(o)
+	}
+	ta.Flush()
+}
