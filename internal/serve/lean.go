@@ -11,6 +11,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -355,54 +356,59 @@ func (b *leanBody) Close() error { return nil }
 // Te, HTTP2-Settings).
 //
 // It is long because it is one pass over the head, line by line.
-func parseLeanHead(head []byte, maxBody int64) (*http.Request, bool) {
-	line, rest, _ := bytes.Cut(head, []byte("\r\n"))
+func parseLeanHead(headBytes []byte, maxBody int64) (*http.Request, bool) {
+	// One string for the whole head: the target, the names and the values
+	// are parts of it (the records hold them; a head is at most leanBuf).
+	head := string(headBytes)
+	line, rest, _ := strings.Cut(head, "\r\n")
 	var method string
 	switch {
-	case bytes.HasPrefix(line, []byte("POST ")):
+	case strings.HasPrefix(line, "POST "):
 		method, line = http.MethodPost, line[5:]
-	case bytes.HasPrefix(line, []byte("GET ")):
+	case strings.HasPrefix(line, "GET "):
 		method, line = http.MethodGet, line[4:]
 	default:
 		return nil, false
 	}
-	target, ok := bytes.CutSuffix(line, []byte(" HTTP/1.1"))
-	if !ok || len(target) == 0 || target[0] != '/' {
+	raw, ok := strings.CutSuffix(line, " HTTP/1.1")
+	if !ok || len(raw) == 0 || raw[0] != '/' {
 		return nil, false
 	}
-	for _, b := range target {
-		if b <= ' ' || b >= 0x7f {
+	for i := 0; i < len(raw); i++ {
+		if b := raw[i]; b <= ' ' || b >= 0x7f {
 			return nil, false
 		}
 	}
-	raw := string(target)
 	u, err := url.ParseRequestURI(raw)
 	if err != nil {
 		return nil, false
 	}
-	hdr := make(http.Header, 8)
+	lines := strings.Count(rest, "\r\n") - 1
+	hdr := make(http.Header, lines)
+	// The values' slices share one array, as net/textproto's reader does.
+	strs := make([]string, lines)
 	host, hosts := "", 0
 	var cl int64
 	cls := 0
 	for len(rest) > 2 {
-		var l []byte
-		l, rest, _ = bytes.Cut(rest, []byte("\r\n"))
-		colon := bytes.IndexByte(l, ':')
+		var l string
+		l, rest, _ = strings.Cut(rest, "\r\n")
+		colon := strings.IndexByte(l, ':')
 		if colon <= 0 {
 			return nil, false
 		}
 		k, v := l[:colon], l[colon+1:]
-		for _, b := range k {
-			if !isTokenByte(b) {
+		for i := 0; i < len(k); i++ {
+			if !isTokenByte(k[i]) {
 				return nil, false
 			}
 		}
-		for _, b := range v {
-			if (b < ' ' && b != '\t') || b >= 0x7f {
+		for i := 0; i < len(v); i++ {
+			if b := v[i]; (b < ' ' && b != '\t') || b >= 0x7f {
 				return nil, false
 			}
 		}
-		v = bytes.Trim(v, " \t")
+		v = strings.Trim(v, " \t")
 		key := commonKey(k)
 		switch key {
 		case "Host":
@@ -410,14 +416,14 @@ func parseLeanHead(head []byte, maxBody int64) (*http.Request, bool) {
 			if hosts > 1 || len(v) == 0 || !plainHost(v) {
 				return nil, false
 			}
-			host = string(v)
+			host = v
 			continue // net/http takes Host out of the header map
 		case "Content-Length":
 			cls++
 			if cls > 1 || len(v) == 0 || len(v) > 18 {
 				return nil, false
 			}
-			n, err := strconv.ParseInt(string(v), 10, 64)
+			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || v[0] == '+' || v[0] == '-' || n > maxBody {
 				return nil, false
 			}
@@ -425,7 +431,14 @@ func parseLeanHead(head []byte, maxBody int64) (*http.Request, bool) {
 		case "Transfer-Encoding", "Expect", "Connection", "Upgrade", "Trailer", "Pragma", "Te", "Http2-Settings":
 			return nil, false
 		}
-		hdr[key] = append(hdr[key], string(v))
+		if vv, ok := hdr[key]; ok {
+			hdr[key] = append(vv, v)
+		} else if len(strs) > 0 {
+			strs[0] = v
+			hdr[key], strs = strs[:1:1], strs[1:]
+		} else {
+			hdr[key] = []string{v}
+		}
 	}
 	if hosts != 1 || (method == http.MethodGet && cl != 0) {
 		return nil, false
@@ -436,8 +449,8 @@ func parseLeanHead(head []byte, maxBody int64) (*http.Request, bool) {
 
 // commonKey is the canonical form of a header name, without an allocation
 // for the names platforms send.
-func commonKey(k []byte) string {
-	switch string(k) {
+func commonKey(k string) string {
+	switch k {
 	case "Host", "host":
 		return "Host"
 	case "Content-Length", "content-length":
@@ -451,7 +464,7 @@ func commonKey(k []byte) string {
 	case "Accept", "accept":
 		return "Accept"
 	}
-	return textproto.CanonicalMIMEHeaderKey(string(k))
+	return textproto.CanonicalMIMEHeaderKey(k)
 }
 
 // isTokenByte reports a byte of an RFC 9110 token (a header name).
@@ -460,14 +473,14 @@ func isTokenByte(b byte) bool {
 	case b >= 'a' && b <= 'z', b >= 'A' && b <= 'Z', b >= '0' && b <= '9':
 		return true
 	}
-	return bytes.IndexByte([]byte("!#$%&'*+-.^_`|~"), b) >= 0
+	return strings.IndexByte("!#$%&'*+-.^_`|~", b) >= 0
 }
 
 // plainHost reports a Host of a name's or an address's characters and a
 // port (a subset of what net/http accepts).
-func plainHost(v []byte) bool {
-	for _, b := range v {
-		switch {
+func plainHost(v string) bool {
+	for i := 0; i < len(v); i++ {
+		switch b := v[i]; {
 		case b >= 'a' && b <= 'z', b >= 'A' && b <= 'Z', b >= '0' && b <= '9',
 			b == '.', b == '-', b == ':', b == '[', b == ']', b == '_':
 		default:
