@@ -1,11 +1,19 @@
 package serve
 
 import (
+	"bufio"
 	"bytes"
+	"context"
+	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/imhook/imhook/fixtures"
@@ -78,4 +86,72 @@ func lookup(cmd string) (*fixtures.Entry, *fixtures.Alias, bool) {
 func genBody(e *fixtures.Entry) []byte {
 	b, _ := generate.Generate(e, generate.GenOptions{Seed: 1})
 	return b
+}
+
+// BenchmarkServeConn measures a request through the whole receiver over a
+// loopback connection, one at a time (bench/serve.sh's request, the
+// records to io.Discard through a record.Writer): "lean" on the lean path
+// (lean.go), "net/http" with net/http serving every connection. Each figure
+// holds the client's share too (one write and one read of a kept-alive
+// connection, the reply's head found by its length), the same for both.
+func BenchmarkServeConn(b *testing.B) {
+	body, err := os.ReadFile("../../bench/c2c-after-send-msg.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := post(tencentQuery, "Content-Type: application/json\r\n", bytes.TrimSpace(body))
+	for _, tc := range []struct {
+		name  string
+		plain bool
+	}{{"lean", false}, {"net/http", true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			srv, err := StartWith("127.0.0.1:0", NewHandler(Config{Record: record.NewWriter(io.Discard).Write}), Options{plain: tc.plain})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer srv.Shutdown(context.Background())
+			c, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			rd := bufio.NewReader(c)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := c.Write(req); err != nil {
+					b.Fatal(err)
+				}
+				if err := readReply(rd); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// readReply reads one reply with a Content-Length and checks it is a 200.
+func readReply(rd *bufio.Reader) error {
+	n := -1
+	first := true
+	for {
+		line, err := rd.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		if first && !bytes.HasPrefix(line, []byte("HTTP/1.1 200 ")) {
+			return fmt.Errorf("reply %q", line)
+		}
+		first = false
+		if v, ok := bytes.CutPrefix(line, []byte("Content-Length: ")); ok {
+			n, _ = strconv.Atoi(string(bytes.TrimSpace(v)))
+		}
+		if len(line) == 2 {
+			break
+		}
+	}
+	if n < 0 {
+		return errors.New("no Content-Length")
+	}
+	_, err := rd.Discard(n)
+	return err
 }
