@@ -126,6 +126,8 @@ type leanConn struct {
 	body     leanBody
 	w        leanWriter
 	remote   string
+	// readErr is the read error that ended a head, for net/http to meet.
+	readErr error
 	// date caches the Date header's value for a second.
 	dateSec int64
 	date    []byte
@@ -243,10 +245,12 @@ func (c *leanConn) request(t0 time.Time) leanNextStep {
 		}
 		c.in.want = deadline(t0, s.headerTO())
 		if _, err := c.rd.Peek(len(buf) + 1); err != nil {
-			if errors.Is(err, io.EOF) {
-				return leanHandOff // a truncated head: net/http answers it
+			if !errors.Is(err, io.EOF) {
+				// Timed out or reset: net/http meets the same error after
+				// the bytes read, and answers as it does.
+				c.readErr = err
 			}
-			return leanClose // timed out or reset: net/http closes too
+			return leanHandOff // a truncated head: net/http answers it
 		}
 	}
 	r, ok := parseLeanHead(head, c.s.h.cfg.MaxBody)
@@ -305,7 +309,7 @@ var crlfcrlf = []byte("\r\n\r\n")
 // handOff gives the connection, with what was read of it, to net/http.
 func (c *leanConn) handOff() bool {
 	buf, _ := c.rd.Peek(c.rd.Buffered())
-	pc := &prefixConn{Conn: c.nc, prefix: append([]byte(nil), buf...)}
+	pc := &prefixConn{Conn: c.nc, prefix: append([]byte(nil), buf...), err: c.readErr}
 	// net/http sets its own deadlines; clear the lean path's.
 	_ = c.nc.SetReadDeadline(time.Time{})
 	c.s.handedOff.Add(1)
@@ -641,10 +645,12 @@ func (c *leanConn) dateNow() []byte {
 	return c.date
 }
 
-// prefixConn is a connection whose first bytes were read already.
+// prefixConn is a connection whose first bytes were read already, and
+// when err is set, whose next read after them failed with err.
 type prefixConn struct {
 	net.Conn
 	prefix []byte
+	err    error
 }
 
 func (p *prefixConn) Read(b []byte) (int, error) {
@@ -652,6 +658,9 @@ func (p *prefixConn) Read(b []byte) (int, error) {
 		n := copy(b, p.prefix)
 		p.prefix = p.prefix[n:]
 		return n, nil
+	}
+	if p.err != nil {
+		return 0, p.err
 	}
 	return p.Conn.Read(b)
 }

@@ -291,3 +291,55 @@ func TestLeanShutdownWaitsForInFlight(t *testing.T) {
 		t.Fatal("a connection was accepted after Shutdown")
 	}
 }
+
+// The lean path keeps net/http's timeouts and answers as it does when they
+// pass: a head that does not end within ReadHeaderTimeout (in its request
+// line or in its header) and a body that does not end within ReadTimeout
+// (400, Connection: close, saying it timed out) get the same reply, and
+// the connection is closed.
+func TestLeanTimeouts(t *testing.T) {
+	o := Options{ReadHeaderTimeout: 200 * time.Millisecond, ReadTimeout: 300 * time.Millisecond}
+	slowRequests := []string{
+		"POS",
+		"POST " + tencentQuery + " HTTP/1.1\r\nHost: h\r\nContent-",
+		"POST " + tencentQuery + " HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\n{",
+	}
+	got := map[bool][]string{}
+	for _, plain := range []bool{false, true} {
+		oo := o
+		oo.plain = plain
+		srv, err := StartWith("127.0.0.1:0", NewHandler(Config{}), oo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Shutdown(context.Background())
+		if (srv.lean != nil) == plain {
+			t.Fatal("not the path under test")
+		}
+		for _, raw := range slowRequests {
+			c, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+			if _, err := c.Write([]byte(raw)); err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(c) // the sending side stays open
+			c.Close()
+			if err != nil {
+				t.Fatalf("plain %v, %q: the server did not close the connection: %v", plain, raw, err)
+			}
+			// The timeout's message names the connection's addresses.
+			got[plain] = append(got[plain], regexp.MustCompile(`read tcp \S+->\S+: `).ReplaceAllString(dateLine.ReplaceAllString(string(b), "Date: -\r"), ""))
+		}
+	}
+	for i, raw := range slowRequests {
+		if got[false][i] != got[true][i] {
+			t.Errorf("for %q the lean path answered\n%q\nnet/http\n%q", raw, got[false][i], got[true][i])
+		}
+	}
+	if body := got[false][2]; !strings.HasPrefix(body, "HTTP/1.1 400 Bad Request\r\n") || !strings.Contains(body, "\r\nConnection: close\r\n") || !strings.Contains(body, "i/o timeout") {
+		t.Errorf("a slow body got %q, want 400, closed, saying it timed out", body)
+	}
+}
