@@ -258,6 +258,26 @@ func Identities(e *fixtures.Entry, body []byte) []ID {
 }
 
 func identities(fields []*fixtures.Field, v gjson.Result, prefix, name string, out *[]ID) {
+	walkFields(fields, v, prefix, func(f *fixtures.Field, c gjson.Result, path string) bool {
+		if f.Name != name {
+			return false
+		}
+		if !fixed(f) && (c.Type == gjson.String || c.Type == gjson.Number) {
+			val := c.Raw
+			if c.Type == gjson.String {
+				val = c.Str
+			}
+			*out = append(*out, ID{path, val})
+		}
+		return true
+	})
+}
+
+// walkFields calls visit with each field of fields present in v, its value
+// and its path (prefix, then the field's escaped name), and goes into the
+// objects and the items of arrays of objects the catalogue describes unless
+// visit took the field (returned true).
+func walkFields(fields []*fixtures.Field, v gjson.Result, prefix string, visit func(f *fixtures.Field, c gjson.Result, path string) bool) {
 	for _, f := range fields {
 		c := v.Get(gjsonEscape(f.Name))
 		if !c.Exists() {
@@ -268,19 +288,12 @@ func identities(fields []*fixtures.Field, v gjson.Result, prefix, name string, o
 			path = prefix + "." + path
 		}
 		switch {
-		case f.Name == name:
-			if !fixed(f) && (c.Type == gjson.String || c.Type == gjson.Number) {
-				val := c.Raw
-				if c.Type == gjson.String {
-					val = c.Str
-				}
-				*out = append(*out, ID{path, val})
-			}
+		case visit(f, c, path):
 		case f.Type == "object" && c.IsObject():
-			identities(f.Fields, c, path, name, out)
+			walkFields(f.Fields, c, path, visit)
 		case f.Type == "array" && f.Items != nil && f.Items.Type == "object" && c.IsArray():
 			for i, item := range c.Array() {
-				identities(f.Items.Fields, item, fmt.Sprintf("%s.%d", path, i), name, out)
+				walkFields(f.Items.Fields, item, fmt.Sprintf("%s.%d", path, i), visit)
 			}
 		}
 	}
@@ -338,26 +351,12 @@ func (b *Builder) NullFields(e *fixtures.Entry) (*Probe, error) {
 // nullPaths collects the paths of the nullable fields present in v (the
 // items of arrays of objects included).
 func nullPaths(fields []*fixtures.Field, v gjson.Result, prefix string, out *[]string) {
-	for _, f := range fields {
-		c := v.Get(gjsonEscape(f.Name))
-		if !c.Exists() {
-			continue
-		}
-		path := gjsonEscape(f.Name)
-		if prefix != "" {
-			path = prefix + "." + path
-		}
-		switch {
-		case f.Nullable:
+	walkFields(fields, v, prefix, func(f *fixtures.Field, _ gjson.Result, path string) bool {
+		if f.Nullable {
 			*out = append(*out, path)
-		case f.Type == "object" && c.IsObject():
-			nullPaths(f.Fields, c, path, out)
-		case f.Type == "array" && f.Items != nil && f.Items.Type == "object" && c.IsArray():
-			for i, item := range c.Array() {
-				nullPaths(f.Items.Fields, item, fmt.Sprintf("%s.%d", path, i), out)
-			}
 		}
-	}
+		return f.Nullable
+	})
 }
 
 // gjsonEscape escapes a field name for a gjson/sjson path.
