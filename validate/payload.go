@@ -693,19 +693,8 @@ func (c *checker) ruleAt(base gjson.Result, each string, idx int, r *fixtures.Ru
 		if same && rest == "" {
 			return
 		}
-		var sb strings.Builder
-		for _, p := range r.Parts {
-			if p.Path == "" {
-				sb.WriteString(p.Literal)
-				continue
-			}
-			if ref := c.get(base, isRoot, p.Path); ref.Type == gjson.String {
-				sb.WriteString(ref.Str)
-			} else {
-				sb.WriteString(ref.Raw)
-			}
-		}
-		if want := sb.String(); got.Str != want {
+		want := r.Expand(func(p string) gjson.Result { return c.get(base, isRoot, p) })
+		if got.Str != want {
 			c.add(record.Severity(r.Severity), RulePrefix+r.ID, at(r.Path), fmt.Sprintf("%s: expected %q, found %q", r.Doc, want, got.Str))
 		}
 	case "iff", "implies":

@@ -548,20 +548,8 @@ func templated(e *fixtures.Entry, body []byte) []byte {
 			if !gjson.GetBytes(body, at).Exists() {
 				return
 			}
-			var sb strings.Builder
-			for _, part := range r.Parts {
-				if part.Path == "" {
-					sb.WriteString(part.Literal)
-					continue
-				}
-				v := gjson.GetBytes(body, join(prefix, part.Path))
-				if v.Type == gjson.String {
-					sb.WriteString(v.Str)
-				} else {
-					sb.WriteString(v.Raw)
-				}
-			}
-			body, _ = sjson.SetBytes(body, at, sb.String())
+			want := r.Expand(func(p string) gjson.Result { return gjson.GetBytes(body, join(prefix, p)) })
+			body, _ = sjson.SetBytes(body, at, want)
 		}
 		if r.Each == "" {
 			fill("")
