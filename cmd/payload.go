@@ -145,13 +145,7 @@ func (p *payloadOptions) appendGenerate(dst []byte, e *fixtures.Entry, i int) ([
 		return nil, err
 	}
 	o := generate.GenOptions{Seed: p.Seed + uint64(i), Now: p.now, Variant: p.Variant, Release: p.release}
-	var b []byte
-	var err error
-	if dst == nil {
-		b, err = generate.Generate(e, o)
-	} else {
-		b, err = generate.AppendGenerate(dst, e, o)
-	}
+	b, err := generate.AppendGenerate(dst, e, o)
 	if err == nil && p.Text != "" && e.Text() != nil {
 		b, err = generate.Text(e, b, p.Text, o)
 	}
