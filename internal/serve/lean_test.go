@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -49,6 +50,11 @@ func startTwin(t testing.TB, cfg Config) *twin {
 		c := cfg
 		recs := side.recs
 		c.Record = func(r *record.Record) error {
+			if cfg.Record != nil { // the set-up's own recorder first (one that fails)
+				if err := cfg.Record(r); err != nil {
+					return err
+				}
+			}
 			recs.mu.Lock()
 			defer recs.mu.Unlock()
 			recs.recs = append(recs.recs, r)
@@ -208,6 +214,13 @@ func TestLeanAgreesWithNetHTTP(t *testing.T) {
 	}
 	if !strings.Contains(tw.agree(t, post(tencentQuery, "", []byte("{}"))), "Transfer-Encoding: chunked") {
 		t.Fatal("a reply over 2048 bytes was not sent chunked")
+	}
+
+	// A record that cannot be written (a full disk): the same 500, not
+	// acknowledged, on both paths.
+	tw = startTwin(t, Config{Record: func(*record.Record) error { return errors.New("write calls.jsonl: no space left on device") }})
+	if got := tw.agree(t, post(tencentQuery, "", good)); !strings.HasPrefix(got, "HTTP/1.1 500 ") || !strings.Contains(got, "not acknowledged") {
+		t.Fatalf("with the record failing: %q", got)
 	}
 }
 
