@@ -47,20 +47,36 @@ trap 'kill $bare $imh 2>/dev/null || true; rm -f "$rec"' EXIT
 sleep 1
 lines=0
 
-rate() { wrk -t2 -c64 -d"${secs}s" -s "$out/post.lua" "$1" | awk '/Requests\/sec/ {print $2}'; }
+# rate URL SERVERPID: wrk's rate; the CPU µs per request that the server
+# spent over the run (user + system ticks from /proc/PID/stat) go to $cpu.
+# On a noisy machine rates move by a third between rounds and CPU per
+# request by a few percent: the CPU figures say what each request costs.
+tick_us=$(( 1000000 / $(getconf CLK_TCK) ))
+ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+rate() {
+  local t0 t1 o
+  t0=$(ticks "$2")
+  o=$(wrk -t2 -c64 -d"${secs}s" -s "$out/post.lua" "$1")
+  t1=$(ticks "$2")
+  cpu=$(echo "($t1 - $t0) * $tick_us / $(awk '/requests in/ {print $1}' <<< "$o")" | bc -l)
+  awk '/Requests\/sec/ {print $2}' <<< "$o"
+}
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-: > "$out/bare.rates"; : > "$out/serve.rates"; : > "$out/serve.ratios"
+: > "$out/bare.rates"; : > "$out/serve.rates"; : > "$out/serve.ratios"; : > "$out/bare.cpu"; : > "$out/serve.cpu"
 for i in $(seq "$rounds"); do
-  b=$(rate "http://127.0.0.1:9301/$query"); echo "$b" >> "$out/bare.rates"
-  s=$(rate "http://127.0.0.1:9302/$query"); echo "$s" >> "$out/serve.rates"
+  rate "http://127.0.0.1:9301/$query" $bare > "$out/rate"; b=$(cat "$out/rate"); echo "$b" >> "$out/bare.rates"
+  bc_=$(echo "$cpu" | tee -a "$out/bare.cpu")
+  rate "http://127.0.0.1:9302/$query" $imh > "$out/rate"; s=$(cat "$out/rate"); echo "$s" >> "$out/serve.rates"
+  sc_=$(echo "$cpu" | tee -a "$out/serve.cpu")
   if [ "${FRESH:-}" = 1 ] && [ "$i" -lt "$rounds" ]; then
     kill "$imh"; wait "$imh" 2>/dev/null || true
     lines=$((lines + $(wc -l < "$rec"))); rm -f "$rec"
     start_serve; sleep 0.7
   fi
   echo "$s / $b" | bc -l >> "$out/serve.ratios"
-  printf 'round %d: bare %10.0f req/s   imhook serve --record %10.0f req/s\n' "$i" "$b" "$s"
+  printf 'round %d: bare %10.0f req/s   imhook serve --record %10.0f req/s   server CPU µs/request: bare %.1f serve %.1f\n' \
+    "$i" "$b" "$s" "$bc_" "$sc_"
 done
 mb=$(median < "$out/bare.rates"); ms=$(median < "$out/serve.rates")
 kill "$imh"; wait "$imh" 2>/dev/null || true
@@ -68,4 +84,5 @@ lines=$((lines + $(wc -l < "$rec")))
 rm -f "$rec"
 printf 'median: bare %.0f req/s, imhook serve --record %.0f req/s, ratio serve/bare %.2f (%d records written)\n' \
   "$mb" "$ms" "$(echo "$ms / $mb" | bc -l)" "$lines"
+printf 'median server CPU µs per request: bare %.2f, imhook serve --record %.2f\n' "$(median < "$out/bare.cpu")" "$(median < "$out/serve.cpu")"
 printf 'per-round ratio serve/bare, median: %.2f (goal >= 0.8)\n' "$(median < "$out/serve.ratios")"
