@@ -3,12 +3,14 @@ package cmd
 import (
 	"encoding/json"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/tidwall/gjson"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/fixtures/generate"
 	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/record"
 )
@@ -63,7 +65,11 @@ func TestOutcomesThroughServeAndExpect(t *testing.T) {
 			}
 			for k, cmds := range groups {
 				vendor, outcome := k[0], record.Outcome(k[1])
-				args := append([]string{"simulate", "--target", url, "--expect", string(outcome), "-o", "json", "--seed", "7"}, cmds...)
+				seed := "7"
+				if outcome == record.OutcomeModify {
+					seed = modifiableSeed(t, vendor, cmds)
+				}
+				args := append([]string{"simulate", "--target", url, "--expect", string(outcome), "-o", "json", "--seed", seed}, cmds...)
 				r := runCmd(t, nil, "", args...)
 				if r.code != 0 {
 					t.Errorf("%s --expect %s: %s", vendor, outcome, r)
@@ -111,6 +117,39 @@ func TestOutcomesThroughServeAndExpect(t *testing.T) {
 			}
 		})
 	}
+}
+
+// modifiableSeed is the first seed from 7 whose payloads of cmds (the
+// i-th with the seed + i, as simulate generates them) each leave a modify
+// answer something to change: a list field the answer fills from an ID the
+// request lists (callbackBeforeGroupOnlinePushCommand's userIDList from
+// atUserIDList, which may be null) has nothing to take from a request
+// without one, and that answer allows unchanged (wire.modArray).
+func modifiableSeed(t *testing.T, vendor string, cmds []string) string {
+	v := platform.For(vendor)
+	plain := string(v.ReplyBody(platform.ReplyOK, ""))
+	for seed := uint64(7); seed < 1007; seed++ {
+		ok := true
+		for i, c := range cmds {
+			e, _, _ := fixtures.Default().Lookup(c)
+			if platform.RequestIndependent(e) {
+				continue
+			}
+			body, err := generate.Generate(e, generate.GenOptions{Seed: seed + uint64(i), Now: generate.SeedEpoch})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(platform.AnswerBody(v, platform.ReplyModify, e, body, "")) == plain {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return strconv.FormatUint(seed, 10)
+		}
+	}
+	t.Fatalf("no seed in 7..1006 gives every one of %v something to modify", cmds)
+	return ""
 }
 
 // The serve records carry the outcome of the answer.
