@@ -131,6 +131,10 @@ type leanConn struct {
 	// date caches the Date header's value for a second.
 	dateSec int64
 	date    []byte
+	// lastHead is the head of the connection's last request on the lean
+	// path and last what parseLeanHead made of it (see parseHead).
+	lastHead []byte
+	last     *http.Request
 }
 
 // leanInput is the reader under rd: it applies the read deadline the
@@ -253,7 +257,7 @@ func (c *leanConn) request(t0 time.Time) leanNextStep {
 			return leanHandOff // a truncated head: net/http answers it
 		}
 	}
-	r, ok := parseLeanHead(head, c.s.h.cfg.MaxBody)
+	r, ok := c.parseHead(head)
 	if !ok {
 		return leanHandOff
 	}
@@ -305,6 +309,28 @@ func (c *leanConn) request(t0 time.Time) leanNextStep {
 }
 
 var crlfcrlf = []byte("\r\n\r\n")
+
+// parseHead is parseLeanHead, but a head that repeats the connection's last
+// one byte for byte (a platform's requests on one connection differ in
+// their bodies; Tencent's signed URLs once a second) is taken as that one
+// was parsed: a new Request with the same fields, its URL and header map
+// shared. They can be, because nothing on the lean path changes a request's
+// URL or header map, and a record only reads them (Handler.serve).
+func (c *leanConn) parseHead(head []byte) (*http.Request, bool) {
+	if c.last != nil && bytes.Equal(head, c.lastHead) {
+		r := new(http.Request)
+		*r = *c.last
+		return r, true
+	}
+	r, ok := parseLeanHead(head, c.s.h.cfg.MaxBody)
+	if !ok {
+		return nil, false
+	}
+	c.lastHead = append(c.lastHead[:0], head...)
+	last := *r
+	c.last = &last
+	return r, true
+}
 
 // handOff gives the connection, with what was read of it, to net/http.
 func (c *leanConn) handOff() bool {

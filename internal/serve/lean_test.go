@@ -148,6 +148,11 @@ func leanSeeds(good []byte) [][]byte {
 	return [][]byte{
 		wrk,
 		cat(wrk, wrk, wrk), // pipelined
+		// The same head again with another body: a body of the same
+		// length that is not JSON, then one of another length, then the
+		// first again.
+		cat(wrk, post(tencentQuery, "Content-Type: application/json\r\n", bytes.Repeat([]byte("x"), len(good))),
+			post(tencentQuery, "Content-Type: application/json\r\n", []byte(`{}`)), wrk),
 		post(tencentQuery, "content-type: application/json\r\nuser-agent: x\r\nX-A: 1\r\nx-a:  2 \r\n", good),
 		post(tencentQuery, "Authorization: Bearer s3cret\r\nCookie: a=b\r\n", good),
 		post("/callback/callbackAfterSendSingleMsgCommand", "Content-Type: application/json\r\n", []byte(`{"sendID":"u1"}`)),
