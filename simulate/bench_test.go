@@ -26,6 +26,26 @@ func BenchmarkGenerate(b *testing.B) {
 	}
 }
 
+// BenchmarkAppendGenerate is generation as a load worker does it: each
+// C2C.CallbackAfterSendMsg payload (seeded with its index) into one
+// reused buffer, so no allocation and no collection; BenchmarkGenerate's
+// bodies are each one of their own.
+func BenchmarkAppendGenerate(b *testing.B) {
+	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
+	b.ReportAllocs()
+	now := time.Now()
+	var buf []byte
+	var i uint64
+	defer reportCPU(b)()
+	for b.Loop() {
+		i++
+		var err error
+		if buf, err = generate.AppendGenerate(buf[:0], e, generate.GenOptions{Seed: i, Now: now}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkBuildRequest(b *testing.B) {
 	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
 	body, _ := generate.Generate(e, generate.GenOptions{Seed: 1})
