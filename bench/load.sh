@@ -8,7 +8,8 @@
 # each client and the server spent per exchange (user + system, from /proc):
 # on a noisy machine rates move by a third between rounds, CPU per exchange
 # by a few percent, and with client and server on the same cores the
-# client's CPU per exchange is what decides its rate.
+# client's CPU per exchange is what decides its rate. A fourth run, imhook
+# with --data and wrk's body, shows the engine without generation.
 #
 #   bench/load.sh [ROUNDS=5] [SECONDS=5]
 set -euo pipefail
@@ -47,7 +48,8 @@ timed() { local o=$1 t=$2; shift 2; ( "$@" > "$o"; awk '{print $16+$17}' "/proc/
 us_per() { echo "$1 * $tick_us / $2" | bc -l; }   # ticks, exchanges -> CPU µs per exchange
 
 : > "$out/wrk.rates"; : > "$out/hey.rates"; : > "$out/imhook.rates"; : > "$out/hey.ratios"; : > "$out/wrk.ratios"
-for f in wrk hey imhook; do : > "$out/$f.client_us"; : > "$out/$f.server_us"; done
+: > "$out/fixed.rates"; : > "$out/fixed.ratios"
+for f in wrk hey imhook fixed; do : > "$out/$f.client_us"; : > "$out/$f.server_us"; done
 for i in $(seq "$rounds"); do
   s0=$(ticks $bare)
   timed "$out/wrk.out" "$out/wrk.ticks" wrk -t2 -c64 -d"${secs}s" -s "$out/post.lua" "$url"
@@ -57,21 +59,31 @@ for i in $(seq "$rounds"); do
   timed "$out/imhook.out" "$out/imhook.ticks" "$out/imhook" simulate C2C.CallbackAfterSendMsg --target "$target" \
       --duration "${secs}s" --concurrency 64 -o json -q
   s3=$(ticks $bare)
+  # The same engine with wrk's one fixed body (--data): every reply still
+  # judged, nothing generated. Beside the generated run it says what
+  # generation costs and what the engine alone reaches.
+  timed "$out/fixed.out" "$out/fixed.ticks" "$out/imhook" simulate C2C.CallbackAfterSendMsg --data "$out/body.json" \
+      --target "$target" --duration "${secs}s" --concurrency 64 -o json -q
+  s4=$(ticks $bare)
   w=$(awk '/Requests\/sec/ {print $2}' "$out/wrk.out"); wn=$(awk '/requests in/ {print $1}' "$out/wrk.out")
   h=$(awk '/Requests\/sec/ {print $2}' "$out/hey.out"); hn=$(awk '/responses/ {n += $2} END {print n}' "$out/hey.out")
   m=$(tail -1 "$out/imhook.out" | sed -E 's/.*"rate":([0-9.]+).*/\1/'); mn=$(tail -1 "$out/imhook.out" | sed -E 's/.*"exchanges":([0-9]+).*/\1/')
-  echo "$w" >> "$out/wrk.rates"; echo "$h" >> "$out/hey.rates"; echo "$m" >> "$out/imhook.rates"
+  f=$(tail -1 "$out/fixed.out" | sed -E 's/.*"rate":([0-9.]+).*/\1/'); fn=$(tail -1 "$out/fixed.out" | sed -E 's/.*"exchanges":([0-9]+).*/\1/')
+  echo "$w" >> "$out/wrk.rates"; echo "$h" >> "$out/hey.rates"; echo "$m" >> "$out/imhook.rates"; echo "$f" >> "$out/fixed.rates"
+  echo "$f / $w" | bc -l >> "$out/fixed.ratios"
+  us_per "$(cat "$out/fixed.ticks")" "$fn" >> "$out/fixed.client_us"; us_per $((s4 - s3)) "$fn" >> "$out/fixed.server_us"
   echo "$m / $h" | bc -l >> "$out/hey.ratios"; echo "$m / $w" | bc -l >> "$out/wrk.ratios"
   us_per "$(cat "$out/wrk.ticks")" "$wn" >> "$out/wrk.client_us"; us_per $((s1 - s0)) "$wn" >> "$out/wrk.server_us"
   us_per "$(cat "$out/hey.ticks")" "$hn" >> "$out/hey.client_us"; us_per $((s2 - s1)) "$hn" >> "$out/hey.server_us"
   us_per "$(cat "$out/imhook.ticks")" "$mn" >> "$out/imhook.client_us"; us_per $((s3 - s2)) "$mn" >> "$out/imhook.server_us"
-  printf 'round %d: wrk %9.0f   hey %9.0f   imhook %9.0f  req/s   client CPU µs/exchange: wrk %.1f hey %.1f imhook %.1f\n' \
-    "$i" "$w" "$h" "$m" "$(tail -1 "$out/wrk.client_us")" "$(tail -1 "$out/hey.client_us")" "$(tail -1 "$out/imhook.client_us")"
+  printf 'round %d: wrk %7.0f  hey %7.0f  imhook %7.0f  imhook --data %7.0f req/s;  client CPU µs/exchange: wrk %.1f hey %.1f imhook %.1f --data %.1f\n' \
+    "$i" "$w" "$h" "$m" "$f" "$(tail -1 "$out/wrk.client_us")" "$(tail -1 "$out/hey.client_us")" "$(tail -1 "$out/imhook.client_us")" "$(tail -1 "$out/fixed.client_us")"
 done
-mw=$(median < "$out/wrk.rates"); mh=$(median < "$out/hey.rates"); mi=$(median < "$out/imhook.rates")
-printf 'median req/s: wrk %.0f, hey %.0f, imhook %.0f\n' "$mw" "$mh" "$mi"
-printf 'median CPU µs per exchange, client (server bench/bare): wrk %.2f (%.2f), hey %.2f (%.2f), imhook %.2f (%.2f)\n' \
+mw=$(median < "$out/wrk.rates"); mh=$(median < "$out/hey.rates"); mi=$(median < "$out/imhook.rates"); mf=$(median < "$out/fixed.rates")
+printf 'median req/s: wrk %.0f, hey %.0f, imhook %.0f, imhook --data %.0f\n' "$mw" "$mh" "$mi" "$mf"
+printf 'median CPU µs per exchange, client (server bench/bare): wrk %.2f (%.2f), hey %.2f (%.2f), imhook %.2f (%.2f), imhook --data %.2f (%.2f)\n' \
   "$(median < "$out/wrk.client_us")" "$(median < "$out/wrk.server_us")" "$(median < "$out/hey.client_us")" "$(median < "$out/hey.server_us")" \
-  "$(median < "$out/imhook.client_us")" "$(median < "$out/imhook.server_us")"
+  "$(median < "$out/imhook.client_us")" "$(median < "$out/imhook.server_us")" "$(median < "$out/fixed.client_us")" "$(median < "$out/fixed.server_us")"
+printf 'per-round ratio imhook --data (one fixed body, as wrk) / wrk, median: %.2f\n' "$(median < "$out/fixed.ratios")"
 printf 'ratios of the medians: imhook/hey %.2f, imhook/wrk %.2f\n' "$(echo "$mi / $mh" | bc -l)" "$(echo "$mi / $mw" | bc -l)"
 printf 'per-round ratios, median: imhook/hey %.2f (goal >= 1.6), imhook/wrk %.2f (goal >= 0.9)\n' "$(median < "$out/hey.ratios")" "$(median < "$out/wrk.ratios")"
