@@ -9,7 +9,8 @@
 #
 # The records go to bench/out/serve.jsonl, or to $RECORD (RECORD=/dev/shm/x
 # takes the disk and the kernel's writeback out of the measurement, leaving
-# imhook's own cost). The file is removed at the end.
+# imhook's own cost). The file is removed at the end. The script checks
+# that every answer wrk counted was recorded and exits 1 if not.
 #
 # FRESH=1 starts serve again on an empty record file for every round. On
 # the 2-core development VM, appending to a file slows as it grows past
@@ -38,17 +39,21 @@ wrk.headers["Content-Type"] = "application/json"
 LUA
 query="?SdkAppid=1400000000&CallbackCommand=C2C.CallbackAfterSendMsg&contenttype=json&ClientIP=127.0.0.1&OptPlatform=iOS"
 
-"$out/bare" -addr 127.0.0.1:9301 & bare=$!
 rec=${RECORD:-$out/serve.jsonl}
+# The file is removed before and after the run: refuse anything else.
+if [ -e "$rec" ] && [ ! -f "$rec" ]; then echo "RECORD=$rec: expected a regular file or a new path" >&2; exit 2; fi
+"$out/bare" -addr 127.0.0.1:9301 & bare=$!
 rm -f "$rec"
 start_serve() { "$out/imhook" serve --addr 127.0.0.1:9302 --record "$rec" -q >/dev/null 2>&1 & imh=$!; }
 start_serve
 trap 'kill $bare $imh 2>/dev/null || true; rm -f "$rec"' EXIT
 sleep 1
-lines=0
+lines=0 answers=0 errors=0
 
 # rate URL SERVERPID: wrk's rate; the CPU µs per request that the server
-# spent over the run (user + system ticks from /proc/PID/stat) go to $cpu.
+# spent over the run (user + system ticks from /proc/PID/stat) go to $cpu,
+# the answers wrk counted to $n and its errors (non-2xx answers, socket
+# errors) to $errs.
 # On a noisy machine rates move by a third between rounds and CPU per
 # request by a few percent: the CPU figures say what each request costs.
 tick_us=$(( 1000000 / $(getconf CLK_TCK) ))
@@ -58,7 +63,9 @@ rate() {
   t0=$(ticks "$2")
   o=$(wrk -t2 -c64 -d"${secs}s" -s "$out/post.lua" "$1")
   t1=$(ticks "$2")
-  cpu=$(echo "($t1 - $t0) * $tick_us / $(awk '/requests in/ {print $1}' <<< "$o")" | bc -l)
+  n=$(awk '/requests in/ {print $1}' <<< "$o")
+  errs=$(awk '/Non-2xx/ {e += $NF} /Socket errors/ {gsub(/[^0-9 ]/, " "); for (i = 1; i <= NF; i++) e += $i} END {print e + 0}' <<< "$o")
+  cpu=$(echo "($t1 - $t0) * $tick_us / $n" | bc -l)
   awk '/Requests\/sec/ {print $2}' <<< "$o"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
@@ -69,6 +76,7 @@ for i in $(seq "$rounds"); do
   bc_=$(echo "$cpu" | tee -a "$out/bare.cpu")
   rate "http://127.0.0.1:9302/$query" $imh > "$out/rate"; s=$(cat "$out/rate"); echo "$s" >> "$out/serve.rates"
   sc_=$(echo "$cpu" | tee -a "$out/serve.cpu")
+  answers=$((answers + n)) errors=$((errors + errs))
   if [ "${FRESH:-}" = 1 ] && [ "$i" -lt "$rounds" ]; then
     kill "$imh"; wait "$imh" 2>/dev/null || true
     lines=$((lines + $(wc -l < "$rec"))); rm -f "$rec"
@@ -86,3 +94,14 @@ printf 'median: bare %.0f req/s, imhook serve --record %.0f req/s, ratio serve/b
   "$mb" "$ms" "$(echo "$ms / $mb" | bc -l)" "$lines"
 printf 'median server CPU µs per request: bare %.2f, imhook serve --record %.2f\n' "$(median < "$out/bare.cpu")" "$(median < "$out/serve.cpu")"
 printf 'per-round ratio serve/bare, median: %.2f (goal >= 0.8)\n' "$(median < "$out/serve.ratios")"
+# Recorded before acknowledged: every answer wrk counted has its record.
+# A round's last requests (up to one per connection) may be recorded and
+# answered after wrk stopped counting, so records may exceed answers by
+# that much, never fall short.
+extra=$((lines - answers))
+if [ "$errors" -gt 0 ] || [ "$extra" -lt 0 ] || [ "$extra" -gt $((64 * rounds)) ]; then
+  printf 'records %d, answers %d, errors %d: expected every answer recorded (records - answers in 0..%d) and no errors\n' \
+    "$lines" "$answers" "$errors" $((64 * rounds)) >&2
+  exit 1
+fi
+printf 'records = answers: %d answers, %d records (%d answered after wrk stopped counting), no errors\n' "$answers" "$lines" "$extra"
