@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"net"
 	"os"
 	"os/exec"
 	"strconv"
@@ -21,21 +20,18 @@ func TestMain(m *testing.M) {
 }
 
 // TestScript runs the end-to-end scripts in cmd/testdata/script against the
-// real binary. Scripts see CLOSED_ADDR, a 127.0.0.1 port nothing listens on,
-// the command "exitcode N PROG ARGS...", which runs PROG and fails unless it
-// exits with N (exec only tells zero from non-zero), and "exebytes N FILE",
-// which writes the first N bytes of an executable (this test binary) to
-// FILE: a binary file, as a user may give one by mistake.
+// real binary. Scripts see CLOSED_ADDR, a 127.0.0.1 port that refuses
+// connections (closedAddr), the command "exitcode N PROG ARGS...", which
+// runs PROG and fails unless it exits with N (exec only tells zero from
+// non-zero), and "exebytes N FILE", which writes the first N bytes of an
+// executable (this test binary) to FILE: a binary file, as a user may give
+// one by mistake.
 func TestScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "cmd/testdata/script",
 		Setup: func(env *testscript.Env) error {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			addr, err := closedAddr()
 			if err != nil {
-				return err
-			}
-			addr := ln.Addr().String()
-			if err := ln.Close(); err != nil {
 				return err
 			}
 			env.Setenv("CLOSED_ADDR", addr)
