@@ -10,6 +10,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/imhook/imhook/cmd"
+	"github.com/imhook/imhook/internal/nettest"
 )
 
 // TestMain lets the test binary run as the imhook command inside scripts.
@@ -21,7 +22,7 @@ func TestMain(m *testing.M) {
 
 // TestScript runs the end-to-end scripts in cmd/testdata/script against the
 // real binary. Scripts see CLOSED_ADDR, a 127.0.0.1 port that refuses
-// connections (closedAddr), the command "exitcode N PROG ARGS...", which
+// connections (nettest.RefusedAddr), the command "exitcode N PROG ARGS...", which
 // runs PROG and fails unless it exits with N (exec only tells zero from
 // non-zero), and "exebytes N FILE", which writes the first N bytes of an
 // executable (this test binary) to FILE: a binary file, as a user may give
@@ -30,10 +31,11 @@ func TestScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "cmd/testdata/script",
 		Setup: func(env *testscript.Env) error {
-			addr, err := closedAddr()
+			addr, release, err := nettest.RefusedAddr()
 			if err != nil {
 				return err
 			}
+			env.Defer(release)
 			env.Setenv("CLOSED_ADDR", addr)
 			return nil
 		},

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/imhook/imhook/fixtures"
 	"github.com/imhook/imhook/fixtures/generate"
+	"github.com/imhook/imhook/internal/nettest"
 	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/internal/recordtest"
 	"github.com/imhook/imhook/internal/serve"
@@ -397,12 +397,7 @@ func TestReplayCorruptLines(t *testing.T) {
 }
 
 func TestReplayUnreachable(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := nettest.Refused(t)
 	payload := `{"CallbackCommand":"C2C.CallbackAfterMsgReport","Report_Account":"a","Peer_Account":"b","LastReadTime":1767225550,"UnreadMsgNum":0}`
 	r := rpRun(t, payload+"\n"+payload+"\n", "replay", "-", "--target", "http://"+addr)
 	if r.code != ExitUnreachable || !strings.Contains(r.errOut, "could not be reached") {

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/imhook/imhook/fixtures"
+	"github.com/imhook/imhook/internal/nettest"
 	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/internal/recordtest"
 	"github.com/imhook/imhook/internal/ui"
@@ -332,12 +333,7 @@ func TestSimulateOpenIMReplies(t *testing.T) {
 // A closed port: nothing listens, exit 3 and the reason on stderr.
 func TestSimulateRefused(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := nettest.Refused(t)
 	for _, c := range []string{tencentCmd, openimCmd} {
 		r := runCmd(t, nil, "", "simulate", c, "--target", "http://"+addr, "-o", "json")
 		if r.code != ExitUnreachable {

@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/imhook/imhook/internal/certs"
+	"github.com/imhook/imhook/internal/nettest"
 	"github.com/imhook/imhook/internal/platform"
 	"github.com/imhook/imhook/record"
 	"github.com/imhook/imhook/simulate"
@@ -211,12 +211,7 @@ func TestForwardSlowBackend(t *testing.T) {
 
 // A backend that is down: 502, and the record says why.
 func TestForwardBackendDown(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := nettest.Refused(t)
 	srv, recs := start(t, Config{Forward: forwarder(t, "http://"+addr+"/cb", 0)})
 	b := body(t, "callbackAfterGroupMsgReadCommand")
 	code, out := send(t, srv, "callbackAfterGroupMsgReadCommand", b, platform.Params{})
