@@ -19,7 +19,7 @@ import (
 
 // checkArgs are the arguments of a check against a test backend: both
 // vendors, the app and token it checks, a burst small enough for CI that
-// still starves a pool of 20.
+// still starves a pool of 5.
 func checkArgs(url string, more ...string) []string {
 	return append([]string{"check", "--target", "tencent=" + url + "/im", "--target", "openim=" + url + "/openim",
 		"--sdkappid", "1400000001", "--token", "tok", "--seed", "11", "--burst-count", "60", "--burst-concurrency", "60"}, more...)
