@@ -196,6 +196,7 @@ func loadRunAppend(ctx context.Context, s *Sender, o LoadOptions, src AppendSour
 // keeps records (then each body is a record's own).
 func TestLoadAppendSendsEachBody(t *testing.T) {
 	e, _, _ := fixtures.Default().Lookup("C2C.CallbackAfterSendMsg")
+	now := time.Now() // one clock for the run and the comparison: a payload's MsgTime is its second
 	for _, keep := range []bool{false, true} {
 		var mu sync.Mutex
 		got := map[string]int{}
@@ -215,7 +216,7 @@ func TestLoadAppendSendsEachBody(t *testing.T) {
 			if keep && dst != nil {
 				t.Error("a buffer to reuse although the run keeps records")
 			}
-			b, err := generate.AppendGenerate(dst, e, generate.GenOptions{Seed: uint64(i)})
+			b, err := generate.AppendGenerate(dst, e, generate.GenOptions{Seed: uint64(i), Now: now})
 			return Callback{Entry: e, Body: b}, err
 		}
 		st, _, err := loadRunAppend(context.Background(), &Sender{Target: srv.URL}, LoadOptions{Count: 400, Concurrency: 8}, src, print)
@@ -224,7 +225,7 @@ func TestLoadAppendSendsEachBody(t *testing.T) {
 			t.Fatalf("keep %v: %v %v %q", keep, err, st.Verdicts, st.FirstError)
 		}
 		for i := range 400 {
-			want, _ := generate.Generate(e, generate.GenOptions{Seed: uint64(i)})
+			want, _ := generate.Generate(e, generate.GenOptions{Seed: uint64(i), Now: now})
 			if got[string(want)] != 1 {
 				t.Fatalf("keep %v: body %d arrived %d times", keep, i, got[string(want)])
 			}
