@@ -22,6 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
 secs=${2:-5}
+conns=64
 command -v wrk >/dev/null || { echo "installing wrk"; apt-get install -y wrk >/dev/null; }
 out=bench/out
 mkdir -p "$out"
@@ -61,7 +62,7 @@ ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 rate() {
   local t0 t1 o
   t0=$(ticks "$2")
-  o=$(wrk -t2 -c64 -d"${secs}s" -s "$out/post.lua" "$1")
+  o=$(wrk -t2 -c"$conns" -d"${secs}s" -s "$out/post.lua" "$1")
   t1=$(ticks "$2")
   n=$(awk '/requests in/ {print $1}' <<< "$o")
   errs=$(awk '/Non-2xx/ {e += $NF} /Socket errors/ {gsub(/[^0-9 ]/, " "); for (i = 1; i <= NF; i++) e += $i} END {print e + 0}' <<< "$o")
@@ -99,9 +100,10 @@ printf 'per-round ratio serve/bare, median: %.2f (goal >= 0.8)\n' "$(median < "$
 # answered after wrk stopped counting, so records may exceed answers by
 # that much, never fall short.
 extra=$((lines - answers))
-if [ "$errors" -gt 0 ] || [ "$extra" -lt 0 ] || [ "$extra" -gt $((64 * rounds)) ]; then
+most=$((conns * rounds))
+if [ "$errors" -gt 0 ] || [ "$extra" -lt 0 ] || [ "$extra" -gt "$most" ]; then
   printf 'records %d, answers %d, errors %d: expected every answer recorded (records - answers in 0..%d) and no errors\n' \
-    "$lines" "$answers" "$errors" $((64 * rounds)) >&2
+    "$lines" "$answers" "$errors" "$most" >&2
   exit 1
 fi
 printf 'records = answers: %d answers, %d records (%d answered after wrk stopped counting), no errors\n' "$answers" "$lines" "$extra"
