@@ -7,7 +7,8 @@ import (
 	"testing"
 )
 
-// The address refuses connections and no listener can take its port.
+// The address refuses connections and, where the port is held (unix), no
+// listener can take it.
 func TestRefused(t *testing.T) {
 	addr := Refused(t)
 	if c, err := net.Dial("tcp", addr); err == nil || !errors.Is(err, syscall.ECONNREFUSED) {
@@ -18,6 +19,8 @@ func TestRefused(t *testing.T) {
 	}
 	if ln, err := net.Listen("tcp", addr); err == nil {
 		ln.Close()
-		t.Fatalf("listen %s: the port was free", addr)
+		if holdsPort {
+			t.Fatalf("listen %s: the port was free", addr)
+		}
 	}
 }

@@ -7,6 +7,9 @@ import (
 	"syscall"
 )
 
+// holdsPort: RefusedAddr's port is kept from other listeners.
+const holdsPort = true
+
 // RefusedAddr returns a 127.0.0.1 address that refuses connections until
 // release: a socket bound to it and never listening. A port closed after
 // listening (net.Listen, then Close) can be handed to another test's
